@@ -1,0 +1,382 @@
+"""Asyncio client: one TCP connection to one device, requests, replies and pushes.
+
+The :class:`TuyaClient` drives a sans-IO :class:`~.protocol.ClientSession` from an
+:class:`asyncio.Protocol`, so bytes are handled in the event loop's own callback
+with no extra task hop: a push reaches ``on_status`` in the same loop iteration in
+which it was read.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections import deque
+from collections.abc import Callable, Sequence
+from typing import Any
+
+from .const import DETECT_ORDER, TCP_PORT, Command
+from .errors import (
+    ConnectionRefusedByDevice,
+    DeviceError,
+    MalformedFrameError,
+    NotConnectedError,
+    TuyaConnectionError,
+    TuyaError,
+    TuyaTimeoutError,
+    WrongKeyError,
+)
+from .protocol import DEFAULT_DEVICE22_DPS, ClientSession, HandshakeState, Message
+
+_LOGGER = logging.getLogger(__name__)
+
+# How long to watch a fresh connection for an immediate close before the handshake:
+# a device that already serves its maximum of clients accepts and closes at once,
+# while a wrong key is only noticed (and the connection dropped) after our first frame.
+BUSY_GRACE = 0.05
+
+type StatusCallback = Callable[[dict[str, Any]], None]
+type DisconnectCallback = Callable[[Exception | None], None]
+
+
+class _Connection(asyncio.Protocol):
+    """Feeds received bytes to the client; reports the connection's end."""
+
+    def __init__(self, client: TuyaClient) -> None:
+        self._client = client
+        self.closed: asyncio.Future[Exception | None] = asyncio.get_running_loop().create_future()
+
+    def data_received(self, data: bytes) -> None:
+        self._client._data_received(data)
+
+    def eof_received(self) -> bool:
+        return False  # close the transport; connection_lost follows
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        if not self.closed.done():
+            self.closed.set_result(exc)
+        self._client._connection_lost(exc)
+
+
+class TuyaClient:
+    """A live session with one Tuya device.
+
+    ``on_status(dps)`` is called in the event loop for every DP change the device
+    pushes; ``on_disconnect(exc)`` once when an open connection ends without
+    :meth:`close` (``exc`` is None for a clean EOF).
+    """
+
+    def __init__(
+        self,
+        host: str,
+        device_id: str,
+        local_key: str,
+        version: str,
+        *,
+        port: int = TCP_PORT,
+        device22: bool = False,
+        timeout: float = 5.0,
+        on_status: StatusCallback | None = None,
+        on_disconnect: DisconnectCallback | None = None,
+    ) -> None:
+        self.host = host
+        self.port = port
+        self.device_id = device_id
+        self.version = version
+        self.device22 = device22
+        self.timeout = timeout
+        self.on_status = on_status
+        self.on_disconnect = on_disconnect
+        self._local_key = local_key
+        # Validates key and version now, so a bad configuration fails before any I/O.
+        self._session = ClientSession(device_id, local_key, version)
+        self._transport: asyncio.Transport | None = None
+        self._connection: _Connection | None = None
+        self._pending: dict[int, deque[tuple[int, asyncio.Future[Message]]]] = {}
+        self._push_waiters: list[asyncio.Future[dict[str, Any]]] = []
+        self._handshake: asyncio.Future[Message] | None = None
+        self._closing = False
+        self._disconnect_error: Exception | None = None
+        self._known_dps: list[int] = []
+
+    @property
+    def connected(self) -> bool:
+        """True while a connection is open and ready for requests."""
+        return self._transport is not None and not self._closing and self._session.ready
+
+    # -- connecting ------------------------------------------------------------------
+
+    async def connect(self) -> None:
+        """Open the connection and, for 3.4/3.5, negotiate the session key."""
+        if self._transport is not None:
+            raise TuyaError("already connected")
+        loop = asyncio.get_running_loop()
+        self._session = ClientSession(self.device_id, self._local_key, self.version)
+        self._closing = False
+        try:
+            async with asyncio.timeout(self.timeout):
+                transport, connection = await loop.create_connection(
+                    lambda: _Connection(self), self.host, self.port
+                )
+        except TimeoutError:
+            raise TuyaTimeoutError(f"no answer from {self.host}:{self.port}") from None
+        except OSError as err:
+            raise TuyaConnectionError(
+                f"cannot connect to {self.host}:{self.port}: {err.strerror or err}"
+            ) from err
+        self._transport = transport
+        self._connection = connection
+        try:
+            with contextlib.suppress(TimeoutError):
+                async with asyncio.timeout(BUSY_GRACE):
+                    await asyncio.shield(connection.closed)
+            if connection.closed.done():
+                raise ConnectionRefusedByDevice(
+                    "the device closed the connection at once: it is probably busy with "
+                    "another client (the phone app or another integration)"
+                )
+            if self._session.handshake is HandshakeState.IDLE:
+                await self._negotiate()
+        except BaseException:
+            self._abort()
+            raise
+
+    async def _negotiate(self) -> None:
+        self._handshake = asyncio.get_running_loop().create_future()
+        self._write(self._session.start_handshake())
+        try:
+            async with asyncio.timeout(self.timeout):
+                response = await self._handshake
+        except TimeoutError:
+            raise TuyaTimeoutError(
+                "no session key response: wrong protocol version, or not a Tuya device"
+            ) from None
+        except TuyaConnectionError:
+            raise WrongKeyError(
+                "the device dropped the connection during the handshake: "
+                "wrong local key or protocol version"
+            ) from None
+        finally:
+            self._handshake = None
+        self._write(self._session.finish_handshake(response))
+
+    async def close(self) -> None:
+        """Close the connection; idempotent, and no ``on_disconnect`` for it."""
+        self._closing = True
+        transport, connection = self._transport, self._connection
+        if transport is None or connection is None:
+            return
+        transport.close()
+        with contextlib.suppress(TimeoutError):
+            async with asyncio.timeout(1):
+                await connection.closed
+        self._transport = None
+
+    def _abort(self) -> None:
+        self._closing = True
+        if self._transport is not None:
+            self._transport.abort()
+            self._transport = None
+
+    # -- requests --------------------------------------------------------------------
+
+    async def status(self) -> dict[str, Any]:
+        """Read every DP's current value."""
+        if not self.device22:
+            reply = await self._request(self._session.query_request)
+            error = reply.error
+            if error is None:
+                return await self._dps_or_next_push(reply)
+            if "data unvalid" not in error.text or self.version not in ("3.2", "3.3", "3.4"):
+                raise error
+            _LOGGER.debug("%s rejects the status query: switching to device22 mode", self.host)
+            self.device22 = True
+        dp_ids = self._known_dps or DEFAULT_DEVICE22_DPS
+        reply = await self._request(lambda: self._session.query_request(dp_ids))
+        if reply.error is not None:
+            raise reply.error
+        return await self._dps_or_next_push(reply)
+
+    async def _dps_or_next_push(self, reply: Message) -> dict[str, Any]:
+        dps = reply.dps
+        if dps is None:
+            # Some devices ack the query and then push the values as STATUS.
+            dps = await self._wait_for_push()
+        self._known_dps = sorted({*self._known_dps, *(int(dp) for dp in dps if dp.isdigit())})
+        return dict(dps)
+
+    async def set_dps(self, dps: dict[str, Any]) -> None:
+        """Write DP values; returns once the device has acknowledged them."""
+        reply = await self._request(lambda: self._session.control_request(dps))
+        if reply.error is not None:
+            raise reply.error
+        if reply.dps and self.on_status is not None:
+            self.on_status(dict(reply.dps))
+
+    async def update_dps(self, dp_ids: Sequence[int]) -> None:
+        """Ask the device to push fresh values of ``dp_ids`` (power, energy...)."""
+        reply = await self._request(lambda: self._session.update_dps_request(dp_ids))
+        if reply.error is not None:
+            raise reply.error
+
+    async def heartbeat(self) -> None:
+        """Keep-alive round trip; raises TuyaTimeoutError when the device is gone."""
+        await self._request(self._session.heartbeat_request)
+
+    async def _request(self, build: Callable[[], tuple[int, int, bytes]]) -> Message:
+        if not self.connected:
+            raise NotConnectedError(f"not connected to {self.host}")
+        reply_cmd, seqno, frame = build()
+        future: asyncio.Future[Message] = asyncio.get_running_loop().create_future()
+        waiting = self._pending.setdefault(reply_cmd, deque())
+        entry = (seqno, future)
+        waiting.append(entry)
+        self._write(frame)
+        try:
+            async with asyncio.timeout(self.timeout):
+                return await future
+        except TimeoutError:
+            raise TuyaTimeoutError(
+                f"{self.host} did not answer command {Command(reply_cmd).name}"
+            ) from None
+        finally:
+            with contextlib.suppress(ValueError):
+                waiting.remove(entry)
+
+    async def _wait_for_push(self) -> dict[str, Any]:
+        future: asyncio.Future[dict[str, Any]] = asyncio.get_running_loop().create_future()
+        self._push_waiters.append(future)
+        try:
+            async with asyncio.timeout(self.timeout):
+                return await future
+        except TimeoutError:
+            raise TuyaTimeoutError(f"{self.host} acknowledged but sent no status") from None
+        finally:
+            with contextlib.suppress(ValueError):
+                self._push_waiters.remove(future)
+
+    def _write(self, frame: bytes) -> None:
+        if self._transport is None or self._transport.is_closing():
+            raise NotConnectedError(f"not connected to {self.host}")
+        self._transport.write(frame)
+
+    # -- receiving -------------------------------------------------------------------
+
+    def _data_received(self, data: bytes) -> None:
+        session = self._session
+        session.feed(data)
+        messages = session.messages()
+        while True:
+            try:
+                message = next(messages)
+            except StopIteration:
+                return
+            except WrongKeyError as err:
+                self._fail(err)
+                return
+            except MalformedFrameError as err:
+                _LOGGER.debug("%s: dropped a malformed frame: %s", self.host, err)
+                messages = session.messages()
+                continue
+            self._dispatch(message)
+
+    def _dispatch(self, message: Message) -> None:
+        if self._handshake is not None:
+            if not self._handshake.done():
+                self._handshake.set_result(message)
+            return
+        if message.cmd == Command.STATUS:
+            self._push(message)
+            return
+        waiting = self._pending.get(message.cmd)
+        if waiting:
+            # Replies of 3.1-3.4 echo our seqno; 3.5 devices count on their own and
+            # heartbeat replies may carry 0. Prefer an exact match, else the oldest.
+            entry = next((e for e in waiting if e[0] == message.seqno), waiting[0])
+            waiting.remove(entry)
+            if not entry[1].done():
+                entry[1].set_result(message)
+            return
+        if message.dps:
+            self._push(message)  # unrequested data from the device: treat as a push
+            return
+        _LOGGER.debug("%s: ignored unexpected command %s", self.host, message.cmd)
+
+    def _push(self, message: Message) -> None:
+        dps = message.dps
+        if dps is None:
+            return
+        for waiter in self._push_waiters:
+            if not waiter.done():
+                waiter.set_result(dict(dps))
+        self._push_waiters.clear()
+        if self.on_status is not None:
+            try:
+                self.on_status(dict(dps))
+            except Exception:
+                _LOGGER.exception("%s: error in status callback", self.host)
+
+    def _fail(self, err: Exception) -> None:
+        """A fatal protocol error: fail everything waiting and drop the connection."""
+        self._reject_waiters(err)
+        if self._transport is not None:
+            self._disconnect_error = err
+            self._transport.abort()
+
+    def _connection_lost(self, exc: Exception | None) -> None:
+        error = self._disconnect_error or exc
+        self._disconnect_error = None
+        self._transport = None
+        lost = TuyaConnectionError(f"connection to {self.host} lost")
+        self._reject_waiters(error if isinstance(error, TuyaError) else lost)
+        if not self._closing and self.on_disconnect is not None and self._session.ready:
+            self.on_disconnect(error)
+
+    def _reject_waiters(self, err: Exception) -> None:
+        waiters: list[asyncio.Future[Any]] = [f for q in self._pending.values() for _, f in q]
+        waiters += self._push_waiters
+        if self._handshake is not None:
+            waiters.append(self._handshake)
+        for future in waiters:
+            if not future.done():
+                future.set_exception(err)
+        self._pending.clear()
+        self._push_waiters.clear()
+
+
+async def detect_version(
+    host: str,
+    device_id: str,
+    local_key: str,
+    *,
+    port: int = TCP_PORT,
+    timeout: float = 2.0,
+    versions: Sequence[str] = DETECT_ORDER,
+) -> tuple[str, dict[str, Any]]:
+    """Find the protocol version a device speaks: (version, its status).
+
+    Tries each version in turn. A connection refused, or a device busy with another
+    client, ends the search at once; otherwise, when no version works, raises
+    WrongKeyError if some attempt failed on the key, else the last error.
+    """
+    last_error: TuyaError = TuyaError("no protocol version to try")
+    key_error: WrongKeyError | None = None
+    for version in versions:
+        client = TuyaClient(host, device_id, local_key, version, port=port, timeout=timeout)
+        try:
+            await client.connect()
+            return version, await client.status()
+        except ConnectionRefusedByDevice:
+            raise
+        except WrongKeyError as err:
+            key_error = err
+            last_error = err
+        except (TuyaTimeoutError, DeviceError) as err:
+            last_error = err
+        except TuyaConnectionError as err:
+            if not client.connected and isinstance(err.__cause__, OSError):
+                raise  # nothing listens there: no point trying other versions
+            last_error = err
+        finally:
+            await client.close()
+    raise key_error or last_error

@@ -1,0 +1,46 @@
+"""Typed errors: each one tells the caller what to do next."""
+
+from __future__ import annotations
+
+
+class TuyaError(Exception):
+    """Base of every error the library raises."""
+
+
+class MalformedFrameError(TuyaError):
+    """Bytes that are not a valid Tuya frame (bad prefix, length, suffix or CRC)."""
+
+
+class WrongKeyError(TuyaError):
+    """The local key does not fit: decryption, HMAC or GCM tag failed, or the handshake did."""
+
+
+class DeviceError(TuyaError):
+    """The device answered, with an error."""
+
+    def __init__(self, text: str, retcode: int = 1) -> None:
+        super().__init__(
+            f"device error (retcode {retcode}): {text}" if text else f"retcode {retcode}"
+        )
+        self.text = text
+        self.retcode = retcode
+
+
+class TuyaTimeoutError(TuyaError, TimeoutError):
+    """The device did not answer in time."""
+
+
+class TuyaConnectionError(TuyaError, ConnectionError):
+    """The device could not be reached, or the connection was lost."""
+
+
+class ConnectionRefusedByDevice(TuyaConnectionError):
+    """The device accepted the connection and closed it at once.
+
+    Devices allow very few clients; this usually means another client (the phone app,
+    another integration) holds the connection.
+    """
+
+
+class NotConnectedError(TuyaConnectionError):
+    """A request was made while no connection is open."""
