@@ -1,0 +1,151 @@
+"""Command line: poke a device, or listen for devices.
+
+    python -m custom_components.tuya_lan.tuyalan status --host H --id ID --key KEY [--version V]
+    python -m custom_components.tuya_lan.tuyalan set --host H --id ID --key KEY --dps '{"1":true}'
+    python -m custom_components.tuya_lan.tuyalan scan [--seconds 10] [--listen 0.0.0.0]
+
+JSON on stdout; on failure a non-zero exit and a one-line reason on stderr.
+Without ``--version`` the version is detected (3.5, 3.4, 3.3, 3.1 in turn).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import sys
+from collections.abc import Sequence
+from typing import Any
+
+from .client import TuyaClient, detect_version
+from .const import TCP_PORT, UDP_PORTS, VERSIONS
+from .discovery import DiscoveredDevice
+from .errors import TuyaError
+from .listener import DiscoveryListener
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="python -m custom_components.tuya_lan.tuyalan",
+        description="Talk to Tuya WiFi devices on the local network.",
+    )
+    commands = parser.add_subparsers(dest="command", required=True)
+    for name, text in (("status", "read every DP"), ("set", "write DPs")):
+        sub = commands.add_parser(name, help=text)
+        sub.add_argument("--host", required=True, help="device IP address or name")
+        sub.add_argument("--port", type=int, default=TCP_PORT, help="TCP port (default 6668)")
+        sub.add_argument("--id", required=True, dest="device_id", help="device id (gwId)")
+        sub.add_argument("--key", required=True, help="16-character local key")
+        sub.add_argument("--version", choices=VERSIONS, help="protocol version (default: detect)")
+        sub.add_argument("--device22", action="store_true", help="query DP by DP (device22)")
+        sub.add_argument("--timeout", type=float, default=5.0, help="seconds per request")
+        if name == "set":
+            sub.add_argument("--dps", required=True, help='JSON object, e.g. {"1": true}')
+    scan = commands.add_parser("scan", help="listen for device broadcasts")
+    scan.add_argument("--seconds", type=float, default=10.0, help="how long to listen")
+    scan.add_argument("--listen", default="0.0.0.0", help="address to listen on")  # noqa: S104
+    scan.add_argument(
+        "--ports",
+        default=",".join(map(str, UDP_PORTS)),
+        help="comma-separated UDP ports (default 6666,6667,7000)",
+    )
+    scan.add_argument(
+        "--request",
+        metavar="ADDR:PORT",
+        help="also send the 3.5 discovery request there (e.g. your broadcast address:7000)",
+    )
+    scan.add_argument("--reply-ip", help="the IP 3.5 devices should answer to")
+    return parser
+
+
+async def _connect(args: argparse.Namespace) -> tuple[TuyaClient, dict[str, Any] | None]:
+    version, status = args.version, None
+    if version is None:
+        version, status = await detect_version(
+            args.host, args.device_id, args.key, port=args.port, timeout=min(args.timeout, 3)
+        )
+    client = TuyaClient(
+        args.host,
+        args.device_id,
+        args.key,
+        version,
+        port=args.port,
+        device22=args.device22,
+        timeout=args.timeout,
+    )
+    await client.connect()
+    return client, status
+
+
+async def _status(args: argparse.Namespace) -> dict[str, Any]:
+    client, _ = await _connect(args)
+    try:
+        return {"version": client.version, "dps": await client.status()}
+    finally:
+        await client.close()
+
+
+async def _set(args: argparse.Namespace) -> dict[str, Any]:
+    try:
+        dps = json.loads(args.dps)
+    except ValueError as err:
+        raise TuyaError(f"--dps is not JSON: {err}") from None
+    if not isinstance(dps, dict) or not dps:
+        raise TuyaError('--dps must be a non-empty JSON object such as {"1": true}')
+    client, _ = await _connect(args)
+    try:
+        await client.set_dps(dps)
+        return {"version": client.version, "set": dps, "dps": await client.status()}
+    finally:
+        await client.close()
+
+
+async def _scan(args: argparse.Namespace) -> dict[str, Any]:
+    found: dict[str, DiscoveredDevice] = {}
+    ports = [int(p) for p in args.ports.split(",") if p]
+
+    def remember(device: DiscoveredDevice, _: tuple[str, int]) -> None:
+        found.setdefault(device.device_id, device)
+
+    listener = DiscoveryListener(remember, args.listen, ports)
+    await listener.start()
+    if not listener.listening_ports:
+        raise TuyaError(f"cannot listen on any of UDP {ports}: {listener.unavailable_ports}")
+    try:
+        if args.request:
+            host, _, port = args.request.rpartition(":")
+            listener.send_request(args.reply_ip or args.listen, (host, int(port)))
+        await asyncio.sleep(args.seconds)
+    finally:
+        listener.close()
+    return {
+        "devices": [
+            {
+                "id": d.device_id,
+                "ip": d.ip,
+                "version": d.version,
+                "product_key": d.product_key,
+                "mac": d.mac,
+            }
+            for d in found.values()
+        ],
+        "unavailable_ports": listener.unavailable_ports,
+    }
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run one command; the exit status says whether it worked."""
+    args = _parser().parse_args(argv)
+    command = {"status": _status, "set": _set, "scan": _scan}[args.command]
+    try:
+        result = asyncio.run(command(args))
+    except (TuyaError, ValueError, OSError) as err:
+        print(f"error: {type(err).__name__}: {err}", file=sys.stderr)
+        return 1
+    json.dump(result, sys.stdout)
+    sys.stdout.write("\n")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,83 @@
+"""Asyncio UDP listener for discovery broadcasts on ports 6666, 6667 and 7000."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import socket
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+
+from .const import UDP_PORTS
+from .discovery import DiscoveredDevice, build_discovery_request, decode_broadcast
+from .errors import TuyaError
+
+_LOGGER = logging.getLogger(__name__)
+
+type DiscoveryCallback = Callable[[DiscoveredDevice, tuple[str, int]], None]
+
+
+class _Datagrams(asyncio.DatagramProtocol):
+    def __init__(self, listener: DiscoveryListener) -> None:
+        self._listener = listener
+
+    def datagram_received(self, data: bytes, addr: tuple[str | object, int]) -> None:
+        self._listener.datagram_received(data, (str(addr[0]), int(addr[1])))
+
+
+@dataclass
+class DiscoveryListener:
+    """Listens for device announcements and hands each decoded one to ``callback``.
+
+    Ports already taken (by another Tuya integration or tool) are reported in
+    :attr:`unavailable_ports` instead of failing: the others still listen.
+    """
+
+    callback: DiscoveryCallback
+    host: str = "0.0.0.0"  # noqa: S104 (broadcasts arrive on every interface)
+    ports: Iterable[int] = UDP_PORTS
+    unavailable_ports: dict[int, str] = field(default_factory=dict)
+    _transports: list[asyncio.DatagramTransport] = field(default_factory=list)
+
+    async def start(self) -> None:
+        """Bind every port that can be bound."""
+        loop = asyncio.get_running_loop()
+        for port in self.ports:
+            try:
+                transport, _ = await loop.create_datagram_endpoint(
+                    lambda: _Datagrams(self),
+                    local_addr=(self.host, port),
+                    family=socket.AF_INET,
+                    reuse_port=True,
+                    allow_broadcast=True,
+                )
+            except OSError as err:
+                self.unavailable_ports[port] = err.strerror or str(err)
+                _LOGGER.debug("cannot listen on UDP %s: %s", port, err)
+                continue
+            self._transports.append(transport)
+
+    @property
+    def listening_ports(self) -> list[int]:
+        """The ports actually bound."""
+        return [t.get_extra_info("sockname")[1] for t in self._transports]
+
+    def send_request(self, client_ip: str, target: tuple[str, int]) -> None:
+        """Send the 0x25 request that makes 3.5 devices answer, from a bound socket."""
+        if self._transports:
+            self._transports[0].sendto(build_discovery_request(client_ip), target)
+
+    def datagram_received(self, data: bytes, addr: tuple[str, int]) -> None:
+        """Decode one datagram; anything that is not an announcement is ignored."""
+        try:
+            device = decode_broadcast(data)
+        except TuyaError as err:
+            _LOGGER.debug("ignored a %d-byte datagram from %s: %s", len(data), addr[0], err)
+            return
+        self.callback(device, addr)
+
+    def close(self) -> None:
+        """Stop listening."""
+        for transport in self._transports:
+            transport.close()
+        self._transports.clear()
