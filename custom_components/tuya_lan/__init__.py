@@ -1,0 +1,142 @@
+"""Tuya LAN: control Tuya WiFi plugs locally, over one persistent session per device."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import probatio as vol
+from homeassistant.config_entries import ConfigEntryState
+from homeassistant.const import Platform
+from homeassistant.core import HomeAssistant, ServiceCall
+from homeassistant.exceptions import ServiceValidationError
+from homeassistant.helpers import (
+    config_validation as cv,
+)
+from homeassistant.helpers import (
+    device_registry as dr,
+)
+from homeassistant.helpers import (
+    entity_registry as er,
+)
+from homeassistant.helpers.typing import ConfigType
+
+from .const import (
+    ATTR_CONFIG_ENTRY_ID,
+    ATTR_DP,
+    ATTR_VALUE,
+    CONF_DEVICE_ID,
+    DOMAIN,
+    SERVICE_SET_DP,
+)
+from .coordinator import TuyaLanConfigEntry, TuyaLanCoordinator
+from .mapping import DpKind
+
+PLATFORMS: list[Platform] = [Platform.NUMBER, Platform.SENSOR, Platform.SWITCH]
+
+CONFIG_SCHEMA = cv.config_entry_only_config_schema(DOMAIN)
+
+
+def _dp_value(value: Any) -> bool | int | str:
+    """Accept the value types a Tuya DP can hold."""
+    if isinstance(value, bool | int | str):
+        return value
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    raise vol.Invalid("value must be a boolean, an integer or a string")
+
+
+SET_DP_SCHEMA = vol.All(
+    vol.Schema(
+        {
+            vol.Exclusive(CONF_DEVICE_ID, "target"): cv.string,
+            vol.Exclusive(ATTR_CONFIG_ENTRY_ID, "target"): cv.string,
+            vol.Required(ATTR_DP): vol.All(vol.Coerce(int), vol.Range(min=1, max=255)),
+            vol.Required(ATTR_VALUE): _dp_value,
+        }
+    ),
+    cv.has_at_least_one_key(CONF_DEVICE_ID, ATTR_CONFIG_ENTRY_ID),
+)
+
+
+async def async_setup(hass: HomeAssistant, config: ConfigType) -> bool:
+    """Register the integration's actions."""
+
+    async def async_set_dp(call: ServiceCall) -> None:
+        coordinator = _coordinator_for_call(hass, call)
+        await coordinator.async_set_dps({str(call.data[ATTR_DP]): call.data[ATTR_VALUE]})
+
+    hass.services.async_register(DOMAIN, SERVICE_SET_DP, async_set_dp, schema=SET_DP_SCHEMA)
+    return True
+
+
+def _coordinator_for_call(hass: HomeAssistant, call: ServiceCall) -> TuyaLanCoordinator:
+    """Find the loaded entry an action targets (by device or by config entry)."""
+    if (device_id := call.data.get(CONF_DEVICE_ID)) is not None:
+        device = dr.async_get(hass).async_get(device_id)
+        if device is None:
+            raise ServiceValidationError(
+                translation_domain=DOMAIN,
+                translation_key="device_not_found",
+                translation_placeholders={"device_id": device_id},
+            )
+        entry_id = device.config_entry_id
+    else:
+        entry_id = call.data[ATTR_CONFIG_ENTRY_ID]
+    entry = hass.config_entries.async_get_entry(entry_id)
+    if entry is None or entry.domain != DOMAIN:
+        raise ServiceValidationError(
+            translation_domain=DOMAIN,
+            translation_key="entry_not_found",
+            translation_placeholders={"entry_id": entry_id},
+        )
+    if entry.state is not ConfigEntryState.LOADED:
+        raise ServiceValidationError(
+            translation_domain=DOMAIN,
+            translation_key="entry_not_loaded",
+            translation_placeholders={"name": entry.title},
+        )
+    coordinator: TuyaLanCoordinator = entry.runtime_data
+    return coordinator
+
+
+async def async_setup_entry(hass: HomeAssistant, entry: TuyaLanConfigEntry) -> bool:
+    """Connect to the device and set up its entities."""
+    coordinator = TuyaLanCoordinator(hass, entry)
+    await coordinator.async_config_entry_first_refresh()
+    entry.runtime_data = coordinator
+    _async_remove_stale_entities(hass, entry, coordinator)
+    coordinator.async_start()
+    await hass.config_entries.async_forward_entry_setups(entry, PLATFORMS)
+    return True
+
+
+async def async_unload_entry(hass: HomeAssistant, entry: TuyaLanConfigEntry) -> bool:
+    """Unload a config entry; the coordinator closes the session on unload."""
+    return await hass.config_entries.async_unload_platforms(entry, PLATFORMS)
+
+
+def _async_remove_stale_entities(
+    hass: HomeAssistant, entry: TuyaLanConfigEntry, coordinator: TuyaLanCoordinator
+) -> None:
+    """Drop registry entries the current mapping no longer provides.
+
+    When the user maps a DP to another kind, its entity may move to another platform
+    (a raw sensor becoming a switch) or stop being a disabled diagnostic sensor; the old
+    registry entry is removed so the new entity is created fresh (and enabled). Raw
+    sensors of DPs not reported yet are kept: the device may report them later.
+    """
+    registry = er.async_get(hass)
+    prefix = f"{coordinator.device_id}_"
+    for entity in er.async_entries_for_config_entry(registry, entry.entry_id):
+        if not entity.unique_id.startswith(prefix):
+            continue
+        dp = entity.unique_id.removeprefix(prefix)
+        spec = coordinator.specs.get(dp)
+        if spec is not None and (
+            spec.platform != entity.domain
+            or (
+                spec.kind is not DpKind.RAW
+                and entity.disabled_by is er.RegistryEntryDisabler.INTEGRATION
+            )
+        ):
+            registry.async_remove(entity.entity_id)

@@ -1,0 +1,46 @@
+"""Diagnostics: the entry, the session and every DP, with secrets redacted."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from homeassistant.components.diagnostics import async_redact_data
+from homeassistant.const import CONF_HOST
+from homeassistant.core import HomeAssistant
+
+from .const import CONF_DEVICE_ID, CONF_LOCAL_KEY
+from .coordinator import TuyaLanConfigEntry
+
+TO_REDACT = {CONF_LOCAL_KEY, CONF_DEVICE_ID, CONF_HOST, "ip", "unique_id", "title"}
+
+
+async def async_get_config_entry_diagnostics(
+    hass: HomeAssistant, entry: TuyaLanConfigEntry
+) -> dict[str, Any]:
+    """Return diagnostics for a config entry."""
+    coordinator = entry.runtime_data
+    return {
+        "entry": async_redact_data(
+            {
+                "title": entry.title,
+                "unique_id": entry.unique_id,
+                "data": dict(entry.data),
+                "options": dict(entry.options),
+            },
+            TO_REDACT,
+        ),
+        "connected": coordinator.connected,
+        "last_update_success": coordinator.last_update_success,
+        "protocol_version": coordinator.version,
+        "dps": coordinator.data,
+        "mapping": {
+            dp: {
+                "kind": spec.kind.value,
+                "scale": spec.effective_scale,
+                "unit": spec.unit,
+                "device_class": spec.device_class,
+                "overridden": spec.overridden,
+            }
+            for dp, spec in coordinator.specs.items()
+        },
+    }
