@@ -265,19 +265,17 @@ class TuyaClient:
     def _data_received(self, data: bytes) -> None:
         session = self._session
         session.feed(data)
-        messages = session.messages()
         while True:
             try:
-                message = next(messages)
-            except StopIteration:
-                return
+                message = session.next_message()
             except WrongKeyError as err:
                 self._fail(err)
                 return
             except MalformedFrameError as err:
                 _LOGGER.debug("%s: dropped a malformed frame: %s", self.host, err)
-                messages = session.messages()
                 continue
+            if message is None:
+                return
             self._dispatch(message)
 
     def _dispatch(self, message: Message) -> None:

@@ -39,24 +39,32 @@ def pkcs7_unpad(data: bytes) -> bytes:
 
 
 class AesEcb:
-    """AES-128-ECB with PKCS#7, as versions 3.1-3.4 and the 3.3/3.4 broadcasts use."""
+    """AES-128-ECB with PKCS#7, as versions 3.1-3.4 and the 3.3/3.4 broadcasts use.
 
-    __slots__ = ("_cipher",)
+    ECB keeps no state between blocks, so one encryptor and one decryptor context
+    serve every message: ``update()`` on whole blocks returns whole blocks, and we
+    never call ``finalize()``. Creating a context costs more than encrypting a
+    typical frame. Like the event loop that uses them, these are not thread-safe.
+    """
+
+    __slots__ = ("_decryptor", "_encryptor")
 
     def __init__(self, key: bytes) -> None:
-        self._cipher = Cipher(algorithms.AES(key), modes.ECB())  # noqa: S305 (protocol-defined)
+        cipher = Cipher(algorithms.AES(key), modes.ECB())  # noqa: S305 (protocol-defined)
+        self._encryptor = cipher.encryptor()
+        self._decryptor = cipher.decryptor()
 
     def encrypt(self, plaintext: bytes, *, pad: bool = True) -> bytes:
         """Encrypt; ``pad=False`` needs a block-aligned input (the 3.4 session key)."""
-        encryptor = self._cipher.encryptor()
-        return encryptor.update(pkcs7_pad(plaintext) if pad else plaintext) + encryptor.finalize()
+        if not pad and len(plaintext) % BLOCK:
+            raise ValueError("unpadded ECB input must be a whole number of blocks")
+        return self._encryptor.update(pkcs7_pad(plaintext) if pad else plaintext)
 
     def decrypt(self, ciphertext: bytes, *, unpad: bool = True) -> bytes:
         """Decrypt; raises WrongKeyError when the result is not validly padded."""
         if not ciphertext or len(ciphertext) % BLOCK:
             raise WrongKeyError("ciphertext is not a whole number of AES blocks")
-        decryptor = self._cipher.decryptor()
-        plaintext = decryptor.update(ciphertext) + decryptor.finalize()
+        plaintext = self._decryptor.update(ciphertext)
         return pkcs7_unpad(plaintext) if unpad else plaintext
 
 

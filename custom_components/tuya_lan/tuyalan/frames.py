@@ -13,6 +13,7 @@ import os
 import struct
 import zlib
 from dataclasses import dataclass
+from typing import NamedTuple
 
 from .crypto import GCM_NONCE_SIZE, GCM_TAG_SIZE, HMAC_SIZE, AesGcm, hmac_sha256
 from .errors import MalformedFrameError, WrongKeyError
@@ -33,8 +34,7 @@ SUFFIX_SIZE = 4
 RETCODE_SIZE = 4
 
 
-@dataclass(frozen=True, slots=True)
-class Frame:
+class Frame(NamedTuple):
     """One decoded frame.
 
     ``retcode`` is None for frames a client sends (they carry none) and an int for
@@ -95,21 +95,6 @@ def encode_6699(
     return header + nonce + sealed + SUFFIX_6699
 
 
-def frame_size(buffer: bytes | bytearray | memoryview) -> int | None:
-    """Total size of the frame at the start of ``buffer``, or None if the header is incomplete.
-
-    The caller has checked that the buffer starts with a known prefix.
-    """
-    if buffer[:4] == PREFIX_6699:
-        if len(buffer) < HEADER_6699_SIZE:
-            return None
-        length = int.from_bytes(buffer[14:18])
-        return HEADER_6699_SIZE + length + SUFFIX_SIZE
-    if len(buffer) < HEADER_55AA_SIZE:
-        return None
-    return HEADER_55AA_SIZE + int.from_bytes(buffer[12:16])
-
-
 def decode_frame(data: bytes, keys: FrameKeys, *, has_retcode: bool) -> Frame:
     """Decode one complete frame, verifying its CRC32, HMAC or GCM tag.
 
@@ -119,38 +104,38 @@ def decode_frame(data: bytes, keys: FrameKeys, *, has_retcode: bool) -> Frame:
     """
     prefix = data[:4]
     if prefix == PREFIX_55AA:
-        return _decode_55aa(data, keys, has_retcode)
+        return decode_55aa(data, keys, has_retcode)
     if prefix == PREFIX_6699:
-        return _decode_6699(data, keys, has_retcode)
+        return decode_6699(data, keys, has_retcode)
     raise MalformedFrameError(f"unknown frame prefix {prefix.hex()}")
 
 
-def _decode_55aa(data: bytes, keys: FrameKeys, has_retcode: bool) -> Frame:
-    if len(data) < HEADER_55AA_SIZE:
+def decode_55aa(data: bytes, keys: FrameKeys, has_retcode: bool) -> Frame:
+    """Decode a frame known to start with the 55AA prefix (see decode_frame)."""
+    size = len(data)
+    if size < HEADER_55AA_SIZE:
         raise MalformedFrameError("frame shorter than its header")
     _, seqno, cmd, length = _HEADER_55AA.unpack_from(data)
-    trailer_size = HMAC_SIZE if keys.hmac_key is not None else _CRC.size
-    retcode_size = RETCODE_SIZE if has_retcode else 0
-    if len(data) != HEADER_55AA_SIZE + length or length < retcode_size + trailer_size + SUFFIX_SIZE:
-        raise MalformedFrameError(f"length field {length} does not fit a {len(data)}-byte frame")
+    hmac_key = keys.hmac_key
+    body_end = size - SUFFIX_SIZE - (HMAC_SIZE if hmac_key is not None else _CRC.size)
+    start = HEADER_55AA_SIZE + RETCODE_SIZE if has_retcode else HEADER_55AA_SIZE
+    if size != HEADER_55AA_SIZE + length or body_end < start:
+        raise MalformedFrameError(f"length field {length} does not fit a {size}-byte frame")
     if data[-SUFFIX_SIZE:] != SUFFIX_55AA:
         raise MalformedFrameError("missing 0000AA55 suffix")
-    body_end = len(data) - SUFFIX_SIZE - trailer_size
-    trailer = data[body_end : len(data) - SUFFIX_SIZE]
-    if keys.hmac_key is not None:
-        if not hmac.compare_digest(hmac_sha256(keys.hmac_key, data[:body_end]), trailer):
-            raise WrongKeyError("frame HMAC does not verify (wrong local key?)")
-    elif zlib.crc32(data[:body_end]) != _CRC.unpack(trailer)[0]:
-        raise MalformedFrameError("frame CRC32 does not match")
-    retcode = None
-    start = HEADER_55AA_SIZE
-    if has_retcode:
-        (retcode,) = _RETCODE.unpack_from(data, start)
-        start += RETCODE_SIZE
-    return Frame(seqno, cmd, bytes(data[start:body_end]), retcode)
+    if hmac_key is None:
+        if zlib.crc32(data[:body_end]) != int.from_bytes(data[body_end : body_end + 4]):
+            raise MalformedFrameError("frame CRC32 does not match")
+    elif not hmac.compare_digest(
+        hmac_sha256(hmac_key, data[:body_end]), data[body_end : size - SUFFIX_SIZE]
+    ):
+        raise WrongKeyError("frame HMAC does not verify (wrong local key?)")
+    retcode = int.from_bytes(data[16:20]) if has_retcode else None
+    return Frame(seqno, cmd, data[start:body_end], retcode)
 
 
-def _decode_6699(data: bytes, keys: FrameKeys, has_retcode: bool) -> Frame:
+def decode_6699(data: bytes, keys: FrameKeys, has_retcode: bool) -> Frame:
+    """Decode a frame known to start with the 6699 prefix (see decode_frame)."""
     if len(data) < HEADER_6699_SIZE:
         raise MalformedFrameError("frame shorter than its header")
     _, _, seqno, cmd, length = _HEADER_6699.unpack_from(data)

@@ -15,9 +15,8 @@ import json
 import os
 import time
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass, field
 from enum import Enum, auto
-from typing import Any
+from typing import Any, NamedTuple
 
 from .const import LOCAL_KEY_LENGTH, NO_VERSION_HEADER, VERSIONS, Command
 from .crypto import BLOCK, HMAC_SIZE, AesEcb, ecb_for, gcm_for, hmac_sha256, md5_hex
@@ -34,9 +33,28 @@ DEVICE22_MARKERS = ("data unvalid",)
 DEFAULT_DEVICE22_DPS: tuple[int, ...] = (*range(1, 31), *range(101, 111))
 
 
-def json_bytes(data: Any) -> bytes:
-    """Compact JSON, as every client library and the phone app send it."""
-    return json.dumps(data, separators=(",", ":")).encode()
+try:  # orjson ships with Home Assistant; the standard library is the fallback
+    import orjson
+
+    def json_bytes(data: Any) -> bytes:
+        """Compact JSON, as every client library and the phone app send it."""
+        return orjson.dumps(data)
+
+    def _json_loads(payload: bytes) -> Any:
+        return orjson.loads(payload)
+
+    _JSON_ERRORS: tuple[type[Exception], ...] = (orjson.JSONDecodeError,)
+except ImportError:  # pragma: no cover - exercised only without orjson
+    _COMPACT_JSON = json.JSONEncoder(separators=(",", ":"))
+
+    def json_bytes(data: Any) -> bytes:
+        """Compact JSON, as every client library and the phone app send it."""
+        return _COMPACT_JSON.encode(data).encode()
+
+    def _json_loads(payload: bytes) -> Any:
+        return json.loads(payload)
+
+    _JSON_ERRORS = (ValueError,)
 
 
 def validate_local_key(local_key: str | bytes) -> bytes:
@@ -47,15 +65,14 @@ def validate_local_key(local_key: str | bytes) -> bytes:
     return key
 
 
-@dataclass(frozen=True, slots=True)
-class Message:
+class Message(NamedTuple):
     """A decoded application message from a device."""
 
     cmd: int
     seqno: int
     retcode: int | None
     payload: bytes  # decrypted, version header removed
-    data: dict[str, Any] | None = field(default=None)  # the JSON object, when it is one
+    data: dict[str, Any] | None = None  # the JSON object, when it is one
 
     @property
     def text(self) -> str:
@@ -113,6 +130,13 @@ class ClientSession:
         self.version = version
         self._real_key = validate_local_key(local_key)
         self._version_bytes = version.encode()
+        self._version_header = self._version_bytes + bytes(12)
+        # The ECB cipher for payloads: the real key, or the session key after a 3.4
+        # handshake. Held here because it is used on every frame.
+        self._ecb = ecb_for(self._real_key)
+        family = {"3.1": "31", "3.2": "33", "3.3": "33", "3.4": "34", "3.5": "35"}[version]
+        self._seal: Callable[[int, int, bytes, bytes], bytes] = getattr(self, f"_seal_{family}")
+        self._open: Callable[[bytes], bytes] = getattr(self, f"_open_{family}")
         self._nonce_factory = nonce_factory
         self._seqno = 0
         self._session_key: bytes | None = None
@@ -125,6 +149,7 @@ class ClientSession:
         self.handshake = (
             HandshakeState.IDLE if version in ("3.4", "3.5") else HandshakeState.NOT_NEEDED
         )
+        self._ready = self.handshake is HandshakeState.NOT_NEEDED
         self._parser = FrameParser(self.keys, has_retcode=True)
 
     # -- sending ---------------------------------------------------------------------
@@ -132,7 +157,7 @@ class ClientSession:
     @property
     def ready(self) -> bool:
         """True once requests may be sent (after the handshake, if the version has one)."""
-        return self.handshake in (HandshakeState.NOT_NEEDED, HandshakeState.DONE)
+        return self._ready
 
     def next_seqno(self) -> int:
         """Client sequence numbers start at 1 and strictly increase per connection."""
@@ -141,27 +166,33 @@ class ClientSession:
 
     def encode(self, cmd: int, data: dict[str, Any] | bytes) -> tuple[int, bytes]:
         """Seal ``data`` (a JSON object or raw bytes) as a ``cmd`` frame; (seqno, frame)."""
-        if not self.ready:
+        if not self._ready:
             raise TuyaError("the session key handshake has not completed")
-        plaintext = json_bytes(data) if isinstance(data, dict) else data
-        seqno = self.next_seqno()
-        with_header = cmd not in NO_VERSION_HEADER
-        header = self._version_bytes + bytes(12) if with_header else b""
-        if self.version == "3.5":
-            assert self.keys.gcm is not None
-            return seqno, encode_6699(seqno, cmd, header + plaintext, self.keys.gcm)
-        if self.version == "3.4":
-            assert self._session_key is not None
-            payload = ecb_for(self._session_key).encrypt(header + plaintext)
-            return seqno, encode_55aa(seqno, cmd, payload, hmac_key=self._session_key)
-        if self.version == "3.1":
-            payload = self._sign_31(plaintext) if cmd == Command.CONTROL else plaintext
-            return seqno, encode_55aa(seqno, cmd, payload)
-        payload = header + ecb_for(self._real_key).encrypt(plaintext)
-        return seqno, encode_55aa(seqno, cmd, payload)
+        plaintext = data if isinstance(data, bytes) else json_bytes(data)
+        self._seqno += 1
+        seqno = self._seqno
+        header = b"" if cmd in NO_VERSION_HEADER else self._version_header
+        return seqno, self._seal(seqno, cmd, header, plaintext)
+
+    # One sealing and one opening function per version, chosen once per session.
+
+    def _seal_31(self, seqno: int, cmd: int, header: bytes, plaintext: bytes) -> bytes:
+        payload = self._sign_31(plaintext) if cmd == Command.CONTROL else plaintext
+        return encode_55aa(seqno, cmd, payload)
+
+    def _seal_33(self, seqno: int, cmd: int, header: bytes, plaintext: bytes) -> bytes:
+        return encode_55aa(seqno, cmd, header + self._ecb.encrypt(plaintext))
+
+    def _seal_34(self, seqno: int, cmd: int, header: bytes, plaintext: bytes) -> bytes:
+        payload = self._ecb.encrypt(header + plaintext)
+        return encode_55aa(seqno, cmd, payload, hmac_key=self.keys.hmac_key)
+
+    def _seal_35(self, seqno: int, cmd: int, header: bytes, plaintext: bytes) -> bytes:
+        assert self.keys.gcm is not None
+        return encode_6699(seqno, cmd, header + plaintext, self.keys.gcm)
 
     def _sign_31(self, plaintext: bytes) -> bytes:
-        b64 = base64.b64encode(ecb_for(self._real_key).encrypt(plaintext))
+        b64 = base64.b64encode(self._ecb.encrypt(plaintext))
         signature = md5_hex(b"data=" + b64 + b"||lpv=3.1||" + self._real_key)[8:24]
         return b"3.1" + signature.encode() + b64
 
@@ -262,9 +293,11 @@ class ClientSession:
         )
         if self.version == "3.4":
             self.keys.hmac_key = self._session_key
+            self._ecb = ecb_for(self._session_key)
         else:
             self.keys.gcm = gcm_for(self._session_key)
         self.handshake = HandshakeState.DONE
+        self._ready = True
         return finish
 
     def _seal_handshake(self, seqno: int, cmd: int, body: bytes) -> bytes:
@@ -279,36 +312,51 @@ class ClientSession:
         """Add bytes read from the connection."""
         self._parser.feed(data)
 
-    def messages(self) -> Iterator[Message]:
-        """Decoded messages from what was fed; raises typed errors for bad frames.
+    def next_message(self) -> Message | None:
+        """The next decoded message, None when more bytes are needed.
 
-        After an error the iteration can be resumed: the bad frame has been dropped.
+        Raises MalformedFrameError or WrongKeyError for a bad frame; the frame has
+        been dropped by then, so calling again continues with what follows it.
         """
-        for frame in self._parser:
-            yield self.decode(frame)
+        frame = self._parser.next_frame()
+        return None if frame is None else self.decode(frame)
+
+    def messages(self) -> Iterator[Message]:
+        """Every message decodable from what was fed (raises like next_message)."""
+        while (message := self.next_message()) is not None:
+            yield message
 
     def decode(self, frame: Frame) -> Message:
         """Decrypt a frame's payload and read its JSON."""
-        payload = self._decrypt(frame)
-        if payload[:3] == self._version_bytes:
-            payload = payload[VERSION_HEADER_SIZE:]
-        return Message(frame.cmd, frame.seqno, frame.retcode, payload, _parse_json(payload))
-
-    def _decrypt(self, frame: Frame) -> bytes:
         payload = frame.payload
-        if not payload:
-            return payload
-        if self.version == "3.5":
-            return payload  # already opened by the frame layer
-        if self.version == "3.4":
-            key = self._real_key if self._session_key is None else self._session_key
-            return ecb_for(key).decrypt(payload)
-        if self.version == "3.1":
-            return _decrypt_31(payload, self._real_key)
-        # 3.2 / 3.3: an optional clear 15-byte header, then ECB ciphertext.
+        if payload:
+            payload = self._open(payload)
+            if payload[:3] == self._version_bytes:
+                payload = payload[VERSION_HEADER_SIZE:]
+        data = None
+        if payload[:1] == b"{":
+            try:  # noqa: SIM105 (per-frame path: suppress() costs more)
+                data = _json_loads(payload)
+            except _JSON_ERRORS:
+                pass
+            if not isinstance(data, dict):
+                data = None
+        return Message(frame.cmd, frame.seqno, frame.retcode, payload, data)
+
+    def _open_31(self, payload: bytes) -> bytes:
+        return _decrypt_31(payload, self._real_key)
+
+    def _open_33(self, payload: bytes) -> bytes:
+        # An optional clear 15-byte header, then ECB ciphertext.
         if payload[:3] == self._version_bytes or len(payload) % BLOCK == VERSION_HEADER_SIZE:
             payload = payload[VERSION_HEADER_SIZE:]
-        return ecb_for(self._real_key).decrypt(payload)
+        return self._ecb.decrypt(payload)
+
+    def _open_34(self, payload: bytes) -> bytes:
+        return self._ecb.decrypt(payload)
+
+    def _open_35(self, payload: bytes) -> bytes:
+        return payload  # already opened (and authenticated) by the frame layer
 
 
 def derive_session_key(
@@ -335,13 +383,3 @@ def _decrypt_31(payload: bytes, real_key: bytes) -> bytes:
     except binascii.Error:
         raise MalformedFrameError("3.1 payload is not valid base64") from None
     return ecb_for(real_key).decrypt(ciphertext)
-
-
-def _parse_json(payload: bytes) -> dict[str, Any] | None:
-    if not payload.startswith(b"{"):
-        return None
-    try:
-        data = json.loads(payload)
-    except ValueError:
-        return None
-    return data if isinstance(data, dict) else None

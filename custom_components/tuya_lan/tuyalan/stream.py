@@ -8,6 +8,7 @@ buffer, so the caller can log it and keep reading.
 
 from __future__ import annotations
 
+import struct
 from collections.abc import Iterator
 
 from .const import MAX_FRAME_SIZE
@@ -17,11 +18,13 @@ from .frames import (
     PREFIX_6699,
     Frame,
     FrameKeys,
-    decode_frame,
-    frame_size,
+    decode_55aa,
+    decode_6699,
 )
 
-_PREFIXES = (PREFIX_55AA, PREFIX_6699)
+_U32 = struct.Struct(">I").unpack_from
+_WORD_55AA = int.from_bytes(PREFIX_55AA)
+_WORD_6699 = int.from_bytes(PREFIX_6699)
 # The smallest well-formed frame: a 55AA client frame with an empty payload.
 _MIN_FRAME = 24
 
@@ -70,25 +73,32 @@ class FrameParser:
         """The next complete frame, None if more bytes are needed; raises on a bad frame."""
         buffer = self._buffer
         while True:
-            start = self._find_prefix()
-            if start < 0:
-                # Keep the last 3 bytes: they may be the start of a prefix.
-                del buffer[: max(0, len(buffer) - 3)]
+            available = len(buffer)
+            if available < 4:
                 return None
-            if start:
-                del buffer[:start]
-            size = frame_size(buffer)
-            if size is None:
-                return None
+            prefix = _U32(buffer)[0]
+            if prefix == _WORD_55AA:
+                if available < 16:
+                    return None
+                size = 16 + _U32(buffer, 12)[0]
+            elif prefix == _WORD_6699:
+                if available < 18:
+                    return None
+                size = 22 + _U32(buffer, 14)[0]
+            else:
+                self._skip_to_prefix()
+                continue
             if size > self.max_frame_size or size < _MIN_FRAME:
                 # Not a real frame start: skip this prefix and resynchronise.
                 del buffer[:4]
                 raise MalformedFrameError(f"frame length {size} outside 24..{self.max_frame_size}")
-            if len(buffer) < size:
+            if available < size:
                 return None
             raw = bytes(buffer[:size])
             try:
-                frame = decode_frame(raw, self.keys, has_retcode=self.has_retcode)
+                frame = (decode_55aa if prefix == _WORD_55AA else decode_6699)(
+                    raw, self.keys, self.has_retcode
+                )
             except TuyaError:
                 # Drop only the prefix: if this was junk that looked like a header, a
                 # real frame may start inside it.
@@ -97,8 +107,8 @@ class FrameParser:
             del buffer[:size]
             return frame
 
-    def _find_prefix(self) -> int:
-        if self._buffer[:4] in _PREFIXES:  # the usual case: the buffer is aligned
-            return 0
-        found = [i for i in (self._buffer.find(p) for p in _PREFIXES) if i >= 0]
-        return min(found) if found else -1
+    def _skip_to_prefix(self) -> None:
+        """Drop bytes up to the next prefix, keeping 3 that may start one."""
+        buffer = self._buffer
+        found = [i for i in (buffer.find(p, 1) for p in (PREFIX_55AA, PREFIX_6699)) if i > 0]
+        del buffer[: min(found) if found else max(1, len(buffer) - 3)]
