@@ -127,6 +127,7 @@ class TuyaLanCoordinator(DataUpdateCoordinator[dict[str, Any]]):
 
     async def _async_setup(self) -> None:
         """Connect once, during the first refresh."""
+        self._initial_status = {}  # collects pushes that arrive during setup
         try:
             status = await self._async_open()
         except (WrongKeyError, ValueError) as err:  # ValueError: a malformed key
@@ -141,7 +142,7 @@ class TuyaLanCoordinator(DataUpdateCoordinator[dict[str, Any]]):
                 translation_key="cannot_connect",
                 translation_placeholders={"name": self.name, "error": str(err)},
             ) from err
-        self._initial_status = status
+        status = self._initial_status = {**status, **self._initial_status}
         self.specs = resolve_specs(status, self.config_entry.options.get(CONF_DPS, {}))
 
     async def _async_update_data(self) -> dict[str, Any]:

@@ -1,0 +1,205 @@
+"""Fixtures for the Home Assistant layer tests.
+
+The protocol library is mocked at the place the integration imports it: a FakeDevice
+stands behind an autospec'd TuyaClient, keeps the DPS, and can push, drop the
+connection or refuse the key.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Generator
+from typing import Any
+from unittest.mock import AsyncMock, MagicMock, PropertyMock, patch
+
+import pytest
+from pytest_homeassistant_custom_component.common import MockConfigEntry
+from pytest_homeassistant_custom_component.syrupy import HomeAssistantSnapshotExtension
+from syrupy.assertion import SnapshotAssertion
+
+from custom_components.tuya_lan.const import (
+    CONF_DEVICE_ID,
+    CONF_LOCAL_KEY,
+    CONF_PROTOCOL_VERSION,
+    DOMAIN,
+)
+from custom_components.tuya_lan.tuyalan import TuyaClient
+from homeassistant.const import CONF_HOST, CONF_PORT
+from homeassistant.core import HomeAssistant
+
+DEVICE_ID = "bf1234567890abcdefgh"
+LOCAL_KEY = "0123456789abcdef"
+HOST = "192.168.1.50"
+TITLE = "Tuya efgh"
+
+# Layout B plug: switch, countdown, add_ele, current, power, voltage; plus two DPs the
+# mapping does not know (they become raw diagnostic sensors).
+STATUS_LAYOUT_B: dict[str, Any] = {
+    "1": True,
+    "9": 0,
+    "18": 250,
+    "19": 550,
+    "20": 2301,
+    "38": "memory",
+    "41": {"a": 1},
+}
+STATUS_LAYOUT_A: dict[str, Any] = {"1": False, "2": 0, "4": 120, "5": 276, "6": 2298}
+STATUS_STRIP: dict[str, Any] = {
+    "1": True,
+    "2": False,
+    "3": True,
+    "7": 0,
+    "8": 0,
+    "9": 60,
+    "18": 100,
+    "19": 200,
+    "20": 2300,
+}
+
+
+@pytest.fixture(autouse=True)
+def auto_enable_custom_integrations(enable_custom_integrations: None) -> None:
+    """Load custom integrations in every test."""
+
+
+@pytest.fixture
+def snapshot(snapshot: SnapshotAssertion) -> SnapshotAssertion:
+    """Use Home Assistant's snapshot extension."""
+    return snapshot.use_extension(HomeAssistantSnapshotExtension)
+
+
+@pytest.fixture
+def entity_registry_enabled_by_default() -> Generator[None]:
+    """Enable entities that are disabled by default."""
+    with patch(
+        "homeassistant.helpers.entity.Entity.entity_registry_enabled_default",
+        return_value=True,
+        new_callable=PropertyMock,
+    ):
+        yield
+
+
+def entry_data(**overrides: Any) -> dict[str, Any]:
+    """Return config entry data."""
+    return {
+        CONF_HOST: HOST,
+        CONF_PORT: 6668,
+        CONF_DEVICE_ID: DEVICE_ID,
+        CONF_LOCAL_KEY: LOCAL_KEY,
+        CONF_PROTOCOL_VERSION: "3.3",
+        **overrides,
+    }
+
+
+@pytest.fixture
+def entry_options() -> dict[str, Any]:
+    """Return the entry's options (override in a test module)."""
+    return {}
+
+
+@pytest.fixture
+def mock_config_entry(entry_options: dict[str, Any]) -> MockConfigEntry:
+    """Return a config entry for one plug."""
+    return MockConfigEntry(
+        domain=DOMAIN,
+        title=TITLE,
+        unique_id=DEVICE_ID,
+        data=entry_data(),
+        options=entry_options,
+    )
+
+
+class FakeDevice:
+    """What stands behind the mocked TuyaClient."""
+
+    def __init__(self, dps: dict[str, Any]) -> None:
+        self.dps = dict(dps)
+        self.clients: list[MagicMock] = []
+        self.on_status: Callable[[dict[str, Any]], None] | None = None
+        self.on_disconnect: Callable[[Exception | None], None] | None = None
+        self.connect_error: BaseException | None = None
+        self.set_calls: list[dict[str, Any]] = []
+
+    @property
+    def client(self) -> MagicMock:
+        """Return the newest client."""
+        return self.clients[-1]
+
+    def make_client(self, *args: Any, **kwargs: Any) -> MagicMock:
+        """Stand in for TuyaClient(...)."""
+        client = MagicMock(spec=TuyaClient)
+        self.on_status = kwargs.get("on_status")
+        self.on_disconnect = kwargs.get("on_disconnect")
+
+        async def connect() -> None:
+            if self.connect_error is not None:
+                raise self.connect_error
+
+        async def status() -> dict[str, Any]:
+            return dict(self.dps)
+
+        async def set_dps(dps: dict[str, Any]) -> None:
+            self.set_calls.append(dict(dps))
+            self.dps.update(dps)
+
+        client.connect = AsyncMock(side_effect=connect)
+        client.status = AsyncMock(side_effect=status)
+        client.set_dps = AsyncMock(side_effect=set_dps)
+        client.heartbeat = AsyncMock(return_value=None)
+        client.close = AsyncMock(return_value=None)
+        client.init_args = args
+        client.init_kwargs = kwargs
+        self.clients.append(client)
+        return client
+
+    def push(self, dps: dict[str, Any]) -> None:
+        """Push DPs from the device."""
+        self.dps.update(dps)
+        assert self.on_status is not None
+        self.on_status(dict(dps))
+
+    def drop(self, exc: Exception | None = None) -> None:
+        """The device closes the connection."""
+        assert self.on_disconnect is not None
+        self.on_disconnect(exc)
+
+
+@pytest.fixture
+def device_status() -> dict[str, Any]:
+    """Return the DPS the fake device starts with."""
+    return dict(STATUS_LAYOUT_B)
+
+
+@pytest.fixture
+def fake_device(device_status: dict[str, Any]) -> Generator[FakeDevice]:
+    """Patch TuyaClient where the coordinator imports it."""
+    device = FakeDevice(device_status)
+    with patch(
+        "custom_components.tuya_lan.coordinator.TuyaClient",
+        autospec=True,
+        side_effect=device.make_client,
+    ):
+        yield device
+
+
+@pytest.fixture
+def platforms() -> list[str] | None:
+    """Limit the platforms set up (None: all)."""
+    return None
+
+
+@pytest.fixture
+async def init_integration(
+    hass: HomeAssistant,
+    mock_config_entry: MockConfigEntry,
+    fake_device: FakeDevice,
+    platforms: list[str] | None,
+) -> MockConfigEntry:
+    """Set up the integration with the fake device."""
+    mock_config_entry.add_to_hass(hass)
+    if platforms is None:
+        assert await hass.config_entries.async_setup(mock_config_entry.entry_id)
+    else:
+        with patch("custom_components.tuya_lan.PLATFORMS", platforms):
+            assert await hass.config_entries.async_setup(mock_config_entry.entry_id)
+    await hass.async_block_till_done()
+    return mock_config_entry

@@ -1,0 +1,209 @@
+"""Setup, unload, setup errors, the set_dp action and registry clean-up."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from pytest_homeassistant_custom_component.common import MockConfigEntry
+
+from custom_components.tuya_lan.const import CONF_DPS, DOMAIN
+from custom_components.tuya_lan.tuyalan import (
+    DeviceError,
+    TuyaConnectionError,
+    WrongKeyError,
+)
+from homeassistant.config_entries import SOURCE_REAUTH, ConfigEntryState
+from homeassistant.const import Platform
+from homeassistant.core import HomeAssistant
+from homeassistant.exceptions import HomeAssistantError, ServiceValidationError
+from homeassistant.helpers import device_registry as dr, entity_registry as er
+
+from .conftest import DEVICE_ID, FakeDevice
+
+
+async def test_setup_and_unload(
+    hass: HomeAssistant, init_integration: MockConfigEntry, fake_device: FakeDevice
+) -> None:
+    """The entry loads, creates its entities, and unload closes the session."""
+    entry = init_integration
+    assert entry.state is ConfigEntryState.LOADED
+    assert hass.states.get("switch.tuya_efgh").state == "on"
+    client = fake_device.client
+    args = client.init_args
+    assert args == ("192.168.1.50", DEVICE_ID, "0123456789abcdef", "3.3")
+    assert client.init_kwargs["port"] == 6668
+
+    assert await hass.config_entries.async_unload(entry.entry_id)
+    await hass.async_block_till_done()
+    assert entry.state is ConfigEntryState.NOT_LOADED
+    client.close.assert_awaited()
+    assert hass.states.get("switch.tuya_efgh").state == "unavailable"
+
+
+async def test_device_registry(
+    hass: HomeAssistant,
+    init_integration: MockConfigEntry,
+    device_registry: dr.DeviceRegistry,
+) -> None:
+    """One device per entry, named after the entry."""
+    device = device_registry.async_get_device_by_identifier(
+        (DOMAIN, DEVICE_ID), init_integration.entry_id
+    )
+    assert device is not None
+    assert device.manufacturer == "Tuya"
+    assert device.name == "Tuya efgh"
+
+
+@pytest.mark.parametrize(
+    ("error", "state"),
+    [
+        (TuyaConnectionError("refused"), ConfigEntryState.SETUP_RETRY),
+        (TimeoutError(), ConfigEntryState.SETUP_RETRY),
+        (DeviceError("json obj data unvalid"), ConfigEntryState.SETUP_RETRY),
+        (WrongKeyError("bad key"), ConfigEntryState.SETUP_ERROR),
+    ],
+)
+async def test_setup_errors(
+    hass: HomeAssistant,
+    mock_config_entry: MockConfigEntry,
+    fake_device: FakeDevice,
+    error: Exception,
+    state: ConfigEntryState,
+) -> None:
+    """A device that cannot be reached retries; a wrong key starts reauth."""
+    fake_device.connect_error = error
+    mock_config_entry.add_to_hass(hass)
+    await hass.config_entries.async_setup(mock_config_entry.entry_id)
+    await hass.async_block_till_done()
+    assert mock_config_entry.state is state
+    fake_device.client.close.assert_awaited()
+    flows = hass.config_entries.flow.async_progress()
+    if isinstance(error, WrongKeyError):
+        assert [flow["context"]["source"] for flow in flows] == [SOURCE_REAUTH]
+    else:
+        assert flows == []
+
+
+async def test_set_dp_by_device(
+    hass: HomeAssistant,
+    init_integration: MockConfigEntry,
+    fake_device: FakeDevice,
+    device_registry: dr.DeviceRegistry,
+) -> None:
+    """The action writes any DP of the targeted device."""
+    device = device_registry.async_get_device_by_identifier(
+        (DOMAIN, DEVICE_ID), init_integration.entry_id
+    )
+    assert device is not None
+    await hass.services.async_call(
+        DOMAIN, "set_dp", {"device_id": device.id, "dp": 38, "value": "on"}, blocking=True
+    )
+    await hass.services.async_call(
+        DOMAIN,
+        "set_dp",
+        {"config_entry_id": init_integration.entry_id, "dp": "1", "value": 0.0},
+        blocking=True,
+    )
+    assert fake_device.set_calls == [{"38": "on"}, {"1": 0}]
+    assert hass.states.get("switch.tuya_efgh").state == "off"
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        {"dp": 1, "value": True},  # no target
+        {"config_entry_id": "x", "device_id": "y", "dp": 1, "value": True},
+        {"config_entry_id": "x", "dp": 0, "value": True},
+        {"config_entry_id": "x", "dp": 1, "value": 1.5},
+        {"config_entry_id": "x", "dp": 1, "value": [1]},
+    ],
+)
+async def test_set_dp_invalid(
+    hass: HomeAssistant, init_integration: MockConfigEntry, data: dict[str, Any]
+) -> None:
+    """Bad action data is refused by the schema."""
+    with pytest.raises(Exception, match=r"(?i)invalid|must|value|exclusive|at least"):
+        await hass.services.async_call(DOMAIN, "set_dp", data, blocking=True)
+
+
+async def test_set_dp_unknown_targets(
+    hass: HomeAssistant, init_integration: MockConfigEntry
+) -> None:
+    """Unknown devices and entries, and unloaded entries, are validation errors."""
+    with pytest.raises(ServiceValidationError) as err:
+        await hass.services.async_call(
+            DOMAIN, "set_dp", {"device_id": "nope", "dp": 1, "value": True}, blocking=True
+        )
+    assert err.value.translation_key == "device_not_found"
+    with pytest.raises(ServiceValidationError) as err:
+        await hass.services.async_call(
+            DOMAIN, "set_dp", {"config_entry_id": "nope", "dp": 1, "value": True}, blocking=True
+        )
+    assert err.value.translation_key == "entry_not_found"
+    other = MockConfigEntry(domain="other")
+    other.add_to_hass(hass)
+    with pytest.raises(ServiceValidationError):
+        await hass.services.async_call(
+            DOMAIN,
+            "set_dp",
+            {"config_entry_id": other.entry_id, "dp": 1, "value": True},
+            blocking=True,
+        )
+    await hass.config_entries.async_unload(init_integration.entry_id)
+    with pytest.raises(ServiceValidationError) as err:
+        await hass.services.async_call(
+            DOMAIN,
+            "set_dp",
+            {"config_entry_id": init_integration.entry_id, "dp": 1, "value": True},
+            blocking=True,
+        )
+    assert err.value.translation_key == "entry_not_loaded"
+
+
+async def test_set_dp_device_error(
+    hass: HomeAssistant, init_integration: MockConfigEntry, fake_device: FakeDevice
+) -> None:
+    """A device that refuses the write gives a translated HomeAssistantError."""
+    fake_device.client.set_dps.side_effect = DeviceError("data format error")
+    with pytest.raises(HomeAssistantError) as err:
+        await hass.services.async_call(
+            DOMAIN,
+            "set_dp",
+            {"config_entry_id": init_integration.entry_id, "dp": 1, "value": True},
+            blocking=True,
+        )
+    assert err.value.translation_key == "device_error"
+
+
+@pytest.mark.parametrize("entry_options", [{CONF_DPS: {"38": {"kind": "switch"}}}])
+async def test_remapped_dp_replaces_old_entity(
+    hass: HomeAssistant,
+    mock_config_entry: MockConfigEntry,
+    fake_device: FakeDevice,
+    entity_registry: er.EntityRegistry,
+) -> None:
+    """A DP moved to another platform drops its old registry entry."""
+    mock_config_entry.add_to_hass(hass)
+    old = entity_registry.async_get_or_create(
+        Platform.SENSOR,
+        DOMAIN,
+        f"{DEVICE_ID}_38",
+        config_entry=mock_config_entry,
+        disabled_by=er.RegistryEntryDisabler.INTEGRATION,
+    )
+    ignored = entity_registry.async_get_or_create(
+        Platform.SENSOR, DOMAIN, f"{DEVICE_ID}_99", config_entry=mock_config_entry
+    )
+    foreign = entity_registry.async_get_or_create(
+        Platform.SENSOR, DOMAIN, "something_else", config_entry=mock_config_entry
+    )
+    assert await hass.config_entries.async_setup(mock_config_entry.entry_id)
+    await hass.async_block_till_done()
+    assert entity_registry.async_get(old.entity_id) is None
+    # DP 99 is not reported (yet): its raw sensor is kept.
+    assert entity_registry.async_get(ignored.entity_id) is not None
+    assert entity_registry.async_get(foreign.entity_id) is not None
+    entity_id = entity_registry.async_get_entity_id(Platform.SWITCH, DOMAIN, f"{DEVICE_ID}_38")
+    assert entity_id is not None
+    assert hass.states.get(entity_id) is not None
