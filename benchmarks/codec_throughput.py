@@ -20,13 +20,12 @@ from collections.abc import Callable
 from typing import Any
 
 import tinytuya
-from tinytuya.core import header as tt_header
 from tinytuya.core import message_helper as tt
 
 from custom_components.tuya_lan.tuyalan.const import Command
 from custom_components.tuya_lan.tuyalan.crypto import ecb_for, gcm_for, hmac_sha256
 from custom_components.tuya_lan.tuyalan.frames import encode_55aa, encode_6699
-from custom_components.tuya_lan.tuyalan.protocol import ClientSession, Message
+from custom_components.tuya_lan.tuyalan.protocol import ClientSession, Message, derive_session_key
 
 DEVICE_ID = "bf0123456789abcdef01"
 KEY = "0123456789abcdef"
@@ -35,17 +34,17 @@ CONTROL = {"1": False}
 
 
 def _handshaken_session(version: str) -> tuple[ClientSession, bytes]:
-    """A session past its 3.4/3.5 handshake, and the session key, via a device reply."""
-    session = ClientSession(DEVICE_ID, KEY, version)
-    if version not in ("3.4", "3.5"):
-        return session, KEY.encode()
+    """A session past its 3.4/3.5 handshake (answered here as a device would), and its key."""
+    client_nonce = os.urandom(16)
+    session = ClientSession(DEVICE_ID, KEY, version, nonce_factory=lambda _: client_nonce)
     real = KEY.encode()
+    if version not in ("3.4", "3.5"):
+        return session, real
     session.start_handshake()
     device_nonce = os.urandom(8).hex().encode()
-    client_nonce = session._client_nonce  # noqa: SLF001 (benchmark set-up only)
     body = device_nonce + hmac_sha256(real, client_nonce)
     session.finish_handshake(Message(Command.SESS_KEY_NEG_RESP, 1, 0, body))
-    return session, session._session_key or b""  # noqa: SLF001
+    return session, derive_session_key(version, real, client_nonce, device_nonce)
 
 
 def _device_status_frame(version: str, session_key: bytes) -> bytes:
