@@ -1,0 +1,371 @@
+"""One simulated Tuya device: its DPs, its TCP server on 127.0.0.1, its faults.
+
+The device owns the state every connection shares (DP values, the report serial, the
+client limit) and drives one :class:`~.session.DeviceSession` per connection. It runs
+in the caller's event loop; every method is meant to be called from that loop.
+
+Time: :meth:`SimulatedDevice.tick` advances the simulation (countdowns, energy,
+electrical reports) and closes connections silent for ``idle_timeout`` seconds of
+``clock``. With ``tick_interval`` set, a task ticks once per interval; tests pass
+``tick_interval=None`` and call ``tick()`` themselves, and inject ``clock``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import random
+import time
+from collections.abc import Callable, Mapping
+from typing import Any
+
+from custom_components.tuya_lan.tuyalan.const import VERSIONS
+from custom_components.tuya_lan.tuyalan.protocol import validate_local_key
+
+from .discovery import DEFAULT_INTERVAL, LOOPBACK, Broadcaster, RequestResponder, build_datagram
+from .profiles import Profile, make_profile
+from .session import Close, Control, DeviceSession, Refresh
+
+_LOGGER = logging.getLogger(__name__)
+
+# Real devices drop a connection after 30 s without a frame (TuyaOpen HEART_BEAT_TIMEOUT).
+IDLE_TIMEOUT = 30.0
+# Most plugs in the field serve a single client (tinytuya README: "Tuya devices only
+# allow one TCP connection at a time"); Tuya's open firmware allows 3. One is the
+# realistic default, and what makes "the phone app holds the connection" testable.
+DEFAULT_MAX_CLIENTS = 1
+# Junk for the garbage fault: it contains no frame prefix, so a client must skip it.
+GARBAGE = b"\x13\x37garbage\xde\xad\xbe\xef\x00\x00\x55"
+
+
+class _Connection(asyncio.Protocol):
+    """One accepted TCP connection; hands everything to its device."""
+
+    def __init__(self, device: SimulatedDevice) -> None:
+        self.device = device
+        self.transport: asyncio.Transport | None = None
+        self.session: DeviceSession | None = None
+        self.last_seen = 0.0
+
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        assert isinstance(transport, asyncio.Transport)
+        self.transport = transport
+        self.device._accept(self)
+
+    def data_received(self, data: bytes) -> None:
+        self.device._data_received(self, data)
+
+    def eof_received(self) -> bool:
+        return False  # the client hung up: close our side too
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        self.device._lost(self)
+
+    def write(self, frame: bytes) -> None:
+        if self.transport is not None and not self.transport.is_closing():
+            if self.device.garbage:
+                frame = GARBAGE + frame
+            self.transport.write(frame)
+
+    def close(self, *, reset: bool = False) -> None:
+        if self.transport is not None:
+            if reset:
+                self.transport.abort()
+            else:
+                self.transport.close()
+
+
+class SimulatedDevice:
+    """A Tuya WiFi device on ``127.0.0.1:port`` (port 0 = any free port).
+
+    ``dps`` overrides or adds to the profile's initial DPs. ``profile`` is a name
+    from :data:`~.profiles.PROFILES` or a :class:`~.profiles.Profile`. ``device22``
+    makes the device refuse the plain status query (see :mod:`.session`).
+
+    Fault switches: :meth:`drop`, :attr:`stall`, :attr:`garbage`,
+    :meth:`send_garbage`, :attr:`max_clients`, :meth:`change_key`,
+    :meth:`go_offline` / :meth:`go_online`.
+    """
+
+    def __init__(
+        self,
+        device_id: str,
+        local_key: str,
+        version: str = "3.3",
+        *,
+        dps: Mapping[str, Any] | None = None,
+        profile: str | Profile = "plug",
+        port: int = 0,
+        device22: bool = False,
+        max_clients: int = DEFAULT_MAX_CLIENTS,
+        idle_timeout: float = IDLE_TIMEOUT,
+        tick_interval: float | None = 1.0,
+        clock: Callable[[], float] = time.monotonic,
+        seed: int | None = None,
+        strict_seqno: bool = True,
+        product_key: str = "simplugkey000000",
+        discovery_port: int | None = None,
+        discovery_interval: float = DEFAULT_INTERVAL,
+        discovery_ip: str = LOOPBACK,
+        request_port: int | None = None,
+        request_reply_port: int = 7000,
+    ) -> None:
+        if version not in VERSIONS:
+            raise ValueError(f"unknown protocol version {version!r}; expected one of {VERSIONS}")
+        if request_port is not None and version != "3.5":
+            raise ValueError("only 3.5 devices answer discovery requests")
+        self.device_id = device_id
+        self.local_key = local_key
+        self._key = validate_local_key(local_key)
+        self.version = version
+        self.device22 = device22
+        self.port = port
+        self.max_clients = max_clients
+        self.idle_timeout = idle_timeout
+        self.tick_interval = tick_interval
+        self.strict_seqno = strict_seqno
+        self.product_key = product_key
+        self.discovery_ip = discovery_ip
+        self._clock = clock
+        self._rng = random.Random(seed)
+        self.profile = make_profile(profile, rng=self._rng) if isinstance(profile, str) else profile
+        self.dps: dict[str, Any] = self.profile.initial_dps()
+        if dps:
+            self.dps.update({str(k): v for k, v in dps.items()})
+        # The report serial in the source header of pushes: random start (TuyaOpen).
+        self._serial = self._rng.randrange(1, 0x10000)
+        self._connections: list[_Connection] = []
+        self._server: asyncio.Server | None = None
+        self._ticker: asyncio.Task[None] | None = None
+        self._broadcaster = (
+            Broadcaster(self.discovery_datagram, discovery_port, discovery_interval)
+            if discovery_port is not None
+            else None
+        )
+        self._responder = (
+            RequestResponder(lambda: [self.discovery_datagram()], request_port, request_reply_port)
+            if request_port is not None
+            else None
+        )
+        self._pending_seconds = 0.0
+        self._clients_changed = asyncio.Event()
+        # Fault switches.
+        self.stall = False
+        self.garbage = False
+        # Counters for tests.
+        self.refused = 0
+        self.pushes = 0
+
+    def __repr__(self) -> str:
+        return f"SimulatedDevice({self.device_id!r}, version={self.version!r}, port={self.port})"
+
+    # -- lifecycle -------------------------------------------------------------------
+
+    @property
+    def online(self) -> bool:
+        """True while the device listens for connections."""
+        return self._server is not None
+
+    @property
+    def clients(self) -> int:
+        """Connections currently open."""
+        return len(self._connections)
+
+    @property
+    def request_port(self) -> int | None:
+        """The UDP port answering 0x25 discovery requests (3.5), once started."""
+        return self._responder.port if self._responder is not None else None
+
+    async def start(self) -> None:
+        """Listen on 127.0.0.1, start ticking and announcing."""
+        await self.go_online()
+        if self.tick_interval is not None and self._ticker is None:
+            self._ticker = asyncio.create_task(self._tick_forever(), name=f"tick {self!r}")
+
+    async def stop(self) -> None:
+        """Close everything: connections, server, timers, UDP sockets."""
+        if self._ticker is not None:
+            self._ticker.cancel()
+            await asyncio.gather(self._ticker, return_exceptions=True)
+            self._ticker = None
+        await self.go_offline()
+
+    async def _listen(self) -> None:
+        if self._server is not None:
+            return
+        loop = asyncio.get_running_loop()
+        self._server = await loop.create_server(
+            lambda: _Connection(self), LOOPBACK, self.port, backlog=5
+        )
+        # Keep the bound port: going back online listens on the same one.
+        self.port = self._server.sockets[0].getsockname()[1]
+        _LOGGER.info("%r listening", self)
+
+    async def _unlisten(self) -> None:
+        server, self._server = self._server, None
+        self.drop()
+        if server is not None:
+            server.close()
+            await server.wait_closed()
+
+    async def go_offline(self) -> None:
+        """Drop every connection, stop listening and announcing (power or WiFi lost)."""
+        if self._broadcaster is not None:
+            await self._broadcaster.stop()
+        if self._responder is not None:
+            await self._responder.stop()
+        await self._unlisten()
+
+    async def go_online(self) -> None:
+        """Listen and announce again, on the same ports."""
+        await self._listen()
+        if self._broadcaster is not None:
+            await self._broadcaster.start()
+        if self._responder is not None:
+            await self._responder.start()
+
+    async def wait_for_clients(self, count: int, timeout: float = 2.0) -> None:
+        """Wait until exactly ``count`` connections are open (tests)."""
+        async with asyncio.timeout(timeout):
+            while self.clients != count:
+                await self._clients_changed.wait()
+
+    def _notify_clients_changed(self) -> None:
+        self._clients_changed.set()
+        self._clients_changed = asyncio.Event()
+
+    # -- connections -----------------------------------------------------------------
+
+    def _accept(self, connection: _Connection) -> None:
+        if self._server is None or self.clients >= self.max_clients:
+            # Accept, then close at once: what a device busy with another client does
+            # (TuyaOpen "out of session limit").
+            _LOGGER.info("%r: refused a client (limit %d)", self, self.max_clients)
+            self.refused += 1
+            connection.close()
+            return
+        connection.session = DeviceSession(
+            self.device_id,
+            self._key,
+            self.version,
+            dps=lambda: self.dps,
+            device22=self.device22,
+            strict_seqno=self.strict_seqno,
+            rng=self._rng,
+        )
+        connection.last_seen = self._clock()
+        self._connections.append(connection)
+        self._notify_clients_changed()
+        _LOGGER.debug("%r: client connected (%d open)", self, self.clients)
+
+    def _lost(self, connection: _Connection) -> None:
+        if connection in self._connections:
+            self._connections.remove(connection)
+            self._notify_clients_changed()
+            _LOGGER.debug("%r: client gone (%d open)", self, self.clients)
+
+    def _data_received(self, connection: _Connection, data: bytes) -> None:
+        session = connection.session
+        if session is None:
+            return
+        connection.last_seen = self._clock()
+        if self.stall:
+            return  # read, never answer: a hung device
+        for action in session.receive(data):
+            if isinstance(action, bytes):
+                connection.write(action)
+            elif isinstance(action, Control):
+                self._apply(action.dps)
+            elif isinstance(action, Refresh):
+                self.push({dp: self.dps[dp] for dp in action.dp_ids if dp in self.dps})
+            elif isinstance(action, Close):
+                _LOGGER.info("%r: closing a connection: %s", self, action.reason)
+                connection.close()
+
+    def _apply(self, requested: dict[str, Any]) -> None:
+        """A client set DPs: unknown DPs are ignored, the rest set and pushed."""
+        changed = {dp: value for dp, value in requested.items() if dp in self.dps}
+        if not changed:
+            return
+        self.dps.update(changed)
+        self.profile.on_set(self.dps, changed)
+        # Set DPs are reported even when the value did not change, as devices do.
+        self.push(changed)
+
+    # -- state changes from the device side --------------------------------------------
+
+    def set_dps(self, dps: Mapping[str, Any], *, push: bool = True) -> None:
+        """Change DPs locally (a button press, a sensor) and push them to clients."""
+        changed = {str(dp): value for dp, value in dps.items()}
+        self.dps.update(changed)
+        self.profile.on_set(self.dps, changed)
+        if push:
+            self.push(changed)
+
+    def push(self, dps: Mapping[str, Any]) -> None:
+        """Report ``dps`` (cmd 8) on every connection that has finished its handshake."""
+        if not dps or self.stall:
+            return
+        self._serial = (self._serial + 1) & 0xFFFFFFFF
+        timestamp = int(time.time())
+        for connection in list(self._connections):
+            assert connection.session is not None
+            frame = connection.session.encode_push(dps, self._serial, timestamp)
+            if frame is not None:
+                connection.write(frame)
+                self.pushes += 1
+
+    def tick(self, seconds: float = 1.0) -> None:
+        """Advance simulated time by ``seconds`` (whole seconds are simulated)."""
+        self._pending_seconds += seconds
+        while self._pending_seconds >= 1.0:
+            self._pending_seconds -= 1.0
+            self.push(self.profile.step(self.dps))
+        self.close_idle()
+
+    def close_idle(self) -> None:
+        """Close connections that sent nothing for ``idle_timeout`` seconds of ``clock``."""
+        now = self._clock()
+        for connection in list(self._connections):
+            if now - connection.last_seen >= self.idle_timeout:
+                _LOGGER.info("%r: closing a connection silent for %.0f s", self, self.idle_timeout)
+                connection.close()
+
+    async def _tick_forever(self) -> None:
+        assert self.tick_interval is not None
+        while True:
+            await asyncio.sleep(self.tick_interval)
+            self.tick(1.0)
+
+    # -- faults ----------------------------------------------------------------------
+
+    def drop(self, *, reset: bool = False) -> None:
+        """Close every connection now (FIN; ``reset=True`` for a TCP reset)."""
+        for connection in list(self._connections):
+            connection.close(reset=reset)
+
+    def send_garbage(self, data: bytes = GARBAGE) -> None:
+        """Write junk bytes on every connection now."""
+        for connection in self._connections:
+            if connection.transport is not None and not connection.transport.is_closing():
+                connection.transport.write(data)
+
+    def change_key(self, local_key: str) -> None:
+        """Re-pair with a new local key: open connections drop, new ones need it."""
+        self._key = validate_local_key(local_key)
+        self.local_key = local_key
+        self.drop()
+
+    # -- discovery -------------------------------------------------------------------
+
+    def discovery_datagram(self) -> bytes:
+        """This device's UDP announcement."""
+        return build_datagram(
+            self.device_id, self.version, ip=self.discovery_ip, product_key=self.product_key
+        )
+
+    def announce(self) -> None:
+        """Send one announcement now (needs ``discovery_port`` and a started device)."""
+        if self._broadcaster is None:
+            raise RuntimeError("this device has no discovery_port")
+        self._broadcaster.send_now()

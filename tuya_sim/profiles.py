@@ -1,0 +1,194 @@
+"""What a simulated device's DPs are and how they move with time.
+
+A profile owns the behaviour, not the values: the device keeps the DP dict and calls
+:meth:`Profile.step` once per simulated second; the profile changes values in place
+and returns the ones to push. Time only moves when the device ticks, so tests drive
+it with ``device.tick()`` and never sleep.
+
+* ``plug`` (layout B, the common one): 1 switch, 9 countdown (s), 17 add_ele
+  (energy in 0.001 kWh, cumulative since power-up here), 18 current (mA), 19 power
+  (W x 10), 20 voltage (V x 10).
+* ``plug_a`` (layout A, older plugs): 1 switch, 2 countdown, 4 current, 5 power,
+  6 voltage; no energy DP.
+* ``strip``: 1-4 switches, 7-10 their countdowns.
+* ``none``: the DPs given, nothing moves.
+"""
+
+from __future__ import annotations
+
+import random
+from dataclasses import dataclass
+from typing import Any
+
+# Mains voltage wanders around 230.0 V within +-3 V (DP values are V x 10).
+NOMINAL_VOLTS = 230.0
+VOLTS_SPREAD = 3.0
+# Real plugs report electrical values every few seconds when they change, not every
+# second; a switch change is reported at the next second.
+DEFAULT_REPORT_INTERVAL = 10
+
+
+class Profile:
+    """No behaviour: DPs only change when a client or the test sets them."""
+
+    name = "none"
+
+    def initial_dps(self) -> dict[str, Any]:
+        """The DPs a freshly powered device reports."""
+        return {}
+
+    def on_set(self, dps: dict[str, Any], changed: dict[str, Any]) -> None:
+        """A client set ``changed`` (already written into ``dps``)."""
+
+    def step(self, dps: dict[str, Any]) -> dict[str, Any]:
+        """Advance one simulated second; return the DPs to push (changed in ``dps``)."""
+        return {}
+
+
+@dataclass(frozen=True, slots=True)
+class CountdownPair:
+    """A switch DP and the countdown DP that toggles it when it reaches zero."""
+
+    switch: str
+    countdown: str
+
+
+def _run_countdowns(dps: dict[str, Any], pairs: tuple[CountdownPair, ...]) -> dict[str, Any]:
+    """Count every running countdown down by one second; toggle switches at zero."""
+    pushed: dict[str, Any] = {}
+    for pair in pairs:
+        remaining = dps.get(pair.countdown)
+        if not isinstance(remaining, int) or isinstance(remaining, bool) or remaining <= 0:
+            continue
+        remaining -= 1
+        dps[pair.countdown] = remaining
+        if remaining == 0:
+            # Tuya countdowns flip the switch, then report both DPs together.
+            dps[pair.switch] = not dps.get(pair.switch, False)
+            pushed[pair.switch] = dps[pair.switch]
+            pushed[pair.countdown] = 0
+    return pushed
+
+
+class PlugProfile(Profile):
+    """A metering smart plug: switch, countdown and current/power/voltage (+ energy)."""
+
+    def __init__(
+        self,
+        *,
+        layout: str = "B",
+        load_watts: float = 60.0,
+        report_interval: int = DEFAULT_REPORT_INTERVAL,
+        rng: random.Random | None = None,
+    ) -> None:
+        if layout not in ("A", "B"):
+            raise ValueError(f"plug layout is 'A' or 'B', not {layout!r}")
+        self.layout = layout
+        self.name = "plug" if layout == "B" else "plug_a"
+        if layout == "B":
+            self.switch, countdown = "1", "9"
+            self.energy: str | None = "17"
+            self.current, self.power, self.voltage = "18", "19", "20"
+        else:
+            self.switch, countdown = "1", "2"
+            self.energy = None
+            self.current, self.power, self.voltage = "4", "5", "6"
+        self._countdowns = (CountdownPair(self.switch, countdown),)
+        self.load_watts = load_watts
+        self.report_interval = report_interval
+        self._rng = rng if rng is not None else random.Random()
+        self._volts = NOMINAL_VOLTS
+        self._watts = load_watts
+        self._energy_wh = 0.0  # not yet reported: add_ele moves in whole Wh
+        self._until_report = 1
+        self._switch_changed = False
+
+    def initial_dps(self) -> dict[str, Any]:
+        dps: dict[str, Any] = {self.switch: True, self._countdowns[0].countdown: 0}
+        if self.energy is not None:
+            dps[self.energy] = 0
+        dps.update(self._electrical(on=True))
+        return dps
+
+    def on_set(self, dps: dict[str, Any], changed: dict[str, Any]) -> None:
+        if self.switch in changed:
+            self._switch_changed = True
+
+    def step(self, dps: dict[str, Any]) -> dict[str, Any]:
+        pushed = _run_countdowns(dps, self._countdowns)
+        if self.switch in pushed:
+            self._switch_changed = True
+        on = bool(dps.get(self.switch))
+        self._wander()
+        if on:
+            self._energy_wh += self._watts / 3600.0
+        self._until_report -= 1
+        if self._switch_changed:
+            self._until_report = 0
+        if self._until_report > 0:
+            return pushed
+        self._until_report = self.report_interval
+        self._switch_changed = False
+        for dp, value in self._electrical(on).items():
+            if dps.get(dp) != value:
+                dps[dp] = value
+                pushed[dp] = value
+        if self.energy is not None and self._energy_wh >= 1.0:
+            whole = int(self._energy_wh)
+            self._energy_wh -= whole
+            dps[self.energy] = int(dps.get(self.energy, 0)) + whole
+            pushed[self.energy] = dps[self.energy]
+        return pushed
+
+    def _wander(self) -> None:
+        """Random walks: the mains voltage and the appliance's draw drift a little."""
+        self._volts += self._rng.uniform(-0.4, 0.4)
+        self._volts = min(
+            max(self._volts, NOMINAL_VOLTS - VOLTS_SPREAD), NOMINAL_VOLTS + VOLTS_SPREAD
+        )
+        low, high = self.load_watts * 0.9, self.load_watts * 1.1
+        self._watts = min(max(self._watts + self._rng.uniform(-1.0, 1.0), low), high)
+
+    def _electrical(self, on: bool) -> dict[str, Any]:
+        watts = self._watts if on else 0.0
+        return {
+            self.current: round(watts / self._volts * 1000),
+            self.power: round(watts * 10),
+            self.voltage: round(self._volts * 10),
+        }
+
+
+class StripProfile(Profile):
+    """A four-outlet power strip: switches 1-4, countdowns 7-10."""
+
+    name = "strip"
+
+    def __init__(self, gangs: int = 4) -> None:
+        self._countdowns = tuple(CountdownPair(str(i), str(i + 6)) for i in range(1, gangs + 1))
+
+    def initial_dps(self) -> dict[str, Any]:
+        dps: dict[str, Any] = {}
+        for pair in self._countdowns:
+            dps[pair.switch] = False
+        for pair in self._countdowns:
+            dps[pair.countdown] = 0
+        return dps
+
+    def step(self, dps: dict[str, Any]) -> dict[str, Any]:
+        return _run_countdowns(dps, self._countdowns)
+
+
+PROFILES = ("plug", "plug_a", "strip", "none")
+
+
+def make_profile(name: str, *, rng: random.Random | None = None) -> Profile:
+    """A fresh profile instance by name (one per device: profiles hold state)."""
+    if name == "plug":
+        return PlugProfile(layout="B", rng=rng)
+    if name == "plug_a":
+        return PlugProfile(layout="A", rng=rng)
+    if name == "strip":
+        return StripProfile()
+    if name == "none":
+        return Profile()
+    raise ValueError(f"unknown profile {name!r}; expected one of {PROFILES}")
