@@ -1,0 +1,56 @@
+"""Number platform: countdowns."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from pytest_homeassistant_custom_component.common import MockConfigEntry, snapshot_platform
+from syrupy.assertion import SnapshotAssertion
+
+from homeassistant.const import Platform
+from homeassistant.core import HomeAssistant
+from homeassistant.helpers import entity_registry as er
+
+from .conftest import STATUS_LAYOUT_A, STATUS_LAYOUT_B, STATUS_STRIP, FakeDevice
+
+
+@pytest.fixture
+def platforms() -> list[str]:
+    """Only the number platform."""
+    return [Platform.NUMBER]
+
+
+@pytest.mark.parametrize(
+    "device_status",
+    [STATUS_LAYOUT_A, STATUS_LAYOUT_B, STATUS_STRIP],
+    ids=["layout_a", "layout_b", "strip"],
+)
+async def test_snapshot(
+    hass: HomeAssistant,
+    init_integration: MockConfigEntry,
+    entity_registry: er.EntityRegistry,
+    snapshot: SnapshotAssertion,
+    device_status: dict[str, Any],
+) -> None:
+    """Countdowns: seconds, 0-86400, a box."""
+    await snapshot_platform(hass, entity_registry, snapshot, init_integration.entry_id)
+
+
+@pytest.mark.usefixtures("init_integration")
+async def test_set_countdown(hass: HomeAssistant, fake_device: FakeDevice) -> None:
+    """Writing a number of seconds starts the countdown; the device counts down."""
+    await hass.services.async_call(
+        "number",
+        "set_value",
+        {"entity_id": "number.tuya_efgh_countdown", "value": 120},
+        blocking=True,
+    )
+    assert fake_device.set_calls == [{"9": 120}]
+    assert hass.states.get("number.tuya_efgh_countdown").state == "120"
+    fake_device.push({"9": 119})
+    await hass.async_block_till_done()
+    assert hass.states.get("number.tuya_efgh_countdown").state == "119"
+    fake_device.push({"9": "soon"})
+    await hass.async_block_till_done()
+    assert hass.states.get("number.tuya_efgh_countdown").state == "unknown"

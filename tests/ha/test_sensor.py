@@ -1,0 +1,178 @@
+"""Sensor platform: measurements, energy accumulation and restore, raw DPs."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from pytest_homeassistant_custom_component.common import (
+    MockConfigEntry,
+    mock_restore_cache_with_extra_data,
+    snapshot_platform,
+)
+from syrupy.assertion import SnapshotAssertion
+
+from custom_components.tuya_lan.const import CONF_DPS, DOMAIN
+from homeassistant.const import Platform
+from homeassistant.core import HomeAssistant, State
+from homeassistant.helpers import entity_registry as er
+
+from .conftest import DEVICE_ID, STATUS_LAYOUT_A, STATUS_LAYOUT_B, FakeDevice
+
+ENERGY = "sensor.tuya_efgh_energy"
+
+
+@pytest.fixture
+def platforms() -> list[str]:
+    """Only the sensor platform."""
+    return [Platform.SENSOR]
+
+
+@pytest.mark.usefixtures("entity_registry_enabled_by_default")
+@pytest.mark.parametrize(
+    "device_status", [STATUS_LAYOUT_A, STATUS_LAYOUT_B], ids=["layout_a", "layout_b"]
+)
+async def test_snapshot(
+    hass: HomeAssistant,
+    init_integration: MockConfigEntry,
+    entity_registry: er.EntityRegistry,
+    snapshot: SnapshotAssertion,
+    device_status: dict[str, Any],
+) -> None:
+    """Current A, power W, voltage V, energy kWh and raw DPs."""
+    await snapshot_platform(hass, entity_registry, snapshot, init_integration.entry_id)
+
+
+@pytest.mark.usefixtures("init_integration")
+async def test_raw_dps_disabled_diagnostic(
+    hass: HomeAssistant, entity_registry: er.EntityRegistry
+) -> None:
+    """Unknown DPs are diagnostic sensors, disabled by default."""
+    entry = entity_registry.async_get("sensor.tuya_efgh_dp_38")
+    assert entry is not None
+    assert entry.disabled_by is er.RegistryEntryDisabler.INTEGRATION
+    assert entry.entity_category == "diagnostic"
+    assert hass.states.get("sensor.tuya_efgh_dp_38") is None
+
+
+@pytest.mark.usefixtures("init_integration")
+async def test_new_dp_adds_raw_sensor(
+    hass: HomeAssistant, fake_device: FakeDevice, entity_registry: er.EntityRegistry
+) -> None:
+    """A DP first reported after setup gets its raw sensor too."""
+    fake_device.push({"99": 5})
+    await hass.async_block_till_done()
+    entity_id = entity_registry.async_get_entity_id("sensor", DOMAIN, f"{DEVICE_ID}_99")
+    assert entity_id == "sensor.tuya_efgh_dp_99"
+    fake_device.push({"99": 6})  # known now: not added twice
+    await hass.async_block_till_done()
+
+
+@pytest.mark.usefixtures("init_integration")
+async def test_energy_accumulates_pushed_increments(
+    hass: HomeAssistant, fake_device: FakeDevice
+) -> None:
+    """add_ele increments (0.001 kWh) add up; re-reads and other pushes do not count."""
+    assert hass.states.get(ENERGY).state == "0.0"
+    fake_device.push({"17": 5})
+    await hass.async_block_till_done()
+    assert hass.states.get(ENERGY).state == "0.005"
+    fake_device.push({"17": 5})  # the same increment again is new energy
+    await hass.async_block_till_done()
+    assert hass.states.get(ENERGY).state == "0.01"
+    fake_device.push({"19": 100})  # no increment in this push
+    await hass.async_block_till_done()
+    assert hass.states.get(ENERGY).state == "0.01"
+    fake_device.push({"17": 0})
+    await hass.async_block_till_done()
+    assert hass.states.get(ENERGY).state == "0.01"
+    # A switch write (acknowledged state) does not count the last increment again.
+    await hass.services.async_call(
+        "tuya_lan",
+        "set_dp",
+        {"config_entry_id": hass.config_entries.async_entries(DOMAIN)[0].entry_id,
+         "dp": 1, "value": False},
+        blocking=True,
+    )
+    assert hass.states.get(ENERGY).state == "0.01"
+
+
+async def test_energy_restored(
+    hass: HomeAssistant, mock_config_entry: MockConfigEntry, fake_device: FakeDevice
+) -> None:
+    """The total survives a restart and keeps increasing."""
+    mock_restore_cache_with_extra_data(
+        hass,
+        [
+            (
+                State(ENERGY, "12.5"),
+                {"native_value": 12.5, "native_unit_of_measurement": "kWh"},
+            )
+        ],
+    )
+    mock_config_entry.add_to_hass(hass)
+    assert await hass.config_entries.async_setup(mock_config_entry.entry_id)
+    await hass.async_block_till_done()
+    assert hass.states.get(ENERGY).state == "12.5"
+    fake_device.push({"17": 250})
+    await hass.async_block_till_done()
+    assert hass.states.get(ENERGY).state == "12.75"
+
+
+async def test_energy_restore_ignores_garbage(
+    hass: HomeAssistant, mock_config_entry: MockConfigEntry, fake_device: FakeDevice
+) -> None:
+    """A stored state that is not a number starts from zero."""
+    mock_restore_cache_with_extra_data(
+        hass,
+        [(State(ENERGY, "unknown"), {"native_value": None, "native_unit_of_measurement": None})],
+    )
+    mock_config_entry.add_to_hass(hass)
+    assert await hass.config_entries.async_setup(mock_config_entry.entry_id)
+    await hass.async_block_till_done()
+    assert hass.states.get(ENERGY).state == "0.0"
+
+
+@pytest.mark.parametrize(
+    ("device_status", "entry_options"),
+    [
+        (
+            {"1": True, "18": 100, "19": 200, "20": 2300, "21": 215, "22": 7, "23": "x",
+             "24": 1000, "25": 3, "26": 9},
+            {
+                CONF_DPS: {
+                    "17": {"kind": "energy", "scale": 0.01},
+                    "21": {"kind": "sensor", "scale": 0.1, "unit": "°C",
+                           "device_class": "temperature"},
+                    "22": {"kind": "sensor"},
+                    "23": {"kind": "sensor", "unit": "x"},
+                    "24": {"kind": "sensor", "device_class": "energy", "unit": "Wh"},
+                    "25": {"kind": "power"},
+                    "26": {"kind": "ignore"},
+                }
+            },
+        )
+    ],
+)
+@pytest.mark.usefixtures("init_integration", "entity_registry_enabled_by_default")
+async def test_overrides(hass: HomeAssistant, fake_device: FakeDevice) -> None:
+    """The options change kinds, scales, units and device classes."""
+    temperature = hass.states.get("sensor.tuya_efgh_dp_21")
+    assert temperature.state == "21.5"
+    assert temperature.attributes["unit_of_measurement"] == "°C"
+    assert temperature.attributes["device_class"] == "temperature"
+    assert temperature.attributes["state_class"] == "measurement"
+    plain = hass.states.get("sensor.tuya_efgh_dp_22")
+    assert plain.state == "7"
+    assert "state_class" not in plain.attributes
+    assert hass.states.get("sensor.tuya_efgh_dp_23").state == "unknown"  # not a number
+    assert hass.states.get("sensor.tuya_efgh_dp_24").attributes["state_class"] == (
+        "total_increasing"
+    )
+    # Two power DPs are numbered.
+    assert hass.states.get("sensor.tuya_efgh_power_1").state == "20.0"
+    assert hass.states.get("sensor.tuya_efgh_power_2").state == "0.3"
+    assert hass.states.get("sensor.tuya_efgh_dp_26") is None
+    fake_device.push({"17": 3})
+    await hass.async_block_till_done()
+    assert hass.states.get(ENERGY).state == "0.03"
