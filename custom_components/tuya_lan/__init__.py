@@ -29,7 +29,7 @@ from .const import (
     SERVICE_SET_DP,
 )
 from .coordinator import TuyaLanConfigEntry, TuyaLanCoordinator
-from .mapping import DpKind
+from .mapping import RAW_SUFFIX, DpKind
 
 PLATFORMS: list[Platform] = [Platform.NUMBER, Platform.SENSOR, Platform.SWITCH]
 
@@ -121,9 +121,9 @@ def _async_remove_stale_entities(
     """Drop registry entries the current mapping no longer provides.
 
     When the user maps a DP to another kind, its entity may move to another platform
-    (a raw sensor becoming a switch) or stop being a disabled diagnostic sensor; the old
-    registry entry is removed so the new entity is created fresh (and enabled). Raw
-    sensors of DPs not reported yet are kept: the device may report them later.
+    (a raw sensor becoming a switch), or a mapped DP may become raw again: the old
+    registry entry goes. Raw sensors of DPs not reported since setup are kept: the
+    device may report them later.
     """
     registry = er.async_get(hass)
     prefix = f"{coordinator.device_id}_"
@@ -131,12 +131,12 @@ def _async_remove_stale_entities(
         if not entity.unique_id.startswith(prefix):
             continue
         dp = entity.unique_id.removeprefix(prefix)
+        raw = dp.endswith(RAW_SUFFIX)
+        dp = dp.removesuffix(RAW_SUFFIX)
         spec = coordinator.specs.get(dp)
-        if spec is not None and (
-            spec.platform != entity.domain
-            or (
-                spec.kind is not DpKind.RAW
-                and entity.disabled_by is er.RegistryEntryDisabler.INTEGRATION
-            )
-        ):
+        if spec is None:
+            stale = not raw
+        else:
+            stale = spec.platform != entity.domain or raw != (spec.kind is DpKind.RAW)
+        if stale:
             registry.async_remove(entity.entity_id)

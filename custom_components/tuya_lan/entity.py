@@ -10,6 +10,7 @@ from homeassistant.helpers.update_coordinator import CoordinatorEntity
 
 from .const import CONF_PRODUCT_KEY, DOMAIN
 from .coordinator import TuyaLanCoordinator
+from .mapping import unique_id
 
 
 class TuyaLanEntity(CoordinatorEntity[TuyaLanCoordinator]):
@@ -18,14 +19,19 @@ class TuyaLanEntity(CoordinatorEntity[TuyaLanCoordinator]):
     _attr_has_entity_name = True
 
     def __init__(
-        self, coordinator: TuyaLanCoordinator, description: EntityDescription, dp: str
+        self,
+        coordinator: TuyaLanCoordinator,
+        description: EntityDescription,
+        dp: str,
+        *,
+        raw: bool = False,
     ) -> None:
         """Initialize the entity."""
         super().__init__(coordinator)
         self.entity_description = description
         self.dp = dp
         device_id = coordinator.device_id
-        self._attr_unique_id = f"{device_id}_{dp}"
+        self._attr_unique_id = unique_id(device_id, dp, raw=raw)
         entry = coordinator.config_entry
         self._attr_device_info = DeviceInfo(
             identifiers={(DOMAIN, device_id)},

@@ -282,6 +282,19 @@ def spec_from_override(dp: str, override: Mapping[str, Any]) -> DpSpec:
     )
 
 
+RAW_SUFFIX: Final = "_raw"
+
+
+def unique_id(device_id: str, dp: str, *, raw: bool = False) -> str:
+    """Return the unique id of a DP's entity.
+
+    ``{device_id}_{dp}``; a raw (unmapped, diagnostic) sensor adds ``_raw``: when the user
+    maps that DP, the mapped entity is a new one (enabled, with the right platform and
+    meaning), and resetting the mapping brings the old raw entity back as it was.
+    """
+    return f"{device_id}_{dp}{RAW_SUFFIX if raw else ''}"
+
+
 def raw_spec(dp: str) -> DpSpec:
     """Return the spec of a DP first seen after setup."""
     return DpSpec(dp=dp, kind=DpKind.RAW)
@@ -337,6 +350,7 @@ class TuyaLanSensorEntityDescription(SensorEntityDescription):
     dp: str
     value_fn: Callable[[Any], StateType] = field(default=raw_value)
     accumulate: bool = False  # the DP is an increment (add_ele): sum it up
+    raw: bool = False  # an unmapped DP: its own unique id, so mapping it starts afresh
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -371,6 +385,7 @@ def sensor_description(spec: DpSpec, index: int | None = None) -> TuyaLanSensorE
             translation_placeholders=placeholders,
             entity_category=EntityCategory.DIAGNOSTIC,
             entity_registry_enabled_default=False,
+            raw=True,
         )
     scale = spec.effective_scale
     device_class_value = spec.device_class or info.device_class

@@ -65,7 +65,7 @@ class TuyaLanSensor(TuyaLanEntity, SensorEntity):
         self, coordinator: TuyaLanCoordinator, description: TuyaLanSensorEntityDescription
     ) -> None:
         """Initialize the sensor."""
-        super().__init__(coordinator, description, description.dp)
+        super().__init__(coordinator, description, description.dp, raw=description.raw)
 
     @property
     def native_value(self) -> StateType:

@@ -12,6 +12,8 @@ from typing import Any
 from unittest.mock import AsyncMock, MagicMock, PropertyMock, patch
 
 import pytest
+from homeassistant.const import CONF_HOST, CONF_PORT
+from homeassistant.core import HomeAssistant
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 from pytest_homeassistant_custom_component.syrupy import HomeAssistantSnapshotExtension
 from syrupy.assertion import SnapshotAssertion
@@ -23,8 +25,6 @@ from custom_components.tuya_lan.const import (
     DOMAIN,
 )
 from custom_components.tuya_lan.tuyalan import TuyaClient
-from homeassistant.const import CONF_HOST, CONF_PORT
-from homeassistant.core import HomeAssistant
 
 DEVICE_ID = "bf1234567890abcdefgh"
 LOCAL_KEY = "0123456789abcdef"

@@ -3,12 +3,18 @@
 from __future__ import annotations
 
 import asyncio
-from datetime import timedelta
+import itertools
 import logging
+from datetime import timedelta
 from typing import Any
 from unittest.mock import patch
 
 import pytest
+from homeassistant.config_entries import SOURCE_REAUTH
+from homeassistant.const import STATE_UNAVAILABLE
+from homeassistant.core import HomeAssistant
+from homeassistant.exceptions import HomeAssistantError
+from homeassistant.util import dt as dt_util
 from pytest_homeassistant_custom_component.common import (
     MockConfigEntry,
     async_fire_time_changed,
@@ -21,11 +27,6 @@ from custom_components.tuya_lan.tuyalan import (
     TuyaTimeoutError,
     WrongKeyError,
 )
-from homeassistant.config_entries import SOURCE_REAUTH
-from homeassistant.const import STATE_UNAVAILABLE
-from homeassistant.core import HomeAssistant
-from homeassistant.exceptions import HomeAssistantError
-from homeassistant.util import dt as dt_util
 
 from .conftest import FakeDevice
 
@@ -53,9 +54,7 @@ def messages(caplog: pytest.LogCaptureFixture, text: str) -> list[logging.LogRec
 
 async def turn(hass: HomeAssistant, service: str, entity_id: str = SWITCH) -> None:
     """Call switch.turn_on/turn_off."""
-    await hass.services.async_call(
-        "switch", service, {"entity_id": entity_id}, blocking=True
-    )
+    await hass.services.async_call("switch", service, {"entity_id": entity_id}, blocking=True)
 
 
 @pytest.mark.usefixtures("init_integration")
@@ -70,9 +69,7 @@ async def test_push_updates_state(hass: HomeAssistant, fake_device: FakeDevice) 
 
 
 @pytest.mark.usefixtures("init_integration")
-async def test_unchanged_push_writes_nothing(
-    hass: HomeAssistant, fake_device: FakeDevice
-) -> None:
+async def test_unchanged_push_writes_nothing(hass: HomeAssistant, fake_device: FakeDevice) -> None:
     """A push that changes nothing does not rewrite states."""
     before = hass.states.get(SWITCH)
     fake_device.push({"1": True})
@@ -99,9 +96,7 @@ async def test_push_during_setup_is_kept(
         return client
 
     fake_device.make_client = make_client  # type: ignore[method-assign]
-    with patch(
-        "custom_components.tuya_lan.coordinator.TuyaClient", side_effect=make_client
-    ):
+    with patch("custom_components.tuya_lan.coordinator.TuyaClient", side_effect=make_client):
         mock_config_entry.add_to_hass(hass)
         assert await hass.config_entries.async_setup(mock_config_entry.entry_id)
         await hass.async_block_till_done()
@@ -247,8 +242,11 @@ async def test_command_while_disconnected_fails_at_once(
         await hass.services.async_call(
             DOMAIN,
             "set_dp",
-            {"config_entry_id": hass.config_entries.async_entries(DOMAIN)[0].entry_id,
-             "dp": 1, "value": False},
+            {
+                "config_entry_id": hass.config_entries.async_entries(DOMAIN)[0].entry_id,
+                "dp": 1,
+                "value": False,
+            },
             blocking=True,
         )
     assert err.value.translation_key == "not_connected"
@@ -340,8 +338,11 @@ async def test_pacing_spaces_bursts_only(hass: HomeAssistant, fake_device: FakeD
                 hass.services.async_call(
                     DOMAIN,
                     "set_dp",
-                    {"config_entry_id": hass.config_entries.async_entries(DOMAIN)[0].entry_id,
-                     "dp": dp, "value": True},
+                    {
+                        "config_entry_id": hass.config_entries.async_entries(DOMAIN)[0].entry_id,
+                        "dp": dp,
+                        "value": True,
+                    },
                     blocking=True,
                 )
                 for dp in (1, 2, 3)
@@ -351,7 +352,7 @@ async def test_pacing_spaces_bursts_only(hass: HomeAssistant, fake_device: FakeD
         # of the 50 ms gap (30 ms, as the previous ack took 20 ms).
         assert clock.sleeps == [pytest.approx(0.03), pytest.approx(0.03)]
         times = [when for when, _ in sent[1:]]
-        assert [round(b - a, 6) for a, b in zip(times, times[1:], strict=False)] == [0.05, 0.05]
+        assert [round(b - a, 6) for a, b in itertools.pairwise(times)] == [0.05, 0.05]
         assert [dps for _, dps in sent] == [{"1": False}, {"1": True}, {"2": True}, {"3": True}]
 
         clock.now += 0.2  # a later isolated command is not delayed either

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+from homeassistant.core import HomeAssistant
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 from pytest_homeassistant_custom_component.components.diagnostics import (
     get_diagnostics_for_config_entry,
@@ -11,7 +12,6 @@ from pytest_homeassistant_custom_component.typing import ClientSessionGenerator
 from syrupy.assertion import SnapshotAssertion
 
 from custom_components.tuya_lan.const import CONF_DPS
-from homeassistant.core import HomeAssistant
 
 from .conftest import DEVICE_ID, HOST, LOCAL_KEY
 

@@ -5,6 +5,12 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from homeassistant.config_entries import SOURCE_REAUTH, ConfigEntryState
+from homeassistant.const import Platform
+from homeassistant.core import HomeAssistant
+from homeassistant.exceptions import HomeAssistantError, ServiceValidationError
+from homeassistant.helpers import device_registry as dr
+from homeassistant.helpers import entity_registry as er
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
 from custom_components.tuya_lan.const import CONF_DPS, DOMAIN
@@ -13,11 +19,6 @@ from custom_components.tuya_lan.tuyalan import (
     TuyaConnectionError,
     WrongKeyError,
 )
-from homeassistant.config_entries import SOURCE_REAUTH, ConfigEntryState
-from homeassistant.const import Platform
-from homeassistant.core import HomeAssistant
-from homeassistant.exceptions import HomeAssistantError, ServiceValidationError
-from homeassistant.helpers import device_registry as dr, entity_registry as er
 
 from .conftest import DEVICE_ID, FakeDevice
 
@@ -176,34 +177,38 @@ async def test_set_dp_device_error(
     assert err.value.translation_key == "device_error"
 
 
-@pytest.mark.parametrize("entry_options", [{CONF_DPS: {"38": {"kind": "switch"}}}])
-async def test_remapped_dp_replaces_old_entity(
+@pytest.mark.parametrize(
+    "entry_options", [{CONF_DPS: {"38": {"kind": "switch"}, "1": {"kind": "raw"}}}]
+)
+async def test_remapped_dps_replace_old_entities(
     hass: HomeAssistant,
     mock_config_entry: MockConfigEntry,
     fake_device: FakeDevice,
     entity_registry: er.EntityRegistry,
 ) -> None:
-    """A DP moved to another platform drops its old registry entry."""
+    """Registry entries the mapping no longer provides are dropped at setup."""
     mock_config_entry.add_to_hass(hass)
-    old = entity_registry.async_get_or_create(
-        Platform.SENSOR,
-        DOMAIN,
-        f"{DEVICE_ID}_38",
-        config_entry=mock_config_entry,
-        disabled_by=er.RegistryEntryDisabler.INTEGRATION,
-    )
-    ignored = entity_registry.async_get_or_create(
-        Platform.SENSOR, DOMAIN, f"{DEVICE_ID}_99", config_entry=mock_config_entry
-    )
-    foreign = entity_registry.async_get_or_create(
-        Platform.SENSOR, DOMAIN, "something_else", config_entry=mock_config_entry
-    )
+
+    def add(platform: str, unique_id: str) -> str:
+        return entity_registry.async_get_or_create(
+            platform, DOMAIN, unique_id, config_entry=mock_config_entry
+        ).entity_id
+
+    raw_38 = add(Platform.SENSOR, f"{DEVICE_ID}_38_raw")  # now a switch
+    switch_1 = add(Platform.SWITCH, f"{DEVICE_ID}_1")  # now raw
+    raw_99 = add(Platform.SENSOR, f"{DEVICE_ID}_99_raw")  # not reported (yet)
+    gone_50 = add(Platform.SENSOR, f"{DEVICE_ID}_50")  # mapped once, override removed
+    foreign = add(Platform.SENSOR, "something_else")
+    kept_power = add(Platform.SENSOR, f"{DEVICE_ID}_19")
     assert await hass.config_entries.async_setup(mock_config_entry.entry_id)
     await hass.async_block_till_done()
-    assert entity_registry.async_get(old.entity_id) is None
-    # DP 99 is not reported (yet): its raw sensor is kept.
-    assert entity_registry.async_get(ignored.entity_id) is not None
-    assert entity_registry.async_get(foreign.entity_id) is not None
+
+    for entity_id in (raw_38, switch_1, gone_50):
+        assert entity_registry.async_get(entity_id) is None, entity_id
+    for entity_id in (raw_99, foreign, kept_power):
+        assert entity_registry.async_get(entity_id) is not None, entity_id
     entity_id = entity_registry.async_get_entity_id(Platform.SWITCH, DOMAIN, f"{DEVICE_ID}_38")
     assert entity_id is not None
-    assert hass.states.get(entity_id) is not None
+    assert hass.states.get(entity_id).state == "on"
+    raw_1 = entity_registry.async_get_entity_id(Platform.SENSOR, DOMAIN, f"{DEVICE_ID}_1_raw")
+    assert raw_1 is not None

@@ -5,6 +5,9 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from homeassistant.const import Platform
+from homeassistant.core import HomeAssistant, State
+from homeassistant.helpers import entity_registry as er
 from pytest_homeassistant_custom_component.common import (
     MockConfigEntry,
     mock_restore_cache_with_extra_data,
@@ -13,9 +16,6 @@ from pytest_homeassistant_custom_component.common import (
 from syrupy.assertion import SnapshotAssertion
 
 from custom_components.tuya_lan.const import CONF_DPS, DOMAIN
-from homeassistant.const import Platform
-from homeassistant.core import HomeAssistant, State
-from homeassistant.helpers import entity_registry as er
 
 from .conftest import DEVICE_ID, STATUS_LAYOUT_A, STATUS_LAYOUT_B, FakeDevice
 
@@ -62,7 +62,7 @@ async def test_new_dp_adds_raw_sensor(
     """A DP first reported after setup gets its raw sensor too."""
     fake_device.push({"99": 5})
     await hass.async_block_till_done()
-    entity_id = entity_registry.async_get_entity_id("sensor", DOMAIN, f"{DEVICE_ID}_99")
+    entity_id = entity_registry.async_get_entity_id("sensor", DOMAIN, f"{DEVICE_ID}_99_raw")
     assert entity_id == "sensor.tuya_efgh_dp_99"
     fake_device.push({"99": 6})  # known now: not added twice
     await hass.async_block_till_done()
@@ -90,8 +90,11 @@ async def test_energy_accumulates_pushed_increments(
     await hass.services.async_call(
         "tuya_lan",
         "set_dp",
-        {"config_entry_id": hass.config_entries.async_entries(DOMAIN)[0].entry_id,
-         "dp": 1, "value": False},
+        {
+            "config_entry_id": hass.config_entries.async_entries(DOMAIN)[0].entry_id,
+            "dp": 1,
+            "value": False,
+        },
         blocking=True,
     )
     assert hass.states.get(ENERGY).state == "0.01"
@@ -137,13 +140,27 @@ async def test_energy_restore_ignores_garbage(
     ("device_status", "entry_options"),
     [
         (
-            {"1": True, "18": 100, "19": 200, "20": 2300, "21": 215, "22": 7, "23": "x",
-             "24": 1000, "25": 3, "26": 9},
+            {
+                "1": True,
+                "18": 100,
+                "19": 200,
+                "20": 2300,
+                "21": 215,
+                "22": 7,
+                "23": "x",
+                "24": 1000,
+                "25": 3,
+                "26": 9,
+            },
             {
                 CONF_DPS: {
                     "17": {"kind": "energy", "scale": 0.01},
-                    "21": {"kind": "sensor", "scale": 0.1, "unit": "°C",
-                           "device_class": "temperature"},
+                    "21": {
+                        "kind": "sensor",
+                        "scale": 0.1,
+                        "unit": "°C",
+                        "device_class": "temperature",
+                    },
                     "22": {"kind": "sensor"},
                     "23": {"kind": "sensor", "unit": "x"},
                     "24": {"kind": "sensor", "device_class": "energy", "unit": "Wh"},

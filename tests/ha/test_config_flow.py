@@ -1,0 +1,505 @@
+"""Config flow: user, integration discovery, reauth, reconfigure and options."""
+
+from __future__ import annotations
+
+from collections.abc import Generator
+from typing import Any
+from unittest.mock import AsyncMock, MagicMock, patch
+
+import pytest
+from homeassistant.config_entries import (
+    SOURCE_INTEGRATION_DISCOVERY,
+    SOURCE_USER,
+    ConfigEntryState,
+)
+from homeassistant.const import CONF_HOST, CONF_PORT
+from homeassistant.core import HomeAssistant
+from homeassistant.data_entry_flow import FlowResultType
+from pytest_homeassistant_custom_component.common import MockConfigEntry
+
+from custom_components.tuya_lan.const import (
+    CONF_DEVICE_ID,
+    CONF_DPS,
+    CONF_LOCAL_KEY,
+    CONF_PRODUCT_KEY,
+    CONF_PROTOCOL_VERSION,
+    DOMAIN,
+)
+from custom_components.tuya_lan.tuyalan import (
+    ConnectionRefusedByDevice,
+    DeviceError,
+    MalformedFrameError,
+    TuyaClient,
+    TuyaConnectionError,
+    TuyaTimeoutError,
+    WrongKeyError,
+)
+
+from .conftest import DEVICE_ID, HOST, LOCAL_KEY, TITLE, FakeDevice, entry_data
+
+NEW_KEY = "fedcba9876543210"
+USER_INPUT = {
+    CONF_HOST: HOST,
+    CONF_DEVICE_ID: DEVICE_ID,
+    CONF_LOCAL_KEY: LOCAL_KEY,
+    CONF_PROTOCOL_VERSION: "auto",
+    "advanced": {CONF_PORT: 6668},
+}
+DISCOVERY = {
+    CONF_DEVICE_ID: DEVICE_ID,
+    "ip": "192.168.1.77",
+    "version": "3.5",
+    CONF_PRODUCT_KEY: "keyjup78v54myhan",
+}
+ERRORS = [
+    (WrongKeyError("hmac"), "invalid_auth"),
+    (ConnectionRefusedByDevice("busy"), "device_busy"),
+    (MalformedFrameError("junk"), "not_tuya"),
+    (DeviceError("data unvalid"), "device_error"),
+    (TuyaConnectionError("refused"), "cannot_connect"),
+    (TuyaTimeoutError("silent"), "cannot_connect"),
+    (OSError("no route"), "cannot_connect"),
+    (RuntimeError("boom"), "unknown"),
+]
+
+
+@pytest.fixture
+def mock_setup_entry() -> Generator[AsyncMock]:
+    """Do not set the entry up for real."""
+    with patch("custom_components.tuya_lan.async_setup_entry", return_value=True) as mock:
+        yield mock
+
+
+@pytest.fixture
+def mock_detect() -> Generator[AsyncMock]:
+    """Patch detect_version where the config flow imports it."""
+    with patch(
+        "custom_components.tuya_lan.config_flow.detect_version",
+        autospec=True,
+        return_value=("3.4", {"1": True}),
+    ) as mock:
+        yield mock
+
+
+@pytest.fixture
+def mock_flow_client() -> Generator[MagicMock]:
+    """Patch TuyaClient where the config flow imports it."""
+    with patch("custom_components.tuya_lan.config_flow.TuyaClient", autospec=True) as cls:
+        client = cls.return_value
+        client.status.return_value = {"1": True}
+        yield cls
+
+
+def _client(cls: MagicMock) -> MagicMock:
+    client: MagicMock = cls.return_value
+    return client
+
+
+@pytest.mark.usefixtures("mock_setup_entry")
+async def test_user_auto_detect(hass: HomeAssistant, mock_detect: AsyncMock) -> None:
+    """Auto detection picks the version; the entry is created."""
+    result = await hass.config_entries.flow.async_init(DOMAIN, context={"source": SOURCE_USER})
+    assert result["type"] is FlowResultType.FORM
+    assert result["step_id"] == "user"
+    assert result["errors"] == {}
+
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], {**USER_INPUT, CONF_HOST: f" {HOST} ", CONF_DEVICE_ID: DEVICE_ID}
+    )
+    assert result["type"] is FlowResultType.CREATE_ENTRY
+    assert result["title"] == TITLE
+    assert result["result"].unique_id == DEVICE_ID
+    assert result["data"] == {
+        CONF_HOST: HOST,
+        CONF_PORT: 6668,
+        CONF_DEVICE_ID: DEVICE_ID,
+        CONF_LOCAL_KEY: LOCAL_KEY,
+        CONF_PROTOCOL_VERSION: "3.4",
+    }
+    mock_detect.assert_awaited_once_with(HOST, DEVICE_ID, LOCAL_KEY, port=6668)
+
+
+@pytest.mark.usefixtures("mock_setup_entry")
+async def test_user_explicit_version_and_port(
+    hass: HomeAssistant, mock_detect: AsyncMock, mock_flow_client: MagicMock
+) -> None:
+    """A picked version is validated with one real connect and status read."""
+    result = await hass.config_entries.flow.async_init(DOMAIN, context={"source": SOURCE_USER})
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"],
+        {**USER_INPUT, CONF_PROTOCOL_VERSION: "3.3", "advanced": {CONF_PORT: 40001}},
+    )
+    assert result["type"] is FlowResultType.CREATE_ENTRY
+    assert result["data"][CONF_PROTOCOL_VERSION] == "3.3"
+    assert result["data"][CONF_PORT] == 40001
+    mock_detect.assert_not_awaited()
+    mock_flow_client.assert_called_once_with(HOST, DEVICE_ID, LOCAL_KEY, "3.3", port=40001)
+    client = _client(mock_flow_client)
+    client.connect.assert_awaited_once()
+    client.status.assert_awaited_once()
+    client.close.assert_awaited_once()
+
+
+@pytest.mark.parametrize(("error", "reason"), ERRORS)
+@pytest.mark.usefixtures("mock_setup_entry")
+async def test_user_errors_and_recovery(
+    hass: HomeAssistant, mock_detect: AsyncMock, error: Exception, reason: str
+) -> None:
+    """Each failure shows an error a person understands; fixing it completes the flow."""
+    mock_detect.side_effect = error
+    result = await hass.config_entries.flow.async_init(DOMAIN, context={"source": SOURCE_USER})
+    result = await hass.config_entries.flow.async_configure(result["flow_id"], USER_INPUT)
+    assert result["type"] is FlowResultType.FORM
+    assert result["errors"] == {"base": reason}
+
+    mock_detect.side_effect = None
+    result = await hass.config_entries.flow.async_configure(result["flow_id"], USER_INPUT)
+    assert result["type"] is FlowResultType.CREATE_ENTRY
+
+
+@pytest.mark.usefixtures("mock_setup_entry")
+async def test_user_explicit_version_error_closes(
+    hass: HomeAssistant, mock_flow_client: MagicMock
+) -> None:
+    """The validating client is closed even when the status read fails."""
+    client = _client(mock_flow_client)
+    client.status.side_effect = WrongKeyError("decrypt")
+    result = await hass.config_entries.flow.async_init(DOMAIN, context={"source": SOURCE_USER})
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], {**USER_INPUT, CONF_PROTOCOL_VERSION: "3.3"}
+    )
+    assert result["errors"] == {"base": "invalid_auth"}
+    client.close.assert_awaited_once()
+
+
+@pytest.mark.parametrize("key", ["short", "0123456789abcdefX", "ключ456789abcdef"])
+@pytest.mark.usefixtures("mock_setup_entry")
+async def test_user_key_format(hass: HomeAssistant, mock_detect: AsyncMock, key: str) -> None:
+    """A local key is 16 single-byte characters: checked before any connection."""
+    result = await hass.config_entries.flow.async_init(DOMAIN, context={"source": SOURCE_USER})
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], {**USER_INPUT, CONF_LOCAL_KEY: key}
+    )
+    assert result["errors"] == {CONF_LOCAL_KEY: "invalid_key_format"}
+    mock_detect.assert_not_awaited()
+
+
+@pytest.mark.usefixtures("mock_setup_entry")
+async def test_user_duplicate(
+    hass: HomeAssistant, mock_config_entry: MockConfigEntry, mock_detect: AsyncMock
+) -> None:
+    """The same device cannot be added twice."""
+    mock_config_entry.add_to_hass(hass)
+    result = await hass.config_entries.flow.async_init(DOMAIN, context={"source": SOURCE_USER})
+    result = await hass.config_entries.flow.async_configure(result["flow_id"], USER_INPUT)
+    assert result["type"] is FlowResultType.ABORT
+    assert result["reason"] == "already_configured"
+    mock_detect.assert_not_awaited()
+
+
+# --- integration discovery ----------------------------------------------------------
+
+
+@pytest.mark.usefixtures("mock_setup_entry")
+async def test_discovery(hass: HomeAssistant, mock_flow_client: MagicMock) -> None:
+    """A heard device asks only for its key; id, address, version and product are known."""
+    result = await hass.config_entries.flow.async_init(
+        DOMAIN, context={"source": SOURCE_INTEGRATION_DISCOVERY}, data=DISCOVERY
+    )
+    assert result["type"] is FlowResultType.FORM
+    assert result["step_id"] == "discovery_confirm"
+    assert result["description_placeholders"] == {
+        "device_id": DEVICE_ID,
+        "host": "192.168.1.77",
+        "version": "3.5",
+        "product_key": "keyjup78v54myhan",
+    }
+    flows = hass.config_entries.flow.async_progress()
+    assert flows[0]["context"]["title_placeholders"] == {"name": TITLE, "host": "192.168.1.77"}
+
+    client = _client(mock_flow_client)
+    client.connect.side_effect = WrongKeyError("gcm tag")
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], {CONF_LOCAL_KEY: LOCAL_KEY}
+    )
+    assert result["errors"] == {"base": "invalid_auth"}
+
+    client.connect.side_effect = None
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], {CONF_LOCAL_KEY: LOCAL_KEY}
+    )
+    assert result["type"] is FlowResultType.CREATE_ENTRY
+    assert result["result"].unique_id == DEVICE_ID
+    assert result["data"] == {
+        CONF_HOST: "192.168.1.77",
+        CONF_PORT: 6668,
+        CONF_DEVICE_ID: DEVICE_ID,
+        CONF_LOCAL_KEY: LOCAL_KEY,
+        CONF_PROTOCOL_VERSION: "3.5",
+        CONF_PRODUCT_KEY: "keyjup78v54myhan",
+    }
+    mock_flow_client.assert_called_with("192.168.1.77", DEVICE_ID, LOCAL_KEY, "3.5", port=6668)
+
+
+@pytest.mark.usefixtures("mock_setup_entry")
+async def test_discovery_minimal(hass: HomeAssistant, mock_detect: AsyncMock) -> None:
+    """Without a version or product key: detect the version, store no product key."""
+    result = await hass.config_entries.flow.async_init(
+        DOMAIN,
+        context={"source": SOURCE_INTEGRATION_DISCOVERY},
+        data={CONF_DEVICE_ID: DEVICE_ID, "ip": "127.0.0.1", CONF_PORT: 40002},
+    )
+    assert result["description_placeholders"]["product_key"] == "-"
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], {CONF_LOCAL_KEY: LOCAL_KEY}
+    )
+    assert result["type"] is FlowResultType.CREATE_ENTRY
+    assert CONF_PRODUCT_KEY not in result["data"]
+    assert result["data"][CONF_PROTOCOL_VERSION] == "3.4"
+    assert result["data"][CONF_PORT] == 40002
+
+
+async def test_discovery_known_device(
+    hass: HomeAssistant, mock_config_entry: MockConfigEntry
+) -> None:
+    """A configured device is not offered again."""
+    mock_config_entry.add_to_hass(hass)
+    result = await hass.config_entries.flow.async_init(
+        DOMAIN, context={"source": SOURCE_INTEGRATION_DISCOVERY}, data=DISCOVERY
+    )
+    assert result["type"] is FlowResultType.ABORT
+    assert result["reason"] == "already_configured"
+    # Following a new address needs a handshake there first: left to the listener.
+    assert mock_config_entry.data[CONF_HOST] == HOST
+
+
+async def test_discovery_twice(hass: HomeAssistant) -> None:
+    """One discovery card per device."""
+    await hass.config_entries.flow.async_init(
+        DOMAIN, context={"source": SOURCE_INTEGRATION_DISCOVERY}, data=DISCOVERY
+    )
+    result = await hass.config_entries.flow.async_init(
+        DOMAIN, context={"source": SOURCE_INTEGRATION_DISCOVERY}, data=DISCOVERY
+    )
+    assert result["type"] is FlowResultType.ABORT
+    assert result["reason"] == "already_in_progress"
+
+
+# --- reauth and reconfigure ---------------------------------------------------------
+
+
+@pytest.mark.usefixtures("mock_setup_entry")
+async def test_reauth(
+    hass: HomeAssistant, mock_config_entry: MockConfigEntry, mock_flow_client: MagicMock
+) -> None:
+    """A new key is validated with the stored address and version, then stored."""
+    mock_config_entry.add_to_hass(hass)
+    result = await mock_config_entry.start_reauth_flow(hass)
+    assert result["type"] is FlowResultType.FORM
+    assert result["step_id"] == "reauth_confirm"
+    assert result["description_placeholders"] == {"name": TITLE}
+
+    client = _client(mock_flow_client)
+    client.connect.side_effect = WrongKeyError("still wrong")
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], {CONF_LOCAL_KEY: NEW_KEY}
+    )
+    assert result["errors"] == {"base": "invalid_auth"}
+
+    client.connect.side_effect = None
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], {CONF_LOCAL_KEY: NEW_KEY}
+    )
+    assert result["type"] is FlowResultType.ABORT
+    assert result["reason"] == "reauth_successful"
+    assert mock_config_entry.data[CONF_LOCAL_KEY] == NEW_KEY
+    mock_flow_client.assert_called_with(HOST, DEVICE_ID, NEW_KEY, "3.3", port=6668)
+
+
+@pytest.mark.usefixtures("mock_setup_entry")
+async def test_reconfigure(
+    hass: HomeAssistant, mock_config_entry: MockConfigEntry, mock_detect: AsyncMock
+) -> None:
+    """Address, key and version can change; the device stays the same."""
+    mock_config_entry.add_to_hass(hass)
+    result = await mock_config_entry.start_reconfigure_flow(hass)
+    assert result["type"] is FlowResultType.FORM
+    assert result["step_id"] == "reconfigure"
+    schema = result["data_schema"].schema
+    suggested = {
+        str(key): key.description["suggested_value"]
+        for key in schema
+        if key.description and "suggested_value" in key.description
+    }
+    assert suggested[CONF_HOST] == HOST
+    assert suggested[CONF_PROTOCOL_VERSION] == "3.3"
+
+    new_input = {
+        CONF_HOST: "10.0.0.9",
+        CONF_LOCAL_KEY: NEW_KEY,
+        CONF_PROTOCOL_VERSION: "auto",
+        "advanced": {CONF_PORT: 6669},
+    }
+    mock_detect.side_effect = TuyaConnectionError("refused")
+    result = await hass.config_entries.flow.async_configure(result["flow_id"], new_input)
+    assert result["errors"] == {"base": "cannot_connect"}
+
+    mock_detect.side_effect = None
+    result = await hass.config_entries.flow.async_configure(result["flow_id"], new_input)
+    assert result["type"] is FlowResultType.ABORT
+    assert result["reason"] == "reconfigure_successful"
+    assert mock_config_entry.data == entry_data(
+        host="10.0.0.9", port=6669, local_key=NEW_KEY, protocol_version="3.4"
+    )
+
+
+# --- options ------------------------------------------------------------------------
+
+
+async def _menu(hass: HomeAssistant, flow_id: str, step: str) -> dict[str, Any]:
+    result: dict[str, Any] = await hass.config_entries.options.async_configure(
+        flow_id, {"next_step_id": step}
+    )
+    return result
+
+
+async def _configure(hass: HomeAssistant, flow_id: str, data: dict[str, Any]) -> dict[str, Any]:
+    result: dict[str, Any] = await hass.config_entries.options.async_configure(flow_id, data)
+    return result
+
+
+async def test_options_edit_sensor(
+    hass: HomeAssistant, init_integration: MockConfigEntry, fake_device: FakeDevice
+) -> None:
+    """Pick a DP, make it a temperature sensor, save: the entry reloads with it."""
+    entry = init_integration
+    result = await hass.config_entries.options.async_init(entry.entry_id)
+    assert result["type"] is FlowResultType.MENU
+    assert result["menu_options"] == ["pick_dp", "save"]
+    assert result["description_placeholders"] == {"overrides": "-"}
+    flow_id = result["flow_id"]
+
+    result = await _menu(hass, flow_id, "pick_dp")
+    assert result["step_id"] == "pick_dp"
+    options = result["data_schema"].schema["dp"].config["options"]
+    labels = {option["value"]: option["label"] for option in options}
+    assert labels["1"] == "DP 1: switch = True"
+    assert labels["17"] == "DP 17: energy"
+    assert labels["38"] == "DP 38: raw = 'memory'"
+
+    result = await _configure(hass, flow_id, {"dp": "abc"})
+    assert result["errors"] == {"dp": "invalid_dp"}
+    result = await _configure(hass, flow_id, {"dp": "300"})
+    assert result["errors"] == {"dp": "invalid_dp"}
+
+    result = await _configure(hass, flow_id, {"dp": "38"})
+    assert result["step_id"] == "edit_dp"
+    assert result["description_placeholders"] == {
+        "dp": "38",
+        "current": "raw",
+        "value": "'memory'",
+    }
+    result = await _configure(hass, flow_id, {"kind": "sensor"})
+    assert result["step_id"] == "dp_options"
+    assert set(map(str, result["data_schema"].schema)) == {"scale", "unit", "device_class"}
+
+    result = await _configure(hass, flow_id, {"scale": 0})
+    assert result["errors"] == {"scale": "invalid_scale"}
+    result = await _configure(hass, flow_id, {"device_class": "temperature", "unit": "W"})
+    assert result["errors"] == {"unit": "invalid_unit"}
+    result = await _configure(
+        hass, flow_id, {"scale": 0.1, "device_class": "temperature", "unit": " °C "}
+    )
+    assert result["type"] is FlowResultType.MENU
+    assert result["description_placeholders"] == {"overrides": "DP 38: sensor x0.1 °C temperature"}
+
+    result = await _menu(hass, flow_id, "save")
+    assert result["type"] is FlowResultType.CREATE_ENTRY
+    assert entry.options == {
+        CONF_DPS: {
+            "38": {"kind": "sensor", "scale": 0.1, "unit": "°C", "device_class": "temperature"}
+        }
+    }
+    await hass.async_block_till_done()
+    assert entry.state is ConfigEntryState.LOADED
+    # The raw sensor was disabled; the new one is enabled and shows a temperature.
+    fake_device.push({"38": 215})
+    await hass.async_block_till_done()
+    state = hass.states.get("sensor.tuya_efgh_dp_38")
+    assert state is not None
+    assert state.state == "21.5"
+
+
+async def test_options_kinds_without_details_and_reset(
+    hass: HomeAssistant, init_integration: MockConfigEntry
+) -> None:
+    """Ignore and countdown need no details; default removes an override."""
+    entry = init_integration
+    hass.config_entries.async_update_entry(entry, options={CONF_DPS: {"41": {"kind": "ignore"}}})
+    result = await hass.config_entries.options.async_init(entry.entry_id)
+    flow_id = result["flow_id"]
+    assert result["description_placeholders"] == {"overrides": "DP 41: ignore"}
+
+    await _menu(hass, flow_id, "pick_dp")
+    result = await _configure(hass, flow_id, {"dp": "41"})
+    schema = result["data_schema"].schema
+    assert next(iter(schema)).description == {"suggested_value": "ignore"}
+    result = await _configure(hass, flow_id, {"kind": "default"})
+    assert result["type"] is FlowResultType.MENU
+    assert result["description_placeholders"] == {"overrides": "-"}
+
+    await _menu(hass, flow_id, "pick_dp")
+    result = await _configure(hass, flow_id, {"dp": "077"})  # typed, not reported yet
+    assert result["description_placeholders"]["value"] == "None"
+    result = await _configure(hass, flow_id, {"kind": "countdown"})
+    assert result["type"] is FlowResultType.MENU
+
+    await _menu(hass, flow_id, "pick_dp")
+    await _configure(hass, flow_id, {"dp": "38"})
+    result = await _configure(hass, flow_id, {"kind": "switch"})
+    assert set(map(str, result["data_schema"].schema)) == {"device_class"}
+    result = await _configure(hass, flow_id, {"device_class": "switch"})
+    assert result["type"] is FlowResultType.MENU
+
+    result = await _menu(hass, flow_id, "save")
+    assert result["type"] is FlowResultType.CREATE_ENTRY
+    assert entry.options == {
+        CONF_DPS: {"77": {"kind": "countdown"}, "38": {"kind": "switch", "device_class": "switch"}}
+    }
+    await hass.async_block_till_done()
+
+
+async def test_options_edit_existing_override(
+    hass: HomeAssistant, mock_config_entry: MockConfigEntry, fake_device: FakeDevice
+) -> None:
+    """An entry that is not loaded can still be edited; details are prefilled."""
+    mock_config_entry.add_to_hass(hass)
+    hass.config_entries.async_update_entry(
+        mock_config_entry, options={CONF_DPS: {"17": {"kind": "energy", "scale": 0.01}}}
+    )
+    result = await hass.config_entries.options.async_init(mock_config_entry.entry_id)
+    flow_id = result["flow_id"]
+    result = await _menu(hass, flow_id, "pick_dp")
+    labels = [option["label"] for option in result["data_schema"].schema["dp"].config["options"]]
+    assert labels == ["DP 17: energy x0.01"]
+    await _configure(hass, flow_id, {"dp": "17"})
+    result = await _configure(hass, flow_id, {"kind": "energy"})
+    assert result["step_id"] == "dp_options"
+    assert result["description_placeholders"] == {
+        "dp": "17",
+        "kind": "energy",
+        "default_scale": "0.001",
+    }
+    scale_key = next(iter(result["data_schema"].schema))
+    assert scale_key.description == {"suggested_value": 0.01}
+    result = await _configure(hass, flow_id, {})
+    assert result["type"] is FlowResultType.MENU
+    result = await _menu(hass, flow_id, "save")
+    assert mock_config_entry.options == {CONF_DPS: {"17": {"kind": "energy"}}}
+    await hass.async_block_till_done()
+    assert mock_config_entry.state is ConfigEntryState.LOADED
+
+
+def test_fake_client_matches_library() -> None:
+    """The fakes stand in for the real client class."""
+    assert callable(TuyaClient)
