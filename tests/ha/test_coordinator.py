@@ -274,7 +274,7 @@ async def test_command_errors(hass: HomeAssistant, fake_device: FakeDevice) -> N
 
 @pytest.mark.usefixtures("init_integration")
 async def test_command_loses_race_with_disconnect(
-    hass: HomeAssistant, fake_device: FakeDevice
+    hass: HomeAssistant, fake_device: FakeDevice, caplog: pytest.LogCaptureFixture
 ) -> None:
     """A command queued behind another fails when the connection drops meanwhile."""
     client = fake_device.client
@@ -282,19 +282,36 @@ async def test_command_loses_race_with_disconnect(
 
     async def slow_set(dps: dict[str, Any]) -> None:
         await release.wait()
+        raise TuyaConnectionError("connection reset")
 
     client.set_dps.side_effect = slow_set
     fake_device.connect_error = TuyaConnectionError("refused")
+    entry_id = hass.config_entries.async_entries(DOMAIN)[0].entry_id
     first = hass.async_create_task(turn(hass, "turn_off"))
     await asyncio.sleep(0)
-    second = hass.async_create_task(turn(hass, "turn_on", "switch.tuya_efgh"))
+    second = hass.async_create_task(
+        hass.services.async_call(
+            DOMAIN, "set_dp", {"config_entry_id": entry_id, "dp": 1, "value": True}, blocking=True
+        )
+    )
     await asyncio.sleep(0)
     fake_device.drop(None)
     release.set()
-    await first
+    with pytest.raises(HomeAssistantError) as err:
+        await first
+    assert err.value.translation_key == "command_failed"
     with pytest.raises(HomeAssistantError) as err:
         await second
     assert err.value.translation_key == "not_connected"
+    assert len(messages(caplog, "Lost the connection")) == 1
+
+
+@pytest.mark.usefixtures("init_integration")
+async def test_acknowledged_unchanged_state(hass: HomeAssistant, fake_device: FakeDevice) -> None:
+    """Turning on a relay that is on is still sent; nothing changes."""
+    await turn(hass, "turn_on")
+    assert fake_device.set_calls == [{"1": True}]
+    assert hass.states.get(SWITCH).state == "on"
 
 
 class FakeClock:
