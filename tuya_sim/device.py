@@ -155,6 +155,7 @@ class SimulatedDevice:
         # Counters for tests.
         self.refused = 0
         self.pushes = 0
+        self.stalled_bytes = 0
 
     def __repr__(self) -> str:
         return f"SimulatedDevice({self.device_id!r}, version={self.version!r}, port={self.port})"
@@ -270,6 +271,7 @@ class SimulatedDevice:
             return
         connection.last_seen = self._clock()
         if self.stall:
+            self.stalled_bytes += len(data)
             return  # read, never answer: a hung device
         for action in session.receive(data):
             if isinstance(action, bytes):

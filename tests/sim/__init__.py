@@ -1,0 +1,1 @@
+"""Tests of the device simulator (tuya_sim) and of interoperability through it."""
