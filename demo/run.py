@@ -71,7 +71,10 @@ def start_devices() -> subprocess.Popen[str]:
         line = devices.stdout.readline()
         if not line:
             raise SystemExit("the device simulator did not start")
-        print(f"  simulated {device['name']}: {line.strip()}")
+        print(
+            f"  protocol {device['version']} {device['profile']:6}  host 127.0.0.1  "
+            f"port {line.split()[0]}  device id {device['id']}  local key {device['key']}"
+        )
     return devices
 
 
