@@ -1,0 +1,152 @@
+"""End to end: the integration and the real protocol library against the device simulator.
+
+Everything talks over 127.0.0.1 (the `socket_enabled` fixture); reconnect backoff is
+shortened so the tests stay fast.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator, Callable, Iterator
+from unittest.mock import patch
+
+import pytest
+from homeassistant.config_entries import SOURCE_REAUTH, ConfigEntryState
+from homeassistant.const import STATE_UNAVAILABLE
+from homeassistant.core import HomeAssistant
+from pytest_homeassistant_custom_component.common import MockConfigEntry
+
+from custom_components.tuya_lan.const import DOMAIN
+from tuya_sim import SimulatedDevice
+
+from .conftest import DEVICE_ID, LOCAL_KEY, TITLE, entry_data
+
+SWITCH = "switch.tuya_efgh"
+COUNTDOWN = "number.tuya_efgh_countdown"
+POWER = "sensor.tuya_efgh_power"
+ENERGY = "sensor.tuya_efgh_energy"
+NEW_KEY = "fedcba9876543210"
+
+
+async def wait_for(condition: Callable[[], bool], timeout: float = 5.0) -> None:
+    """Wait until `condition()` holds (the loopback round trips take milliseconds)."""
+    async with asyncio.timeout(timeout):
+        while not condition():
+            await asyncio.sleep(0.01)
+
+
+@pytest.fixture(autouse=True)
+def fast_backoff() -> Iterator[None]:
+    """Reconnect after 50 ms instead of 1 s doubling."""
+    with patch("custom_components.tuya_lan.coordinator.backoff_delay", return_value=0.05):
+        yield
+
+
+@pytest.fixture(params=["3.3", "3.4", "3.5"])
+def version(request: pytest.FixtureRequest) -> str:
+    """The protocol version the simulated plug speaks."""
+    param: str = request.param
+    return param
+
+
+@pytest.fixture
+async def sim(socket_enabled: None, version: str) -> AsyncIterator[SimulatedDevice]:
+    """A simulated layout-B plug on a free loopback port."""
+    device = SimulatedDevice(DEVICE_ID, LOCAL_KEY, version, tick_interval=None, seed=1)
+    await device.start()
+    yield device
+    await device.stop()
+
+
+@pytest.fixture
+async def sim_entry(
+    hass: HomeAssistant, sim: SimulatedDevice, version: str
+) -> AsyncIterator[MockConfigEntry]:
+    """The integration set up against the simulator."""
+    entry = MockConfigEntry(
+        domain=DOMAIN,
+        title=TITLE,
+        unique_id=DEVICE_ID,
+        data=entry_data(host="127.0.0.1", port=sim.port, protocol_version=version),
+    )
+    entry.add_to_hass(hass)
+    assert await hass.config_entries.async_setup(entry.entry_id)
+    await hass.async_block_till_done()
+    yield entry
+    if entry.state is ConfigEntryState.LOADED:
+        assert await hass.config_entries.async_unload(entry.entry_id)
+        await hass.async_block_till_done()
+
+
+async def test_toggle_and_countdown(
+    hass: HomeAssistant, sim: SimulatedDevice, sim_entry: MockConfigEntry
+) -> None:
+    """Actions change the simulated device; the call returns once it acknowledged."""
+    assert hass.states.get(SWITCH).state == "on"
+    await hass.services.async_call("switch", "turn_off", {"entity_id": SWITCH}, blocking=True)
+    assert sim.dps["1"] is False
+    assert hass.states.get(SWITCH).state == "off"
+    await hass.services.async_call("switch", "turn_on", {"entity_id": SWITCH}, blocking=True)
+    assert sim.dps["1"] is True
+    await hass.services.async_call(
+        "number", "set_value", {"entity_id": COUNTDOWN, "value": 90}, blocking=True
+    )
+    assert sim.dps["9"] == 90
+    assert hass.states.get(COUNTDOWN).state == "90"
+
+
+async def test_push_changes_state(
+    hass: HomeAssistant, sim: SimulatedDevice, sim_entry: MockConfigEntry
+) -> None:
+    """A change on the device (button press, meter) reaches Home Assistant by itself."""
+    sim.set_dps({"1": False})
+    await wait_for(lambda: hass.states.get(SWITCH).state == "off")
+    sim.set_dps({"1": True})
+    await wait_for(lambda: hass.states.get(SWITCH).state == "on")
+    sim.set_dps({"19": 1234, "20": 2310})  # the meter reports a new load
+    await wait_for(lambda: hass.states.get(POWER).state == "123.4")
+    assert hass.states.get("sensor.tuya_efgh_voltage").state == "231.0"
+    sim.tick(150.0)  # about 60 W for 150 s: whole Wh of add_ele get reported
+    await wait_for(lambda: float(hass.states.get(ENERGY).state) >= 0.001)
+
+
+async def test_connection_drop_and_return(
+    hass: HomeAssistant, sim: SimulatedDevice, sim_entry: MockConfigEntry
+) -> None:
+    """The device drops the connection or goes away: unavailable, then back."""
+    await sim.wait_for_clients(1)
+    sim.drop()
+    await wait_for(lambda: hass.states.get(SWITCH).state == STATE_UNAVAILABLE)
+    await wait_for(lambda: hass.states.get(SWITCH).state == "on")
+
+    await sim.go_offline()
+    await wait_for(lambda: hass.states.get(SWITCH).state == STATE_UNAVAILABLE)
+    sim.dps["1"] = False  # changed while we could not see it
+    await asyncio.sleep(0.2)  # a few failed attempts
+    assert hass.states.get(SWITCH).state == STATE_UNAVAILABLE
+    await sim.go_online()
+    await wait_for(lambda: hass.states.get(SWITCH).state == "off")
+    await sim.wait_for_clients(1)
+
+
+@pytest.mark.parametrize("version", ["3.4", "3.5"])
+async def test_key_change_starts_reauth(
+    hass: HomeAssistant, sim: SimulatedDevice, sim_entry: MockConfigEntry
+) -> None:
+    """The device is re-paired with a new key: the reauth flow starts."""
+    sim.change_key(NEW_KEY)
+    await wait_for(lambda: bool(hass.config_entries.flow.async_progress()))
+    flows = hass.config_entries.flow.async_progress()
+    assert [flow["context"]["source"] for flow in flows] == [SOURCE_REAUTH]
+    assert hass.states.get(SWITCH).state == STATE_UNAVAILABLE
+
+
+async def test_unload_leaves_nothing(
+    hass: HomeAssistant, sim: SimulatedDevice, sim_entry: MockConfigEntry
+) -> None:
+    """Unload closes the session: no connection left (tasks and timers: verify_cleanup)."""
+    await sim.wait_for_clients(1)
+    assert await hass.config_entries.async_unload(sim_entry.entry_id)
+    await hass.async_block_till_done()
+    await sim.wait_for_clients(0)
+    assert sim_entry.state is ConfigEntryState.NOT_LOADED
