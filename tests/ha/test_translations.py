@@ -1,0 +1,41 @@
+"""strings.json and translations/en.json agree, and cover every key the code uses."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+PACKAGE = Path(__file__).parents[2] / "custom_components" / "tuya_lan"
+
+
+def _load(name: str) -> dict:
+    return json.loads((PACKAGE / name).read_text(encoding="utf-8"))
+
+
+def test_en_matches_strings() -> None:
+    """translations/en.json is a copy of strings.json."""
+    assert _load("strings.json") == _load("translations/en.json")
+
+
+def test_exception_keys_translated() -> None:
+    """Every translation_key raised in the code has a message."""
+    strings = _load("strings.json")
+    used: set[str] = set()
+    for path in PACKAGE.glob("*.py"):
+        used |= set(re.findall(r'translation_key="([a-z_]+)"', path.read_text(encoding="utf-8")))
+    exceptions = set(strings["exceptions"])
+    entity_keys = {key for platform in strings["entity"].values() for key in platform}
+    selectors = set(strings["selector"])
+    assert used - exceptions - entity_keys - selectors == set()
+
+
+def test_entity_translation_keys_have_icons_or_names() -> None:
+    """Every entity translation key used by the mapping table has a name."""
+    from custom_components.tuya_lan.mapping import KINDS
+
+    strings = _load("strings.json")
+    names = {key for platform in strings["entity"].values() for key in platform}
+    for info in KINDS.values():
+        for key in (info.translation_key, info.indexed_translation_key):
+            assert key is None or key in names, key
