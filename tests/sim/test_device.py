@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Callable
 from typing import Any
 
 import pytest
@@ -40,6 +41,7 @@ class Client:
         self.pushes: list[dict[str, Any]] = []
         self._taken = 0
         self.disconnects: list[Exception | None] = []
+        self._changed = asyncio.Event()
         self.client = TuyaClient(
             "127.0.0.1",
             device.device_id,
@@ -48,9 +50,23 @@ class Client:
             port=device.port,
             device22=False,
             timeout=timeout,
-            on_status=self.pushes.append,
-            on_disconnect=self.disconnects.append,
+            on_status=self._on_status,
+            on_disconnect=self._on_disconnect,
         )
+
+    def _on_status(self, dps: dict[str, Any]) -> None:
+        self.pushes.append(dps)
+        self._changed.set()
+
+    def _on_disconnect(self, exc: Exception | None) -> None:
+        self.disconnects.append(exc)
+        self._changed.set()
+
+    async def _until(self, done: Callable[[], bool], timeout: float) -> None:
+        async with asyncio.timeout(timeout):
+            while not done():
+                self._changed.clear()
+                await self._changed.wait()
 
     async def __aenter__(self) -> TuyaClient:
         await self.client.connect()
@@ -61,9 +77,7 @@ class Client:
 
     async def next_push(self, timeout: float = 2.0) -> dict[str, Any]:
         """The oldest push not yet taken (it may have arrived with the reply before it)."""
-        async with asyncio.timeout(timeout):
-            while len(self.pushes) == self._taken:
-                await asyncio.sleep(0.005)
+        await self._until(lambda: len(self.pushes) > self._taken, timeout)
         self._taken += 1
         return self.pushes[self._taken - 1]
 
@@ -76,9 +90,7 @@ class Client:
 
     async def disconnected(self, timeout: float = 2.0) -> Exception | None:
         """Wait until the client has noticed the device closed the connection."""
-        async with asyncio.timeout(timeout):
-            while not self.disconnects:
-                await asyncio.sleep(0.005)
+        await self._until(lambda: bool(self.disconnects), timeout)
         return self.disconnects[0]
 
 
@@ -258,5 +270,5 @@ def test_bad_configuration_is_refused_before_any_io():
         SimulatedDevice(DEVICE_ID, KEY, "3.6")
     with pytest.raises(ValueError, match="16 characters"):
         SimulatedDevice(DEVICE_ID, "short", "3.3")
-    with pytest.raises(ValueError, match="only 3.5"):
+    with pytest.raises(ValueError, match=r"only 3\.5"):
         SimulatedDevice(DEVICE_ID, KEY, "3.3", request_port=0)

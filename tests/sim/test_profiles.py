@@ -26,10 +26,13 @@ def plug(layout: str = "B", seed: int = 3) -> tuple[PlugProfile, dict[str, Any]]
 
 
 def test_layout_b_dps():
-    profile, dps = plug("B")
+    _, dps = plug("B")
     assert set(dps) == {"1", "9", "17", "18", "19", "20"}
     assert dps["1"] is True
-    assert all(isinstance(dps[dp], int) and not isinstance(dps[dp], bool) for dp in "9 17 18 19 20".split())
+    assert all(
+        isinstance(dps[dp], int) and not isinstance(dps[dp], bool)
+        for dp in ("9", "17", "18", "19", "20")
+    )
 
 
 def test_layout_a_dps():

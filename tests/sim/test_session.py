@@ -9,6 +9,7 @@ headers, encryption.
 from __future__ import annotations
 
 import base64
+import hashlib
 import random
 from typing import Any
 
@@ -16,7 +17,7 @@ import pytest
 
 from custom_components.tuya_lan.tuyalan.const import Command
 from custom_components.tuya_lan.tuyalan.crypto import ecb_for, gcm_for, hmac_sha256
-from custom_components.tuya_lan.tuyalan.frames import Frame, FrameKeys, decode_frame, encode_55aa
+from custom_components.tuya_lan.tuyalan.frames import Frame, decode_frame, encode_55aa, encode_6699
 from custom_components.tuya_lan.tuyalan.protocol import ClientSession, Message, json_bytes
 from tuya_sim.session import Action, Close, Control, DeviceSession, Refresh
 
@@ -27,7 +28,11 @@ DPS: dict[str, Any] = {"1": True, "9": 0, "19": 600}
 
 
 def make_pair(
-    version: str, *, device22: bool = False, client_key: str = KEY, dps: dict[str, Any] | None = None
+    version: str,
+    *,
+    device22: bool = False,
+    client_key: str = KEY,
+    dps: dict[str, Any] | None = None,
 ) -> tuple[ClientSession, DeviceSession]:
     device_id = DEVICE22_ID if device22 else DEVICE_ID
     state = dict(DPS if dps is None else dps)
@@ -48,7 +53,7 @@ def frames(actions: list[Action]) -> list[bytes]:
 
 def handshake(client: ClientSession, device: DeviceSession) -> None:
     """Run the 3.4/3.5 session key negotiation between the two."""
-    [response] = device.receive(client.start_handshake())
+    [response] = frames(device.receive(client.start_handshake()))
     client.feed(response)
     [message] = client.messages()
     assert device.receive(client.finish_handshake(message)) == []
@@ -109,7 +114,7 @@ def test_33_query_reply_is_bare_ecb(version: str):
 
 def test_35_counts_its_own_frames_from_a_random_start():
     client, device = connect("3.5")
-    seqnos = []
+    seqnos: list[int] = []
     for _ in range(3):
         _, _, request = client.query_request()
         seqnos.extend(raw(client, f).seqno for f in frames(device.receive(request)))
@@ -166,7 +171,12 @@ def test_push_is_cmd_8_with_the_dps(version: str):
     if version in ("3.4", "3.5"):
         assert message.data == {"protocol": 4, "t": 1700000000, "data": {"dps": {"1": False}}}
     else:
-        assert message.data == {"devId": DEVICE_ID, "dps": {"1": False}, "t": 1700000000, "s": 0xBFF9}
+        assert message.data == {
+            "devId": DEVICE_ID,
+            "dps": {"1": False},
+            "t": 1700000000,
+            "s": 0xBFF9,
+        }
     if version != "3.5":
         assert message.seqno == 0  # pushes are not replies
 
@@ -179,8 +189,6 @@ def test_31_push_is_signed_and_encrypted():
     assert payload[:3] == b"3.1"
     b64 = payload[19:]
     # Same signature rule as a 3.1 CONTROL (PROTOCOL.md 2.1), checked independently.
-    import hashlib
-
     digest = hashlib.md5(b"data=" + b64 + b"||lpv=3.1||" + KEY.encode()).hexdigest()
     assert payload[3:19] == digest[8:24].encode()
     assert ecb_for(KEY.encode()).decrypt(base64.b64decode(b64)).startswith(b'{"devId"')
@@ -299,7 +307,7 @@ def test_split_frames_are_reassembled():
 def test_handshake_response_proves_the_key_with_an_ascii_nonce(version: str):
     client, device = make_pair(version)
     start = client.start_handshake()
-    [response] = device.receive(start)
+    [response] = frames(device.receive(start))
     frame = raw(client, response)
     assert (frame.cmd, frame.retcode) == (Command.SESS_KEY_NEG_RESP, 0)
     body = frame.payload
@@ -319,8 +327,6 @@ def test_frames_before_the_key_three_are_dropped_the_fourth_closes(version: str)
         if version == "3.4":
             frame = encode_55aa(seqno, Command.HEART_BEAT, b"", hmac_key=key)
         else:
-            from custom_components.tuya_lan.tuyalan.frames import encode_6699
-
             frame = encode_6699(seqno, Command.HEART_BEAT, b"", gcm_for(key))
         actions = device.receive(frame)
         if seqno <= 3:
@@ -348,7 +354,7 @@ def test_a_wrong_key_client_is_dropped_at_once(version: str):
 @pytest.mark.parametrize("version", ["3.4", "3.5"])
 def test_a_wrong_finish_proof_closes(version: str):
     client, device = make_pair(version)
-    [response] = device.receive(client.start_handshake())
+    [response] = frames(device.receive(client.start_handshake()))
     client.feed(response)
     [message] = client.messages()
     client.finish_handshake(message)  # the client's own, discarded
@@ -357,8 +363,6 @@ def test_a_wrong_finish_proof_closes(version: str):
     if version == "3.4":
         frame = encode_55aa(3, Command.SESS_KEY_NEG_FINISH, ecb_for(key).encrypt(bad), hmac_key=key)
     else:
-        from custom_components.tuya_lan.tuyalan.frames import encode_6699
-
         frame = encode_6699(3, Command.SESS_KEY_NEG_FINISH, bad, gcm_for(key))
     assert isinstance(device.receive(frame)[0], Close)
     assert not device.ready

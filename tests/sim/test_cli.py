@@ -1,0 +1,117 @@
+"""``python -m tuya_sim``: the first stdout line is the port; it runs until interrupted."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import signal
+import sys
+from pathlib import Path
+
+import pytest
+
+from custom_components.tuya_lan.tuyalan import TuyaClient
+from tuya_sim.config import parse_config
+
+from .conftest import DEVICE22_ID, DEVICE_ID, KEY
+
+REPO = Path(__file__).resolve().parents[2]
+
+
+async def run_cli(*args: str) -> asyncio.subprocess.Process:
+    return await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "tuya_sim",
+        *args,
+        cwd=REPO,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
+    )
+
+
+async def interrupt(process: asyncio.subprocess.Process) -> bytes:
+    """Ctrl-C the simulator; its stderr. It must exit cleanly."""
+    process.send_signal(signal.SIGINT)
+    _, stderr = await asyncio.wait_for(process.communicate(), 10)
+    assert process.returncode == 0, stderr.decode()
+    return stderr
+
+
+async def status(port: int, device_id: str, version: str) -> dict[str, object]:
+    client = TuyaClient("127.0.0.1", device_id, KEY, version, port=port, timeout=3)
+    try:
+        await client.connect()
+        return await client.status()
+    finally:
+        await client.close()
+
+
+async def test_single_device_prints_its_port_first(socket_enabled: None):
+    process = await run_cli(
+        "--version", "3.4", "--id", DEVICE_ID, "--key", KEY, "--port", "0",
+        "--profile", "strip", "--dps", '{"1": true}',
+    )  # fmt: skip
+    try:
+        assert process.stdout is not None
+        line = await asyncio.wait_for(process.stdout.readline(), 15)
+        port = int(line)
+        assert 0 < port < 65536
+        assert await status(port, DEVICE_ID, "3.4") == {
+            "1": True, "2": False, "3": False, "4": False, "7": 0, "8": 0, "9": 0, "10": 0,
+        }  # fmt: skip
+    finally:
+        if process.returncode is None:
+            stderr = await interrupt(process)
+    assert b"listening" in stderr  # logs go to stderr, not stdout
+
+
+async def test_config_file_runs_several_devices(socket_enabled: None, tmp_path: Path):
+    config = tmp_path / "devices.json"
+    config.write_text(
+        json.dumps(
+            {
+                "devices": [
+                    {"id": DEVICE_ID, "key": KEY, "version": "3.5", "port": 0},
+                    {"id": DEVICE22_ID, "key": KEY, "version": "3.3", "device22": True, "port": 0},
+                ]
+            }
+        )
+    )
+    process = await run_cli("--config", str(config))
+    try:
+        assert process.stdout is not None
+        lines = [await asyncio.wait_for(process.stdout.readline(), 15) for _ in range(2)]
+        ports = {}
+        for line in lines:
+            port, device_id = line.decode().split()
+            ports[device_id] = int(port)
+        assert await status(ports[DEVICE_ID], DEVICE_ID, "3.5")
+        assert (await status(ports[DEVICE22_ID], DEVICE22_ID, "3.3"))["1"] is True
+    finally:
+        if process.returncode is None:
+            await interrupt(process)
+
+
+async def test_bad_arguments_exit_with_a_one_line_reason():
+    process = await run_cli("--version", "3.3", "--id", DEVICE_ID, "--key", "short")
+    stdout, stderr = await asyncio.wait_for(process.communicate(), 15)
+    assert process.returncode == 2
+    assert stdout == b""
+    assert stderr.decode().strip().splitlines() == [
+        "tuya_sim: a local key has 16 characters, not 5"
+    ]
+
+
+def test_config_validation():
+    with pytest.raises(ValueError, match="non-empty list"):
+        parse_config({"devices": []})
+    with pytest.raises(ValueError, match="lacks key"):
+        parse_config([{"id": DEVICE_ID, "version": "3.3"}])
+    with pytest.raises(ValueError, match="unknown option"):
+        parse_config([{"id": DEVICE_ID, "key": KEY, "version": "3.3", "colour": "red"}])
+    spec = parse_config(
+        {"request_port": 7000, "devices": [{"id": DEVICE_ID, "key": KEY, "version": "3.5"}]}
+    )
+    assert spec.request_port == 7000
+    assert spec.devices[0].build().version == "3.5"
