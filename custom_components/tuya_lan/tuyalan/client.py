@@ -359,10 +359,10 @@ async def detect_version(
     """
     last_error: TuyaError = TuyaError("no protocol version to try")
     key_error: WrongKeyError | None = None
-    for version in versions:
+    for attempt, version in enumerate(versions):
         client = TuyaClient(host, device_id, local_key, version, port=port, timeout=timeout)
         try:
-            await client.connect()
+            await _connect_after(client, retry=attempt > 0)
             return version, await client.status()
         except ConnectionRefusedByDevice:
             raise
@@ -378,3 +378,21 @@ async def detect_version(
         finally:
             await client.close()
     raise key_error or last_error
+
+
+# After our own failed attempt the device may not yet have noticed that we closed,
+# and still counts that connection against its client limit.
+RELEASE_WAIT = 0.1
+RELEASE_RETRIES = 5
+
+
+async def _connect_after(client: TuyaClient, *, retry: bool) -> None:
+    """Connect, retrying a "busy" refusal that our previous attempt may have caused."""
+    for _ in range(RELEASE_RETRIES if retry else 0):
+        try:
+            await client.connect()
+        except ConnectionRefusedByDevice:
+            await asyncio.sleep(RELEASE_WAIT)
+        else:
+            return
+    await client.connect()

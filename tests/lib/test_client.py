@@ -1,0 +1,216 @@
+"""TuyaClient and detect_version against the device simulator: the error paths a
+caller acts on, pushes between requests, and version detection.
+
+The happy path (status, set, heartbeat, push for every version) is the interop
+matrix in tests/sim/test_device.py.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import socket
+from typing import Any
+
+import pytest
+
+from custom_components.tuya_lan.tuyalan import (
+    ConnectionRefusedByDevice,
+    NotConnectedError,
+    TuyaClient,
+    TuyaConnectionError,
+    TuyaTimeoutError,
+    WrongKeyError,
+    detect_version,
+)
+from custom_components.tuya_lan.tuyalan.const import Command
+from custom_components.tuya_lan.tuyalan.frames import encode_55aa
+from tests.sim.conftest import DEVICE_ID, KEY, WRONG_KEY, StartDevice
+from tuya_sim import SimulatedDevice
+
+ALL_VERSIONS = ["3.1", "3.2", "3.3", "3.4", "3.5"]
+
+
+def client_for(device: SimulatedDevice, **options: Any) -> TuyaClient:
+    options.setdefault("timeout", 1.0)
+    return TuyaClient(
+        "127.0.0.1",
+        device.device_id,
+        options.pop("local_key", KEY),
+        options.pop("version", device.version),
+        port=device.port,
+        **options,
+    )
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+        return port
+
+
+@pytest.mark.parametrize("version", ["3.2", "3.3", "3.4", "3.5"])
+async def test_wrong_key_is_reported_as_such(start_device: StartDevice, version: str):
+    device = await start_device(version)
+    client = client_for(device, local_key=WRONG_KEY)
+
+    async def connect_and_read() -> None:
+        # 3.4/3.5 devices drop the handshake; 3.2/3.3 answer with what we cannot open.
+        await client.connect()
+        await client.status()
+
+    with pytest.raises(WrongKeyError):
+        await connect_and_read()
+    await client.close()
+
+
+async def test_nothing_listening_is_a_connection_error(socket_enabled: None):
+    client = TuyaClient("127.0.0.1", DEVICE_ID, KEY, "3.3", port=free_port(), timeout=1)
+    with pytest.raises(TuyaConnectionError) as caught:
+        await client.connect()
+    assert not isinstance(caught.value, ConnectionRefusedByDevice)
+    assert not client.connected
+
+
+@pytest.mark.parametrize("version", ["3.3", "3.5"])
+async def test_busy_device_is_reported_as_busy(start_device: StartDevice, version: str):
+    device = await start_device(version)  # one client at a time, like real devices
+    first = client_for(device)
+    await first.connect()
+    second = client_for(device)
+    with pytest.raises(ConnectionRefusedByDevice):
+        await second.connect()
+    assert (await first.status())["1"] in (True, False)
+    await first.close()
+
+
+async def test_stalled_device_times_out_instead_of_hanging(start_device: StartDevice):
+    device = await start_device("3.3")
+    client = client_for(device, timeout=0.2)
+    await client.connect()
+    device.stall = True
+    with pytest.raises(TuyaTimeoutError):
+        await client.status()
+    await client.close()
+
+
+@pytest.mark.parametrize("version", ["3.3", "3.4"])
+async def test_device_vanishing_mid_command_fails_it_at_once(
+    start_device: StartDevice, version: str
+):
+    device = await start_device(version)
+    lost: list[Exception | None] = []
+    client = client_for(device, timeout=5, on_disconnect=lost.append)
+    await client.connect()
+    device.stall = True
+    pending = asyncio.create_task(client.set_dps({"1": True}))
+    await asyncio.sleep(0.05)
+    device.drop()
+    with pytest.raises(TuyaConnectionError):
+        async with asyncio.timeout(1):  # far less than the 5 s request timeout
+            await pending
+    assert len(lost) == 1
+    assert not client.connected
+    with pytest.raises(NotConnectedError):
+        await client.status()
+    await client.close()
+
+
+async def test_close_is_idempotent_and_not_reported_as_a_loss(start_device: StartDevice):
+    device = await start_device("3.5")
+    lost: list[Exception | None] = []
+    client = client_for(device, on_disconnect=lost.append)
+    await client.connect()
+    await client.close()
+    await client.close()
+    assert lost == []
+    await device.wait_for_clients(0)
+
+
+async def test_reconnect_after_a_drop_negotiates_a_fresh_session(start_device: StartDevice):
+    device = await start_device("3.5")
+    client = client_for(device)
+    await client.connect()
+    device.drop()
+    await device.wait_for_clients(0)
+    await asyncio.sleep(0.01)
+    assert not client.connected
+    await client.connect()
+    assert "1" in await client.status()
+    await client.close()
+
+
+@pytest.mark.parametrize("version", ALL_VERSIONS)
+async def test_pushes_between_request_and_reply_are_delivered(
+    start_device: StartDevice, version: str
+):
+    device = await start_device(version)
+    pushed: list[dict[str, Any]] = []
+    client = client_for(device, on_status=pushed.append)
+    await client.connect()
+    # Devices push only on sessions they have finished setting up: one round trip first.
+    status = await client.status()
+    device.push({"20": 2288})  # arrives while the query below is on its way
+    assert (await client.status())["1"] == status["1"]
+    await client.set_dps({"1": not status["1"]})
+    await asyncio.sleep(0.05)
+    assert {"20": 2288} in pushed
+    assert {"1": not status["1"]} in pushed
+    await client.close()
+
+
+async def test_device22_falls_back_to_a_dp_by_dp_query(start_device: StartDevice):
+    device = await start_device("3.3", device22=True)
+    client = client_for(device)
+    assert not client.device22
+    await client.connect()
+    status = await client.status()
+    assert client.device22
+    assert status == device.dps
+    await client.close()
+
+
+@pytest.mark.parametrize("version", ["3.1", "3.3", "3.4", "3.5"])
+async def test_detect_version(start_device: StartDevice, version: str):
+    device = await start_device(version)
+    found, status = await detect_version(
+        "127.0.0.1", device.device_id, KEY, port=device.port, timeout=0.5
+    )
+    assert found == version
+    assert status == device.dps
+    await device.wait_for_clients(0)
+
+
+@pytest.mark.parametrize("version", ["3.3", "3.4", "3.5"])
+async def test_detect_version_with_a_wrong_key(start_device: StartDevice, version: str):
+    device = await start_device(version)
+    with pytest.raises(WrongKeyError):
+        await detect_version(
+            "127.0.0.1", device.device_id, WRONG_KEY, port=device.port, timeout=0.5
+        )
+
+
+async def test_detect_version_stops_at_once_when_nothing_listens(socket_enabled: None):
+    async with asyncio.timeout(1):
+        with pytest.raises(TuyaConnectionError):
+            await detect_version("127.0.0.1", DEVICE_ID, KEY, port=free_port(), timeout=5)
+
+
+async def test_malformed_frames_are_skipped_and_the_session_survives(
+    start_device: StartDevice,
+):
+    device = await start_device("3.3")
+    client = client_for(device)
+    await client.connect()
+    bad = bytearray(encode_55aa(0, Command.STATUS, b"x" * 16, retcode=0))
+    bad[-6] ^= 1  # CRC no longer matches
+    device.send_garbage(bytes(bad))
+    assert "1" in await client.status()
+    await client.close()
+
+
+def test_a_key_of_the_wrong_length_is_refused_before_any_io() -> None:
+    with pytest.raises(ValueError, match="16 characters"):
+        TuyaClient("127.0.0.1", DEVICE_ID, "short", "3.3")
+    with pytest.raises(ValueError, match="version"):
+        TuyaClient("127.0.0.1", DEVICE_ID, KEY, "2.9")
