@@ -103,6 +103,7 @@ class SimulatedDevice:
         clock: Callable[[], float] = time.monotonic,
         seed: int | None = None,
         strict_seqno: bool = True,
+        ack_retcode: int = 0,
         product_key: str = "simplugkey000000",
         discovery_port: int | None = None,
         discovery_interval: float = DEFAULT_INTERVAL,
@@ -119,6 +120,7 @@ class SimulatedDevice:
         self._key = validate_local_key(local_key)
         self.version = version
         self.device22 = device22
+        self.ack_retcode = ack_retcode
         self.port = port
         self.max_clients = max_clients
         self.idle_timeout = idle_timeout
@@ -252,6 +254,7 @@ class SimulatedDevice:
             dps=lambda: self.dps,
             device22=self.device22,
             strict_seqno=self.strict_seqno,
+            ack_retcode=self.ack_retcode,
             rng=self._rng,
         )
         connection.last_seen = self._clock()

@@ -6,7 +6,8 @@ and returns the ones to push. Time only moves when the device ticks, so tests dr
 it with ``device.tick()`` and never sleep.
 
 * ``plug`` (layout B, the common one): 1 switch, 9 countdown (s), 17 add_ele
-  (energy in 0.001 kWh, cumulative since power-up here), 18 current (mA), 19 power
+  (energy in 0.001 kWh used since the previous report: an increment, as on
+  most real plugs), 18 current (mA), 19 power
   (W x 10), 20 voltage (V x 10).
 * ``plug_a`` (layout A, older plugs): 1 switch, 2 countdown, 4 current, 5 power,
   6 voltage; no energy DP.
@@ -134,10 +135,11 @@ class PlugProfile(Profile):
                 dps[dp] = value
                 pushed[dp] = value
         if self.energy is not None and self._energy_wh >= 1.0:
+            # add_ele reports what was used since the previous report, then starts
+            # again: the receiver adds the increments up.
             whole = int(self._energy_wh)
             self._energy_wh -= whole
-            dps[self.energy] = int(dps.get(self.energy, 0)) + whole
-            pushed[self.energy] = dps[self.energy]
+            dps[self.energy] = pushed[self.energy] = whole
         return pushed
 
     def _wander(self) -> None:

@@ -38,10 +38,10 @@ from dataclasses import dataclass
 from typing import Any
 
 from custom_components.tuya_lan.tuyalan.const import VERSIONS, Command
-from custom_components.tuya_lan.tuyalan.crypto import ecb_for, gcm_for, hmac_sha256, md5_hex
+from custom_components.tuya_lan.tuyalan.crypto import ecb_for, gcm_for, hmac_sha256
 from custom_components.tuya_lan.tuyalan.errors import MalformedFrameError, WrongKeyError
 from custom_components.tuya_lan.tuyalan.frames import Frame, FrameKeys, encode_55aa, encode_6699
-from custom_components.tuya_lan.tuyalan.protocol import derive_session_key, json_bytes
+from custom_components.tuya_lan.tuyalan.protocol import derive_session_key, json_bytes, sign_31
 from custom_components.tuya_lan.tuyalan.stream import FrameParser
 
 _LOGGER = logging.getLogger(__name__)
@@ -111,10 +111,14 @@ class DeviceSession:
         dps: Callable[[], Mapping[str, Any]],
         device22: bool = False,
         strict_seqno: bool = True,
+        ack_retcode: int = RETCODE_OK,
         rng: random.Random | None = None,
     ) -> None:
         if version not in VERSIONS:
             raise ValueError(f"unknown protocol version {version!r}")
+        # Tuya's own device firmware (TuyaOpen) acks a CONTROL with retcode 1 on
+        # success too; 0 is what most devices send.
+        self.ack_retcode = ack_retcode
         self.device_id = device_id
         self.version = version
         self.device22 = device22
@@ -278,7 +282,8 @@ class DeviceSession:
             found = {dp: current[dp] for dp in dps if dp in current}
             return [self._frame(frame.cmd, frame.seqno, self._dps_json(found))]
         to_set = {dp: value for dp, value in dps.items() if value is not None}
-        return [self._frame(frame.cmd, frame.seqno, b""), Control(to_set)]
+        ack = self._frame(frame.cmd, frame.seqno, b"", retcode=self.ack_retcode)
+        return [ack, Control(to_set)]
 
     def _update_dps(self, frame: Frame) -> list[Action]:
         request = self._read_json(frame)
@@ -302,7 +307,7 @@ class DeviceSession:
             if payload[:3] != b"3.1":
                 return payload  # queries travel as plaintext
             b64 = payload[3 + 16 :]
-            if payload[3:19] != _sign_31(b64, self._real_key)[3:19]:
+            if payload[3:19] != sign_31(b64, self._real_key)[3:19]:
                 raise MalformedFrameError("3.1 signature does not match")
             try:
                 ciphertext = base64.b64decode(b64, validate=True)
@@ -366,7 +371,7 @@ class DeviceSession:
             if serial is not None:
                 # 3.1 pushes are signed and encrypted like a CONTROL (real capture).
                 b64 = base64.b64encode(ecb_for(self._real_key).encrypt(plaintext))
-                plaintext = _sign_31(b64, self._real_key)
+                plaintext = sign_31(b64, self._real_key)
             return encode_55aa(seqno, cmd, plaintext, retcode=retcode)
         # 3.2/3.3: the header stays in the clear, before the ciphertext.
         payload = ecb_for(self._real_key).encrypt(plaintext) if plaintext else b""
@@ -395,9 +400,3 @@ def _find_dps(request: Any) -> dict[str, Any] | None:
     if dps is None and isinstance(request.get("data"), dict):
         dps = request["data"].get("dps")
     return {str(k): v for k, v in dps.items()} if isinstance(dps, dict) else None
-
-
-def _sign_31(b64: bytes, key: bytes) -> bytes:
-    """``3.1`` + the MD5 signature slice + the base64 ciphertext (PROTOCOL.md 2.1)."""
-    signature = md5_hex(b"data=" + b64 + b"||lpv=3.1||" + key)[8:24]
-    return b"3.1" + signature.encode() + b64

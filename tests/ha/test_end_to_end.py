@@ -108,6 +108,12 @@ async def test_push_changes_state(
     assert hass.states.get("sensor.tuya_efgh_voltage").state == "231.0"
     sim.tick(150.0)  # about 60 W for 150 s: whole Wh of add_ele get reported
     await wait_for(lambda: float(hass.states.get(ENERGY).state) >= 0.001)
+    # add_ele is an increment: three reports of 5 Wh add 0.015 kWh, equal values included.
+    start = float(hass.states.get(ENERGY).state)
+    for reports in range(1, 4):
+        sim.set_dps({"17": 5})
+        expected = round(start + 0.005 * reports, 3)
+        await wait_for(lambda: float(hass.states.get(ENERGY).state) == expected)  # noqa: B023
 
 
 async def test_connection_drop_and_return(

@@ -214,3 +214,14 @@ def test_a_key_of_the_wrong_length_is_refused_before_any_io() -> None:
         TuyaClient("127.0.0.1", DEVICE_ID, "short", "3.3")
     with pytest.raises(ValueError, match="version"):
         TuyaClient("127.0.0.1", DEVICE_ID, KEY, "2.9")
+
+
+@pytest.mark.parametrize("version", ["3.3", "3.5"])
+async def test_ack_with_retcode_1_is_success(start_device: StartDevice, version: str):
+    """Tuya's own firmware acknowledges a successful CONTROL with retcode 1."""
+    device = await start_device(version, ack_retcode=1)
+    client = client_for(device)
+    await client.connect()
+    await client.set_dps({"1": False})
+    assert device.dps["1"] is False
+    await client.close()

@@ -96,10 +96,16 @@ class Message(NamedTuple):
 
     @property
     def error(self) -> DeviceError | None:
-        """The device's error, if this reply is one."""
+        """The device's error, if this reply is one.
+
+        An error carries its text. An empty reply is an acknowledgement whatever its
+        retcode: Tuya's own firmware acks a successful CONTROL with retcode 1.
+        """
+        if not self.payload:
+            return None
         if self.retcode:
             return DeviceError(self.text, self.retcode)
-        if self.data is None and self.payload and any(m in self.text for m in DEVICE22_MARKERS):
+        if self.data is None and any(m in self.text for m in DEVICE22_MARKERS):
             return DeviceError(self.text, 0)
         return None
 
@@ -192,9 +198,7 @@ class ClientSession:
         return encode_6699(seqno, cmd, header + plaintext, self.keys.gcm)
 
     def _sign_31(self, plaintext: bytes) -> bytes:
-        b64 = base64.b64encode(self._ecb.encrypt(plaintext))
-        signature = md5_hex(b"data=" + b64 + b"||lpv=3.1||" + self._real_key)[8:24]
-        return b"3.1" + signature.encode() + b64
+        return sign_31(base64.b64encode(self._ecb.encrypt(plaintext)), self._real_key)
 
     # -- the payloads each command carries, per version ------------------------------
 
@@ -368,6 +372,12 @@ def derive_session_key(
         return AesEcb(real_key).encrypt(mixed, pad=False)
     # 3.5: the GCM ciphertext of the XOR, nonce = the client nonce's first 12 bytes.
     return gcm_for(real_key).encrypt(client_nonce[:12], mixed, None)[:NONCE_SIZE]
+
+
+def sign_31(b64: bytes, real_key: bytes) -> bytes:
+    """A 3.1 signed payload: ``3.1`` + an MD5 slice + the base64 ciphertext ``b64``."""
+    signature = md5_hex(b"data=" + b64 + b"||lpv=3.1||" + real_key)[8:24]
+    return b"3.1" + signature.encode() + b64
 
 
 def decrypt_31_payload(payload: bytes, real_key: bytes) -> bytes:
