@@ -39,8 +39,18 @@ def prepare_config(fresh: bool) -> None:
     storage = CONFIG / ".storage"
     if not (storage / "auth_provider.homeassistant").exists():
         subprocess.run(
-            [sys.executable, "-m", "homeassistant", "--script", "auth", "-c", str(CONFIG),
-             "add", USER, PASSWORD],
+            [
+                sys.executable,
+                "-m",
+                "homeassistant",
+                "--script",
+                "auth",
+                "-c",
+                str(CONFIG),
+                "add",
+                USER,
+                PASSWORD,
+            ],
             check=True,
             stdout=subprocess.DEVNULL,
         )
