@@ -38,7 +38,7 @@ try:  # orjson ships with Home Assistant; the standard library is the fallback
 
     def json_bytes(data: Any) -> bytes:
         """Compact JSON, as every client library and the phone app send it."""
-        return orjson.dumps(data)
+        return orjson.dumps(data, option=orjson.OPT_NON_STR_KEYS)  # DP ids may be ints
 
     def _json_loads(payload: bytes) -> Any:
         return orjson.loads(payload)
@@ -137,6 +137,8 @@ class ClientSession:
         self._real_key = validate_local_key(local_key)
         self._version_bytes = version.encode()
         self._version_header = self._version_bytes + bytes(12)
+        # 3.4 and 3.5 use the newer commands and wrap DPs in {"protocol": 5, "data": ...}.
+        self._wrapped_data = version in ("3.4", "3.5")
         # The ECB cipher for payloads: the real key, or the session key after a 3.4
         # handshake. Held here because it is used on every frame.
         self._ecb = ecb_for(self._real_key)
@@ -216,7 +218,7 @@ class ClientSession:
                 "t": now,
                 "dps": {str(dp): None for dp in dp_ids},
             }
-        elif self.version in ("3.4", "3.5"):
+        elif self._wrapped_data:
             cmd, data = Command.DP_QUERY_NEW, {}
         else:
             cmd = Command.DP_QUERY
@@ -230,9 +232,8 @@ class ClientSession:
         return cmd, seqno, frame
 
     def control_request(self, dps: dict[str, Any]) -> tuple[int, int, bytes]:
-        """Set DPs: (expected reply cmd, seqno, frame)."""
-        dps = {str(k): v for k, v in dps.items()}
-        if self.version in ("3.4", "3.5"):
+        """Set DPs (ids as str or int): (expected reply cmd, seqno, frame)."""
+        if self._wrapped_data:
             cmd = Command.CONTROL_NEW
             data: dict[str, Any] = {"protocol": 5, "t": int(time.time()), "data": {"dps": dps}}
         else:

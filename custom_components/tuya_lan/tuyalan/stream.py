@@ -94,7 +94,7 @@ class FrameParser:
                 raise MalformedFrameError(f"frame length {size} outside 24..{self.max_frame_size}")
             if available < size:
                 return None
-            raw = bytes(buffer[:size])
+            raw = bytes(buffer) if available == size else bytes(buffer[:size])
             try:
                 frame = (decode_55aa if prefix == _WORD_55AA else decode_6699)(
                     raw, self.keys, self.has_retcode
@@ -104,7 +104,10 @@ class FrameParser:
                 # real frame may start inside it.
                 del buffer[:4]
                 raise
-            del buffer[:size]
+            if available == size:
+                buffer.clear()  # the usual case: one read, one frame
+            else:
+                del buffer[:size]
             return frame
 
     def _skip_to_prefix(self) -> None:
