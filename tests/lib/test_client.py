@@ -225,3 +225,13 @@ async def test_ack_with_retcode_1_is_success(start_device: StartDevice, version:
     await client.set_dps({"1": False})
     assert device.dps["1"] is False
     await client.close()
+
+
+@pytest.mark.parametrize("version", ["3.3", "3.4"])
+async def test_dp_ids_may_be_ints(start_device: StartDevice, version: str):
+    device = await start_device(version)
+    client = client_for(device)
+    await client.connect()
+    await client.set_dps({1: False})
+    assert device.dps["1"] is False
+    await client.close()
