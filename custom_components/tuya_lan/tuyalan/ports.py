@@ -1,0 +1,95 @@
+"""Which process holds a UDP port (Linux): /proc/net/udp{,6} inode -> /proc/<pid>/fd.
+
+Used to tell the user what keeps the discovery ports busy (often another Tuya
+integration or tool). Blocking file reads: call from an executor. Best effort: without
+/proc, or without permission to read another user's file descriptors, the answer is
+just shorter.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+
+@dataclass(frozen=True, slots=True, order=True)
+class PortHolder:
+    """A process with a socket on the port."""
+
+    pid: int
+    name: str
+
+
+def socket_inodes(table: str, port: int) -> set[int]:
+    """The inodes of the sockets bound to local ``port`` in a /proc/net/udp{,6} table."""
+    inodes: set[int] = set()
+    for line in table.splitlines()[1:]:
+        fields = line.split()
+        if len(fields) < 10:
+            continue
+        _, _, local_port = fields[1].rpartition(":")
+        try:
+            if int(local_port, 16) == port and (inode := int(fields[9])):
+                inodes.add(inode)
+        except ValueError:
+            continue
+    return inodes
+
+
+def udp_port_holders(port: int, *, proc: Path = Path("/proc")) -> list[PortHolder]:
+    """The processes holding UDP ``port`` (IPv4 or IPv6), by pid."""
+    inodes: set[int] = set()
+    for name in ("udp", "udp6"):
+        try:
+            inodes |= socket_inodes((proc / "net" / name).read_text(), port)
+        except OSError:
+            continue
+    if not inodes:
+        return []
+    wanted = {f"socket:[{inode}]" for inode in inodes}
+    holders: set[PortHolder] = set()
+    try:
+        pids = [entry for entry in os.listdir(proc) if entry.isdigit()]
+    except OSError:
+        return []
+    for pid in pids:
+        fd_dir = proc / pid / "fd"
+        try:
+            fds = os.listdir(fd_dir)
+        except OSError:
+            continue  # gone, or not ours to read
+        for fd in fds:
+            try:
+                target = os.readlink(fd_dir / fd)
+            except OSError:
+                continue
+            if target in wanted:
+                holders.add(PortHolder(int(pid), _process_name(proc / pid)))
+                break
+    return sorted(holders)
+
+
+def _process_name(pid_dir: Path) -> str:
+    """A short description of a process: its program and first words, before any option.
+
+    Options are left out on purpose: a command line may carry a local key
+    (``--key ...``), and this text is shown to the user.
+    """
+    try:
+        argv = [a.decode(errors="replace") for a in (pid_dir / "cmdline").read_bytes().split(b"\0")]
+    except OSError:
+        argv = []
+    words: list[str] = []
+    for arg in (a for a in argv if a):
+        if arg.startswith("-") and arg != "-m":
+            break
+        words.append(os.path.basename(arg) if not words else arg)
+        if len(words) == 4:
+            break
+    if words:
+        return " ".join(words)[:120]
+    try:
+        return (pid_dir / "comm").read_text().strip() or "?"
+    except OSError:
+        return "?"
