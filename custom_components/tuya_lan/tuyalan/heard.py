@@ -2,9 +2,11 @@
 
 A device announces itself every few seconds (TuyaOpen: every 5 s) on up to two ports,
 and a 3.5 device answers every 0x25 request. :class:`HeardDevices` keeps the newest
-announcement of each device and tells the caller when a datagram is worth acting on:
-the first time a device is heard, when its address or protocol version changed, and
-otherwise at most once per ``act_interval``. Sans-IO: the clock is injected.
+announcement of each device and tells the caller whether acting on it is due: the
+first time, when its address or protocol version changed since the caller last acted,
+and otherwise at most once per ``act_interval``. The caller says when it acted
+(:meth:`HeardDevices.acted`): an announcement it had no use for does not count.
+Sans-IO: the clock is injected.
 """
 
 from __future__ import annotations
@@ -41,7 +43,8 @@ class HeardDevice:
     source: tuple[str, int]  # the datagram's sender (address, port)
     first_heard: float
     last_heard: float
-    last_acted: float
+    last_acted: float | None = None
+    acted_on: tuple[str, str] | None = None  # (ip, version) when last acted on
 
     @property
     def device_id(self) -> str:
@@ -65,10 +68,9 @@ class HeardDevices:
         self._devices: dict[str, HeardDevice] = {}
 
     def observe(self, device: DiscoveredDevice, source: tuple[str, int]) -> HeardDevice | None:
-        """Record an announcement; return its record when the caller should act on it.
+        """Record an announcement and return the device's record.
 
-        Returns None for a duplicate: same address and version, acted on less than
-        ``act_interval`` ago. Implausible announcements are not recorded (None).
+        Implausible announcements (see :func:`plausible`) are not recorded: None.
         """
         if not plausible(device):
             return None
@@ -78,15 +80,21 @@ class HeardDevices:
             if len(self._devices) >= self.max_devices:
                 oldest = min(self._devices.values(), key=lambda h: h.last_heard)
                 del self._devices[oldest.device_id]
-            heard = HeardDevice(device, source, now, now, now)
-            self._devices[device.device_id] = heard
-            return heard
-        changed = (device.ip, device.version) != (heard.device.ip, heard.device.version)
-        heard.device, heard.source, heard.last_heard = device, source, now
-        if changed or now - heard.last_acted >= self.act_interval:
-            heard.last_acted = now
-            return heard
-        return None
+            heard = self._devices[device.device_id] = HeardDevice(device, source, now, now)
+        else:
+            heard.device, heard.source, heard.last_heard = device, source, now
+        return heard
+
+    def due(self, heard: HeardDevice) -> bool:
+        """Whether to act on a device: new, moved or changed version, or not for a while."""
+        if heard.last_acted is None or heard.acted_on != (heard.device.ip, heard.device.version):
+            return True
+        return self._clock() - heard.last_acted >= self.act_interval
+
+    def acted(self, heard: HeardDevice) -> None:
+        """Note that the caller acted on the device as it is now."""
+        heard.last_acted = self._clock()
+        heard.acted_on = (heard.device.ip, heard.device.version)
 
     def get(self, device_id: str) -> HeardDevice | None:
         """The record of a device, if it was heard."""
