@@ -26,14 +26,20 @@ from .const import (
     ATTR_VALUE,
     CONF_DEVICE_ID,
     DOMAIN,
+    LOGGER,
     SERVICE_SET_DP,
 )
 from .coordinator import TuyaLanConfigEntry, TuyaLanCoordinator
+from .discovery import async_start_discovery
 from .mapping import RAW_SUFFIX, DpKind
 
 PLATFORMS: list[Platform] = [Platform.NUMBER, Platform.SENSOR, Platform.SWITCH]
 
-CONFIG_SCHEMA = cv.config_entry_only_config_schema(DOMAIN)
+# Devices are added through the UI only. An empty `tuya_lan:` in configuration.yaml
+# loads the integration at start-up, so that discovery runs before any device is added.
+CONFIG_SCHEMA = vol.Schema(
+    {vol.Optional(DOMAIN): vol.Any(None, vol.Schema({}))}, extra=vol.ALLOW_EXTRA
+)
 
 
 def _dp_value(value: Any) -> bool | int | str:
@@ -59,13 +65,18 @@ SET_DP_SCHEMA = vol.All(
 
 
 async def async_setup(hass: HomeAssistant, config: ConfigType) -> bool:
-    """Register the integration's actions."""
+    """Register the integration's actions and start listening for devices."""
 
     async def async_set_dp(call: ServiceCall) -> None:
         coordinator = _coordinator_for_call(hass, call)
         await coordinator.async_set_dps({str(call.data[ATTR_DP]): call.data[ATTR_VALUE]})
 
     hass.services.async_register(DOMAIN, SERVICE_SET_DP, async_set_dp, schema=SET_DP_SCHEMA)
+    try:
+        await async_start_discovery(hass)
+    except Exception:
+        # Discovery is a convenience: devices can still be added and run without it.
+        LOGGER.exception("Cannot start listening for Tuya devices")
     return True
 
 

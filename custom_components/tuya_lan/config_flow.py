@@ -38,11 +38,14 @@ from .const import (
     CONF_PRODUCT_KEY,
     CONF_PROTOCOL_VERSION,
     DEFAULT_PORT,
+    DISCOVERY_IP,
+    DISCOVERY_VERSION,
     DOMAIN,
     LOGGER,
     VERSION_AUTO,
 )
 from .coordinator import TuyaLanConfigEntry
+from .discovery import async_unconfigured_devices, heard_ip
 from .mapping import (
     KINDS,
     OPT_DEVICE_CLASS,
@@ -69,9 +72,9 @@ from .tuyalan import (
 
 SECTION_ADVANCED: Final = "advanced"
 LOCAL_KEY_LENGTH: Final = 16
-# Keys of the integration-discovery data (filled in by the broadcast listener).
-DISCOVERY_IP: Final = "ip"
-DISCOVERY_VERSION: Final = "version"
+# The user step's pick list: a heard device's id, or this.
+CONF_DEVICE: Final = "device"
+PICK_MANUAL: Final = "manual"
 
 OPT_DP: Final = "dp"
 KIND_DEFAULT: Final = "default"
@@ -165,6 +168,7 @@ class TuyaLanConfigFlow(ConfigFlow, domain=DOMAIN):
     def __init__(self) -> None:
         """Initialize the flow."""
         self._discovered: dict[str, Any] = {}
+        self._heard: dict[str, dict[str, Any]] = {}
 
     @staticmethod
     @callback
@@ -173,9 +177,23 @@ class TuyaLanConfigFlow(ConfigFlow, domain=DOMAIN):
         return TuyaLanOptionsFlow()
 
     async def async_step_user(self, user_input: dict[str, Any] | None = None) -> ConfigFlowResult:
-        """Ask for the device's address, id, local key and protocol version."""
+        """Start from the devices heard on the LAN, or ask for address, id and key."""
         errors: dict[str, str] = {}
-        if user_input is not None:
+        if user_input is None:
+            heard = await async_unconfigured_devices(self.hass)
+            if heard:
+                self._heard = {
+                    h.device_id: {
+                        CONF_DEVICE_ID: h.device_id,
+                        CONF_HOST: h.device.ip,
+                        CONF_PORT: DEFAULT_PORT,
+                        CONF_PROTOCOL_VERSION: h.device.version,
+                        CONF_PRODUCT_KEY: h.device.product_key or None,
+                    }
+                    for h in heard
+                }
+                return await self.async_step_pick_device()
+        else:
             device_id = user_input[CONF_DEVICE_ID].strip()
             host = user_input[CONF_HOST].strip()
             port = user_input[SECTION_ADVANCED][CONF_PORT]
@@ -200,6 +218,41 @@ class TuyaLanConfigFlow(ConfigFlow, domain=DOMAIN):
             step_id="user",
             data_schema=self.add_suggested_values_to_schema(USER_SCHEMA, user_input),
             errors=errors,
+        )
+
+    async def async_step_pick_device(
+        self, user_input: dict[str, Any] | None = None
+    ) -> ConfigFlowResult:
+        """Pick one of the devices heard recently, or enter one by hand."""
+        if user_input is not None:
+            choice = user_input[CONF_DEVICE]
+            if choice not in self._heard:  # PICK_MANUAL
+                return self.async_show_form(step_id="user", data_schema=USER_SCHEMA)
+            await self.async_set_unique_id(choice, raise_on_progress=False)
+            self._abort_if_unique_id_configured()
+            self._discovered = self._heard[choice]
+            return await self.async_step_discovery_confirm()
+        options = [
+            SelectOptionDict(
+                value=device_id,
+                label=f"{device_id} ({found[CONF_HOST]}, {found[CONF_PROTOCOL_VERSION]})",
+            )
+            for device_id, found in self._heard.items()
+        ]
+        options.append(SelectOptionDict(value=PICK_MANUAL, label=PICK_MANUAL))
+        return self.async_show_form(
+            step_id="pick_device",
+            data_schema=vol.Schema(
+                {
+                    vol.Required(CONF_DEVICE): SelectSelector(
+                        SelectSelectorConfig(
+                            options=options,
+                            mode=SelectSelectorMode.LIST,
+                            translation_key=CONF_DEVICE,
+                        )
+                    )
+                }
+            ),
         )
 
     async def async_step_integration_discovery(
@@ -230,11 +283,14 @@ class TuyaLanConfigFlow(ConfigFlow, domain=DOMAIN):
     async def async_step_discovery_confirm(
         self, user_input: dict[str, Any] | None = None
     ) -> ConfigFlowResult:
-        """Ask only for the local key of a discovered device."""
+        """Ask only for the local key of a discovered device (the port is prefilled)."""
         errors: dict[str, str] = {}
         found = self._discovered
         if user_input is not None:
             local_key = user_input[CONF_LOCAL_KEY]
+            found[CONF_PORT] = user_input.get(SECTION_ADVANCED, {}).get(CONF_PORT, found[CONF_PORT])
+            # The card may be older than the device's latest announcement.
+            found[CONF_HOST] = heard_ip(self.hass, found[CONF_DEVICE_ID]) or found[CONF_HOST]
             version, errors = await validate_device(
                 found[CONF_HOST],
                 found[CONF_PORT],
@@ -253,9 +309,18 @@ class TuyaLanConfigFlow(ConfigFlow, domain=DOMAIN):
                 if found[CONF_PRODUCT_KEY]:
                     data[CONF_PRODUCT_KEY] = found[CONF_PRODUCT_KEY]
                 return self.async_create_entry(title=entry_title(found[CONF_DEVICE_ID]), data=data)
+        schema = vol.Schema(
+            {
+                vol.Required(CONF_LOCAL_KEY): _KEY_SELECTOR,
+                vol.Optional(SECTION_ADVANCED): section(
+                    vol.Schema({vol.Required(CONF_PORT, default=found[CONF_PORT]): cv.port}),
+                    {"collapsed": True},
+                ),
+            }
+        )
         return self.async_show_form(
             step_id="discovery_confirm",
-            data_schema=KEY_SCHEMA,
+            data_schema=schema,
             errors=errors,
             description_placeholders={
                 "device_id": found[CONF_DEVICE_ID],

@@ -17,6 +17,10 @@ CONF_PRODUCT_KEY: Final = "product_key"
 # entry.options: {"dps": {"<dp>": {"kind": ..., "scale": ..., "unit": ..., "device_class": ...}}}
 CONF_DPS: Final = "dps"
 
+# integration-discovery flow data (filled in by the broadcast listener, discovery.py)
+DISCOVERY_IP: Final = "ip"
+DISCOVERY_VERSION: Final = "version"
+
 DEFAULT_PORT: Final = 6668
 VERSION_AUTO: Final = "auto"
 

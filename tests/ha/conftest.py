@@ -61,6 +61,25 @@ def auto_enable_custom_integrations(enable_custom_integrations: None) -> None:
     """Load custom integrations in every test."""
 
 
+async def loopback_only(*_: Any) -> tuple[str, list[tuple[str, int]]]:
+    """Discovery requests go nowhere unless a test says where (127.0.0.1 only)."""
+    return "127.0.0.1", []
+
+
+@pytest.fixture(autouse=True)
+def discovery_sandbox() -> Generator[None]:
+    """The discovery listener binds no port, and sends nothing, unless a test asks.
+
+    Tests that exercise discovery (tests/ha/test_discovery.py) bind free loopback
+    ports instead, and point the 0x25 request at the simulator on 127.0.0.1.
+    """
+    with (
+        patch("custom_components.tuya_lan.discovery.LISTEN_PORTS", ()),
+        patch("custom_components.tuya_lan.discovery.async_request_targets", loopback_only),
+    ):
+        yield
+
+
 @pytest.fixture
 def snapshot(snapshot: SnapshotAssertion) -> SnapshotAssertion:
     """Use Home Assistant's snapshot extension."""

@@ -1,0 +1,378 @@
+"""Discovery for the whole integration: one UDP listener, started in async_setup.
+
+* An unknown device id starts an integration-discovery flow (a "Discovered" card
+  asking only for the local key).
+* A configured device heard at another address, while its session is down, is
+  followed: a handshake and a status read at the new address with the entry's key,
+  version and port, and only when the device answers there as itself is the entry's
+  host changed and the entry reloaded. An address that does not answer is never
+  written.
+* 3.5 devices stay silent until asked: the 0x25 request goes out every
+  ``REQUEST_INTERVAL`` while something may be found (see ``_wants_requests``).
+* A discovery port that another program holds is a repair issue naming the holder;
+  setup of entries is unaffected, and the issue goes once every port is bound.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import time
+from collections.abc import Callable
+from datetime import datetime, timedelta
+from typing import Any, Final
+
+from homeassistant.components import network
+from homeassistant.config_entries import (
+    SOURCE_INTEGRATION_DISCOVERY,
+    SOURCE_USER,
+    ConfigEntry,
+    ConfigEntryState,
+)
+from homeassistant.const import CONF_HOST, CONF_PORT, EVENT_HOMEASSISTANT_STOP
+from homeassistant.core import CALLBACK_TYPE, Event, HomeAssistant, callback
+from homeassistant.exceptions import HomeAssistantError
+from homeassistant.helpers import discovery_flow
+from homeassistant.helpers import issue_registry as ir
+from homeassistant.helpers.event import async_track_time_interval
+from homeassistant.setup import async_setup_component
+from homeassistant.util.hass_dict import HassKey
+
+from .const import (
+    CONF_DEVICE_ID,
+    CONF_LOCAL_KEY,
+    CONF_PRODUCT_KEY,
+    CONF_PROTOCOL_VERSION,
+    DEFAULT_PORT,
+    DISCOVERY_IP,
+    DISCOVERY_VERSION,
+    DOMAIN,
+    LOGGER,
+)
+from .tuyalan import UDP_PORTS, DiscoveredDevice, TuyaClient, TuyaError
+from .tuyalan.const import UDP_PORT_APP
+from .tuyalan.heard import HeardDevice, HeardDevices
+from .tuyalan.listener import DiscoveryListener
+from .tuyalan.ports import udp_port_holders
+
+DATA_DISCOVERY: HassKey[TuyaLanDiscovery] = HassKey(f"{DOMAIN}_discovery")
+
+# Where to listen (tests point these at free loopback ports).
+LISTEN_HOST: Final = "0.0.0.0"  # noqa: S104 (broadcasts arrive on every interface)
+LISTEN_PORTS: Final = UDP_PORTS
+# Where the 0x25 request goes: the port 3.5 devices listen on.
+REQUEST_PORT: Final = UDP_PORT_APP
+
+# Every 10 s, while something may be found. tinytuya's scanner asks every 6 s, but it
+# runs for a few seconds; this runs for days. Devices announce every 5 s on their own,
+# so at 10 s each 3.5 device's answers cost half of what a 3.3 device sends anyway,
+# and a 3.5 device that moved is found within 10 s, well inside the coordinator's
+# reconnect backoff (up to 60 s). The same tick retries ports another program held.
+REQUEST_INTERVAL: Final = timedelta(seconds=10)
+# After start, ask for a minute: unconfigured 3.5 devices are silent until asked.
+STARTUP_REQUESTS: Final = 60.0
+# Act on a device at most once a minute, unless its address or version changed.
+ACT_INTERVAL: Final = 60.0
+# Devices heard within 5 minutes are offered in the user step's pick list.
+RECENT: Final = 300.0
+# The user step waits until the listener has heard for this long (one announcement
+# period of 5 s, plus a margin), so a listener it just started has heard something.
+SCAN_WINDOW: Final = 6.0
+# Handshake timeout at a new address.
+PROBE_TIMEOUT: Final = 5.0
+
+ISSUE_PORTS_IN_USE: Final = "ports_in_use"
+
+
+async def async_request_targets(hass: HomeAssistant) -> tuple[str, list[tuple[str, int]]]:
+    """The IP 3.5 devices should answer to, and where to send the 0x25 request.
+
+    The request goes to the IPv4 broadcast address of every adapter Home Assistant's
+    network settings allow; devices answer to Home Assistant's source IP.
+    """
+    source_ip = await network.async_get_source_ip(hass)
+    addresses = await network.async_get_ipv4_broadcast_addresses(hass)
+    return source_ip, sorted((str(address), REQUEST_PORT) for address in addresses)
+
+
+async def async_probe(
+    host: str, port: int, device_id: str, local_key: str, version: str
+) -> dict[str, Any]:
+    """Handshake with a device and read its status; raises TuyaError or OSError."""
+    client = TuyaClient(host, device_id, local_key, version, port=port, timeout=PROBE_TIMEOUT)
+    try:
+        await client.connect()
+        return await client.status()
+    finally:
+        await client.close()
+
+
+def describe_port_holders(ports: list[int]) -> str:
+    """Name what holds each port, for the repair issue (blocking: run in an executor)."""
+    own = os.getpid()
+    parts = []
+    for port in ports:
+        holders = udp_port_holders(port)
+        names = [
+            f"{holder.name} (pid {holder.pid}"
+            + (
+                ", this Home Assistant: another integration, such as localtuya)"
+                if holder.pid == own
+                else ")"
+            )
+            for holder in holders
+        ]
+        parts.append(f"UDP {port}: {', '.join(names) if names else 'unknown process'}")
+    return "; ".join(parts)
+
+
+class TuyaLanDiscovery:
+    """The integration's one discovery listener and what it does with what it hears."""
+
+    def __init__(self, hass: HomeAssistant, *, clock: Callable[[], float] = time.monotonic) -> None:
+        """Initialize; nothing is bound until async_start."""
+        self.hass = hass
+        self._clock = clock
+        self.heard = HeardDevices(ACT_INTERVAL, clock=clock)
+        self.listener = DiscoveryListener(self._async_heard, LISTEN_HOST, LISTEN_PORTS)
+        self._started = clock()
+        self._following: set[str] = set()
+        self._unavailable: list[int] = []
+        self._unsub_timer: CALLBACK_TYPE | None = None
+        self._unsub_stop: CALLBACK_TYPE | None = None
+        self._requesting = asyncio.Lock()
+
+    async def async_start(self) -> None:
+        """Bind what can be bound, ask once, and start the periodic tick."""
+        self._started = self._clock()
+        await self.listener.start()
+        await self._async_update_ports_issue()
+        self._unsub_timer = async_track_time_interval(
+            self.hass,
+            self._async_tick,
+            REQUEST_INTERVAL,
+            cancel_on_shutdown=True,
+            name=f"{DOMAIN} discovery",
+        )
+        self._unsub_stop = self.hass.bus.async_listen_once(
+            EVENT_HOMEASSISTANT_STOP, self._async_on_stop
+        )
+        await self.async_send_request()
+
+    @callback
+    def _async_on_stop(self, event: Event) -> None:
+        self._unsub_stop = None  # fired: nothing to unsubscribe
+        self.async_stop()
+
+    @callback
+    def async_stop(self) -> None:
+        """Stop the tick and close the sockets; nothing is left behind."""
+        for unsubscribe in (self._unsub_timer, self._unsub_stop):
+            if unsubscribe is not None:
+                unsubscribe()
+        self._unsub_timer = self._unsub_stop = None
+        self.listener.close()
+
+    # --- the 0x25 request and port retries -------------------------------------------
+
+    async def _async_tick(self, now: datetime | None = None) -> None:
+        if self.listener.unavailable_ports:
+            await self.listener.start()
+            await self._async_update_ports_issue()
+        if self._wants_requests():
+            await self.async_send_request()
+
+    def _wants_requests(self) -> bool:
+        """Ask while something may be found: after start, missing or unconfigured devices."""
+        if self._clock() - self._started < STARTUP_REQUESTS:
+            return True
+        if self.hass.config_entries.flow.async_progress_by_handler(
+            DOMAIN, match_context={"source": SOURCE_USER}
+        ):
+            return True
+        if self.unconfigured():
+            return True
+        return any(
+            _missing(entry)
+            for entry in self.hass.config_entries.async_entries(
+                DOMAIN, include_ignore=False, include_disabled=False
+            )
+        )
+
+    async def async_send_request(self) -> None:
+        """Send the 0x25 request to every allowed broadcast address (never raises)."""
+        if not self.listener.listening_ports or self._requesting.locked():
+            return
+        async with self._requesting:
+            try:
+                client_ip, targets = await async_request_targets(self.hass)
+            except HomeAssistantError as err:
+                LOGGER.debug("Not asking 3.5 devices to announce themselves: %s", err)
+                return
+            self.listener.send_request(client_ip, *targets)
+
+    async def async_scan(self) -> None:
+        """Ask now, and wait until the listener has heard for SCAN_WINDOW seconds."""
+        if not self.listener.listening_ports:
+            return
+        await self.async_send_request()
+        wait = self._started + SCAN_WINDOW - self._clock()
+        if wait > 0:
+            await asyncio.sleep(wait)
+
+    async def _async_update_ports_issue(self) -> None:
+        """Create, update or delete the repair issue for ports another program holds."""
+        ports = sorted(self.listener.unavailable_ports)
+        if ports == self._unavailable:
+            return
+        self._unavailable = ports
+        if not ports:
+            ir.async_delete_issue(self.hass, DOMAIN, ISSUE_PORTS_IN_USE)
+            LOGGER.info("Listening for Tuya devices on every discovery port again")
+            return
+        holders = await self.hass.async_add_executor_job(describe_port_holders, ports)
+        listed = ", ".join(str(port) for port in ports)
+        LOGGER.warning(
+            "Cannot listen for Tuya devices on UDP %s (%s); devices there are not "
+            "discovered. Held by: %s",
+            listed,
+            "; ".join(f"{p}: {self.listener.unavailable_ports[p]}" for p in ports),
+            holders,
+        )
+        ir.async_create_issue(
+            self.hass,
+            DOMAIN,
+            ISSUE_PORTS_IN_USE,
+            is_fixable=False,
+            severity=ir.IssueSeverity.WARNING,
+            translation_key=ISSUE_PORTS_IN_USE,
+            translation_placeholders={"ports": listed, "holders": holders},
+        )
+
+    # --- what we hear --------------------------------------------------------------
+
+    def unconfigured(self, *, offer_ignored: bool = False) -> list[HeardDevice]:
+        """Devices heard recently that no entry has.
+
+        With `offer_ignored`, devices the user chose to ignore count as unconfigured
+        (the user step offers them: adding one replaces its ignored entry).
+        """
+        configured = {
+            entry.unique_id
+            for entry in self.hass.config_entries.async_entries(
+                DOMAIN, include_ignore=not offer_ignored
+            )
+        }
+        return [h for h in self.heard.recent(RECENT) if h.device_id not in configured]
+
+    @callback
+    def _async_heard(self, device: DiscoveredDevice, source: tuple[str, int]) -> None:
+        heard = self.heard.observe(device, source)
+        if heard is None:
+            LOGGER.debug("Ignored an implausible announcement from %s", source[0])
+            return
+        if not self.heard.due(heard):
+            return  # a duplicate: acted on it recently, and nothing changed
+        entry = self.hass.config_entries.async_entry_for_domain_unique_id(DOMAIN, device.device_id)
+        if entry is None:
+            LOGGER.debug(
+                "Discovered %s at %s (protocol %s)", device.device_id, device.ip, device.version
+            )
+            self.heard.acted(heard)
+            discovery_flow.async_create_flow(
+                self.hass,
+                DOMAIN,
+                context={"source": SOURCE_INTEGRATION_DISCOVERY},
+                data={
+                    CONF_DEVICE_ID: device.device_id,
+                    DISCOVERY_IP: device.ip,
+                    DISCOVERY_VERSION: device.version,
+                    CONF_PRODUCT_KEY: device.product_key or None,
+                },
+            )
+            return
+        if (
+            entry.disabled_by is not None
+            or entry.data.get(CONF_HOST, device.ip) == device.ip
+            or not _missing(entry)
+            or device.device_id in self._following
+        ):
+            return  # nothing to do: ignored, disabled, same address, or connected
+        self.heard.acted(heard)
+        self._following.add(device.device_id)
+        self.hass.async_create_background_task(
+            self._async_follow(entry, device.ip),
+            f"{DOMAIN} follow {device.device_id}",
+        )
+
+    async def _async_follow(self, entry: ConfigEntry, new_host: str) -> None:
+        """Move the entry to `new_host` if, and only if, the device answers there."""
+        data = entry.data
+        old_host, device_id = data[CONF_HOST], data[CONF_DEVICE_ID]
+        try:
+            try:
+                await async_probe(
+                    new_host,
+                    data.get(CONF_PORT, DEFAULT_PORT),
+                    device_id,
+                    data[CONF_LOCAL_KEY],
+                    data[CONF_PROTOCOL_VERSION],
+                )
+            except (TuyaError, OSError) as err:
+                LOGGER.debug(
+                    "%s announced address %s but does not answer there as itself (%s); keeping %s",
+                    entry.title,
+                    new_host,
+                    err or type(err).__name__,
+                    old_host,
+                )
+                return
+            if entry.data.get(CONF_HOST) != old_host or not _missing(entry):
+                return  # changed meanwhile (reconfigured, or reconnected by itself)
+            LOGGER.info("%s moved from %s to %s: following it", entry.title, old_host, new_host)
+            self.hass.config_entries.async_update_entry(
+                entry, data={**entry.data, CONF_HOST: new_host}
+            )
+            self.hass.config_entries.async_schedule_reload(entry.entry_id)
+        finally:
+            self._following.discard(device_id)
+
+
+def _missing(entry: ConfigEntry) -> bool:
+    """Whether an entry's device cannot be reached now (set up later, or session down)."""
+    if entry.state is ConfigEntryState.SETUP_RETRY:
+        return True
+    if entry.state is ConfigEntryState.LOADED:
+        return not entry.runtime_data.connected
+    return False
+
+
+async def async_start_discovery(hass: HomeAssistant) -> None:
+    """Start the integration's listener; on failure nothing is left open."""
+    discovery = TuyaLanDiscovery(hass)
+    try:
+        await discovery.async_start()
+    except BaseException:
+        discovery.async_stop()
+        raise
+    hass.data[DATA_DISCOVERY] = discovery
+
+
+async def async_unconfigured_devices(hass: HomeAssistant) -> list[HeardDevice]:
+    """Devices heard recently and not configured, after a fresh look (user step)."""
+    if DATA_DISCOVERY not in hass.data:
+        # Not set up yet (no device added, no `tuya_lan:` in configuration.yaml): set
+        # the integration up, which starts the one listener, and keep it running.
+        await async_setup_component(hass, DOMAIN, {})
+    discovery = hass.data.get(DATA_DISCOVERY)
+    if discovery is None:
+        return []
+    await discovery.async_scan()
+    return discovery.unconfigured(offer_ignored=True)
+
+
+def heard_ip(hass: HomeAssistant, device_id: str) -> str | None:
+    """The address a device announced most recently, if it was heard."""
+    discovery = hass.data.get(DATA_DISCOVERY)
+    heard = discovery.heard.get(device_id) if discovery is not None else None
+    return heard.device.ip if heard is not None else None
