@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ipaddress
 from typing import Any
 
 import probatio as vol
@@ -25,6 +26,8 @@ from .const import (
     ATTR_DP,
     ATTR_VALUE,
     CONF_DEVICE_ID,
+    CONF_REQUEST_ADDRESS,
+    CONF_REQUEST_PORT,
     DOMAIN,
     LOGGER,
     SERVICE_SET_DP,
@@ -35,10 +38,30 @@ from .mapping import RAW_SUFFIX, DpKind
 
 PLATFORMS: list[Platform] = [Platform.NUMBER, Platform.SENSOR, Platform.SWITCH]
 
-# Devices are added through the UI only. An empty `tuya_lan:` in configuration.yaml
-# loads the integration at start-up, so that discovery runs before any device is added.
+
+def _ipv4(value: Any) -> str:
+    try:
+        return str(ipaddress.IPv4Address(cv.string(value)))
+    except ValueError as err:
+        raise vol.Invalid(f"not an IPv4 address: {value}") from err
+
+
+# Devices are added through the UI only. `tuya_lan:` in configuration.yaml loads the
+# integration at start-up, so that discovery runs before any device is added; its
+# options say where the 0x25 discovery request goes (default: broadcast).
 CONFIG_SCHEMA = vol.Schema(
-    {vol.Optional(DOMAIN): vol.Any(None, vol.Schema({}))}, extra=vol.ALLOW_EXTRA
+    {
+        vol.Optional(DOMAIN): vol.Any(
+            None,
+            vol.Schema(
+                {
+                    vol.Optional(CONF_REQUEST_ADDRESS): _ipv4,
+                    vol.Optional(CONF_REQUEST_PORT): cv.port,
+                }
+            ),
+        )
+    },
+    extra=vol.ALLOW_EXTRA,
 )
 
 
@@ -73,7 +96,7 @@ async def async_setup(hass: HomeAssistant, config: ConfigType) -> bool:
 
     hass.services.async_register(DOMAIN, SERVICE_SET_DP, async_set_dp, schema=SET_DP_SCHEMA)
     try:
-        await async_start_discovery(hass)
+        await async_start_discovery(hass, config.get(DOMAIN) or {})
     except Exception:
         # Discovery is a convenience: devices can still be added and run without it.
         LOGGER.exception("Cannot start listening for Tuya devices")

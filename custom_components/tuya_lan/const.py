@@ -17,6 +17,11 @@ CONF_PRODUCT_KEY: Final = "product_key"
 # entry.options: {"dps": {"<dp>": {"kind": ..., "scale": ..., "unit": ..., "device_class": ...}}}
 CONF_DPS: Final = "dps"
 
+# configuration.yaml (optional): where the 0x25 discovery request goes instead of the
+# broadcast addresses of the allowed adapters (the demo: 127.0.0.1 only).
+CONF_REQUEST_ADDRESS: Final = "request_address"
+CONF_REQUEST_PORT: Final = "request_port"
+
 # integration-discovery flow data (filled in by the broadcast listener, discovery.py)
 DISCOVERY_IP: Final = "ip"
 DISCOVERY_VERSION: Final = "version"

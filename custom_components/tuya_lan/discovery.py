@@ -16,9 +16,10 @@
 from __future__ import annotations
 
 import asyncio
+import ipaddress
 import os
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from datetime import datetime, timedelta
 from typing import Any, Final
 
@@ -43,6 +44,8 @@ from .const import (
     CONF_LOCAL_KEY,
     CONF_PRODUCT_KEY,
     CONF_PROTOCOL_VERSION,
+    CONF_REQUEST_ADDRESS,
+    CONF_REQUEST_PORT,
     DEFAULT_PORT,
     DISCOVERY_IP,
     DISCOVERY_VERSION,
@@ -84,15 +87,23 @@ PROBE_TIMEOUT: Final = 5.0
 ISSUE_PORTS_IN_USE: Final = "ports_in_use"
 
 
-async def async_request_targets(hass: HomeAssistant) -> tuple[str, list[tuple[str, int]]]:
+async def async_request_targets(
+    hass: HomeAssistant, address: str | None = None, port: int = REQUEST_PORT
+) -> tuple[str, list[tuple[str, int]]]:
     """The IP 3.5 devices should answer to, and where to send the 0x25 request.
 
-    The request goes to the IPv4 broadcast address of every adapter Home Assistant's
-    network settings allow; devices answer to Home Assistant's source IP.
+    By default the request goes to the IPv4 broadcast address of every adapter Home
+    Assistant's network settings allow, and devices answer to Home Assistant's source
+    IP. `address` (the `request_address` option) replaces the broadcast addresses;
+    a loopback one (the demo's simulated devices) is answered on loopback.
     """
+    if address is not None:
+        if ipaddress.IPv4Address(address).is_loopback:
+            return address, [(address, port)]
+        return await network.async_get_source_ip(hass), [(address, port)]
     source_ip = await network.async_get_source_ip(hass)
     addresses = await network.async_get_ipv4_broadcast_addresses(hass)
-    return source_ip, sorted((str(address), REQUEST_PORT) for address in addresses)
+    return source_ip, sorted((str(broadcast), port) for broadcast in addresses)
 
 
 async def async_probe(
@@ -129,9 +140,18 @@ def describe_port_holders(ports: list[int]) -> str:
 class TuyaLanDiscovery:
     """The integration's one discovery listener and what it does with what it hears."""
 
-    def __init__(self, hass: HomeAssistant, *, clock: Callable[[], float] = time.monotonic) -> None:
+    def __init__(
+        self,
+        hass: HomeAssistant,
+        *,
+        request_address: str | None = None,
+        request_port: int = REQUEST_PORT,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
         """Initialize; nothing is bound until async_start."""
         self.hass = hass
+        self._request_address = request_address
+        self._request_port = request_port
         self._clock = clock
         self.heard = HeardDevices(ACT_INTERVAL, clock=clock)
         self.listener = DiscoveryListener(self._async_heard, LISTEN_HOST, LISTEN_PORTS)
@@ -140,7 +160,6 @@ class TuyaLanDiscovery:
         self._unavailable: list[int] = []
         self._unsub_timer: CALLBACK_TYPE | None = None
         self._unsub_stop: CALLBACK_TYPE | None = None
-        self._requesting = asyncio.Lock()
 
     async def async_start(self) -> None:
         """Bind what can be bound, ask once, and start the periodic tick."""
@@ -201,15 +220,16 @@ class TuyaLanDiscovery:
 
     async def async_send_request(self) -> None:
         """Send the 0x25 request to every allowed broadcast address (never raises)."""
-        if not self.listener.listening_ports or self._requesting.locked():
+        if not self.listener.listening_ports:
             return
-        async with self._requesting:
-            try:
-                client_ip, targets = await async_request_targets(self.hass)
-            except HomeAssistantError as err:
-                LOGGER.debug("Not asking 3.5 devices to announce themselves: %s", err)
-                return
-            self.listener.send_request(client_ip, *targets)
+        try:
+            client_ip, targets = await async_request_targets(
+                self.hass, self._request_address, self._request_port
+            )
+        except HomeAssistantError as err:
+            LOGGER.debug("Not asking 3.5 devices to announce themselves: %s", err)
+            return
+        self.listener.send_request(client_ip, *targets)
 
     async def async_scan(self) -> None:
         """Ask now, and wait until the listener has heard for SCAN_WINDOW seconds."""
@@ -347,9 +367,16 @@ def _missing(entry: ConfigEntry) -> bool:
     return False
 
 
-async def async_start_discovery(hass: HomeAssistant) -> None:
-    """Start the integration's listener; on failure nothing is left open."""
-    discovery = TuyaLanDiscovery(hass)
+async def async_start_discovery(hass: HomeAssistant, options: Mapping[str, Any]) -> None:
+    """Start the integration's listener; on failure nothing is left open.
+
+    `options`: the optional `tuya_lan:` block of configuration.yaml.
+    """
+    discovery = TuyaLanDiscovery(
+        hass,
+        request_address=options.get(CONF_REQUEST_ADDRESS),
+        request_port=options.get(CONF_REQUEST_PORT, REQUEST_PORT),
+    )
     try:
         await discovery.async_start()
     except BaseException:

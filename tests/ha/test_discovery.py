@@ -618,6 +618,28 @@ async def test_request_targets_follow_the_network_settings(hass: HomeAssistant) 
     assert targets == [("10.10.10.255", 7000), ("255.255.255.255", 7000)]
 
 
+async def test_request_address_option(
+    hass: HomeAssistant, ports: Ports, collector: tuple[Collector, int]
+) -> None:
+    """`request_address` in configuration.yaml replaces the broadcast (the demo uses
+    127.0.0.1); a loopback address is answered on loopback."""
+    requests, port = collector
+    with patch.object(discovery, "async_request_targets", REAL_REQUEST_TARGETS):
+        assert await async_setup_component(
+            hass, DOMAIN, {DOMAIN: {"request_address": "127.0.0.1", "request_port": port}}
+        )
+        await wait_for(lambda: requests.requests == ["127.0.0.1"])
+    assert await REAL_REQUEST_TARGETS(hass, "192.0.2.255", 7000) == (
+        "10.10.10.10",
+        [("192.0.2.255", 7000)],
+    )  # computed only
+
+
+async def test_bad_request_address(hass: HomeAssistant) -> None:
+    """A request address that is not IPv4 is a configuration error."""
+    assert not await async_setup_component(hass, DOMAIN, {DOMAIN: {"request_address": "lan"}})
+
+
 # --- robustness: ports taken, start failures, stop ---------------------------------------
 
 

@@ -39,3 +39,19 @@ def test_entity_translation_keys_have_icons_or_names() -> None:
     for info in KINDS.values():
         for key in (info.translation_key, info.indexed_translation_key):
             assert key is None or key in names, key
+
+
+def test_discovery_strings() -> None:
+    """The repair issue, the pick list's "by hand" option and the card's port section."""
+    from custom_components.tuya_lan.config_flow import PICK_MANUAL
+    from custom_components.tuya_lan.discovery import ISSUE_PORTS_IN_USE
+
+    strings = _load("strings.json")
+    issue = strings["issues"][ISSUE_PORTS_IN_USE]
+    for text in (issue["title"], issue["description"]):
+        assert "{ports}" in text
+    assert "{holders}" in issue["description"]
+    assert PICK_MANUAL in strings["selector"]["device"]["options"]
+    steps = strings["config"]["step"]
+    assert "device" in steps["pick_device"]["data"]
+    assert "advanced" in steps["discovery_confirm"]["sections"]
