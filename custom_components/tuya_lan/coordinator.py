@@ -84,6 +84,10 @@ class TuyaLanCoordinator(DataUpdateCoordinator[dict[str, Any]]):
         # The DPs of the latest update when it was a device push, else empty: the
         # energy sensor adds up add_ele increments only from pushes.
         self.last_pushed: dict[str, Any] = {}
+        # The DPs the latest update changed; None when any entity may have changed
+        # (a re-query, a reconnect, availability). Entities of other DPs skip writing
+        # their state: a push of one DP then costs one state write, not one per entity.
+        self.changed_dps: frozenset[str] | None = None
         self._connected = False
         self._closing = False
         self._generation = 0
@@ -147,6 +151,7 @@ class TuyaLanCoordinator(DataUpdateCoordinator[dict[str, Any]]):
 
     async def _async_update_data(self) -> dict[str, Any]:
         """Return the status read at setup, then re-query it now and then."""
+        self.changed_dps = None
         if self._initial_status is not None:
             status, self._initial_status = self._initial_status, None
             return status
@@ -198,13 +203,25 @@ class TuyaLanCoordinator(DataUpdateCoordinator[dict[str, Any]]):
         if self._initial_status is not None:  # a push during the first refresh
             self._initial_status.update(dps)
             return
-        merged = {**self.data, **dps}
-        if merged == self.data and not any(
-            (spec := self.specs.get(dp)) is not None and spec.kind is DpKind.ENERGY for dp in dps
-        ):
-            return  # nothing changed (an energy increment always counts)
+        data = self.data
+        changed = {
+            dp
+            for dp, value in dps.items()
+            if data.get(dp) != value
+            # an energy increment always counts, even when it equals the last one
+            or ((spec := self.specs.get(dp)) is not None and spec.kind is DpKind.ENERGY)
+        }
+        if not changed:
+            return
         self.last_pushed = dps
-        self.async_set_updated_data(merged)
+        self._publish({**data, **dps}, changed)
+
+    @callback
+    def _publish(self, data: dict[str, Any], changed: set[str] | None) -> None:
+        """Hand new data to the entities; only those of ``changed`` DPs write state."""
+        available = self.last_update_success
+        self.changed_dps = frozenset(changed) if changed is not None and available else None
+        self.async_set_updated_data(data)
 
     @callback
     def _on_disconnect(self, generation: int, exc: Exception | None) -> None:
@@ -234,6 +251,7 @@ class TuyaLanCoordinator(DataUpdateCoordinator[dict[str, Any]]):
         )
         if self.last_update_success:
             self.last_update_success = False
+            self.changed_dps = None
             self.async_update_listeners()
         if self._reconnect_task is None or self._reconnect_task.done():
             self._reconnect_task = self.config_entry.async_create_background_task(
@@ -266,7 +284,7 @@ class TuyaLanCoordinator(DataUpdateCoordinator[dict[str, Any]]):
                 continue
             LOGGER.info("Reconnected to %s (%s:%s)", self.name, self.host, self.port)
             self.last_pushed = {}
-            self.async_set_updated_data({**self.data, **status})
+            self._publish({**self.data, **status}, None)
             return
 
     async def async_shutdown(self) -> None:
@@ -327,7 +345,8 @@ class TuyaLanCoordinator(DataUpdateCoordinator[dict[str, Any]]):
                     translation_placeholders={"name": self.name, "error": str(err)},
                 ) from err
         # The device acknowledged: show the new values now; its push confirms them.
-        merged = {**self.data, **dps}
-        if merged != self.data:
+        data = self.data
+        changed = {dp for key, value in dps.items() if data.get(dp := str(key)) != value}
+        if changed:
             self.last_pushed = {}
-            self.async_set_updated_data(merged)
+            self._publish({**data, **{str(k): v for k, v in dps.items()}}, changed)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from homeassistant.core import callback
 from homeassistant.helpers.device_registry import DeviceInfo
 from homeassistant.helpers.entity import EntityDescription
 from homeassistant.helpers.update_coordinator import CoordinatorEntity
@@ -39,6 +40,13 @@ class TuyaLanEntity(CoordinatorEntity[TuyaLanCoordinator]):
             model_id=entry.data.get(CONF_PRODUCT_KEY),
             name=entry.title,
         )
+
+    @callback
+    def _handle_coordinator_update(self) -> None:
+        """Write the state only when this entity's DP changed, or anything may have."""
+        changed = self.coordinator.changed_dps
+        if changed is None or self.dp in changed:
+            super()._handle_coordinator_update()
 
     @property
     def dp_value(self) -> Any:
