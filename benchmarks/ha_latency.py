@@ -49,7 +49,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from homeassistant import bootstrap, config_entries, loader, runner
-from homeassistant.const import EVENT_STATE_CHANGED
+from homeassistant.const import EVENT_STATE_CHANGED, EVENT_STATE_REPORTED
 from homeassistant.const import __version__ as HA_VERSION
 from homeassistant.core import Event, EventStateChangedData, HomeAssistant, callback
 from homeassistant.helpers import entity_registry as er
@@ -105,10 +105,10 @@ class Run:
     early_returns: int = 0  # call returned while the device did not hold the value yet
     pacing_waits: int = 0  # isolated commands delayed by the coordinator's pacing
     device_encode_ms: list[float] = field(default_factory=list)  # simulator set_dps+push
-    # The coordinator's entity listeners (all rewrite their state on every update) and
-    # the switch's place among them: the order is set by which platform finished first.
-    entity_listeners: int = 0
-    switch_position: int = 0
+    # How many of the device's entities write a state per device push (ideally only the
+    # one whose DP changed), out of how many the device has.
+    writes_per_push: list[int] = field(default_factory=list)
+    entities: int = 0
 
 
 class StateProbe:
@@ -239,15 +239,24 @@ async def measure(hass: HomeAssistant, version: str, samples: int, warmup: int, 
     coordinator: TuyaLanCoordinator = entry.runtime_data
     probe = StateProbe(hass, switch, coordinator)
     run = Run(version)
-    entities = [
-        entity
-        for update, _ in getattr(coordinator, "_listeners", {}).values()
-        if (entity := getattr(update, "__self__", None)) is not None
+    entity_ids = {
+        e.entity_id
+        for e in er.async_entries_for_config_entry(er.async_get(hass), entry.entry_id)
+        if e.disabled_by is None
+    }
+    run.entities = len(entity_ids)
+    writes = 0
+
+    @callback
+    def count_write(_: Event[Any]) -> None:
+        nonlocal writes
+        writes += 1
+
+    only_ours = callback(lambda data: data["entity_id"] in entity_ids)
+    unsub_writes = [
+        hass.bus.async_listen(event, count_write, event_filter=only_ours)
+        for event in (EVENT_STATE_CHANGED, EVENT_STATE_REPORTED)
     ]
-    run.entity_listeners = len(entities)
-    run.switch_position = 1 + next(
-        (i for i, e in enumerate(entities) if getattr(e, "entity_id", None) == switch), -1
-    )
     paced = 0
     real_sleep = coordinator_module._sleep
 
@@ -284,6 +293,7 @@ async def measure(hass: HomeAssistant, version: str, samples: int, warmup: int, 
     async def push_sample(record: bool) -> None:
         value = not device.dps[SWITCH_DP]
         probe.arm(value)
+        writes_before = writes
         start = time.perf_counter_ns()
         device.set_dps({SWITCH_DP: value})  # the device changes and pushes (cmd 8)
         written = time.perf_counter_ns()
@@ -292,6 +302,7 @@ async def measure(hass: HomeAssistant, version: str, samples: int, warmup: int, 
         if record:
             run.samples[PUSH_STATE].append((state_at - start) / 1e6)
             run.device_encode_ms.append((written - start) / 1e6)
+            run.writes_per_push.append(writes - writes_before)
 
     try:
         for _ in range(warmup):
@@ -310,6 +321,8 @@ async def measure(hass: HomeAssistant, version: str, samples: int, warmup: int, 
     finally:
         coordinator_module._sleep = real_sleep
         probe.unsub()
+        for unsub in unsub_writes:
+            unsub()
         await hass.config_entries.async_remove(entry.entry_id)
         await hass.async_block_till_done()
         await device.stop()
@@ -341,9 +354,10 @@ def report(run: Run, samples: int, warmup: int) -> None:
         f"  calls that returned before the device held the value: {run.early_returns}; "
         f"isolated calls delayed by pacing: {run.pacing_waits}"
     )
+    writes = sorted(run.writes_per_push)
     print(
-        f"  every device update rewrites the state of all {run.entity_listeners} entities; "
-        f"the switch is number {run.switch_position} of them (platform setup order)"
+        f"  state writes per device push of the switch DP: p50 {percentile(writes, 50):.0f}, "
+        f"max {writes[-1]} (the device has {run.entities} enabled entities)"
     )
     print(
         f"  (push -> state includes the simulated device building and writing its push: "
