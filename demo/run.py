@@ -75,6 +75,7 @@ def start_devices() -> subprocess.Popen[str]:
         cwd=REPO,
         stdout=subprocess.PIPE,
         text=True,
+        start_new_session=True,  # Ctrl-C reaches us only; we stop the children once
     )
     assert devices.stdout is not None
     for device in json.loads(DEVICES.read_text())["devices"]:
@@ -104,19 +105,20 @@ def main() -> None:
         [sys.executable, "-m", "homeassistant", "-c", str(CONFIG), "--skip-pip"],
         cwd=REPO,
         env={**os.environ, "PYTHONPATH": str(REPO)},
+        start_new_session=True,
     )
     try:
         while hass.poll() is None and devices.poll() is None:
             time.sleep(0.5)
     except KeyboardInterrupt:
-        pass
+        print("Stopping Home Assistant and the simulated devices...")
     finally:
+        # Home Assistant first, so it does not see its devices vanish on the way out.
         for process in (hass, devices):
             if process.poll() is None:
-                process.send_signal(signal.SIGINT)
-        for process in (hass, devices):
+                process.send_signal(signal.SIGTERM)  # both stop cleanly on SIGTERM
             try:
-                process.wait(timeout=20)
+                process.wait(timeout=30)
             except subprocess.TimeoutExpired:
                 process.kill()
 
