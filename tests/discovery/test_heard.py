@@ -21,7 +21,7 @@ class Clock:
         return self.now
 
 
-def device(device_id: str = ID, ip: str = "192.168.1.20", version: str = "3.3"):
+def device(device_id: str = ID, ip: str = "192.0.2.20", version: str = "3.3"):
     return DiscoveredDevice(device_id=device_id, ip=ip, version=version)
 
 
@@ -61,7 +61,7 @@ def test_due_again_after_the_interval(table: HeardDevices, clock: Clock):
     assert table.due(heard)
 
 
-@pytest.mark.parametrize("change", [{"ip": "192.168.1.21"}, {"version": "3.4"}])
+@pytest.mark.parametrize("change", [{"ip": "192.0.2.21"}, {"version": "3.4"}])
 def test_a_new_address_or_version_is_due_at_once(
     table: HeardDevices, clock: Clock, change: dict[str, str]
 ):

@@ -28,7 +28,7 @@ from custom_components.tuya_lan.tuyalan import TuyaClient
 
 DEVICE_ID = "bf1234567890abcdefgh"
 LOCAL_KEY = "0123456789abcdef"
-HOST = "192.168.1.50"
+HOST = "192.0.2.50"
 TITLE = "Tuya efgh"
 
 # Layout B plug: switch, countdown, add_ele, current, power, voltage; plus two DPs the

@@ -47,7 +47,7 @@ USER_INPUT = {
 }
 DISCOVERY = {
     CONF_DEVICE_ID: DEVICE_ID,
-    "ip": "192.168.1.77",
+    "ip": "192.0.2.77",
     "version": "3.5",
     CONF_PRODUCT_KEY: "keyjup78v54myhan",
 }
@@ -210,12 +210,12 @@ async def test_discovery(hass: HomeAssistant, mock_flow_client: MagicMock) -> No
     assert result["step_id"] == "discovery_confirm"
     assert result["description_placeholders"] == {
         "device_id": DEVICE_ID,
-        "host": "192.168.1.77",
+        "host": "192.0.2.77",
         "version": "3.5",
         "product_key": "keyjup78v54myhan",
     }
     flows = hass.config_entries.flow.async_progress()
-    assert flows[0]["context"]["title_placeholders"] == {"name": TITLE, "host": "192.168.1.77"}
+    assert flows[0]["context"]["title_placeholders"] == {"name": TITLE, "host": "192.0.2.77"}
 
     client = _client(mock_flow_client)
     client.connect.side_effect = WrongKeyError("gcm tag")
@@ -231,14 +231,14 @@ async def test_discovery(hass: HomeAssistant, mock_flow_client: MagicMock) -> No
     assert result["type"] is FlowResultType.CREATE_ENTRY
     assert result["result"].unique_id == DEVICE_ID
     assert result["data"] == {
-        CONF_HOST: "192.168.1.77",
+        CONF_HOST: "192.0.2.77",
         CONF_PORT: 6668,
         CONF_DEVICE_ID: DEVICE_ID,
         CONF_LOCAL_KEY: LOCAL_KEY,
         CONF_PROTOCOL_VERSION: "3.5",
         CONF_PRODUCT_KEY: "keyjup78v54myhan",
     }
-    mock_flow_client.assert_called_with("192.168.1.77", DEVICE_ID, LOCAL_KEY, "3.5", port=6668)
+    mock_flow_client.assert_called_with("192.0.2.77", DEVICE_ID, LOCAL_KEY, "3.5", port=6668)
 
 
 @pytest.mark.usefixtures("mock_setup_entry")
@@ -335,7 +335,7 @@ async def test_reconfigure(
     assert suggested[CONF_PROTOCOL_VERSION] == "3.3"
 
     new_input = {
-        CONF_HOST: "10.0.0.9",
+        CONF_HOST: "192.0.2.9",
         CONF_LOCAL_KEY: NEW_KEY,
         CONF_PROTOCOL_VERSION: "auto",
         "advanced": {CONF_PORT: 6669},
@@ -349,7 +349,7 @@ async def test_reconfigure(
     assert result["type"] is FlowResultType.ABORT
     assert result["reason"] == "reconfigure_successful"
     assert mock_config_entry.data == entry_data(
-        host="10.0.0.9", port=6669, local_key=NEW_KEY, protocol_version="3.4"
+        host="192.0.2.9", port=6669, local_key=NEW_KEY, protocol_version="3.4"
     )
 
 

@@ -20,6 +20,7 @@ import os
 import socket
 from collections.abc import AsyncIterator, Callable, Iterator
 from datetime import timedelta
+from ipaddress import IPv4Address
 from pathlib import Path
 from typing import Any, NamedTuple
 from unittest.mock import patch
@@ -610,8 +611,8 @@ async def test_request_targets_follow_the_network_settings(hass: HomeAssistant) 
     with patch(
         "homeassistant.components.network.async_get_ipv4_broadcast_addresses",
         return_value={
-            __import__("ipaddress").IPv4Address("10.10.10.255"),
-            __import__("ipaddress").IPv4Address("255.255.255.255"),
+            IPv4Address("10.10.10.255"),
+            IPv4Address("255.255.255.255"),
         },
     ):
         _, targets = await REAL_REQUEST_TARGETS(hass)

@@ -32,7 +32,7 @@ async def test_setup_and_unload(
     assert hass.states.get("switch.tuya_efgh").state == "on"
     client = fake_device.client
     args = client.init_args
-    assert args == ("192.168.1.50", DEVICE_ID, "0123456789abcdef", "3.3")
+    assert args == ("192.0.2.50", DEVICE_ID, "0123456789abcdef", "3.3")
     assert client.init_kwargs["port"] == 6668
 
     assert await hass.config_entries.async_unload(entry.entry_id)

@@ -105,10 +105,10 @@ async def test_announced_ip_is_configurable_but_the_destination_is_not(
     transport, collector = await listen()
     try:
         port = transport.get_extra_info("sockname")[1]
-        await start_device("3.3", discovery_port=port, discovery_ip="192.168.1.50")
+        await start_device("3.3", discovery_port=port, discovery_ip="192.0.2.50")
         data, (source, _) = await asyncio.wait_for(collector.received.get(), 2)
         assert source == "127.0.0.1"
-        assert decode_broadcast(data).ip == "192.168.1.50"  # only the content says so
+        assert decode_broadcast(data).ip == "192.0.2.50"  # only the content says so
     finally:
         transport.close()
 
@@ -144,9 +144,7 @@ async def test_request_for_another_address_is_not_answered(start_device: StartDe
             real_sendto(data, addr)
 
         responder._transport.sendto = spy  # type: ignore[method-assign,assignment]
-        transport.sendto(
-            build_discovery_request("192.168.1.20"), ("127.0.0.1", device.request_port)
-        )
+        transport.sendto(build_discovery_request("192.0.2.20"), ("127.0.0.1", device.request_port))
         transport.sendto(b"not a request", ("127.0.0.1", device.request_port))
         transport.sendto(build_discovery_request("127.0.0.1"), ("127.0.0.1", device.request_port))
         data, _ = await asyncio.wait_for(collector.received.get(), 2)
