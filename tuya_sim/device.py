@@ -104,6 +104,7 @@ class SimulatedDevice:
         seed: int | None = None,
         strict_seqno: bool = True,
         ack_retcode: int = 0,
+        query_ack_then_push: bool = False,
         product_key: str = "simplugkey000000",
         discovery_port: int | None = None,
         discovery_interval: float = DEFAULT_INTERVAL,
@@ -121,6 +122,7 @@ class SimulatedDevice:
         self.version = version
         self.device22 = device22
         self.ack_retcode = ack_retcode
+        self.query_ack_then_push = query_ack_then_push
         self.port = port
         self.max_clients = max_clients
         self.idle_timeout = idle_timeout
@@ -255,6 +257,7 @@ class SimulatedDevice:
             device22=self.device22,
             strict_seqno=self.strict_seqno,
             ack_retcode=self.ack_retcode,
+            query_ack_then_push=self.query_ack_then_push,
             rng=self._rng,
         )
         connection.last_seen = self._clock()

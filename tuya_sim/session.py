@@ -112,6 +112,7 @@ class DeviceSession:
         device22: bool = False,
         strict_seqno: bool = True,
         ack_retcode: int = RETCODE_OK,
+        query_ack_then_push: bool = False,
         rng: random.Random | None = None,
     ) -> None:
         if version not in VERSIONS:
@@ -119,6 +120,10 @@ class DeviceSession:
         # Tuya's own device firmware (TuyaOpen) acks a CONTROL with retcode 1 on
         # success too; 0 is what most devices send.
         self.ack_retcode = ack_retcode
+        # Some devices answer a status query with an empty ack and then push the
+        # values as STATUS (tinytuya: "device may send null ack ... before a full
+        # response").
+        self.query_ack_then_push = query_ack_then_push
         self.device_id = device_id
         self.version = version
         self.device22 = device22
@@ -266,6 +271,8 @@ class DeviceSession:
             # A device22 rejects the plain query; Tuya firmware sends the same text
             # when it has no DP to report (PROTOCOL.md 3.4).
             return [self._error(frame, NO_DP_DATA)]
+        if self.query_ack_then_push:
+            return [self._frame(frame.cmd, frame.seqno, b""), Refresh(list(dps))]
         return [self._frame(frame.cmd, frame.seqno, self._dps_json(dps))]
 
     def _control(self, frame: Frame) -> list[Action]:

@@ -15,9 +15,11 @@ import pytest
 
 from custom_components.tuya_lan.tuyalan import (
     ConnectionRefusedByDevice,
+    DeviceError,
     NotConnectedError,
     TuyaClient,
     TuyaConnectionError,
+    TuyaError,
     TuyaTimeoutError,
     WrongKeyError,
     detect_version,
@@ -234,4 +236,70 @@ async def test_dp_ids_may_be_ints(start_device: StartDevice, version: str):
     await client.connect()
     await client.set_dps({1: False})
     assert device.dps["1"] is False
+    await client.close()
+
+
+@pytest.mark.parametrize("version", ["3.3", "3.5"])
+async def test_status_acked_empty_then_pushed(start_device: StartDevice, version: str):
+    """Some devices ack the query empty and push the values as STATUS right after."""
+    device = await start_device(version, query_ack_then_push=True)
+    client = client_for(device)
+    await client.connect()
+    assert await client.status() == device.dps
+    await client.close()
+
+
+@pytest.mark.parametrize("version", ["3.1", "3.5"])
+async def test_no_dp_data_outside_the_device22_versions_is_a_device_error(
+    start_device: StartDevice, version: str
+):
+    """'json obj data unvalid' means device22 only on 3.2-3.4; elsewhere it is an error
+    (Tuya's own 3.5 firmware sends it when it has nothing to report)."""
+    device = await start_device(version, device22=True)
+    client = client_for(device)
+    await client.connect()
+    with pytest.raises(DeviceError, match="data unvalid"):
+        await client.status()
+    assert not client.device22
+    await client.close()
+
+
+async def test_a_failing_status_callback_does_not_break_the_session(
+    start_device: StartDevice, caplog: pytest.LogCaptureFixture
+):
+    device = await start_device("3.3")
+    seen: list[dict[str, Any]] = []
+
+    def flaky(dps: dict[str, Any]) -> None:
+        seen.append(dps)
+        raise RuntimeError("bug in the caller")
+
+    client = client_for(device, on_status=flaky)
+    await client.connect()
+    await client.status()
+    device.push({"20": 2222})
+    await client.set_dps({"1": False})  # the session still works after the bad callback
+    assert {"20": 2222} in seen
+    assert "error in status callback" in caplog.text
+    await client.close()
+
+
+async def test_connecting_twice_is_refused(start_device: StartDevice):
+    device = await start_device("3.3", max_clients=2)
+    client = client_for(device)
+    await client.connect()
+    with pytest.raises(TuyaError, match="already connected"):
+        await client.connect()
+    await client.close()
+
+
+async def test_update_dps_asks_for_fresh_reports(start_device: StartDevice):
+    device = await start_device("3.4")
+    reported = asyncio.Event()
+    client = client_for(device, on_status=lambda dps: "19" in dps and reported.set())
+    await client.connect()
+    await client.status()
+    await client.update_dps([19, 20])
+    async with asyncio.timeout(1):
+        await reported.wait()
     await client.close()

@@ -183,27 +183,50 @@ class TuyaClient:
     async def status(self) -> dict[str, Any]:
         """Read every DP's current value."""
         if not self.device22:
-            reply = await self._request(self._session.query_request)
-            error = reply.error
+            error, dps = await self._query(self._session.query_request)
             if error is None:
-                return await self._dps_or_next_push(reply)
+                return dps
             if "data unvalid" not in error.text or self.version not in ("3.2", "3.3", "3.4"):
                 raise error
             _LOGGER.debug("%s rejects the status query: switching to device22 mode", self.host)
             self.device22 = True
         dp_ids = self._known_dps or DEFAULT_DEVICE22_DPS
-        reply = await self._request(lambda: self._session.query_request(dp_ids))
-        if reply.error is not None:
-            raise reply.error
-        return await self._dps_or_next_push(reply)
+        error, dps = await self._query(lambda: self._session.query_request(dp_ids))
+        if error is not None:
+            raise error
+        return dps
 
-    async def _dps_or_next_push(self, reply: Message) -> dict[str, Any]:
-        dps = reply.dps
-        if dps is None:
-            # Some devices ack the query and then push the values as STATUS.
-            dps = await self._wait_for_push()
+    async def _query(
+        self, build: Callable[[], tuple[int, int, bytes]]
+    ) -> tuple[DeviceError | None, dict[str, Any]]:
+        """Send a status query: (the device's error, or None and the DPs).
+
+        Some devices ack the query empty and push the values as STATUS right after,
+        often in the same read as the ack: the push is awaited from before the query
+        is sent, so it cannot slip past.
+        """
+        push: asyncio.Future[dict[str, Any]] = asyncio.get_running_loop().create_future()
+        self._push_waiters.append(push)
+        try:
+            reply = await self._request(build)
+            if reply.error is not None:
+                return reply.error, {}
+            dps = reply.dps
+            if dps is None:
+                try:
+                    async with asyncio.timeout(self.timeout):
+                        dps = await push
+                except TimeoutError:
+                    raise TuyaTimeoutError(
+                        f"{self.host} acknowledged the query but sent no status"
+                    ) from None
+        finally:
+            with contextlib.suppress(ValueError):
+                self._push_waiters.remove(push)
+            if not push.cancel():
+                push.exception()  # a lost connection failed it: retrieved, not logged
         self._known_dps = sorted({*self._known_dps, *(int(dp) for dp in dps if dp.isdigit())})
-        return dict(dps)
+        return None, dict(dps)
 
     async def set_dps(self, dps: dict[str, Any]) -> None:
         """Write DP values; returns once the device has acknowledged them."""
@@ -242,18 +265,6 @@ class TuyaClient:
         finally:
             with contextlib.suppress(ValueError):
                 waiting.remove(entry)
-
-    async def _wait_for_push(self) -> dict[str, Any]:
-        future: asyncio.Future[dict[str, Any]] = asyncio.get_running_loop().create_future()
-        self._push_waiters.append(future)
-        try:
-            async with asyncio.timeout(self.timeout):
-                return await future
-        except TimeoutError:
-            raise TuyaTimeoutError(f"{self.host} acknowledged but sent no status") from None
-        finally:
-            with contextlib.suppress(ValueError):
-                self._push_waiters.remove(future)
 
     def _write(self, frame: bytes) -> None:
         if self._transport is None or self._transport.is_closing():
@@ -307,7 +318,6 @@ class TuyaClient:
         for waiter in self._push_waiters:
             if not waiter.done():
                 waiter.set_result(dict(dps))
-        self._push_waiters.clear()
         if self.on_status is not None:
             try:
                 self.on_status(dict(dps))
