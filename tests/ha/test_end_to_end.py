@@ -11,6 +11,7 @@ from collections.abc import AsyncIterator, Callable, Iterator
 from unittest.mock import patch
 
 import pytest
+from homeassistant import block_async_io
 from homeassistant.config_entries import SOURCE_REAUTH, ConfigEntryState
 from homeassistant.const import STATE_UNAVAILABLE
 from homeassistant.core import HomeAssistant
@@ -33,6 +34,13 @@ async def wait_for(condition: Callable[[], bool], timeout: float = 5.0) -> None:
     async with asyncio.timeout(timeout):
         while not condition():  # noqa: ASYNC110 - the condition spans HA and the simulator
             await asyncio.sleep(0.01)
+
+
+@pytest.fixture(autouse=True)
+def detect_blocking_calls(disable_block_async_io: None) -> None:
+    """Blocking I/O in the event loop raises, as in a real Home Assistant (the test
+    `hass` does not turn this on by itself); the fixture restores it afterwards."""
+    block_async_io.enable()
 
 
 @pytest.fixture(autouse=True)
