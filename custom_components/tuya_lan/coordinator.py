@@ -235,6 +235,7 @@ class TuyaLanCoordinator(DataUpdateCoordinator[dict[str, Any]]):
             return
         self._connected = False
         self._generation += 1  # ignore late callbacks of the old client
+        self.last_pushed = {}  # the listeners run again below: not a new increment
         client, self.client = self.client, None
         reason = str(err) if err else "closed by the device"
         LOGGER.warning(

@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 
 import pytest
 from homeassistant.const import Platform
 from homeassistant.core import HomeAssistant, State
 from homeassistant.helpers import entity_registry as er
+from homeassistant.util import dt as dt_util
 from pytest_homeassistant_custom_component.common import (
     MockConfigEntry,
+    async_fire_time_changed,
     mock_restore_cache_with_extra_data,
     snapshot_platform,
 )
@@ -98,6 +101,23 @@ async def test_energy_accumulates_pushed_increments(
         blocking=True,
     )
     assert hass.states.get(ENERGY).state == "0.01"
+
+
+@pytest.mark.usefixtures("init_integration")
+async def test_energy_not_counted_again_on_connection_loss(
+    hass: HomeAssistant, fake_device: FakeDevice
+) -> None:
+    """Losing and regaining the connection does not add the last increment again."""
+    fake_device.push({"17": 5})
+    await hass.async_block_till_done()
+    assert hass.states.get(ENERGY).state == "0.005"
+    fake_device.drop(None)
+    await hass.async_block_till_done()
+    assert hass.states.get(ENERGY).state == "unavailable"
+    async_fire_time_changed(hass, dt_util.utcnow() + timedelta(seconds=2))
+    await hass.async_block_till_done()
+    assert len(fake_device.clients) == 2
+    assert hass.states.get(ENERGY).state == "0.005"
 
 
 async def test_energy_restored(
