@@ -25,7 +25,9 @@ from custom_components.tuya_lan.tuyalan import (
     detect_version,
 )
 from custom_components.tuya_lan.tuyalan.const import Command
+from custom_components.tuya_lan.tuyalan.crypto import ecb_for
 from custom_components.tuya_lan.tuyalan.frames import encode_55aa
+from custom_components.tuya_lan.tuyalan.stream import FrameParser
 from tests.sim.conftest import DEVICE_ID, KEY, WRONG_KEY, StartDevice
 from tuya_sim import SimulatedDevice
 
@@ -303,3 +305,41 @@ async def test_update_dps_asks_for_fresh_reports(start_device: StartDevice):
     async with asyncio.timeout(1):
         await reported.wait()
     await client.close()
+
+
+async def test_a_late_reply_to_an_abandoned_request_is_not_taken_for_the_next(
+    socket_enabled: None,
+):
+    """3.1-3.4 echo the request's seqno: a reply that comes after its request timed out
+    must not acknowledge the next request of the same command."""
+    seqnos: list[int] = []
+    second_seen = asyncio.Event()
+
+    async def device(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        parser = FrameParser(has_retcode=False)
+        while data := await reader.read(4096):
+            parser.feed(data)
+            for frame in parser:
+                seqnos.append(frame.seqno)
+                if len(seqnos) == 2:
+                    # The late ack of the first CONTROL, then the second's real answer.
+                    writer.write(encode_55aa(seqnos[0], Command.CONTROL, b"", retcode=0))
+                    error = ecb_for(KEY.encode()).encrypt(b"data format error")
+                    writer.write(encode_55aa(seqnos[1], Command.CONTROL, error, retcode=1))
+                    second_seen.set()
+
+    server = await asyncio.start_server(device, "127.0.0.1", 0)
+    port = server.sockets[0].getsockname()[1]
+    client = TuyaClient("127.0.0.1", DEVICE_ID, KEY, "3.3", port=port, timeout=0.3)
+    try:
+        await client.connect()
+        with pytest.raises(TuyaTimeoutError):
+            await client.set_dps({"1": True})
+        client.timeout = 5
+        with pytest.raises(DeviceError, match="data format error"):
+            await client.set_dps({"1": False})
+        assert second_seen.is_set()
+    finally:
+        await client.close()
+        server.close()
+        await server.wait_closed()

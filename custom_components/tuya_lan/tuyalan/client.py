@@ -93,6 +93,9 @@ class TuyaClient:
         self._transport: asyncio.Transport | None = None
         self._connection: _Connection | None = None
         self._pending: dict[int, deque[tuple[int, asyncio.Future[Message]]]] = {}
+        # (reply cmd, seqno) of requests that timed out: their late replies (3.1-3.4 echo
+        # the seqno) must not be taken for the reply to a later request.
+        self._abandoned: deque[tuple[int, int]] = deque(maxlen=16)
         self._push_waiters: list[asyncio.Future[dict[str, Any]]] = []
         self._handshake: asyncio.Future[Message] | None = None
         self._closing = False
@@ -113,6 +116,7 @@ class TuyaClient:
         loop = asyncio.get_running_loop()
         self._session = ClientSession(self.device_id, self._local_key, self.version)
         self._closing = False
+        self._abandoned.clear()
         try:
             async with asyncio.timeout(self.timeout):
                 transport, connection = await loop.create_connection(
@@ -259,6 +263,7 @@ class TuyaClient:
             async with asyncio.timeout(self.timeout):
                 return await future
         except TimeoutError:
+            self._abandoned.append((reply_cmd, seqno))
             raise TuyaTimeoutError(
                 f"{self.host} did not answer command {Command(reply_cmd).name}"
             ) from None
@@ -298,6 +303,11 @@ class TuyaClient:
             self._push(message)
             return
         waiting = self._pending.get(message.cmd)
+        if self._abandoned and self.version != "3.5":
+            key = (message.cmd, message.seqno)
+            if key in self._abandoned:
+                self._abandoned.remove(key)
+                waiting = None  # the late reply to a request that timed out
         if waiting:
             # Replies of 3.1-3.4 echo our seqno; 3.5 devices count on their own and
             # heartbeat replies may carry 0. Prefer an exact match, else the oldest.
