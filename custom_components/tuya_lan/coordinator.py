@@ -15,7 +15,7 @@ from contextlib import suppress
 from time import monotonic
 from typing import Any
 
-from homeassistant.config_entries import ConfigEntry
+from homeassistant.config_entries import SOURCE_REAUTH, ConfigEntry
 from homeassistant.const import CONF_HOST, CONF_PORT
 from homeassistant.core import HomeAssistant, callback
 from homeassistant.exceptions import ConfigEntryAuthFailed, HomeAssistantError
@@ -39,6 +39,7 @@ from .const import (
 from .mapping import DpKind, DpSpec, resolve_specs
 from .tuyalan import (
     DeviceError,
+    HandshakeDroppedError,
     TuyaClient,
     TuyaError,
     TuyaTimeoutError,
@@ -46,6 +47,10 @@ from .tuyalan import (
 )
 
 type TuyaLanConfigEntry = ConfigEntry[TuyaLanCoordinator]
+
+
+# Consecutive handshakes a device drops while reconnecting before we ask for a new key.
+DROPPED_HANDSHAKES_BEFORE_REAUTH = 3
 
 
 def backoff_delay(attempt: int) -> float:
@@ -92,6 +97,8 @@ class TuyaLanCoordinator(DataUpdateCoordinator[dict[str, Any]]):
         self._closing = False
         self._generation = 0
         self._initial_status: dict[str, Any] | None = None
+        # Pushes held back while a connection is being opened (see _async_open).
+        self._opening: dict[str, Any] | None = None
         self._command_lock = asyncio.Lock()
         self._last_write: float | None = None
         self._reconnect_task: asyncio.Task[None] | None = None
@@ -117,21 +124,28 @@ class TuyaLanCoordinator(DataUpdateCoordinator[dict[str, Any]]):
         )
 
     async def _async_open(self) -> dict[str, Any]:
-        """Connect a new client and read the status; the client is kept on success."""
+        """Connect a new client and read the status; the client is kept on success.
+
+        Pushes that arrive before the status is in are held back and merged into it:
+        published earlier, they would mark the entities available while the session
+        may still fail.
+        """
         client = self._new_client()
+        self._opening = {}
         try:
             await client.connect()
             status = await client.status()
         except BaseException:
             await client.close()
             raise
+        finally:
+            pushed, self._opening = self._opening, None
         self.client = client
         self._connected = True
-        return status
+        return {**status, **pushed}
 
     async def _async_setup(self) -> None:
         """Connect once, during the first refresh."""
-        self._initial_status = {}  # collects pushes that arrive during setup
         try:
             status = await self._async_open()
         except (WrongKeyError, ValueError) as err:  # ValueError: a malformed key
@@ -146,7 +160,7 @@ class TuyaLanCoordinator(DataUpdateCoordinator[dict[str, Any]]):
                 translation_key="cannot_connect",
                 translation_placeholders={"name": self.name, "error": str(err)},
             ) from err
-        status = self._initial_status = {**status, **self._initial_status}
+        self._initial_status = status
         self.specs = resolve_specs(status, self.config_entry.options.get(CONF_DPS, {}))
 
     async def _async_update_data(self) -> dict[str, Any]:
@@ -200,7 +214,10 @@ class TuyaLanCoordinator(DataUpdateCoordinator[dict[str, Any]]):
         """Handle a push from the device."""
         if generation != self._generation or not dps:
             return
-        if self._initial_status is not None:  # a push during the first refresh
+        if self._opening is not None:  # the status is not in yet
+            self._opening.update(dps)
+            return
+        if self._initial_status is not None:  # the first refresh has not published yet
             self._initial_status.update(dps)
             return
         data = self.data
@@ -266,27 +283,47 @@ class TuyaLanCoordinator(DataUpdateCoordinator[dict[str, Any]]):
         if old_client is not None:
             with suppress(TuyaError, OSError):
                 await old_client.close()
-        attempt = 0
+        attempt = dropped = 0
         while True:
             await asyncio.sleep(backoff_delay(attempt))
             attempt += 1
             try:
                 status = await self._async_open()
+            except HandshakeDroppedError as err:
+                # How a 3.4/3.5 device answers a wrong key, but also what one busy with
+                # another client may do: ask for the key only when it keeps happening,
+                # and keep trying meanwhile.
+                dropped += 1
+                LOGGER.debug("Reconnect attempt %s to %s failed: %s", attempt, self.name, err)
+                if dropped == DROPPED_HANDSHAKES_BEFORE_REAUTH:
+                    self._start_reauth()
+                continue
             except WrongKeyError:
-                LOGGER.warning(
-                    "%s rejects its local key (was the device re-paired?); "
-                    "re-authentication is required",
-                    self.name,
-                )
-                self.config_entry.async_start_reauth(self.hass)
-                return
+                self._start_reauth()
+                return  # proof: the device cannot read our key; reauth reloads the entry
             except (TuyaError, OSError) as err:
+                dropped = 0
                 LOGGER.debug("Reconnect attempt %s to %s failed: %s", attempt, self.name, err)
                 continue
+            if dropped >= DROPPED_HANDSHAKES_BEFORE_REAUTH:
+                self._abort_reauth()  # it was busy after all: the key still works
             LOGGER.info("Reconnected to %s (%s:%s)", self.name, self.host, self.port)
             self.last_pushed = {}
             self._publish({**self.data, **status}, None)
             return
+
+    @callback
+    def _start_reauth(self) -> None:
+        LOGGER.warning(
+            "%s rejects its local key (was the device re-paired?); re-authentication is required",
+            self.name,
+        )
+        self.config_entry.async_start_reauth(self.hass)
+
+    @callback
+    def _abort_reauth(self) -> None:
+        for flow in self.config_entry.async_get_active_flows(self.hass, {SOURCE_REAUTH}):
+            self.hass.config_entries.flow.async_abort(flow["flow_id"])
 
     async def async_shutdown(self) -> None:
         """Close the session on unload; no task, timer or socket is left behind."""

@@ -136,6 +136,9 @@ class FakeDevice:
         self.on_status: Callable[[dict[str, Any]], None] | None = None
         self.on_disconnect: Callable[[Exception | None], None] | None = None
         self.connect_error: BaseException | None = None
+        # Runs when a status is read, before it is answered (or status_error raised).
+        self.before_status: Callable[[], None] | None = None
+        self.status_error: BaseException | None = None
         self.set_calls: list[dict[str, Any]] = []
 
     @property
@@ -154,6 +157,10 @@ class FakeDevice:
                 raise self.connect_error
 
         async def status() -> dict[str, Any]:
+            if self.before_status is not None:
+                self.before_status()
+            if self.status_error is not None:
+                raise self.status_error
             return dict(self.dps)
 
         async def set_dps(dps: dict[str, Any]) -> None:

@@ -207,6 +207,25 @@ async def test_reconnect_backoff_schedule(hass: HomeAssistant, fake_device: Fake
 
 
 @pytest.mark.usefixtures("init_integration")
+async def test_push_while_reconnecting_waits_for_the_status(
+    hass: HomeAssistant, fake_device: FakeDevice
+) -> None:
+    """A push that arrives before a new session's status must not make the entities
+    available: the status may still fail. Once the status is in, the push counts."""
+    fake_device.drop(None)
+    await hass.async_block_till_done()
+    assert hass.states.get(SWITCH).state == STATE_UNAVAILABLE
+    fake_device.before_status = lambda: fake_device.push({"1": False})
+    fake_device.status_error = TuyaTimeoutError("no status")
+    await advance(hass, 2)
+    assert hass.states.get(SWITCH).state == STATE_UNAVAILABLE
+    fake_device.status_error = None
+    fake_device.dps["1"] = True  # the status read is older than the push
+    await advance(hass, 3)
+    assert hass.states.get(SWITCH).state == "off"
+
+
+@pytest.mark.usefixtures("init_integration")
 async def test_wrong_key_on_reconnect_starts_reauth(
     hass: HomeAssistant, fake_device: FakeDevice
 ) -> None:

@@ -547,43 +547,48 @@ async def test_requests_only_while_something_may_be_found(
     await device.start()
     entry = add_entry(hass, ID33, host=NEW, port=device.port, protocol_version="3.3")
 
-    async def tick() -> int:
+    async def tick(expected: int) -> None:
+        """The next request period sends `expected` requests."""
         before = len(requests.requests)
         async_fire_time_changed(hass, dt_util.utcnow() + timedelta(seconds=10))
         await hass.async_block_till_done()
-        await asyncio.sleep(0.05)  # loopback delivery
-        return len(requests.requests) - before
+        if expected:
+            await wait_for(lambda: len(requests.requests) - before >= expected)
+        else:
+            await asyncio.sleep(0.05)  # none expected: one would have arrived by now
+        assert len(requests.requests) - before == expected
 
     try:
         assert await hass.config_entries.async_setup(entry.entry_id)
         await wait_for(lambda: len(requests.requests) == 1)  # at start
         assert requests.requests == ["127.0.0.1"]
-        assert await tick() == 1  # the first minute: unconfigured 3.5 devices are silent
+        await tick(1)  # the first minute: unconfigured 3.5 devices are silent
 
         with patch.object(discovery, "STARTUP_REQUESTS", 0):
-            assert await tick() == 0  # all configured and connected: quiet
+            await tick(0)  # all configured and connected: quiet
 
             await device.go_offline()  # missing
             await wait_for(lambda: not entry.runtime_data.connected)
-            assert await tick() == 1
+            await tick(1)
             await device.go_online()
             await wait_for(lambda: entry.runtime_data.connected)
-            assert await tick() == 0
+            await tick(0)
 
             send(build_datagram(ID34, "3.4", ip="192.0.2.30"), ports.encrypted)  # unconfigured
             await wait_for(lambda: ID34 in cards(hass))
-            assert await tick() == 1
+            await tick(1)
             hass.config_entries.flow.async_abort(cards(hass)[ID34]["flow_id"])
             ignored = MockConfigEntry(domain=DOMAIN, unique_id=ID34, source=SOURCE_IGNORE)
             ignored.add_to_hass(hass)
-            assert await tick() == 0
+            await tick(0)
 
             # The user step asks at once, and asking again while the user looks.
+            asked = len(requests.requests)
             result = await hass.config_entries.flow.async_init(
                 DOMAIN, context={"source": SOURCE_USER}
             )
-            await asyncio.sleep(0.05)
-            assert await tick() == 1
+            await wait_for(lambda: len(requests.requests) == asked + 1)
+            await tick(1)
             hass.config_entries.flow.async_abort(result["flow_id"])
 
             # A failing network lookup only skips the request.
@@ -592,7 +597,7 @@ async def test_requests_only_while_something_may_be_found(
             ):
                 await device.go_offline()
                 await wait_for(lambda: not entry.runtime_data.connected)
-                assert await tick() == 0
+                await tick(0)
                 await device.go_online()
                 await wait_for(lambda: entry.runtime_data.connected)
         await hass.config_entries.async_unload(entry.entry_id)

@@ -18,6 +18,10 @@ from homeassistant.core import HomeAssistant
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
 from custom_components.tuya_lan.const import DOMAIN
+from custom_components.tuya_lan.coordinator import (
+    DROPPED_HANDSHAKES_BEFORE_REAUTH,
+    TuyaLanCoordinator,
+)
 from tuya_sim import SimulatedDevice
 
 from .conftest import DEVICE_ID, LOCAL_KEY, TITLE, entry_data
@@ -153,6 +157,35 @@ async def test_key_change_starts_reauth(
     flows = hass.config_entries.flow.async_progress()
     assert [flow["context"]["source"] for flow in flows] == [SOURCE_REAUTH]
     assert hass.states.get(SWITCH).state == STATE_UNAVAILABLE
+
+
+async def test_dropped_handshakes_ask_for_the_key_but_keep_trying(
+    hass: HomeAssistant, sim: SimulatedDevice, sim_entry: MockConfigEntry, version: str
+) -> None:
+    """A device that hangs up during the handshake may have a new key, or may have been
+    busy: reauth starts only after it keeps happening, the integration keeps trying, and
+    once the old key works again the reauth flow is withdrawn."""
+    if version == "3.3":
+        pytest.skip("3.3 has no handshake: a wrong key is proven by what it sends")
+    opens = 0
+    real_open = TuyaLanCoordinator._async_open
+
+    async def counting_open(self: TuyaLanCoordinator) -> dict[str, object]:
+        nonlocal opens
+        opens += 1
+        return await real_open(self)
+
+    with patch.object(TuyaLanCoordinator, "_async_open", counting_open):
+        sim.change_key(NEW_KEY)  # the device drops us, and every handshake after that
+        await wait_for(lambda: bool(hass.config_entries.flow.async_progress()))
+        assert opens >= DROPPED_HANDSHAKES_BEFORE_REAUTH  # not at the first hang-up
+        flows = hass.config_entries.flow.async_progress()
+        assert [flow["context"]["source"] for flow in flows] == [SOURCE_REAUTH]
+        sim.change_key(LOCAL_KEY)  # it was never a new key after all
+        await wait_for(lambda: hass.states.get(SWITCH).state == "on")
+        await hass.async_block_till_done()
+        assert hass.config_entries.flow.async_progress() == []
+        assert opens > DROPPED_HANDSHAKES_BEFORE_REAUTH
 
 
 async def test_unload_leaves_nothing(

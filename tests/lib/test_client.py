@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import socket
+from collections.abc import Callable
 from typing import Any
 
 import pytest
@@ -44,6 +45,13 @@ def client_for(device: SimulatedDevice, **options: Any) -> TuyaClient:
         port=device.port,
         **options,
     )
+
+
+async def until(condition: Callable[[], bool], timeout: float = 2.0) -> None:
+    """Wait for ``condition``: loopback events take milliseconds, never a fixed sleep."""
+    async with asyncio.timeout(timeout):
+        while not condition():  # noqa: ASYNC110 (the condition spans client and device)
+            await asyncio.sleep(0.005)
 
 
 def free_port() -> int:
@@ -108,7 +116,7 @@ async def test_device_vanishing_mid_command_fails_it_at_once(
     await client.connect()
     device.stall = True
     pending = asyncio.create_task(client.set_dps({"1": True}))
-    await asyncio.sleep(0.05)
+    await until(lambda: device.stalled_bytes > 0)  # the command reached the device
     device.drop()
     with pytest.raises(TuyaConnectionError):
         async with asyncio.timeout(1):  # far less than the 5 s request timeout
@@ -137,8 +145,7 @@ async def test_reconnect_after_a_drop_negotiates_a_fresh_session(start_device: S
     await client.connect()
     device.drop()
     await device.wait_for_clients(0)
-    await asyncio.sleep(0.01)
-    assert not client.connected
+    await until(lambda: not client.connected)
     await client.connect()
     assert "1" in await client.status()
     await client.close()
@@ -157,9 +164,8 @@ async def test_pushes_between_request_and_reply_are_delivered(
     device.push({"20": 2288})  # arrives while the query below is on its way
     assert (await client.status())["1"] == status["1"]
     await client.set_dps({"1": not status["1"]})
-    await asyncio.sleep(0.05)
+    await until(lambda: {"1": not status["1"]} in pushed)
     assert {"20": 2288} in pushed
-    assert {"1": not status["1"]} in pushed
     await client.close()
 
 

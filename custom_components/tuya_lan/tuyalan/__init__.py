@@ -10,6 +10,7 @@ from .discovery import DiscoveredDevice, build_discovery_request, decode_broadca
 from .errors import (
     ConnectionRefusedByDevice,
     DeviceError,
+    HandshakeDroppedError,
     MalformedFrameError,
     NotConnectedError,
     TuyaConnectionError,
@@ -27,6 +28,7 @@ __all__ = [
     "ConnectionRefusedByDevice",
     "DeviceError",
     "DiscoveredDevice",
+    "HandshakeDroppedError",
     "MalformedFrameError",
     "NotConnectedError",
     "TuyaClient",

@@ -19,6 +19,7 @@ from .const import DETECT_ORDER, TCP_PORT, Command
 from .errors import (
     ConnectionRefusedByDevice,
     DeviceError,
+    HandshakeDroppedError,
     MalformedFrameError,
     NotConnectedError,
     TuyaConnectionError,
@@ -156,7 +157,7 @@ class TuyaClient:
                 "no session key response: wrong protocol version, or not a Tuya device"
             ) from None
         except TuyaConnectionError:
-            raise WrongKeyError(
+            raise HandshakeDroppedError(
                 "the device dropped the connection during the handshake: "
                 "wrong local key or protocol version"
             ) from None
@@ -258,8 +259,8 @@ class TuyaClient:
         waiting = self._pending.setdefault(reply_cmd, deque())
         entry = (seqno, future)
         waiting.append(entry)
-        self._write(frame)
         try:
+            self._write(frame)
             async with asyncio.timeout(self.timeout):
                 return await future
         except TimeoutError:

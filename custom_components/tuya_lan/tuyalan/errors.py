@@ -15,6 +15,16 @@ class WrongKeyError(TuyaError):
     """The local key does not fit: decryption, HMAC or GCM tag failed, or the handshake did."""
 
 
+class HandshakeDroppedError(WrongKeyError):
+    """A 3.4/3.5 device closed the connection during the session key handshake.
+
+    This is how those devices answer a wrong local key (or protocol version): they
+    send no error, they hang up. It is a symptom, not proof: a device busy with another
+    client can hang up the same way. Decryption, HMAC and GCM failures are proof and
+    raise plain :class:`WrongKeyError`.
+    """
+
+
 class DeviceError(TuyaError):
     """The device answered, with an error."""
 
