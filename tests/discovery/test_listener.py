@@ -11,20 +11,10 @@ import pytest
 from custom_components.tuya_lan.tuyalan import DiscoveredDevice, build_discovery_request
 from custom_components.tuya_lan.tuyalan.discovery import decode_discovery_request
 from custom_components.tuya_lan.tuyalan.listener import DiscoveryListener
+from tests.loopback import free_udp_ports
 from tuya_sim import build_datagram
 
 ID = "bf0123456789abcdef01"
-
-
-def free_ports(count: int) -> list[int]:
-    sockets = [socket.socket(socket.AF_INET, socket.SOCK_DGRAM) for _ in range(count)]
-    try:
-        for sock in sockets:
-            sock.bind(("127.0.0.1", 0))
-        return [sock.getsockname()[1] for sock in sockets]
-    finally:
-        for sock in sockets:
-            sock.close()
 
 
 class Collector(asyncio.DatagramProtocol):
@@ -37,7 +27,7 @@ class Collector(asyncio.DatagramProtocol):
 
 async def test_a_held_port_is_bound_once_freed(socket_enabled: None):
     heard: list[DiscoveredDevice] = []
-    ports = free_ports(2)
+    ports = free_udp_ports(2)
     blocker = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)  # no SO_REUSEPORT
     blocker.bind(("127.0.0.1", ports[1]))
     listener = DiscoveryListener(lambda d, _: heard.append(d), "127.0.0.1", ports)
@@ -70,7 +60,7 @@ async def test_a_held_port_is_bound_once_freed(socket_enabled: None):
 
 
 async def test_request_goes_to_every_target(socket_enabled: None):
-    listener = DiscoveryListener(lambda *_: None, "127.0.0.1", free_ports(1))
+    listener = DiscoveryListener(lambda *_: None, "127.0.0.1", free_udp_ports(1))
     assert listener.send_request("127.0.0.1", ("127.0.0.1", 9)) == 0  # not started
     loop = asyncio.get_running_loop()
     collectors = [

@@ -26,6 +26,7 @@ from typing import Any, NamedTuple
 from unittest.mock import patch
 
 import pytest
+from homeassistant.components import network
 from homeassistant.config_entries import (
     SOURCE_IGNORE,
     SOURCE_INTEGRATION_DISCOVERY,
@@ -52,6 +53,7 @@ from custom_components.tuya_lan.const import (
 )
 from custom_components.tuya_lan.tuyalan import build_discovery_request
 from custom_components.tuya_lan.tuyalan.discovery import decode_discovery_request
+from tests.loopback import free_tcp_port, free_udp_ports
 from tuya_sim import DeviceSimulator, SimulatedDevice, build_datagram
 
 from .conftest import FakeDevice, entry_data
@@ -76,24 +78,6 @@ class Ports(NamedTuple):
     plain: int
     encrypted: int
     app: int
-
-
-def free_udp_ports(count: int) -> list[int]:
-    sockets = [socket.socket(socket.AF_INET, socket.SOCK_DGRAM) for _ in range(count)]
-    try:
-        for sock in sockets:
-            sock.bind(("127.0.0.1", 0))
-        return [sock.getsockname()[1] for sock in sockets]
-    finally:
-        for sock in sockets:
-            sock.close()
-
-
-def free_tcp_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
 
 
 async def wait_for(condition: Callable[[], bool], timeout: float = 5.0) -> None:
@@ -606,22 +590,21 @@ async def test_requests_only_while_something_may_be_found(
 
 
 async def test_request_targets_follow_the_network_settings(hass: HomeAssistant) -> None:
-    """The request goes to the broadcast addresses of the allowed adapters, port 7000,
-    and names Home Assistant's source address. (Computed only: nothing is sent.)"""
+    """The request goes to the broadcast addresses of the adapters Home Assistant's
+    network settings allow, port 7000, and names Home Assistant's source address.
+    (Computed only: nothing is sent.)"""
     assert await async_setup_component(hass, "network", {})
     source_ip, targets = await REAL_REQUEST_TARGETS(hass)
-    # pytest-homeassistant-custom-component mocks one adapter, 10.10.10.10/24.
-    assert source_ip == "10.10.10.10"
-    assert targets == [("255.255.255.255", 7000)]
+    assert source_ip == await network.async_get_source_ip(hass)
+    allowed = await network.async_get_ipv4_broadcast_addresses(hass)
+    assert targets == sorted((str(address), 7000) for address in allowed)
+    # Two allowed adapters (documentation networks): one request to each, sorted.
     with patch(
         "homeassistant.components.network.async_get_ipv4_broadcast_addresses",
-        return_value={
-            IPv4Address("10.10.10.255"),
-            IPv4Address("255.255.255.255"),
-        },
+        return_value={IPv4Address("198.51.100.255"), IPv4Address("192.0.2.255")},
     ):
         _, targets = await REAL_REQUEST_TARGETS(hass)
-    assert targets == [("10.10.10.255", 7000), ("255.255.255.255", 7000)]
+    assert targets == [("192.0.2.255", 7000), ("198.51.100.255", 7000)]
 
 
 async def test_request_address_option(
@@ -636,7 +619,7 @@ async def test_request_address_option(
         )
         await wait_for(lambda: requests.requests == ["127.0.0.1"])
     assert await REAL_REQUEST_TARGETS(hass, "192.0.2.255", 7000) == (
-        "10.10.10.10",
+        await network.async_get_source_ip(hass),
         [("192.0.2.255", 7000)],
     )  # computed only
 

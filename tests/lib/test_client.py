@@ -8,7 +8,6 @@ matrix in tests/sim/test_device.py.
 from __future__ import annotations
 
 import asyncio
-import socket
 from collections.abc import Callable
 from typing import Any
 
@@ -29,6 +28,7 @@ from custom_components.tuya_lan.tuyalan.const import Command
 from custom_components.tuya_lan.tuyalan.crypto import ecb_for
 from custom_components.tuya_lan.tuyalan.frames import encode_55aa
 from custom_components.tuya_lan.tuyalan.stream import FrameParser
+from tests.loopback import free_tcp_port
 from tests.sim.conftest import DEVICE_ID, KEY, WRONG_KEY, StartDevice
 from tuya_sim import SimulatedDevice
 
@@ -54,13 +54,6 @@ async def until(condition: Callable[[], bool], timeout: float = 2.0) -> None:
             await asyncio.sleep(0.005)
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
-
-
 @pytest.mark.parametrize("version", ["3.2", "3.3", "3.4", "3.5"])
 async def test_wrong_key_is_reported_as_such(start_device: StartDevice, version: str):
     device = await start_device(version)
@@ -77,7 +70,7 @@ async def test_wrong_key_is_reported_as_such(start_device: StartDevice, version:
 
 
 async def test_nothing_listening_is_a_connection_error(socket_enabled: None):
-    client = TuyaClient("127.0.0.1", DEVICE_ID, KEY, "3.3", port=free_port(), timeout=1)
+    client = TuyaClient("127.0.0.1", DEVICE_ID, KEY, "3.3", port=free_tcp_port(), timeout=1)
     with pytest.raises(TuyaConnectionError) as caught:
         await client.connect()
     assert not isinstance(caught.value, ConnectionRefusedByDevice)
@@ -203,7 +196,7 @@ async def test_detect_version_with_a_wrong_key(start_device: StartDevice, versio
 async def test_detect_version_stops_at_once_when_nothing_listens(socket_enabled: None):
     async with asyncio.timeout(1):
         with pytest.raises(TuyaConnectionError):
-            await detect_version("127.0.0.1", DEVICE_ID, KEY, port=free_port(), timeout=5)
+            await detect_version("127.0.0.1", DEVICE_ID, KEY, port=free_tcp_port(), timeout=5)
 
 
 async def test_malformed_frames_are_skipped_and_the_session_survives(
