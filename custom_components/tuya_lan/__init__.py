@@ -167,6 +167,8 @@ def _async_remove_stale_entities(
         dp = entity.unique_id.removeprefix(prefix)
         raw = dp.endswith(RAW_SUFFIX)
         dp = dp.removesuffix(RAW_SUFFIX)
+        if not dp.isdecimal():
+            continue  # not a DP's entity (the connection-health sensors)
         spec = coordinator.specs.get(dp)
         if spec is None:
             stale = not raw

@@ -46,6 +46,7 @@ from .const import (
 )
 from .coordinator import TuyaLanConfigEntry
 from .discovery import async_unconfigured_devices, heard_ip
+from .errors import form_error
 from .mapping import (
     KINDS,
     OPT_DEVICE_CLASS,
@@ -59,16 +60,7 @@ from .mapping import (
     raw_spec,
     resolve_specs,
 )
-from .tuyalan import (
-    VERSIONS,
-    ConnectionRefusedByDevice,
-    DeviceError,
-    MalformedFrameError,
-    TuyaClient,
-    TuyaError,
-    WrongKeyError,
-    detect_version,
-)
+from .tuyalan import VERSIONS, TuyaError, detect_version, probe
 
 SECTION_ADVANCED: Final = "advanced"
 LOCAL_KEY_LENGTH: Final = 16
@@ -137,25 +129,11 @@ async def validate_device(
         if version == VERSION_AUTO:
             version, _ = await detect_version(host, device_id, local_key, port=port)
         else:
-            client = TuyaClient(host, device_id, local_key, version, port=port)
-            try:
-                await client.connect()
-                await client.status()
-            finally:
-                await client.close()
-    except WrongKeyError:
-        return version, {"base": "invalid_auth"}
-    except ConnectionRefusedByDevice:
-        return version, {"base": "device_busy"}
-    except MalformedFrameError:
-        return version, {"base": "not_tuya"}
-    except DeviceError:
-        return version, {"base": "device_error"}
-    except TuyaError, OSError:
-        return version, {"base": "cannot_connect"}
-    except Exception:
-        LOGGER.exception("Unexpected error while validating a Tuya device")
-        return version, {"base": "unknown"}
+            await probe(host, device_id, local_key, version, port=port)
+    except Exception as err:
+        if not isinstance(err, TuyaError | OSError):
+            LOGGER.exception("Unexpected error while validating a Tuya device")
+        return version, {"base": form_error(err)}
     return version, {}
 
 
@@ -434,8 +412,7 @@ class TuyaLanOptionsFlow(OptionsFlowWithReload):
         """Return the device's current DPS when the entry is loaded."""
         entry = self.config_entry
         if entry.state is ConfigEntryState.LOADED:
-            data: dict[str, Any] = entry.runtime_data.data
-            return data
+            return dict(entry.runtime_data.data.dps)
         return {}
 
     def _specs(self) -> dict[str, DpSpec]:

@@ -29,14 +29,9 @@ DISCOVERY_VERSION: Final = "version"
 DEFAULT_PORT: Final = 6668
 VERSION_AUTO: Final = "auto"
 
-# Connection management
+# A status read when the device has reported nothing for this long (heartbeats,
+# reconnects and command pacing live in the library's TuyaDevice).
 SAFETY_REFRESH_INTERVAL: Final = timedelta(minutes=5)
-HEARTBEAT_INTERVAL: Final = 10.0  # seconds
-BACKOFF_INITIAL: Final = 1.0  # seconds
-BACKOFF_MAX: Final = 60.0  # seconds
-BACKOFF_JITTER: Final = 0.2  # +/- 20 %
-# Minimum gap between two consecutive writes to one device. Only a burst waits.
-MIN_COMMAND_GAP: Final = 0.05  # seconds
 
 # Action
 SERVICE_SET_DP: Final = "set_dp"

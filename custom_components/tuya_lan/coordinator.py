@@ -1,71 +1,61 @@
-"""One persistent local session per Tuya device.
+"""The Home Assistant side of one device's session.
 
-State comes from the device's pushes; a slow safety re-query (every 5 minutes without
-any push) and a heartbeat every 10 s keep the session honest. When the connection is
-lost the entities go unavailable (logged once), a background task reconnects with
-exponential backoff and jitter, and recovery is logged once. Commands are serialized
-and paced: an isolated command goes out at once, a burst is spaced out.
+The library's :class:`TuyaDevice` keeps the device connected (heartbeats, reconnects
+with backoff, paced commands) and reports every change; this coordinator turns those
+reports into Home Assistant's terms: entity data and availability, a slow safety
+re-query, a repair issue that says why the device is unavailable, and reauthentication
+when the device's key changed.
 """
 
 from __future__ import annotations
 
-import asyncio
-import random
-from contextlib import suppress
-from time import monotonic
+from collections.abc import Callable
 from typing import Any
 
 from homeassistant.config_entries import SOURCE_REAUTH, ConfigEntry
 from homeassistant.const import CONF_HOST, CONF_PORT
 from homeassistant.core import HomeAssistant, callback
-from homeassistant.exceptions import ConfigEntryAuthFailed, HomeAssistantError
+from homeassistant.exceptions import ConfigEntryAuthFailed
+from homeassistant.helpers import issue_registry as ir
 from homeassistant.helpers.update_coordinator import DataUpdateCoordinator, UpdateFailed
 
 from .const import (
-    BACKOFF_INITIAL,
-    BACKOFF_JITTER,
-    BACKOFF_MAX,
     CONF_DEVICE_ID,
     CONF_DPS,
     CONF_LOCAL_KEY,
     CONF_PROTOCOL_VERSION,
     DEFAULT_PORT,
     DOMAIN,
-    HEARTBEAT_INTERVAL,
     LOGGER,
-    MIN_COMMAND_GAP,
     SAFETY_REFRESH_INTERVAL,
 )
+from .errors import AUTH_FAULTS, translated_error
 from .mapping import DpKind, DpSpec, resolve_specs
 from .tuyalan import (
-    DeviceError,
+    DeviceUpdate,
+    Fault,
     HandshakeDroppedError,
-    TuyaClient,
+    Health,
+    TuyaDevice,
     TuyaError,
-    TuyaTimeoutError,
     WrongKeyError,
 )
 
 type TuyaLanConfigEntry = ConfigEntry[TuyaLanCoordinator]
 
-
-# Consecutive handshakes a device drops while reconnecting before we ask for a new key.
-DROPPED_HANDSHAKES_BEFORE_REAUTH = 3
-
-
-def backoff_delay(attempt: int) -> float:
-    """Return the wait before attempt `attempt` (from 0): 1 s doubling to 60 s, +-20 %."""
-    base = min(BACKOFF_INITIAL * 2.0**attempt, BACKOFF_MAX)
-    return base * random.uniform(1 - BACKOFF_JITTER, 1 + BACKOFF_JITTER)
+# Failed attempts in a row before an unavailable device gets a repair issue (with the
+# backoff of 1, 2, 4 s that is about 7 s down): a device that comes straight back, as
+# after a WiFi hiccup, does not raise one. Proof of a wrong key raises it at once.
+ATTEMPTS_BEFORE_ISSUE = 3
 
 
-async def _sleep(delay: float) -> None:
-    """Wait between two paced commands (kept apart so tests can drive a fake clock)."""
-    await asyncio.sleep(delay)
+def unavailable_issue_id(entry_id: str) -> str:
+    """The repair issue of an entry's unavailable device."""
+    return f"unavailable_{entry_id}"
 
 
-class TuyaLanCoordinator(DataUpdateCoordinator[dict[str, Any]]):
-    """Holds the DPS dict of one device and its live session."""
+class TuyaLanCoordinator(DataUpdateCoordinator[DeviceUpdate]):
+    """Holds one device's DPs and connection health, fed by its supervised session."""
 
     config_entry: TuyaLanConfigEntry
 
@@ -83,308 +73,196 @@ class TuyaLanCoordinator(DataUpdateCoordinator[dict[str, Any]]):
         self.port: int = data.get(CONF_PORT, DEFAULT_PORT)
         self.device_id: str = data[CONF_DEVICE_ID]
         self.version: str = data[CONF_PROTOCOL_VERSION]
-        self._local_key: str = data[CONF_LOCAL_KEY]
-        self.client: TuyaClient | None = None
-        self.specs: dict[str, DpSpec] = {}
-        # The DPs of the latest update when it was a device push, else empty: the
-        # energy sensor adds up add_ele increments only from pushes.
-        self.last_pushed: dict[str, Any] = {}
-        # The DPs the latest update changed; None when any entity may have changed
-        # (a re-query, a reconnect, availability). Entities of other DPs skip writing
-        # their state: a push of one DP then costs one state write, not one per entity.
-        self.changed_dps: frozenset[str] | None = None
-        self._connected = False
-        self._closing = False
-        self._generation = 0
-        self._initial_status: dict[str, Any] | None = None
-        # Pushes held back while a connection is being opened (see _async_open).
-        self._opening: dict[str, Any] | None = None
-        self._command_lock = asyncio.Lock()
-        self._last_write: float | None = None
-        self._reconnect_task: asyncio.Task[None] | None = None
-
-    @property
-    def connected(self) -> bool:
-        """Return True while the session is up."""
-        return self._connected
-
-    # --- session ------------------------------------------------------------------
-
-    def _new_client(self) -> TuyaClient:
-        self._generation += 1
-        generation = self._generation
-        return TuyaClient(
+        self.device = TuyaDevice(
             self.host,
             self.device_id,
-            self._local_key,
+            data[CONF_LOCAL_KEY],
             self.version,
             port=self.port,
-            on_status=lambda dps: self._on_status(generation, dps),
-            on_disconnect=lambda exc: self._on_disconnect(generation, exc),
+            on_update=self._on_update,
+            on_health=self._on_health,
         )
+        self.specs: dict[str, DpSpec] = {}
+        self._energy_dps: frozenset[str] = frozenset()
+        self._health_listeners: list[Callable[[], None]] = []
+        self._was_connected = False
+        self._published = False  # whether the first refresh handed out data
+        self._reauth_started = False
+        self._issue: str | None = None  # the translation key of the open repair issue
 
-    async def _async_open(self) -> dict[str, Any]:
-        """Connect a new client and read the status; the client is kept on success.
+    @property
+    def health(self) -> Health:
+        """The connection's latest snapshot."""
+        return self.device.health
 
-        Pushes that arrive before the status is in are held back and merged into it:
-        published earlier, they would mark the entities available while the session
-        may still fail.
-        """
-        client = self._new_client()
-        self._opening = {}
-        try:
-            await client.connect()
-            status = await client.status()
-        except BaseException:
-            await client.close()
-            raise
-        finally:
-            pushed, self._opening = self._opening, None
-        self.client = client
-        self._connected = True
-        return {**status, **pushed}
+    # --- setup and the safety re-query ------------------------------------------------
 
     async def _async_setup(self) -> None:
-        """Connect once, during the first refresh."""
+        """Open the first session (during the first refresh)."""
         try:
-            status = await self._async_open()
-        except (WrongKeyError, ValueError) as err:  # ValueError: a malformed key
-            raise ConfigEntryAuthFailed(
-                translation_domain=DOMAIN,
-                translation_key="invalid_auth",
-                translation_placeholders={"name": self.name},
-            ) from err
-        except (TuyaError, OSError) as err:
+            update = await self.device.connect()
+        except Exception as err:
+            await self.device.close()
+            if isinstance(err, WrongKeyError | HandshakeDroppedError) and (
+                self.device.health.fault in AUTH_FAULTS
+            ):
+                raise ConfigEntryAuthFailed(
+                    translation_domain=DOMAIN,
+                    translation_key="invalid_auth",
+                    translation_placeholders={"name": self.name},
+                ) from err
             raise UpdateFailed(
                 translation_domain=DOMAIN,
-                translation_key="cannot_connect",
+                translation_key=f"setup_{self.device.health.fault or 'protocol'}",
                 translation_placeholders={"name": self.name, "error": str(err)},
             ) from err
-        self._initial_status = status
-        self.specs = resolve_specs(status, self.config_entry.options.get(CONF_DPS, {}))
+        self.specs = resolve_specs(dict(update.dps), self.config_entry.options.get(CONF_DPS, {}))
+        self._energy_dps = frozenset(
+            dp for dp, spec in self.specs.items() if spec.kind is DpKind.ENERGY
+        )
+        self._was_connected = True
 
-    async def _async_update_data(self) -> dict[str, Any]:
-        """Return the status read at setup, then re-query it now and then."""
-        self.changed_dps = None
-        if self._initial_status is not None:
-            status, self._initial_status = self._initial_status, None
-            return status
-        client = self.client
-        if client is None or not self._connected:
-            raise UpdateFailed(
-                translation_domain=DOMAIN,
-                translation_key="not_connected",
-                translation_placeholders={"name": self.name},
-            )
+    async def _async_update_data(self) -> DeviceUpdate:
+        """The state read at setup, then a status read now and then."""
+        if not self._published:
+            self._published = True
+            return self.device.snapshot()
         try:
-            status = await client.status()
-        except (TuyaError, OSError) as err:
-            self._connection_lost(err)
-            raise UpdateFailed(
-                translation_domain=DOMAIN,
-                translation_key="connection_lost",
-                translation_placeholders={"name": self.name, "error": str(err)},
-            ) from err
-        self.last_pushed = {}
-        return {**self.data, **status}
+            return await self.device.refresh()
+        except TuyaError as err:
+            raise translated_error(err, self.name, UpdateFailed) from err
 
     @callback
     def async_start(self) -> None:
-        """Start the heartbeat, once the first refresh succeeded."""
-        self.config_entry.async_create_background_task(
-            self.hass,
-            self._async_heartbeat_loop(),
-            f"{DOMAIN} heartbeat {self.config_entry.entry_id}",
-        )
-
-    async def _async_heartbeat_loop(self) -> None:
-        while True:
-            await asyncio.sleep(HEARTBEAT_INTERVAL)
-            client = self.client
-            if client is None or not self._connected:
-                continue
-            try:
-                await client.heartbeat()
-            except (TuyaError, OSError) as err:
-                if client is self.client:
-                    self._connection_lost(err)
-
-    @callback
-    def _on_status(self, generation: int, dps: dict[str, Any]) -> None:
-        """Handle a push from the device."""
-        if generation != self._generation or not dps:
-            return
-        if self._opening is not None:  # the status is not in yet
-            self._opening.update(dps)
-            return
-        if self._initial_status is not None:  # the first refresh has not published yet
-            self._initial_status.update(dps)
-            return
-        data = self.data
-        changed = {
-            dp
-            for dp, value in dps.items()
-            if data.get(dp) != value
-            # an energy increment always counts, even when it equals the last one
-            or ((spec := self.specs.get(dp)) is not None and spec.kind is DpKind.ENERGY)
-        }
-        if not changed:
-            return
-        self.last_pushed = dps
-        self._publish({**data, **dps}, changed)
-
-    @callback
-    def _publish(self, data: dict[str, Any], changed: set[str] | None) -> None:
-        """Hand new data to the entities; only those of ``changed`` DPs write state."""
-        available = self.last_update_success
-        self.changed_dps = frozenset(changed) if changed is not None and available else None
-        self.async_set_updated_data(data)
-
-    @callback
-    def _on_disconnect(self, generation: int, exc: Exception | None) -> None:
-        if generation == self._generation:
-            self._connection_lost(exc)
-
-    @callback
-    def _connection_lost(self, err: BaseException | None) -> None:
-        """Mark the device unavailable (logged once) and start reconnecting."""
-        if not self._connected or self._closing:
-            return
-        self._connected = False
-        self._generation += 1  # ignore late callbacks of the old client
-        self.last_pushed = {}  # the listeners run again below: not a new increment
-        client, self.client = self.client, None
-        reason = str(err) if err else "closed by the device"
-        LOGGER.warning(
-            "Lost the connection to %s (%s:%s): %s; reconnecting",
-            self.name,
-            self.host,
-            self.port,
-            reason,
-        )
-        self.last_exception = UpdateFailed(
-            translation_domain=DOMAIN,
-            translation_key="connection_lost",
-            translation_placeholders={"name": self.name, "error": reason},
-        )
-        if self.last_update_success:
-            self.last_update_success = False
-            self.changed_dps = None
-            self.async_update_listeners()
-        if self._reconnect_task is None or self._reconnect_task.done():
-            self._reconnect_task = self.config_entry.async_create_background_task(
-                self.hass,
-                self._async_reconnect(client),
-                f"{DOMAIN} reconnect {self.config_entry.entry_id}",
-            )
-
-    async def _async_reconnect(self, old_client: TuyaClient | None) -> None:
-        """Reconnect with exponential backoff and jitter."""
-        if old_client is not None:
-            with suppress(TuyaError, OSError):
-                await old_client.close()
-        attempt = dropped = 0
-        while True:
-            await asyncio.sleep(backoff_delay(attempt))
-            attempt += 1
-            try:
-                status = await self._async_open()
-            except HandshakeDroppedError as err:
-                # How a 3.4/3.5 device answers a wrong key, but also what one busy with
-                # another client may do: ask for the key only when it keeps happening,
-                # and keep trying meanwhile.
-                dropped += 1
-                LOGGER.debug("Reconnect attempt %s to %s failed: %s", attempt, self.name, err)
-                if dropped == DROPPED_HANDSHAKES_BEFORE_REAUTH:
-                    self._start_reauth()
-                continue
-            except WrongKeyError:
-                self._start_reauth()
-                return  # proof: the device cannot read our key; reauth reloads the entry
-            except (TuyaError, OSError) as err:
-                dropped = 0
-                LOGGER.debug("Reconnect attempt %s to %s failed: %s", attempt, self.name, err)
-                continue
-            if dropped >= DROPPED_HANDSHAKES_BEFORE_REAUTH:
-                self._abort_reauth()  # it was busy after all: the key still works
-            LOGGER.info("Reconnected to %s (%s:%s)", self.name, self.host, self.port)
-            self.last_pushed = {}
-            self._publish({**self.data, **status}, None)
-            return
-
-    @callback
-    def _start_reauth(self) -> None:
-        LOGGER.warning(
-            "%s rejects its local key (was the device re-paired?); re-authentication is required",
-            self.name,
-        )
-        self.config_entry.async_start_reauth(self.hass)
-
-    @callback
-    def _abort_reauth(self) -> None:
-        for flow in self.config_entry.async_get_active_flows(self.hass, {SOURCE_REAUTH}):
-            self.hass.config_entries.flow.async_abort(flow["flow_id"])
+        """Supervise the session, once the first refresh succeeded."""
+        self.device.start()
 
     async def async_shutdown(self) -> None:
         """Close the session on unload; no task, timer or socket is left behind."""
         await super().async_shutdown()
-        self._closing = True
-        self._connected = False
-        self._generation += 1
-        client, self.client = self.client, None
-        if client is not None:
-            await client.close()
+        await self.device.close()
+        self._set_issue(None)
 
-    # --- commands -----------------------------------------------------------------
+    # --- the device's reports -----------------------------------------------------------
 
-    def _not_connected(self) -> HomeAssistantError:
-        return HomeAssistantError(
-            translation_domain=DOMAIN,
-            translation_key="not_connected",
-            translation_placeholders={"name": self.name},
+    @callback
+    def _on_update(self, update: DeviceUpdate) -> None:
+        if not self._published:
+            return  # the first refresh has not published yet; it takes the latest state
+        if not update.changed and not (update.pushed.keys() & self._energy_dps):
+            return  # nothing any entity shows
+        self.async_set_updated_data(update)
+
+    @callback
+    def _on_health(self, health: Health) -> None:
+        if not self._published:
+            return  # setup reports its own errors
+        if health.connected != self._was_connected:
+            self._was_connected = health.connected
+            if health.connected:
+                LOGGER.info("Reconnected to %s (%s:%s)", self.name, self.host, self.port)
+                self._recovered()
+            else:
+                LOGGER.warning(
+                    "Lost the connection to %s (%s:%s): %s; reconnecting",
+                    self.name,
+                    self.host,
+                    self.port,
+                    health.error,
+                )
+                self.last_exception = UpdateFailed(
+                    translation_domain=DOMAIN,
+                    translation_key="connection_lost",
+                    translation_placeholders={"name": self.name, "error": str(health.error)},
+                )
+                if self.last_update_success:
+                    self.last_update_success = False
+                    self.async_update_listeners()
+        elif not health.connected and health.failures:
+            self._attempt_failed(health)
+        for listener in list(self._health_listeners):
+            listener()
+
+    @callback
+    def async_add_health_listener(self, listener: Callable[[], None]) -> Callable[[], None]:
+        """Call ``listener`` on every change of the connection's health."""
+        self._health_listeners.append(listener)
+        return lambda: self._health_listeners.remove(listener)
+
+    @callback
+    def _recovered(self) -> None:
+        self._set_issue(None)
+        if self._reauth_started:
+            self._reauth_started = False
+            # It was busy after all, or the device has its old key again.
+            for flow in self.config_entry.async_get_active_flows(self.hass, {SOURCE_REAUTH}):
+                self.hass.config_entries.flow.async_abort(flow["flow_id"])
+        if self._published:
+            self.async_set_updated_data(self.device.snapshot())
+
+    @callback
+    def _attempt_failed(self, health: Health) -> None:
+        fault = health.fault
+        if fault in AUTH_FAULTS and not self._reauth_started:
+            self._reauth_started = True
+            LOGGER.warning(
+                "%s rejects its local key (was the device re-paired?); "
+                "re-authentication is required",
+                self.name,
+            )
+            self.config_entry.async_start_reauth(self.hass)
+        if fault is Fault.WRONG_KEY or health.failures >= ATTEMPTS_BEFORE_ISSUE:
+            self._set_issue(self._reason(fault))
+
+    def _reason(self, fault: Fault | None) -> str:
+        """The repair issue's translation key for ``fault``."""
+        if fault is Fault.UNREACHABLE or fault is Fault.STALLED:
+            from .discovery import heard_ip  # noqa: PLC0415 - discovery imports us
+
+            heard = heard_ip(self.hass, self.device_id)
+            if heard is not None and heard != self.device.host:
+                return "unavailable_moved"
+            return "unavailable_unreachable"
+        if fault in AUTH_FAULTS:
+            return "unavailable_key"
+        if fault is Fault.BUSY:
+            return "unavailable_busy"
+        return "unavailable_protocol"
+
+    @callback
+    def _set_issue(self, translation_key: str | None) -> None:
+        """Raise, change or withdraw the entry's "why unavailable" repair issue."""
+        if translation_key == self._issue:
+            return
+        issue_id = unavailable_issue_id(self.config_entry.entry_id)
+        self._issue = translation_key
+        if translation_key is None:
+            ir.async_delete_issue(self.hass, DOMAIN, issue_id)
+            return
+        health = self.device.health
+        ir.async_create_issue(
+            self.hass,
+            DOMAIN,
+            issue_id,
+            is_fixable=False,
+            severity=ir.IssueSeverity.WARNING,
+            translation_key=translation_key,
+            translation_placeholders={
+                "name": self.name,
+                "host": f"{self.device.host}:{self.device.port}",
+                "error": health.error or "",
+            },
         )
+
+    # --- commands -----------------------------------------------------------------------
 
     async def async_set_dps(self, dps: dict[str, Any]) -> None:
         """Write DPs; returns once the device acknowledged them.
 
-        Fails at once when the device is not connected. Writes are serialized; a write
-        that follows another within MIN_COMMAND_GAP waits only for the remainder.
+        Fails at once with a translated error when the device is not connected. The
+        entities change when the device reports the new values, not on the ack.
         """
-        if not self._connected:
-            raise self._not_connected()
-        async with self._command_lock:
-            client = self.client
-            if client is None or not self._connected:
-                raise self._not_connected()
-            if self._last_write is not None:
-                wait = self._last_write + MIN_COMMAND_GAP - monotonic()
-                if wait > 0:
-                    await _sleep(wait)
-            self._last_write = monotonic()
-            try:
-                await client.set_dps(dps)
-            except DeviceError as err:
-                raise HomeAssistantError(
-                    translation_domain=DOMAIN,
-                    translation_key="device_error",
-                    translation_placeholders={"name": self.name, "error": str(err)},
-                ) from err
-            except TuyaTimeoutError as err:
-                raise HomeAssistantError(
-                    translation_domain=DOMAIN,
-                    translation_key="timeout",
-                    translation_placeholders={"name": self.name},
-                ) from err
-            except (TuyaError, OSError) as err:
-                self._connection_lost(err)
-                raise HomeAssistantError(
-                    translation_domain=DOMAIN,
-                    translation_key="command_failed",
-                    translation_placeholders={"name": self.name, "error": str(err)},
-                ) from err
-        # The device acknowledged: show the new values now; its push confirms them.
-        data = self.data
-        changed = {dp for key, value in dps.items() if data.get(dp := str(key)) != value}
-        if changed:
-            self.last_pushed = {}
-            self._publish({**data, **{str(k): v for k, v in dps.items()}}, changed)
+        try:
+            await self.device.set_dps(dps)
+        except TuyaError as err:
+            raise translated_error(err, self.name) from err

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from typing import Any
 
 from homeassistant.components.diagnostics import async_redact_data
@@ -9,7 +10,7 @@ from homeassistant.const import CONF_HOST
 from homeassistant.core import HomeAssistant
 
 from .const import CONF_DEVICE_ID, CONF_LOCAL_KEY
-from .coordinator import TuyaLanConfigEntry
+from .coordinator import TuyaLanConfigEntry, TuyaLanCoordinator
 
 TO_REDACT = {CONF_LOCAL_KEY, CONF_DEVICE_ID, CONF_HOST, "ip", "unique_id", "title"}
 
@@ -29,10 +30,11 @@ async def async_get_config_entry_diagnostics(
             },
             TO_REDACT,
         ),
-        "connected": coordinator.connected,
+        "connected": coordinator.device.connected,
         "last_update_success": coordinator.last_update_success,
         "protocol_version": coordinator.version,
-        "dps": coordinator.data,
+        "health": _health(coordinator),
+        "dps": dict(coordinator.data.dps),
         "mapping": {
             dp: {
                 "kind": spec.kind.value,
@@ -44,3 +46,13 @@ async def async_get_config_entry_diagnostics(
             for dp, spec in coordinator.specs.items()
         },
     }
+
+
+def _health(coordinator: TuyaLanCoordinator) -> dict[str, Any]:
+    """The connection's health; its error text may name the address: redacted."""
+    health = dataclasses.asdict(coordinator.health)
+    health["fault"] = health["fault"] and str(health["fault"])
+    if health["error"] is not None:
+        health["error"] = "**REDACTED**"
+    # Wall-clock times and round trips change from one download to the next.
+    return {key: health[key] for key in ("connected", "version", "reconnects", "fault", "error")}

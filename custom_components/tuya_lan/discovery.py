@@ -52,7 +52,7 @@ from .const import (
     DOMAIN,
     LOGGER,
 )
-from .tuyalan import UDP_PORTS, DiscoveredDevice, TuyaClient, TuyaError
+from .tuyalan import UDP_PORTS, DiscoveredDevice, TuyaError, probe
 from .tuyalan.const import UDP_PORT_APP
 from .tuyalan.heard import HeardDevice, HeardDevices
 from .tuyalan.listener import DiscoveryListener
@@ -104,18 +104,6 @@ async def async_request_targets(
     source_ip = await network.async_get_source_ip(hass)
     addresses = await network.async_get_ipv4_broadcast_addresses(hass)
     return source_ip, sorted((str(broadcast), port) for broadcast in addresses)
-
-
-async def async_probe(
-    host: str, port: int, device_id: str, local_key: str, version: str
-) -> dict[str, Any]:
-    """Handshake with a device and read its status; raises TuyaError or OSError."""
-    client = TuyaClient(host, device_id, local_key, version, port=port, timeout=PROBE_TIMEOUT)
-    try:
-        await client.connect()
-        return await client.status()
-    finally:
-        await client.close()
 
 
 def describe_port_holders(ports: list[int]) -> str:
@@ -331,12 +319,13 @@ class TuyaLanDiscovery:
         old_host, device_id = data[CONF_HOST], data[CONF_DEVICE_ID]
         try:
             try:
-                await async_probe(
+                await probe(
                     new_host,
-                    data.get(CONF_PORT, DEFAULT_PORT),
                     device_id,
                     data[CONF_LOCAL_KEY],
                     data[CONF_PROTOCOL_VERSION],
+                    port=data.get(CONF_PORT, DEFAULT_PORT),
+                    timeout=PROBE_TIMEOUT,
                 )
             except (TuyaError, OSError) as err:
                 LOGGER.debug(
@@ -363,7 +352,7 @@ def _missing(entry: ConfigEntry) -> bool:
     if entry.state is ConfigEntryState.SETUP_RETRY:
         return True
     if entry.state is ConfigEntryState.LOADED:
-        return not entry.runtime_data.connected
+        return not entry.runtime_data.device.connected
     return False
 
 

@@ -1,4 +1,4 @@
-"""Base entity of the Tuya LAN integration."""
+"""Base entities of the Tuya LAN integration."""
 
 from __future__ import annotations
 
@@ -14,10 +14,26 @@ from .coordinator import TuyaLanCoordinator
 from .mapping import unique_id
 
 
-class TuyaLanEntity(CoordinatorEntity[TuyaLanCoordinator]):
-    """An entity backed by one DP of a Tuya device."""
+class TuyaLanBaseEntity(CoordinatorEntity[TuyaLanCoordinator]):
+    """An entity of a Tuya device."""
 
     _attr_has_entity_name = True
+
+    def __init__(self, coordinator: TuyaLanCoordinator, description: EntityDescription) -> None:
+        """Initialize the entity."""
+        super().__init__(coordinator)
+        self.entity_description = description
+        entry = coordinator.config_entry
+        self._attr_device_info = DeviceInfo(
+            identifiers={(DOMAIN, coordinator.device_id)},
+            manufacturer="Tuya",
+            model_id=entry.data.get(CONF_PRODUCT_KEY),
+            name=entry.title,
+        )
+
+
+class TuyaLanEntity(TuyaLanBaseEntity):
+    """An entity backed by one DP of a Tuya device."""
 
     def __init__(
         self,
@@ -28,27 +44,28 @@ class TuyaLanEntity(CoordinatorEntity[TuyaLanCoordinator]):
         raw: bool = False,
     ) -> None:
         """Initialize the entity."""
-        super().__init__(coordinator)
-        self.entity_description = description
+        super().__init__(coordinator, description)
         self.dp = dp
-        device_id = coordinator.device_id
-        self._attr_unique_id = unique_id(device_id, dp, raw=raw)
-        entry = coordinator.config_entry
-        self._attr_device_info = DeviceInfo(
-            identifiers={(DOMAIN, device_id)},
-            manufacturer="Tuya",
-            model_id=entry.data.get(CONF_PRODUCT_KEY),
-            name=entry.title,
-        )
+        self._attr_unique_id = unique_id(coordinator.device_id, dp, raw=raw)
+        self._written_available: bool | None = None
+
+    async def async_added_to_hass(self) -> None:
+        """Remember the availability Home Assistant is about to show."""
+        await super().async_added_to_hass()
+        self._written_available = self.available
 
     @callback
     def _handle_coordinator_update(self) -> None:
-        """Write the state only when this entity's DP changed, or anything may have."""
-        changed = self.coordinator.changed_dps
-        if changed is None or self.dp in changed:
+        """Write the state only when this entity's DP or its availability changed.
+
+        A push of one DP then costs one state write, not one per entity.
+        """
+        available = self.available
+        if available != self._written_available or self.dp in self.coordinator.data.changed:
+            self._written_available = available
             super()._handle_coordinator_update()
 
     @property
     def dp_value(self) -> Any:
         """Return the current value of this entity's DP (None when not reported yet)."""
-        return self.coordinator.data.get(self.dp)
+        return self.coordinator.data.dps.get(self.dp)

@@ -295,6 +295,11 @@ def unique_id(device_id: str, dp: str, *, raw: bool = False) -> str:
     return f"{device_id}_{dp}{RAW_SUFFIX if raw else ''}"
 
 
+def health_unique_id(device_id: str, key: str) -> str:
+    """Return the unique id of a connection-health entity: ``{device_id}_health_{key}``."""
+    return f"{device_id}_health_{key}"
+
+
 def raw_spec(dp: str) -> DpSpec:
     """Return the spec of a DP first seen after setup."""
     return DpSpec(dp=dp, kind=DpKind.RAW)

@@ -2,21 +2,33 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Any
 
-from homeassistant.components.sensor import RestoreSensor, SensorEntity
+from homeassistant.components.sensor import (
+    RestoreSensor,
+    SensorDeviceClass,
+    SensorEntity,
+    SensorEntityDescription,
+    SensorStateClass,
+)
+from homeassistant.const import EntityCategory, UnitOfTime
 from homeassistant.core import HomeAssistant, callback
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 from homeassistant.helpers.typing import StateType
 
 from .coordinator import TuyaLanConfigEntry, TuyaLanCoordinator
-from .entity import TuyaLanEntity
+from .entity import TuyaLanBaseEntity, TuyaLanEntity
 from .mapping import (
     TuyaLanSensorEntityDescription,
     build_descriptions,
+    health_unique_id,
     raw_spec,
     sensor_description,
 )
+from .tuyalan import Fault, Health
 
 # Sensors are pushed by the coordinator: no parallel-update limit needed.
 PARALLEL_UPDATES = 0
@@ -34,10 +46,13 @@ async def async_setup_entry(
         _create(coordinator, description)
         for description in build_descriptions(coordinator.specs).sensors
     )
+    async_add_entities(
+        TuyaLanHealthSensor(coordinator, description) for description in HEALTH_SENSORS
+    )
 
     @callback
     def _async_add_new_dps() -> None:
-        new = [dp for dp in coordinator.data if dp not in known]
+        new = [dp for dp in coordinator.data.changed if dp not in known]
         if not new:
             return
         known.update(new)
@@ -88,6 +103,7 @@ class TuyaLanEnergySensor(TuyaLanEntity, RestoreSensor):
         """Initialize the sensor."""
         super().__init__(coordinator, description, description.dp)
         self._total = 0.0
+        self._counted = coordinator.data  # each update's increment is added once
 
     async def async_added_to_hass(self) -> None:
         """Restore the total."""
@@ -104,8 +120,120 @@ class TuyaLanEnergySensor(TuyaLanEntity, RestoreSensor):
 
     @callback
     def _handle_coordinator_update(self) -> None:
-        """Add a pushed increment to the total."""
-        increment: Any = self.entity_description.value_fn(self.coordinator.last_pushed.get(self.dp))
-        if isinstance(increment, int | float) and increment > 0:
-            self._total = round(self._total + increment, 6)
+        """Add a pushed increment to the total (an equal one too: it is new energy)."""
+        update = self.coordinator.data
+        if update is not self._counted:
+            self._counted = update
+            increment: Any = self.entity_description.value_fn(update.pushed.get(self.dp))
+            if isinstance(increment, int | float) and increment > 0:
+                self._total = round(self._total + increment, 6)
+                self._written_available = self.available
+                self.async_write_ha_state()
+                return
         super()._handle_coordinator_update()
+
+
+def _timestamp(seconds: float | None) -> datetime | None:
+    return None if seconds is None else datetime.fromtimestamp(seconds, UTC)
+
+
+@dataclass(frozen=True, kw_only=True)
+class TuyaLanHealthSensorEntityDescription(SensorEntityDescription):
+    """A fact about the device's connection."""
+
+    value_fn: Callable[[Health], StateType | datetime]
+
+
+CONNECTION_STATES = ["connected", "connecting", *(fault.value for fault in Fault)]
+
+HEALTH_SENSORS: tuple[TuyaLanHealthSensorEntityDescription, ...] = (
+    TuyaLanHealthSensorEntityDescription(
+        key="connection",
+        translation_key="connection",
+        device_class=SensorDeviceClass.ENUM,
+        options=CONNECTION_STATES,
+        entity_category=EntityCategory.DIAGNOSTIC,
+        value_fn=lambda health: (
+            "connected"
+            if health.connected
+            else health.fault.value
+            if health.fault is not None
+            else "connecting"
+        ),
+    ),
+    TuyaLanHealthSensorEntityDescription(
+        key="connected_since",
+        translation_key="connected_since",
+        device_class=SensorDeviceClass.TIMESTAMP,
+        entity_category=EntityCategory.DIAGNOSTIC,
+        value_fn=lambda health: _timestamp(health.connected_since),
+    ),
+    TuyaLanHealthSensorEntityDescription(
+        key="last_seen",
+        translation_key="last_seen",
+        device_class=SensorDeviceClass.TIMESTAMP,
+        entity_category=EntityCategory.DIAGNOSTIC,
+        entity_registry_enabled_default=False,  # moves with every heartbeat
+        value_fn=lambda health: _timestamp(health.last_seen),
+    ),
+    TuyaLanHealthSensorEntityDescription(
+        key="reconnects",
+        translation_key="reconnects",
+        entity_category=EntityCategory.DIAGNOSTIC,
+        value_fn=lambda health: health.reconnects,
+    ),
+    TuyaLanHealthSensorEntityDescription(
+        key="heartbeat_rtt",
+        translation_key="heartbeat_rtt",
+        device_class=SensorDeviceClass.DURATION,
+        native_unit_of_measurement=UnitOfTime.MILLISECONDS,
+        state_class=SensorStateClass.MEASUREMENT,
+        suggested_display_precision=1,
+        entity_category=EntityCategory.DIAGNOSTIC,
+        entity_registry_enabled_default=False,  # moves with every heartbeat
+        value_fn=lambda health: None if health.rtt is None else round(health.rtt * 1000, 3),
+    ),
+    TuyaLanHealthSensorEntityDescription(
+        key="protocol_version",
+        translation_key="protocol_version",
+        entity_category=EntityCategory.DIAGNOSTIC,
+        value_fn=lambda health: health.version,
+    ),
+)
+
+
+class TuyaLanHealthSensor(TuyaLanBaseEntity, SensorEntity):
+    """A fact about the device's connection; available while the device is not."""
+
+    entity_description: TuyaLanHealthSensorEntityDescription
+
+    def __init__(
+        self,
+        coordinator: TuyaLanCoordinator,
+        description: TuyaLanHealthSensorEntityDescription,
+    ) -> None:
+        """Initialize the sensor."""
+        super().__init__(coordinator, description)
+        self._attr_unique_id = health_unique_id(coordinator.device_id, description.key)
+        self._attr_native_value = description.value_fn(coordinator.health)
+
+    @property
+    def available(self) -> bool:
+        """Always: these sensors explain an unavailable device."""
+        return True
+
+    async def async_added_to_hass(self) -> None:
+        """Follow the connection's health (not the DPs)."""
+        await super().async_added_to_hass()
+        self.async_on_remove(self.coordinator.async_add_health_listener(self._on_health))
+
+    @callback
+    def _handle_coordinator_update(self) -> None:
+        """DP updates say nothing about the connection."""
+
+    @callback
+    def _on_health(self) -> None:
+        value = self.entity_description.value_fn(self.coordinator.health)
+        if value != self._attr_native_value:
+            self._attr_native_value = value
+            self.async_write_ha_state()

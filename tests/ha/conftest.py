@@ -7,6 +7,7 @@ connection or refuse the key.
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Callable, Generator
 from typing import Any
 from unittest.mock import AsyncMock, MagicMock, PropertyMock, patch
@@ -26,6 +27,7 @@ from custom_components.tuya_lan.const import (
 )
 from custom_components.tuya_lan.tuyalan import TuyaClient
 
+CLIENT_PATH = "custom_components.tuya_lan.tuyalan.device.TuyaClient"
 DEVICE_ID = "bf1234567890abcdefgh"
 LOCAL_KEY = "0123456789abcdef"
 HOST = "192.0.2.50"
@@ -140,6 +142,8 @@ class FakeDevice:
         self.before_status: Callable[[], None] | None = None
         self.status_error: BaseException | None = None
         self.set_calls: list[dict[str, Any]] = []
+        # As real firmware does: an empty ack, then the new values as a STATUS push.
+        self.push_after_set = True
 
     @property
     def client(self) -> MagicMock:
@@ -163,15 +167,21 @@ class FakeDevice:
                 raise self.status_error
             return dict(self.dps)
 
-        async def set_dps(dps: dict[str, Any]) -> None:
+        async def set_dps(dps: dict[str, Any]) -> dict[str, Any]:
             self.set_calls.append(dict(dps))
             self.dps.update(dps)
+            on_status = kwargs.get("on_status")
+            if self.push_after_set and on_status is not None:
+                asyncio.get_running_loop().call_soon(on_status, dict(dps))
+            return {}
 
         client.connect = AsyncMock(side_effect=connect)
         client.status = AsyncMock(side_effect=status)
         client.set_dps = AsyncMock(side_effect=set_dps)
         client.heartbeat = AsyncMock(return_value=None)
         client.close = AsyncMock(return_value=None)
+        client.abort = MagicMock(return_value=None)
+        client.last_seen = None
         client.init_args = args
         client.init_kwargs = kwargs
         self.clients.append(client)
@@ -197,10 +207,10 @@ def device_status() -> dict[str, Any]:
 
 @pytest.fixture
 def fake_device(device_status: dict[str, Any]) -> Generator[FakeDevice]:
-    """Patch TuyaClient where the coordinator imports it."""
+    """Patch TuyaClient where the library's supervisor (TuyaDevice) imports it."""
     device = FakeDevice(device_status)
     with patch(
-        "custom_components.tuya_lan.coordinator.TuyaClient",
+        CLIENT_PATH,
         autospec=True,
         side_effect=device.make_client,
     ):

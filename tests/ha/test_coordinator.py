@@ -21,14 +21,14 @@ from pytest_homeassistant_custom_component.common import (
 )
 
 from custom_components.tuya_lan.const import DOMAIN
-from custom_components.tuya_lan.coordinator import backoff_delay
 from custom_components.tuya_lan.tuyalan import (
+    backoff_delay,
     TuyaConnectionError,
     TuyaTimeoutError,
     WrongKeyError,
 )
 
-from .conftest import FakeDevice
+from .conftest import CLIENT_PATH, FakeDevice
 
 SWITCH = "switch.tuya_efgh"
 POWER = "sensor.tuya_efgh_power"
@@ -93,7 +93,8 @@ async def test_push_writes_only_the_entities_of_changed_dps(
     assert hass.states.get(SWITCH).last_reported > switch_before
     assert hass.states.get(POWER).last_reported == power_before
     assert hass.states.get(voltage).last_reported == voltage_before
-    await turn(hass, "turn_on")  # the ack of a command too
+    await turn(hass, "turn_on")  # the device's report of a command too
+    await hass.async_block_till_done()
     assert hass.states.get(SWITCH).state == "on"
     assert hass.states.get(POWER).last_reported == power_before
 
@@ -117,7 +118,7 @@ async def test_push_during_setup_is_kept(
         return client
 
     fake_device.make_client = make_client  # type: ignore[method-assign]
-    with patch("custom_components.tuya_lan.coordinator.TuyaClient", side_effect=make_client):
+    with patch(CLIENT_PATH, side_effect=make_client):
         mock_config_entry.add_to_hass(hass)
         assert await hass.config_entries.async_setup(mock_config_entry.entry_id)
         await hass.async_block_till_done()
@@ -138,7 +139,7 @@ async def test_loss_and_recovery_logged_once(
     await hass.async_block_till_done()
     assert hass.states.get(SWITCH).state == STATE_UNAVAILABLE
     assert hass.states.get(POWER).state == STATE_UNAVAILABLE
-    first.close.assert_awaited()  # the old client is released before reconnecting
+    first.abort.assert_called()  # the old client is released before reconnecting
 
     # Late callbacks of the old client change nothing; attempts fail for a while.
     assert old_on_disconnect is not None
@@ -171,8 +172,8 @@ async def test_loss_and_recovery_logged_once(
 async def test_clean_eof_and_close_error(
     hass: HomeAssistant, fake_device: FakeDevice, caplog: pytest.LogCaptureFixture
 ) -> None:
-    """EOF (no exception) is a loss too; a failing close of the old client is ignored."""
-    fake_device.client.close.side_effect = TuyaConnectionError("already gone")
+    """EOF (no exception) is a loss too; a failing abort of the old client is ignored."""
+    fake_device.client.abort.side_effect = OSError("already gone")
     fake_device.drop(None)
     await hass.async_block_till_done()
     assert "closed by the device" in messages(caplog, "Lost the connection")[0].getMessage()
@@ -193,7 +194,7 @@ async def test_reconnect_backoff_schedule(hass: HomeAssistant, fake_device: Fake
     fake_device.connect_error = TuyaConnectionError("refused")
     delays: list[int] = []
     with patch(
-        "custom_components.tuya_lan.coordinator.backoff_delay",
+        "custom_components.tuya_lan.tuyalan.device.backoff_delay",
         side_effect=lambda attempt: delays.append(attempt) or 2.0**attempt,
     ):
         fake_device.drop(None)
@@ -308,7 +309,7 @@ async def test_command_errors(hass: HomeAssistant, fake_device: FakeDevice) -> N
     client.set_dps.side_effect = TuyaConnectionError("broken pipe")
     with pytest.raises(HomeAssistantError) as err:
         await turn(hass, "turn_off")
-    assert err.value.translation_key == "command_failed"
+    assert err.value.translation_key == "connection_lost"
     assert hass.states.get(SWITCH).state == STATE_UNAVAILABLE
 
 
@@ -339,7 +340,7 @@ async def test_command_loses_race_with_disconnect(
     release.set()
     with pytest.raises(HomeAssistantError) as err:
         await first
-    assert err.value.translation_key == "command_failed"
+    assert err.value.translation_key == "connection_lost"
     with pytest.raises(HomeAssistantError) as err:
         await second
     assert err.value.translation_key == "not_connected"
@@ -352,66 +353,3 @@ async def test_acknowledged_unchanged_state(hass: HomeAssistant, fake_device: Fa
     await turn(hass, "turn_on")
     assert fake_device.set_calls == [{"1": True}]
     assert hass.states.get(SWITCH).state == "on"
-
-
-class FakeClock:
-    """A monotonic clock that only moves when told to."""
-
-    def __init__(self) -> None:
-        self.now = 1000.0
-        self.sleeps: list[float] = []
-
-    def __call__(self) -> float:
-        return self.now
-
-    async def sleep(self, delay: float) -> None:
-        self.sleeps.append(delay)
-        self.now += delay
-
-
-@pytest.mark.usefixtures("init_integration")
-async def test_pacing_spaces_bursts_only(hass: HomeAssistant, fake_device: FakeDevice) -> None:
-    """An isolated command goes out at once; a burst is spaced by 50 ms, no more."""
-    clock = FakeClock()
-    sent: list[tuple[float, dict[str, Any]]] = []
-    client = fake_device.client
-
-    async def set_dps(dps: dict[str, Any]) -> None:
-        sent.append((clock.now, dict(dps)))
-        clock.now += 0.02  # the device takes 20 ms to acknowledge
-        await asyncio.sleep(0)
-
-    client.set_dps.side_effect = set_dps
-    with (
-        patch("custom_components.tuya_lan.coordinator.monotonic", clock),
-        patch("custom_components.tuya_lan.coordinator._sleep", clock.sleep),
-    ):
-        await turn(hass, "turn_off")
-        assert clock.sleeps == []  # isolated: not delayed
-
-        clock.now += 5  # quiet for a while
-        await asyncio.gather(
-            *(
-                hass.services.async_call(
-                    DOMAIN,
-                    "set_dp",
-                    {
-                        "config_entry_id": hass.config_entries.async_entries(DOMAIN)[0].entry_id,
-                        "dp": dp,
-                        "value": True,
-                    },
-                    blocking=True,
-                )
-                for dp in (1, 2, 3)
-            )
-        )
-        # The first of the burst went at once; each later one waited only the rest
-        # of the 50 ms gap (30 ms, as the previous ack took 20 ms).
-        assert clock.sleeps == [pytest.approx(0.03), pytest.approx(0.03)]
-        times = [when for when, _ in sent[1:]]
-        assert [round(b - a, 6) for a, b in itertools.pairwise(times)] == [0.05, 0.05]
-        assert [dps for _, dps in sent] == [{"1": False}, {"1": True}, {"2": True}, {"3": True}]
-
-        clock.now += 0.2  # a later isolated command is not delayed either
-        await turn(hass, "turn_off")
-        assert len(clock.sleeps) == 2

@@ -129,7 +129,7 @@ def old_address() -> Iterator[OldAddress]:
 @pytest.fixture(autouse=True)
 def fast_backoff() -> Iterator[None]:
     """The coordinator retries after 50 ms (tests that need it slow patch it again)."""
-    with patch("custom_components.tuya_lan.coordinator.backoff_delay", return_value=0.05):
+    with patch("custom_components.tuya_lan.tuyalan.device.backoff_delay", return_value=0.05):
         yield
 
 
@@ -501,11 +501,11 @@ async def test_a_change_during_the_handshake_wins(
     await hass.config_entries.async_setup(entry.entry_id)
     assert entry.state is ConfigEntryState.SETUP_RETRY
 
-    async def probe(*_: Any) -> dict[str, Any]:
+    async def probe(*_: Any, **__: Any) -> dict[str, Any]:
         hass.config_entries.async_update_entry(entry, data={**entry.data, CONF_HOST: "typed"})
         return {"1": True}
 
-    with patch.object(discovery, "async_probe", probe):
+    with patch.object(discovery, "probe", probe):
         send(build_datagram(ID34, "3.4", ip=NEW), ports.encrypted)
         await wait_for(lambda: entry.data[CONF_HOST] == "typed")
         send(build_datagram(ID35, "3.5"), ports.encrypted)  # a marker

@@ -18,10 +18,9 @@ from homeassistant.core import HomeAssistant
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
 from custom_components.tuya_lan.const import DOMAIN
-from custom_components.tuya_lan.coordinator import (
-    DROPPED_HANDSHAKES_BEFORE_REAUTH,
-    TuyaLanCoordinator,
-)
+from custom_components.tuya_lan.coordinator import TuyaLanCoordinator
+from custom_components.tuya_lan.tuyalan import Fault, Health
+from custom_components.tuya_lan.tuyalan.device import DROPS_BEFORE_KEY_SUSPECT
 from tuya_sim import SimulatedDevice
 
 from .conftest import DEVICE_ID, LOCAL_KEY, TITLE, entry_data
@@ -50,7 +49,7 @@ def detect_blocking_calls(disable_block_async_io: None) -> None:
 @pytest.fixture(autouse=True)
 def fast_backoff() -> Iterator[None]:
     """Reconnect after 50 ms instead of 1 s doubling."""
-    with patch("custom_components.tuya_lan.coordinator.backoff_delay", return_value=0.05):
+    with patch("custom_components.tuya_lan.tuyalan.device.backoff_delay", return_value=0.05):
         yield
 
 
@@ -93,18 +92,19 @@ async def sim_entry(
 async def test_toggle_and_countdown(
     hass: HomeAssistant, sim: SimulatedDevice, sim_entry: MockConfigEntry
 ) -> None:
-    """Actions change the simulated device; the call returns once it acknowledged."""
+    """Actions change the simulated device; the call returns once it acknowledged, and
+    the state follows the device's report."""
     assert hass.states.get(SWITCH).state == "on"
     await hass.services.async_call("switch", "turn_off", {"entity_id": SWITCH}, blocking=True)
     assert sim.dps["1"] is False
-    assert hass.states.get(SWITCH).state == "off"
+    await wait_for(lambda: hass.states.get(SWITCH).state == "off")
     await hass.services.async_call("switch", "turn_on", {"entity_id": SWITCH}, blocking=True)
     assert sim.dps["1"] is True
     await hass.services.async_call(
         "number", "set_value", {"entity_id": COUNTDOWN, "value": 90}, blocking=True
     )
     assert sim.dps["9"] == 90
-    assert hass.states.get(COUNTDOWN).state == "90"
+    await wait_for(lambda: hass.states.get(COUNTDOWN).state == "90")
 
 
 async def test_push_changes_state(
@@ -166,25 +166,25 @@ async def test_dropped_handshakes_ask_for_the_key_but_keep_trying(
     """A device that hangs up during the handshake may have a new key, or may have been
     busy: reauth starts only after it keeps happening, the integration keeps trying, and
     once the old key works again the reauth flow is withdrawn."""
-    opens = 0
-    real_open = TuyaLanCoordinator._async_open
-
-    async def counting_open(self: TuyaLanCoordinator) -> dict[str, object]:
-        nonlocal opens
-        opens += 1
-        return await real_open(self)
-
-    with patch.object(TuyaLanCoordinator, "_async_open", counting_open):
-        sim.change_key(NEW_KEY)  # the device drops us, and every handshake after that
-        await wait_for(lambda: bool(hass.config_entries.flow.async_progress()))
-        assert opens >= DROPPED_HANDSHAKES_BEFORE_REAUTH  # not at the first hang-up
-        flows = hass.config_entries.flow.async_progress()
-        assert [flow["context"]["source"] for flow in flows] == [SOURCE_REAUTH]
-        sim.change_key(LOCAL_KEY)  # it was never a new key after all
-        await wait_for(lambda: hass.states.get(SWITCH).state == "on")
-        await hass.async_block_till_done()
-        assert hass.config_entries.flow.async_progress() == []
-        assert opens > DROPPED_HANDSHAKES_BEFORE_REAUTH
+    coordinator: TuyaLanCoordinator = sim_entry.runtime_data
+    seen: list[Health] = []
+    sim_entry.async_on_unload(
+        coordinator.async_add_health_listener(lambda: seen.append(coordinator.health))
+    )
+    sim.change_key(NEW_KEY)  # the device drops us, and every handshake after that
+    await wait_for(lambda: bool(hass.config_entries.flow.async_progress()))
+    failed = [health for health in seen if health.failures]
+    # The first hang-ups read as "busy"; only the third in a row as a key change.
+    assert [health.fault for health in failed] == [Fault.BUSY] * (
+        DROPS_BEFORE_KEY_SUSPECT - 1
+    ) + [Fault.KEY_SUSPECT]
+    flows = hass.config_entries.flow.async_progress()
+    assert [flow["context"]["source"] for flow in flows] == [SOURCE_REAUTH]
+    sim.change_key(LOCAL_KEY)  # it was never a new key after all
+    await wait_for(lambda: hass.states.get(SWITCH).state == "on")
+    await hass.async_block_till_done()
+    assert hass.config_entries.flow.async_progress() == []
+    assert coordinator.health.reconnects == 1
 
 
 async def test_unload_leaves_nothing(

@@ -11,9 +11,11 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import time
 from collections import deque
 from collections.abc import Callable, Sequence
-from typing import Any
+from types import TracebackType
+from typing import Any, Self
 
 from .const import DETECT_ORDER, TCP_PORT, Command
 from .errors import (
@@ -64,7 +66,10 @@ class TuyaClient:
 
     ``on_status(dps)`` is called in the event loop for every DP change the device
     pushes; ``on_disconnect(exc)`` once when an open connection ends without
-    :meth:`close` (``exc`` is None for a clean EOF).
+    :meth:`close` (``exc`` is None for a clean EOF). Neither is called after
+    :meth:`close` or :meth:`abort`: a consumer never hears from a client it let go.
+
+    ``async with TuyaClient(...) as client:`` connects and closes.
     """
 
     def __init__(
@@ -102,6 +107,8 @@ class TuyaClient:
         self._closing = False
         self._disconnect_error: Exception | None = None
         self._known_dps: list[int] = []
+        # Wall-clock time of the last frame received from the device.
+        self.last_seen: float | None = None
 
     @property
     def connected(self) -> bool:
@@ -109,6 +116,18 @@ class TuyaClient:
         return self._transport is not None and not self._closing and self._session.ready
 
     # -- connecting ------------------------------------------------------------------
+
+    async def __aenter__(self) -> Self:
+        await self.connect()
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        await self.close()
 
     async def connect(self) -> None:
         """Open the connection and, for 3.4/3.5, negotiate the session key."""
@@ -166,8 +185,9 @@ class TuyaClient:
         self._write(self._session.finish_handshake(response))
 
     async def close(self) -> None:
-        """Close the connection; idempotent, and no ``on_disconnect`` for it."""
+        """Close the connection; idempotent, and no callback after it."""
         self._closing = True
+        self.on_status = self.on_disconnect = None
         transport, connection = self._transport, self._connection
         if transport is None or connection is None:
             return
@@ -176,6 +196,11 @@ class TuyaClient:
             async with asyncio.timeout(1):
                 await connection.closed
         self._transport = None
+
+    def abort(self) -> None:
+        """Drop the connection at once (no closing handshake); no callback after it."""
+        self.on_status = self.on_disconnect = None
+        self._abort()
 
     def _abort(self) -> None:
         self._closing = True
@@ -230,16 +255,21 @@ class TuyaClient:
                 self._push_waiters.remove(push)
             if not push.cancel():
                 push.exception()  # a lost connection failed it: retrieved, not logged
-        self._known_dps = sorted({*self._known_dps, *(int(dp) for dp in dps if dp.isdigit())})
+        # isascii: "²".isdigit() is true, and int() rejects it.
+        known = (int(dp) for dp in dps if dp.isascii() and dp.isdigit() and len(dp) <= 3)
+        self._known_dps = sorted({*self._known_dps, *known})
         return None, dict(dps)
 
-    async def set_dps(self, dps: dict[str, Any]) -> None:
-        """Write DP values; returns once the device has acknowledged them."""
+    async def set_dps(self, dps: dict[str, Any]) -> dict[str, Any]:
+        """Write DP values; returns once the device has acknowledged them.
+
+        Returns the DPs the acknowledgement itself reports (some firmware puts the new
+        values in it; most send an empty ack and push the values as STATUS after).
+        """
         reply = await self._request(lambda: self._session.control_request(dps))
         if reply.error is not None:
             raise reply.error
-        if reply.dps and self.on_status is not None:
-            self.on_status(dict(reply.dps))
+        return dict(reply.dps) if reply.dps else {}
 
     async def update_dps(self, dp_ids: Sequence[int]) -> None:
         """Ask the device to push fresh values of ``dp_ids`` (power, energy...)."""
@@ -280,6 +310,7 @@ class TuyaClient:
     # -- receiving -------------------------------------------------------------------
 
     def _data_received(self, data: bytes) -> None:
+        self.last_seen = time.time()
         session = self._session
         session.feed(data)
         while True:
@@ -329,9 +360,9 @@ class TuyaClient:
         for waiter in self._push_waiters:
             if not waiter.done():
                 waiter.set_result(dict(dps))
-        if self.on_status is not None:
+        if (on_status := self.on_status) is not None:
             try:
-                self.on_status(dict(dps))
+                on_status(dict(dps))
             except Exception:
                 _LOGGER.exception("%s: error in status callback", self.host)
 
@@ -348,8 +379,9 @@ class TuyaClient:
         self._transport = None
         lost = TuyaConnectionError(f"connection to {self.host} lost")
         self._reject_waiters(error if isinstance(error, TuyaError) else lost)
-        if not self._closing and self.on_disconnect is not None and self._session.ready:
-            self.on_disconnect(error)
+        on_disconnect = self.on_disconnect
+        if not self._closing and on_disconnect is not None and self._session.ready:
+            on_disconnect(error)
 
     def _reject_waiters(self, err: Exception) -> None:
         waiters: list[asyncio.Future[Any]] = [f for q in self._pending.values() for _, f in q]
@@ -361,6 +393,28 @@ class TuyaClient:
                 future.set_exception(err)
         self._pending.clear()
         self._push_waiters.clear()
+
+
+async def probe(
+    host: str,
+    device_id: str,
+    local_key: str,
+    version: str,
+    *,
+    port: int = TCP_PORT,
+    timeout: float = 5.0,
+    device22: bool = False,
+) -> dict[str, Any]:
+    """Connect, read the device's status and close: proof that id, key and version fit.
+
+    Raises the library's typed errors (WrongKeyError, HandshakeDroppedError,
+    ConnectionRefusedByDevice, TuyaTimeoutError, ...).
+    """
+    client = TuyaClient(
+        host, device_id, local_key, version, port=port, timeout=timeout, device22=device22
+    )
+    async with client:
+        return await client.status()
 
 
 async def detect_version(
@@ -375,11 +429,14 @@ async def detect_version(
     """Find the protocol version a device speaks: (version, its status).
 
     Tries each version in turn. A connection refused, or a device busy with another
-    client, ends the search at once; otherwise, when no version works, raises
-    WrongKeyError if some attempt failed on the key, else the last error.
+    client, ends the search at once; otherwise, when no version works, raises the
+    strongest evidence about the key: WrongKeyError (proof) if some attempt failed on
+    it, else HandshakeDroppedError (a hang-up during a 3.4/3.5 handshake), else the
+    last error.
     """
     last_error: TuyaError = TuyaError("no protocol version to try")
     key_error: WrongKeyError | None = None
+    dropped: HandshakeDroppedError | None = None
     for attempt, version in enumerate(versions):
         client = TuyaClient(host, device_id, local_key, version, port=port, timeout=timeout)
         try:
@@ -388,8 +445,9 @@ async def detect_version(
         except ConnectionRefusedByDevice:
             raise
         except WrongKeyError as err:
-            key_error = err
-            last_error = err
+            key_error = last_error = err
+        except HandshakeDroppedError as err:
+            dropped = last_error = err
         except (TuyaTimeoutError, DeviceError) as err:
             last_error = err
         except TuyaConnectionError as err:
@@ -398,7 +456,7 @@ async def detect_version(
             last_error = err
         finally:
             await client.close()
-    raise key_error or last_error
+    raise key_error or dropped or last_error
 
 
 # After our own failed attempt the device may not yet have noticed that we closed,

@@ -7,6 +7,10 @@ class TuyaError(Exception):
     """Base of every error the library raises."""
 
 
+class UnknownVersionError(TuyaError, ValueError):
+    """A protocol version this library does not speak."""
+
+
 class MalformedFrameError(TuyaError):
     """Bytes that are not a valid Tuya frame (bad prefix, length, suffix or CRC)."""
 
@@ -15,14 +19,8 @@ class WrongKeyError(TuyaError):
     """The local key does not fit: decryption, HMAC or GCM tag failed, or the handshake did."""
 
 
-class HandshakeDroppedError(WrongKeyError):
-    """A 3.4/3.5 device closed the connection during the session key handshake.
-
-    This is how those devices answer a wrong local key (or protocol version): they
-    send no error, they hang up. It is a symptom, not proof: a device busy with another
-    client can hang up the same way. Decryption, HMAC and GCM failures are proof and
-    raise plain :class:`WrongKeyError`.
-    """
+class InvalidKeyError(TuyaError, ValueError):
+    """A local key that cannot be one: not 16 characters of 8-bit text."""
 
 
 class DeviceError(TuyaError):
@@ -49,6 +47,17 @@ class ConnectionRefusedByDevice(TuyaConnectionError):
 
     Devices allow very few clients; this usually means another client (the phone app,
     another integration) holds the connection.
+    """
+
+
+class HandshakeDroppedError(TuyaConnectionError):
+    """A 3.4/3.5 device closed the connection during the session key handshake.
+
+    This is how those devices answer a wrong local key (or protocol version): they
+    send no error, they hang up. It is a symptom, not proof: a device busy with another
+    client can hang up the same way, so it is a connection error, and only several in
+    a row make a wrong key likely. Decryption, HMAC and GCM failures are proof and
+    raise :class:`WrongKeyError`.
     """
 
 

@@ -20,7 +20,14 @@ from typing import Any, NamedTuple
 
 from .const import LOCAL_KEY_LENGTH, NO_VERSION_HEADER, VERSIONS, Command
 from .crypto import BLOCK, HMAC_SIZE, AesEcb, ecb_for, gcm_for, hmac_sha256, md5_hex
-from .errors import DeviceError, MalformedFrameError, TuyaError, WrongKeyError
+from .errors import (
+    DeviceError,
+    InvalidKeyError,
+    MalformedFrameError,
+    TuyaError,
+    UnknownVersionError,
+    WrongKeyError,
+)
 from .frames import Frame, FrameKeys, encode_55aa, encode_6699
 from .stream import FrameParser
 
@@ -58,10 +65,13 @@ except ImportError:  # pragma: no cover - exercised only without orjson
 
 
 def validate_local_key(local_key: str | bytes) -> bytes:
-    """The key as the 16 raw bytes the ciphers use; ValueError for anything else."""
-    key = local_key.encode("latin1") if isinstance(local_key, str) else bytes(local_key)
+    """The key as the 16 raw bytes the ciphers use; InvalidKeyError for anything else."""
+    try:
+        key = local_key.encode("latin1") if isinstance(local_key, str) else bytes(local_key)
+    except UnicodeEncodeError:
+        raise InvalidKeyError("a local key is 8-bit text (letters, digits, symbols)") from None
     if len(key) != LOCAL_KEY_LENGTH:
-        raise ValueError(f"a local key has {LOCAL_KEY_LENGTH} characters, not {len(key)}")
+        raise InvalidKeyError(f"a local key has {LOCAL_KEY_LENGTH} characters, not {len(key)}")
     return key
 
 
@@ -131,7 +141,9 @@ class ClientSession:
         nonce_factory: Callable[[int], bytes] = os.urandom,
     ) -> None:
         if version not in VERSIONS:
-            raise ValueError(f"unknown protocol version {version!r}; expected one of {VERSIONS}")
+            raise UnknownVersionError(
+                f"unknown protocol version {version!r}; expected one of {VERSIONS}"
+            )
         self.device_id = device_id
         self.version = version
         self._real_key = validate_local_key(local_key)

@@ -1,0 +1,597 @@
+"""Keep one device connected, and say why when it is not.
+
+A :class:`TuyaDevice` owns the :class:`~.client.TuyaClient` of the moment and everything
+that keeps a session alive: the first connection (a dropped 3.4/3.5 handshake is retried
+before it counts against the key), heartbeats (a device that stops answering them is
+stalled and dropped), reconnection with exponential backoff and jitter, serialised and
+paced commands, and the state of the device's DPs. A consumer listens to two callbacks:
+
+* ``on_update(update)``: a :class:`DeviceUpdate` (the DPs, what changed, what the device
+  pushed) for every report from the device;
+* ``on_health(health)``: a :class:`Health` snapshot whenever the connection changes
+  (connected, lost, an attempt failed and why, a heartbeat's round trip).
+
+Callbacks of a client that was let go never reach the consumer. Every exception on the
+supervised path is caught, logged once, and retried: nothing ends recovery but
+:meth:`TuyaDevice.close`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import dataclasses
+import logging
+import random
+import time
+from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass
+from enum import StrEnum
+from types import MappingProxyType
+from typing import Any, Final
+
+from .client import TuyaClient
+from .const import TCP_PORT
+from .errors import (
+    ConnectionRefusedByDevice,
+    DeviceError,
+    HandshakeDroppedError,
+    InvalidKeyError,
+    NotConnectedError,
+    TuyaConnectionError,
+    TuyaError,
+    TuyaTimeoutError,
+    WrongKeyError,
+)
+
+_LOGGER = logging.getLogger(__name__)
+
+HEARTBEAT_INTERVAL: Final = 10.0  # seconds; real devices drop a client silent for ~30 s
+BACKOFF_INITIAL: Final = 1.0  # seconds
+BACKOFF_MAX: Final = 60.0  # seconds
+BACKOFF_JITTER: Final = 0.2  # +/- 20 %: 500 devices lost at once do not return in step
+# Minimum gap between two consecutive writes to one device. Only a burst waits.
+MIN_COMMAND_GAP: Final = 0.05  # seconds
+# After a write is acknowledged, how long the device has to report the new values
+# itself before they are read back. Real firmware pushes within tens of milliseconds.
+CONFIRM_WAIT: Final = 1.0  # seconds
+# Consecutive handshakes a 3.4/3.5 device drops before a wrong key becomes likely.
+DROPS_BEFORE_KEY_SUSPECT: Final = 3
+# Between the dropped handshakes of the first connection (a busy device lets go of
+# its other client within a second or two).
+FIRST_CONNECT_RETRY: Final = 0.5  # seconds
+
+
+def backoff_delay(attempt: int) -> float:
+    """The wait before reconnect attempt ``attempt`` (from 0): 1 s doubling to 60 s, +-20 %."""
+    base = min(BACKOFF_INITIAL * 2.0 ** min(attempt, 16), BACKOFF_MAX)
+    return base * random.uniform(1 - BACKOFF_JITTER, 1 + BACKOFF_JITTER)
+
+
+class Fault(StrEnum):
+    """Why a device is not connected, from the evidence of the last attempt."""
+
+    BUSY = "busy"
+    """Accepted and closed at once, or a handshake dropped once or twice: another client
+    (usually the phone app) holds the device's only connection."""
+    WRONG_KEY = "wrong_key"
+    """Proof: decryption, HMAC or GCM tag failed. The device was re-paired."""
+    KEY_SUSPECT = "key_suspect"
+    """3.4/3.5 handshakes dropped several times in a row: most likely a new key."""
+    UNREACHABLE = "unreachable"
+    """Nothing answers at the address: the device is off, out of reach or moved."""
+    STALLED = "stalled"
+    """Connected, then it stopped answering."""
+    PROTOCOL = "protocol"
+    """It answered with errors or bytes that make no sense."""
+
+
+def classify(error: BaseException | None, drops: int = 0) -> Fault:
+    """The fault an error is evidence of (``drops``: handshakes dropped in a row)."""
+    if isinstance(error, WrongKeyError | InvalidKeyError):
+        return Fault.WRONG_KEY
+    if isinstance(error, HandshakeDroppedError):
+        return Fault.KEY_SUSPECT if drops >= DROPS_BEFORE_KEY_SUSPECT else Fault.BUSY
+    if isinstance(error, ConnectionRefusedByDevice):
+        return Fault.BUSY
+    if isinstance(error, TuyaTimeoutError):
+        return Fault.STALLED
+    if isinstance(error, TuyaConnectionError | OSError):
+        return Fault.UNREACHABLE
+    return Fault.PROTOCOL
+
+
+@dataclass(frozen=True, slots=True)
+class DeviceUpdate:
+    """One report of a device's DPs, immutable.
+
+    ``dps`` is the whole known state after this report; ``changed`` the DPs whose value
+    differs from the previous update (all of them in the first); ``pushed`` the DPs the
+    device reported by itself in this update (a push, or values in an acknowledgement),
+    empty for a status read. A device's counters (energy increments) count only pushes.
+    """
+
+    dps: Mapping[str, Any]
+    changed: frozenset[str]
+    pushed: Mapping[str, Any]
+
+
+@dataclass(frozen=True, slots=True)
+class Health:
+    """A snapshot of a device's connection."""
+
+    connected: bool
+    version: str
+    connected_since: float | None = None
+    """Wall-clock time the current session opened."""
+    last_seen: float | None = None
+    """Wall-clock time of the last frame received from the device."""
+    reconnects: int = 0
+    """Sessions opened after the first one."""
+    rtt: float | None = None
+    """Round trip of the last heartbeat, in seconds."""
+    fault: Fault | None = None
+    """Why it is not connected (None while connected, or before the first attempt)."""
+    error: str | None = None
+    """The text of the error behind ``fault``."""
+    failures: int = 0
+    """Consecutive failed attempts since the session was lost."""
+
+
+type UpdateCallback = Callable[[DeviceUpdate], None]
+type HealthCallback = Callable[[Health], None]
+
+_EMPTY: Mapping[str, Any] = MappingProxyType({})
+
+
+class TuyaDevice:
+    """A supervised session with one Tuya device."""
+
+    def __init__(
+        self,
+        host: str,
+        device_id: str,
+        local_key: str,
+        version: str,
+        *,
+        port: int = TCP_PORT,
+        timeout: float = 5.0,
+        heartbeat_interval: float = HEARTBEAT_INTERVAL,
+        min_command_gap: float = MIN_COMMAND_GAP,
+        confirm_wait: float = CONFIRM_WAIT,
+        on_update: UpdateCallback | None = None,
+        on_health: HealthCallback | None = None,
+        sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self.host = host
+        self.port = port
+        self.device_id = device_id
+        self.version = version
+        self.timeout = timeout
+        self.heartbeat_interval = heartbeat_interval
+        self.min_command_gap = min_command_gap
+        self.confirm_wait = confirm_wait
+        self.on_update = on_update
+        self.on_health = on_health
+        self._local_key = local_key
+        self._sleep = sleep
+        self._clock = clock
+        self._client: TuyaClient | None = None
+        self._opening: TuyaClient | None = None
+        self._held: dict[str, Any] = {}  # pushes while a session opens
+        self._dps: dict[str, Any] = {}
+        self._health = Health(connected=False, version=version)
+        self._sessions = 0
+        self._drops = 0
+        self._wakeup = asyncio.Event()
+        self._task: asyncio.Task[None] | None = None
+        self._closed = False
+        self._command_lock = asyncio.Lock()
+        self._last_write: float | None = None
+        self._unconfirmed: set[str] = set()
+        self._confirm_timer: asyncio.TimerHandle | None = None
+        self._confirm_task: asyncio.Task[None] | None = None
+        self._logged_unexpected = False
+        self._reconnect_now = False
+
+    # -- what a consumer reads -----------------------------------------------------
+
+    @property
+    def connected(self) -> bool:
+        """True while a session is open."""
+        return self._client is not None
+
+    @property
+    def dps(self) -> Mapping[str, Any]:
+        """The latest known value of every DP (a read-only copy)."""
+        return MappingProxyType(dict(self._dps))
+
+    @property
+    def health(self) -> Health:
+        """The connection's latest snapshot."""
+        return self._health
+
+    def snapshot(self) -> DeviceUpdate:
+        """The whole known state as one update, every DP counted as changed."""
+        dps = dict(self._dps)
+        return DeviceUpdate(MappingProxyType(dps), frozenset(dps), _EMPTY)
+
+    # -- life cycle ----------------------------------------------------------------
+
+    async def connect(self) -> DeviceUpdate:
+        """Open the first session and read the status; raises the library's errors.
+
+        A dropped 3.4/3.5 handshake is retried (up to DROPS_BEFORE_KEY_SUSPECT in a
+        row): once is what a device busy with another client does. A wrong key (proof),
+        an address where nothing answers, and a bad configuration raise at once.
+        """
+        if self._closed:
+            raise TuyaError("the device session is closed")
+        for attempt in range(1, DROPS_BEFORE_KEY_SUSPECT + 1):
+            try:
+                await self._open()
+            except HandshakeDroppedError as err:
+                self._attempt_failed(err)
+                if attempt == DROPS_BEFORE_KEY_SUSPECT:
+                    raise
+                await self._sleep(FIRST_CONNECT_RETRY * attempt)
+            except BaseException as err:
+                if isinstance(err, Exception):
+                    self._attempt_failed(err)
+                raise
+            else:
+                break
+        return self.snapshot()
+
+    def start(self) -> None:
+        """Supervise the session from now on: heartbeats, and reconnects when it drops."""
+        if self._task is None and not self._closed:
+            self._task = asyncio.get_running_loop().create_task(
+                self._supervise(), name=f"tuyalan supervise {self.device_id}"
+            )
+
+    async def close(self) -> None:
+        """Stop supervising and close the session; idempotent. No callback after it."""
+        self._closed = True
+        self.on_update = self.on_health = None
+        self._cancel_confirmation()
+        tasks = [t for t in (self._task, self._confirm_task) if t is not None]
+        for task in tasks:
+            task.cancel()
+        for task in tasks:
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+        self._task = self._confirm_task = None
+        client, self._client = self._client, None
+        if self._opening is not None:
+            self._opening.abort()
+        if client is not None:
+            await client.close()
+
+    def reconnect(self, *, host: str | None = None, local_key: str | None = None) -> None:
+        """Drop the session and open a new one now (a new address or key, say)."""
+        if host is not None:
+            self.host = host
+        if local_key is not None:
+            self._local_key = local_key
+        if self._client is not None:
+            self._lost(self._client, None, reconnect_now=True)
+        else:
+            self._drops = 0
+            self._wakeup.set()
+
+    # -- requests --------------------------------------------------------------------
+
+    async def refresh(self) -> DeviceUpdate:
+        """Read the whole status now; a failure other than the device's own error or a
+        timeout ends the session (and supervision reconnects)."""
+        client = self._require_client()
+        try:
+            status = await client.status()
+        except DeviceError, TuyaTimeoutError:
+            raise
+        except (TuyaError, OSError) as err:
+            self._lost(client, err)
+            raise _as_tuya_error(err) from err
+        update = self._report(client, status, pushed=False, notify=False)
+        if update is None:  # nothing changed
+            update = DeviceUpdate(MappingProxyType(dict(self._dps)), frozenset(), _EMPTY)
+        return update
+
+    async def set_dps(self, dps: Mapping[str, Any]) -> None:
+        """Write DPs; returns once the device acknowledged them.
+
+        Fails at once when not connected. Writes are serialised; one that follows
+        another within ``min_command_gap`` waits only for the remainder. The new values
+        reach ``on_update`` when the device reports them (its push, or a status read
+        ``confirm_wait`` after the acknowledgement), never on the acknowledgement alone.
+        """
+        self._require_client()
+        async with self._command_lock:
+            client = self._require_client()
+            if self._last_write is not None:
+                wait = self._last_write + self.min_command_gap - self._clock()
+                if wait > 0:
+                    await self._sleep(wait)
+                    client = self._require_client()
+            self._last_write = self._clock()
+            try:
+                reported = await client.set_dps(dict(dps))
+            except DeviceError, TuyaTimeoutError:
+                raise  # the device is there, it did not do it: the session stays
+            except (TuyaError, OSError) as err:
+                self._lost(client, err)
+                raise _as_tuya_error(err) from err
+        if reported:
+            self._report(client, reported, pushed=True)
+        self._expect_report(client, {str(dp) for dp in dps})
+
+    def _require_client(self) -> TuyaClient:
+        if self._client is None:
+            raise NotConnectedError(f"not connected to {self.host}")
+        return self._client
+
+    # -- the device's reports ------------------------------------------------------------
+
+    def _new_client(self) -> TuyaClient:
+        client: TuyaClient
+
+        def on_status(dps: dict[str, Any]) -> None:
+            self._on_push(client, dps)
+
+        def on_disconnect(error: Exception | None) -> None:
+            self._lost(client, error)
+
+        client = TuyaClient(
+            self.host,
+            self.device_id,
+            self._local_key,
+            self.version,
+            port=self.port,
+            timeout=self.timeout,
+            on_status=on_status,
+            on_disconnect=on_disconnect,
+        )
+        return client
+
+    def _on_push(self, client: TuyaClient, dps: dict[str, Any]) -> None:
+        if client is self._opening:
+            self._held.update(dps)  # published with the status, once it is in
+        elif client is self._client and dps:
+            self._report(client, dps, pushed=True)
+
+    def _report(
+        self,
+        client: TuyaClient,
+        dps: Mapping[str, Any],
+        *,
+        pushed: bool,
+        notify: bool = True,
+    ) -> DeviceUpdate | None:
+        """Take in what the device reported and (``notify``) tell the consumer.
+
+        Returns the update, or None when a status read changed nothing (a push that
+        changes nothing still counts: a counter may report the same increment twice).
+        """
+        if client is not self._client:
+            return None
+        current = self._dps
+        changed = frozenset(dp for dp, value in dps.items() if current.get(dp, _MISSING) != value)
+        if not changed and not pushed:
+            return None
+        current.update(dps)
+        self._unconfirmed.difference_update(dps)
+        update = DeviceUpdate(
+            MappingProxyType(dict(current)),
+            changed,
+            MappingProxyType(dict(dps)) if pushed else _EMPTY,
+        )
+        if notify and (on_update := self.on_update) is not None:
+            try:
+                on_update(update)
+            except Exception:
+                _LOGGER.exception("%s: error in the update callback", self.host)
+        return update
+
+    def _expect_report(self, client: TuyaClient, dp_ids: set[str]) -> None:
+        """Read the status back unless the device reports ``dp_ids`` soon."""
+        self._unconfirmed |= dp_ids - {dp for dp in dp_ids if False}
+        if not self._unconfirmed:
+            return
+        if self._confirm_timer is not None:
+            self._confirm_timer.cancel()
+        self._confirm_timer = asyncio.get_running_loop().call_later(
+            self.confirm_wait, self._confirm_due, client
+        )
+
+    def _confirm_due(self, client: TuyaClient) -> None:
+        self._confirm_timer = None
+        if not self._unconfirmed or client is not self._client or self._closed:
+            self._unconfirmed.clear()
+            return
+        self._unconfirmed.clear()
+        if self._confirm_task is None or self._confirm_task.done():
+            self._confirm_task = asyncio.get_running_loop().create_task(
+                self._read_back(client), name=f"tuyalan confirm {self.device_id}"
+            )
+
+    async def _read_back(self, client: TuyaClient) -> None:
+        """The device acknowledged a write and did not report it: ask what it holds."""
+        try:
+            status = await client.status()
+        except (DeviceError, TuyaTimeoutError) as err:
+            _LOGGER.debug("%s: reading back a write failed: %s", self.host, err)
+        except Exception as err:  # any failure here is a lost session
+            self._lost(client, err)
+        else:
+            self._report(client, status, pushed=False)
+
+    def _cancel_confirmation(self) -> None:
+        self._unconfirmed.clear()
+        if self._confirm_timer is not None:
+            self._confirm_timer.cancel()
+            self._confirm_timer = None
+
+    # -- supervision -------------------------------------------------------------------
+
+    async def _open(self) -> None:
+        """Open a session and read the status; the client is kept only on success."""
+        client = self._new_client()
+        self._opening = client
+        self._held = {}
+        try:
+            await client.connect()
+            status = await client.status()
+        except BaseException:
+            client.abort()
+            raise
+        finally:
+            held, self._held = self._held, {}
+            self._opening = None
+        self._client = client
+        self._sessions += 1
+        self._drops = 0
+        self._logged_unexpected = False
+        self._report(client, {**status, **held}, pushed=False)
+        self._set_health(
+            connected=True,
+            connected_since=time.time(),
+            last_seen=client.last_seen,
+            reconnects=self._sessions - 1,
+            fault=None,
+            error=None,
+            failures=0,
+        )
+
+    def _lost(
+        self, client: TuyaClient, error: BaseException | None, *, reconnect_now: bool = False
+    ) -> None:
+        """The session of ``client`` ended: forget it and let supervision reconnect."""
+        if client is not self._client:
+            return
+        self._client = None
+        try:
+            client.abort()
+        except Exception:  # a transport that fails to close is gone anyway
+            _LOGGER.debug("%s: aborting the lost connection failed", self.host, exc_info=True)
+        self._cancel_confirmation()
+        self._set_health(
+            connected=False,
+            connected_since=None,
+            fault=None if reconnect_now else classify(error),
+            error=_describe(error),
+            failures=0,
+        )
+        if reconnect_now:
+            self._drops = 0
+        self._reconnect_now = reconnect_now
+        self._wakeup.set()
+
+    def _attempt_failed(self, error: Exception) -> None:
+        if isinstance(error, HandshakeDroppedError):
+            self._drops += 1
+        else:
+            self._drops = 0
+        self._set_health(
+            connected=False,
+            fault=classify(error, self._drops),
+            error=_describe(error),
+            failures=self._health.failures + 1,
+        )
+
+    async def _supervise(self) -> None:
+        attempt = 0
+        while not self._closed:
+            client = self._client
+            try:
+                if client is not None:
+                    attempt = 0
+                    await self._watch(client)
+                    continue
+                if self._reconnect_now:
+                    self._reconnect_now = False
+                else:
+                    self._wakeup.clear()
+                    with contextlib.suppress(TimeoutError):
+                        async with asyncio.timeout(backoff_delay(attempt)):
+                            await self._wakeup.wait()  # reconnect() cuts the wait short
+                attempt += 1
+                await self._open()
+            except asyncio.CancelledError:
+                raise
+            except Exception as err:  # nothing may end recovery
+                self._log_unexpected(err)
+                if client is not None:
+                    self._lost(client, err)
+                else:
+                    self._attempt_failed(err)
+                    _LOGGER.debug(
+                        "Reconnect attempt %s to %s:%s failed: %s",
+                        attempt,
+                        self.host,
+                        self.port,
+                        _describe(err),
+                    )
+
+    async def _watch(self, client: TuyaClient) -> None:
+        """Heartbeat ``client`` until its session ends."""
+        while client is self._client:
+            self._wakeup.clear()
+            try:
+                async with asyncio.timeout(self.heartbeat_interval):
+                    await self._wakeup.wait()
+                continue  # woken: the session ended, or reconnect() was asked
+            except TimeoutError:
+                pass
+            started = time.perf_counter()
+            await client.heartbeat()
+            if client is self._client:
+                self._set_health(rtt=time.perf_counter() - started, last_seen=client.last_seen)
+
+    def _log_unexpected(self, err: Exception) -> None:
+        if isinstance(err, TuyaError | OSError) or self._logged_unexpected:
+            return
+        self._logged_unexpected = True  # once per outage: the next session resets it
+        _LOGGER.error(
+            "Unexpected error in the session with %s:%s; retrying",
+            self.host,
+            self.port,
+            exc_info=err,
+        )
+
+    def _set_health(self, **changes: Any) -> None:
+        health = self._health
+        self._health = new = dataclasses.replace(health, **changes)
+        if new != health and (on_health := self.on_health) is not None:
+            try:
+                on_health(new)
+            except Exception:
+                _LOGGER.exception("%s: error in the health callback", self.host)
+
+
+_MISSING = object()
+
+
+def _describe(error: BaseException | None) -> str:
+    if error is None:
+        return "closed by the device"
+    return str(error) or type(error).__name__
+
+
+def _as_tuya_error(error: BaseException) -> TuyaError:
+    if isinstance(error, TuyaError):
+        return error
+    return TuyaConnectionError(_describe(error))
+
+
+__all__ = [
+    "BACKOFF_MAX",
+    "HEARTBEAT_INTERVAL",
+    "DeviceUpdate",
+    "Fault",
+    "Health",
+    "TuyaDevice",
+    "backoff_delay",
+    "classify",
+]
