@@ -88,6 +88,7 @@ class TuyaLanCoordinator(DataUpdateCoordinator[DeviceUpdate]):
         self._was_connected = False
         self._published = False  # whether the first refresh handed out data
         self._reauth_started = False
+        self._key_proven_wrong = False
         self._issue: str | None = None  # the translation key of the open repair issue
 
     @property
@@ -178,6 +179,8 @@ class TuyaLanCoordinator(DataUpdateCoordinator[DeviceUpdate]):
                 if self.last_update_success:
                     self.last_update_success = False
                     self.async_update_listeners()
+            if health.fault is Fault.WRONG_KEY:
+                self._attempt_failed(health)  # a 3.1 push we cannot decrypt: proof
         elif not health.connected and health.failures:
             self._attempt_failed(health)
         for listener in list(self._health_listeners):
@@ -192,9 +195,10 @@ class TuyaLanCoordinator(DataUpdateCoordinator[DeviceUpdate]):
     @callback
     def _recovered(self) -> None:
         self._set_issue(None)
-        if self._reauth_started:
+        if self._reauth_started and not self._key_proven_wrong:
             self._reauth_started = False
-            # It was busy after all, or the device has its old key again.
+            # It was busy after all, or the device has its old key again. Not after
+            # proof: a 3.1 device reads its status in plaintext with any key.
             for flow in self.config_entry.async_get_active_flows(self.hass, {SOURCE_REAUTH}):
                 self.hass.config_entries.flow.async_abort(flow["flow_id"])
         if self._published:
@@ -203,6 +207,8 @@ class TuyaLanCoordinator(DataUpdateCoordinator[DeviceUpdate]):
     @callback
     def _attempt_failed(self, health: Health) -> None:
         fault = health.fault
+        if fault is Fault.WRONG_KEY:
+            self._key_proven_wrong = True
         if fault in AUTH_FAULTS and not self._reauth_started:
             self._reauth_started = True
             LOGGER.warning(

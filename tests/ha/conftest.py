@@ -138,6 +138,8 @@ class FakeDevice:
         self.on_status: Callable[[dict[str, Any]], None] | None = None
         self.on_disconnect: Callable[[Exception | None], None] | None = None
         self.connect_error: BaseException | None = None
+        # Errors the next connects raise, one each, before connect_error applies.
+        self.connect_errors: list[BaseException] = []
         # Runs when a status is read, before it is answered (or status_error raised).
         self.before_status: Callable[[], None] | None = None
         self.status_error: BaseException | None = None
@@ -157,6 +159,8 @@ class FakeDevice:
         self.on_disconnect = kwargs.get("on_disconnect")
 
         async def connect() -> None:
+            if self.connect_errors:
+                raise self.connect_errors.pop(0)
             if self.connect_error is not None:
                 raise self.connect_error
 

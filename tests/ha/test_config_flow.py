@@ -83,8 +83,8 @@ def mock_detect() -> Generator[AsyncMock]:
 
 @pytest.fixture
 def mock_flow_client() -> Generator[MagicMock]:
-    """Patch TuyaClient where the config flow imports it."""
-    with patch("custom_components.tuya_lan.config_flow.TuyaClient", autospec=True) as cls:
+    """Patch TuyaClient where the library's probe() creates it."""
+    with patch("custom_components.tuya_lan.tuyalan.client.TuyaClient", autospec=True) as cls:
         client = cls.return_value
         client.status.return_value = {"1": True}
         yield cls
@@ -133,7 +133,9 @@ async def test_user_explicit_version_and_port(
     assert result["data"][CONF_PROTOCOL_VERSION] == "3.3"
     assert result["data"][CONF_PORT] == 40001
     mock_detect.assert_not_awaited()
-    mock_flow_client.assert_called_once_with(HOST, DEVICE_ID, LOCAL_KEY, "3.3", port=40001)
+    mock_flow_client.assert_called_once_with(
+        HOST, DEVICE_ID, LOCAL_KEY, "3.3", port=40001, timeout=5.0, device22=False
+    )
     client = _client(mock_flow_client)
     client.connect.assert_awaited_once()
     client.status.assert_awaited_once()
@@ -238,7 +240,9 @@ async def test_discovery(hass: HomeAssistant, mock_flow_client: MagicMock) -> No
         CONF_PROTOCOL_VERSION: "3.5",
         CONF_PRODUCT_KEY: "keyjup78v54myhan",
     }
-    mock_flow_client.assert_called_with("192.0.2.77", DEVICE_ID, LOCAL_KEY, "3.5", port=6668)
+    mock_flow_client.assert_called_with(
+        "192.0.2.77", DEVICE_ID, LOCAL_KEY, "3.5", port=6668, timeout=5.0, device22=False
+    )
 
 
 @pytest.mark.usefixtures("mock_setup_entry")
@@ -313,7 +317,9 @@ async def test_reauth(
     assert result["type"] is FlowResultType.ABORT
     assert result["reason"] == "reauth_successful"
     assert mock_config_entry.data[CONF_LOCAL_KEY] == NEW_KEY
-    mock_flow_client.assert_called_with(HOST, DEVICE_ID, NEW_KEY, "3.3", port=6668)
+    mock_flow_client.assert_called_with(
+        HOST, DEVICE_ID, NEW_KEY, "3.3", port=6668, timeout=5.0, device22=False
+    )
 
 
 @pytest.mark.usefixtures("mock_setup_entry")

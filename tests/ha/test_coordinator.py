@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import itertools
 import logging
 from datetime import timedelta
 from typing import Any
@@ -22,10 +21,10 @@ from pytest_homeassistant_custom_component.common import (
 
 from custom_components.tuya_lan.const import DOMAIN
 from custom_components.tuya_lan.tuyalan import (
-    backoff_delay,
     TuyaConnectionError,
     TuyaTimeoutError,
     WrongKeyError,
+    backoff_delay,
 )
 
 from .conftest import CLIENT_PATH, FakeDevice
@@ -233,6 +232,7 @@ async def test_wrong_key_on_reconnect_starts_reauth(
     """The device was re-paired: reconnecting fails on the key and reauth starts."""
     fake_device.connect_error = WrongKeyError("hmac mismatch")
     fake_device.drop(None)
+    await hass.async_block_till_done()  # the supervisor starts its backoff wait
     await advance(hass, 2)
     flows = hass.config_entries.flow.async_progress()
     assert [flow["context"]["source"] for flow in flows] == [SOURCE_REAUTH]

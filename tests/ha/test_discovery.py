@@ -416,7 +416,7 @@ async def test_follow_a_device_that_was_away_at_start(
         await device.go_online()  # listens and announces 127.0.0.1 at once
         await wait_for(lambda: entry.state is ConfigEntryState.LOADED)
         assert entry.data[CONF_HOST] == NEW
-        assert entry.runtime_data.connected
+        assert entry.runtime_data.device.connected
         assert hass.states.get("switch.tuya_aa34").state == "on"
         await hass.config_entries.async_unload(entry.entry_id)
     finally:
@@ -552,10 +552,10 @@ async def test_requests_only_while_something_may_be_found(
             await tick(0)  # all configured and connected: quiet
 
             await device.go_offline()  # missing
-            await wait_for(lambda: not entry.runtime_data.connected)
+            await wait_for(lambda: not entry.runtime_data.device.connected)
             await tick(1)
             await device.go_online()
-            await wait_for(lambda: entry.runtime_data.connected)
+            await wait_for(lambda: entry.runtime_data.device.connected)
             await tick(0)
 
             send(build_datagram(ID34, "3.4", ip="192.0.2.30"), ports.encrypted)  # unconfigured
@@ -580,10 +580,10 @@ async def test_requests_only_while_something_may_be_found(
                 discovery, "async_request_targets", side_effect=HomeAssistantError("no IPv4")
             ):
                 await device.go_offline()
-                await wait_for(lambda: not entry.runtime_data.connected)
+                await wait_for(lambda: not entry.runtime_data.device.connected)
                 await tick(0)
                 await device.go_online()
-                await wait_for(lambda: entry.runtime_data.connected)
+                await wait_for(lambda: entry.runtime_data.device.connected)
         await hass.config_entries.async_unload(entry.entry_id)
     finally:
         await device.stop()

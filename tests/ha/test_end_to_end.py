@@ -175,9 +175,9 @@ async def test_dropped_handshakes_ask_for_the_key_but_keep_trying(
     await wait_for(lambda: bool(hass.config_entries.flow.async_progress()))
     failed = [health for health in seen if health.failures]
     # The first hang-ups read as "busy"; only the third in a row as a key change.
-    assert [health.fault for health in failed] == [Fault.BUSY] * (
-        DROPS_BEFORE_KEY_SUSPECT - 1
-    ) + [Fault.KEY_SUSPECT]
+    assert [health.fault for health in failed] == [Fault.BUSY] * (DROPS_BEFORE_KEY_SUSPECT - 1) + [
+        Fault.KEY_SUSPECT
+    ]
     flows = hass.config_entries.flow.async_progress()
     assert [flow["context"]["source"] for flow in flows] == [SOURCE_REAUTH]
     sim.change_key(LOCAL_KEY)  # it was never a new key after all

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from typing import Any
+from unittest.mock import patch
 
 import pytest
 from homeassistant.config_entries import SOURCE_REAUTH, ConfigEntryState
@@ -16,6 +17,7 @@ from pytest_homeassistant_custom_component.common import MockConfigEntry
 from custom_components.tuya_lan.const import CONF_DPS, DOMAIN
 from custom_components.tuya_lan.tuyalan import (
     DeviceError,
+    HandshakeDroppedError,
     TuyaConnectionError,
     WrongKeyError,
 )
@@ -78,12 +80,42 @@ async def test_setup_errors(
     await hass.config_entries.async_setup(mock_config_entry.entry_id)
     await hass.async_block_till_done()
     assert mock_config_entry.state is state
-    fake_device.client.close.assert_awaited()
+    fake_device.client.abort.assert_called()  # the failed connection is not kept
     flows = hass.config_entries.flow.async_progress()
     if isinstance(error, WrongKeyError):
         assert [flow["context"]["source"] for flow in flows] == [SOURCE_REAUTH]
     else:
         assert flows == []
+
+
+async def test_one_dropped_handshake_at_setup_is_retried(
+    hass: HomeAssistant, mock_config_entry: MockConfigEntry, fake_device: FakeDevice
+) -> None:
+    """A 3.4/3.5 device busy with the phone app may hang up once during the handshake:
+    that is not a wrong key. Setup tries again and succeeds, with no reauth."""
+    fake_device.connect_errors = [HandshakeDroppedError("dropped"), HandshakeDroppedError("again")]
+    mock_config_entry.add_to_hass(hass)
+    with patch("custom_components.tuya_lan.tuyalan.device.FIRST_CONNECT_RETRY", 0):
+        await hass.config_entries.async_setup(mock_config_entry.entry_id)
+        await hass.async_block_till_done()
+    assert mock_config_entry.state is ConfigEntryState.LOADED
+    assert len(fake_device.clients) == 3
+    assert hass.config_entries.flow.async_progress() == []
+
+
+async def test_dropped_handshakes_at_setup_ask_for_the_key_after_three(
+    hass: HomeAssistant, mock_config_entry: MockConfigEntry, fake_device: FakeDevice
+) -> None:
+    """Three hang-ups in a row: the key most likely changed; reauth starts."""
+    fake_device.connect_error = HandshakeDroppedError("dropped")
+    mock_config_entry.add_to_hass(hass)
+    with patch("custom_components.tuya_lan.tuyalan.device.FIRST_CONNECT_RETRY", 0):
+        await hass.config_entries.async_setup(mock_config_entry.entry_id)
+        await hass.async_block_till_done()
+    assert mock_config_entry.state is ConfigEntryState.SETUP_ERROR
+    assert len(fake_device.clients) == 3
+    flows = hass.config_entries.flow.async_progress()
+    assert [flow["context"]["source"] for flow in flows] == [SOURCE_REAUTH]
 
 
 async def test_set_dp_by_device(
@@ -107,6 +139,7 @@ async def test_set_dp_by_device(
         blocking=True,
     )
     assert fake_device.set_calls == [{"38": "on"}, {"1": 0}]
+    await hass.async_block_till_done()  # the device's report of the new value
     assert hass.states.get("switch.tuya_efgh").state == "off"
 
 

@@ -45,6 +45,7 @@ async def test_set_countdown(hass: HomeAssistant, fake_device: FakeDevice) -> No
         {"entity_id": "number.tuya_efgh_countdown", "value": 120},
         blocking=True,
     )
+    await hass.async_block_till_done()  # the device reports the new value
     assert fake_device.set_calls == [{"9": 120}]
     assert hass.states.get("number.tuya_efgh_countdown").state == "120"
     fake_device.push({"9": 119})

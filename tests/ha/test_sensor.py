@@ -35,6 +35,7 @@ def platforms() -> list[str]:
 @pytest.mark.parametrize(
     "device_status", [STATUS_LAYOUT_A, STATUS_LAYOUT_B], ids=["layout_a", "layout_b"]
 )
+@pytest.mark.freeze_time("2026-11-30 12:00:00+00:00")  # "connected since" is a timestamp
 async def test_snapshot(
     hass: HomeAssistant,
     init_integration: MockConfigEntry,

@@ -40,10 +40,12 @@ async def test_toggle(hass: HomeAssistant, fake_device: FakeDevice) -> None:
     await hass.services.async_call(
         "switch", "turn_off", {"entity_id": "switch.tuya_efgh"}, blocking=True
     )
+    await hass.async_block_till_done()  # the device reports the new value
     assert hass.states.get("switch.tuya_efgh").state == "off"
     await hass.services.async_call(
         "switch", "turn_on", {"entity_id": "switch.tuya_efgh"}, blocking=True
     )
+    await hass.async_block_till_done()  # the device reports the new value
     assert hass.states.get("switch.tuya_efgh").state == "on"
     assert fake_device.set_calls == [{"1": False}, {"1": True}]
 
@@ -56,6 +58,7 @@ async def test_strip_gang(hass: HomeAssistant, fake_device: FakeDevice) -> None:
     await hass.services.async_call(
         "switch", "turn_on", {"entity_id": "switch.tuya_efgh_switch_2"}, blocking=True
     )
+    await hass.async_block_till_done()  # the device reports the new value
     assert fake_device.set_calls == [{"2": True}]
     assert hass.states.get("switch.tuya_efgh_switch_2").state == "on"
 

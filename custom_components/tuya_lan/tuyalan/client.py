@@ -413,8 +413,11 @@ async def probe(
     client = TuyaClient(
         host, device_id, local_key, version, port=port, timeout=timeout, device22=device22
     )
-    async with client:
+    await client.connect()
+    try:
         return await client.status()
+    finally:
+        await client.close()
 
 
 async def detect_version(

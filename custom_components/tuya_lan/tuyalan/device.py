@@ -96,8 +96,8 @@ def classify(error: BaseException | None, drops: int = 0) -> Fault:
         return Fault.BUSY
     if isinstance(error, TuyaTimeoutError):
         return Fault.STALLED
-    if isinstance(error, TuyaConnectionError | OSError):
-        return Fault.UNREACHABLE
+    if error is None or isinstance(error, TuyaConnectionError | OSError):
+        return Fault.UNREACHABLE  # None: the device closed the connection
     return Fault.PROTOCOL
 
 
