@@ -72,9 +72,25 @@ OPT_DP: Final = "dp"
 KIND_DEFAULT: Final = "default"
 
 _KEY_SELECTOR = TextSelector(TextSelectorConfig(type=TextSelectorType.PASSWORD))
+# A selector option is also its translation key, and translation keys cannot contain
+# dots: protocol 3.4 is offered as "3_4" and mapped back when the form is submitted.
+_VERSION_BY_OPTION: Final = {version.replace(".", "_"): version for version in VERSIONS}
+_OPTION_BY_VERSION: Final = {version: option for option, version in _VERSION_BY_OPTION.items()}
+
+
+def _version_from_option(option: str) -> str:
+    """Return the protocol version (or auto) a version selector option stands for."""
+    return _VERSION_BY_OPTION.get(option, option)
+
+
+def _option_from_version(version: str) -> str:
+    """Return the version selector option that shows a protocol version (or auto)."""
+    return _OPTION_BY_VERSION.get(version, version)
+
+
 _VERSION_SELECTOR = SelectSelector(
     SelectSelectorConfig(
-        options=[VERSION_AUTO, *VERSIONS],
+        options=[VERSION_AUTO, *_VERSION_BY_OPTION],
         mode=SelectSelectorMode.DROPDOWN,
         translation_key=CONF_PROTOCOL_VERSION,
     )
@@ -179,7 +195,11 @@ class TuyaLanConfigFlow(ConfigFlow, domain=DOMAIN):
             await self.async_set_unique_id(device_id)
             self._abort_if_unique_id_configured()
             version, errors = await validate_device(
-                host, port, device_id, local_key, user_input[CONF_PROTOCOL_VERSION]
+                host,
+                port,
+                device_id,
+                local_key,
+                _version_from_option(user_input[CONF_PROTOCOL_VERSION]),
             )
             if not errors:
                 return self.async_create_entry(
@@ -351,7 +371,11 @@ class TuyaLanConfigFlow(ConfigFlow, domain=DOMAIN):
             port = user_input[SECTION_ADVANCED][CONF_PORT]
             local_key = user_input[CONF_LOCAL_KEY]
             version, errors = await validate_device(
-                host, port, device_id, local_key, user_input[CONF_PROTOCOL_VERSION]
+                host,
+                port,
+                device_id,
+                local_key,
+                _version_from_option(user_input[CONF_PROTOCOL_VERSION]),
             )
             if not errors:
                 await self.async_set_unique_id(device_id)
@@ -369,7 +393,7 @@ class TuyaLanConfigFlow(ConfigFlow, domain=DOMAIN):
             user_input = {
                 CONF_HOST: entry.data[CONF_HOST],
                 CONF_LOCAL_KEY: entry.data[CONF_LOCAL_KEY],
-                CONF_PROTOCOL_VERSION: entry.data[CONF_PROTOCOL_VERSION],
+                CONF_PROTOCOL_VERSION: _option_from_version(entry.data[CONF_PROTOCOL_VERSION]),
                 SECTION_ADVANCED: {CONF_PORT: entry.data.get(CONF_PORT, DEFAULT_PORT)},
             }
         return self.async_show_form(

@@ -10,7 +10,7 @@ when the device's key changed.
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
+from typing import Any, Final
 
 from homeassistant.config_entries import SOURCE_REAUTH, ConfigEntry
 from homeassistant.const import CONF_HOST, CONF_PORT
@@ -29,7 +29,7 @@ from .const import (
     LOGGER,
     SAFETY_REFRESH_INTERVAL,
 )
-from .errors import AUTH_FAULTS, translated_error
+from .errors import AUTH_FAULTS, exception_key, translated_error
 from .mapping import DpKind, DpSpec, resolve_specs
 from .tuyalan import (
     DeviceUpdate,
@@ -47,6 +47,23 @@ type TuyaLanConfigEntry = ConfigEntry[TuyaLanCoordinator]
 # backoff of 1, 2, 4 s that is about 7 s down): a device that comes straight back, as
 # after a WiFi hiccup, does not raise one. Proof of a wrong key raises it at once.
 ATTEMPTS_BEFORE_ISSUE = 3
+
+# Why setup failed (a retry follows), by the fault the attempt showed.
+SETUP_FAILED: Final[dict[Fault | None, str]] = {
+    Fault.BUSY: "setup_busy",
+    Fault.UNREACHABLE: "setup_unreachable",
+    Fault.STALLED: "setup_stalled",
+    Fault.PROTOCOL: "setup_protocol",
+    None: "setup_protocol",
+}
+# The repair issue that says why a device is unavailable, by the reason found.
+UNAVAILABLE_ISSUES: Final = {
+    "busy": "unavailable_busy",
+    "key": "unavailable_key",
+    "moved": "unavailable_moved",
+    "unreachable": "unavailable_unreachable",
+    "protocol": "unavailable_protocol",
+}
 
 
 def unavailable_issue_id(entry_id: str) -> str:
@@ -89,7 +106,7 @@ class TuyaLanCoordinator(DataUpdateCoordinator[DeviceUpdate]):
         self._published = False  # whether the first refresh handed out data
         self._reauth_started = False
         self._key_proven_wrong = False
-        self._issue: str | None = None  # the translation key of the open repair issue
+        self._issue: str | None = None  # the reason of the open repair issue
 
     @property
     def health(self) -> Health:
@@ -114,7 +131,7 @@ class TuyaLanCoordinator(DataUpdateCoordinator[DeviceUpdate]):
                 ) from err
             raise UpdateFailed(
                 translation_domain=DOMAIN,
-                translation_key=f"setup_{self.device.health.fault or 'protocol'}",
+                translation_key=SETUP_FAILED[self.device.health.fault],
                 translation_placeholders={"name": self.name, "error": str(err)},
             ) from err
         self.specs = resolve_specs(dict(update.dps), self.config_entry.options.get(CONF_DPS, {}))
@@ -131,7 +148,11 @@ class TuyaLanCoordinator(DataUpdateCoordinator[DeviceUpdate]):
         try:
             return await self.device.refresh()
         except TuyaError as err:
-            raise translated_error(err, self.name, UpdateFailed) from err
+            raise UpdateFailed(
+                translation_domain=DOMAIN,
+                translation_key=exception_key(err),
+                translation_placeholders={"name": self.name, "error": str(err)},
+            ) from err
 
     @callback
     def async_start(self) -> None:
@@ -221,28 +242,26 @@ class TuyaLanCoordinator(DataUpdateCoordinator[DeviceUpdate]):
             self._set_issue(self._reason(fault))
 
     def _reason(self, fault: Fault | None) -> str:
-        """The repair issue's translation key for ``fault``."""
+        """Why the device is unavailable, from the evidence (a key of UNAVAILABLE_ISSUES)."""
         if fault is Fault.UNREACHABLE or fault is Fault.STALLED:
             from .discovery import heard_ip  # noqa: PLC0415 - discovery imports us
 
             heard = heard_ip(self.hass, self.device_id)
-            if heard is not None and heard != self.device.host:
-                return "unavailable_moved"
-            return "unavailable_unreachable"
+            return "moved" if heard is not None and heard != self.device.host else "unreachable"
         if fault in AUTH_FAULTS:
-            return "unavailable_key"
+            return "key"
         if fault is Fault.BUSY:
-            return "unavailable_busy"
-        return "unavailable_protocol"
+            return "busy"
+        return "protocol"
 
     @callback
-    def _set_issue(self, translation_key: str | None) -> None:
+    def _set_issue(self, reason: str | None) -> None:
         """Raise, change or withdraw the entry's "why unavailable" repair issue."""
-        if translation_key == self._issue:
+        if reason == self._issue:
             return
         issue_id = unavailable_issue_id(self.config_entry.entry_id)
-        self._issue = translation_key
-        if translation_key is None:
+        self._issue = reason
+        if reason is None:
             ir.async_delete_issue(self.hass, DOMAIN, issue_id)
             return
         health = self.device.health
@@ -252,7 +271,7 @@ class TuyaLanCoordinator(DataUpdateCoordinator[DeviceUpdate]):
             issue_id,
             is_fixable=False,
             severity=ir.IssueSeverity.WARNING,
-            translation_key=translation_key,
+            translation_key=UNAVAILABLE_ISSUES[reason],
             translation_placeholders={
                 "name": self.name,
                 "host": f"{self.device.host}:{self.device.port}",

@@ -23,42 +23,53 @@ from .tuyalan import (
 # The faults that mean the device's local key has (most likely) changed.
 AUTH_FAULTS: Final = frozenset({Fault.WRONG_KEY, Fault.KEY_SUSPECT})
 
-# (library error, key under "exceptions" in strings.json, key under "config.error"),
-# most specific first: the first row the error is an instance of wins.
-ERROR_TABLE: Final[tuple[tuple[type[BaseException], str, str], ...]] = (
-    (InvalidKeyError, "invalid_auth", "invalid_key_format"),
-    (WrongKeyError, "invalid_auth", "invalid_auth"),
-    # A 3.4/3.5 hang-up during the handshake: a wrong key or version, or busy.
-    (HandshakeDroppedError, "connection_lost", "invalid_auth"),
-    (ConnectionRefusedByDevice, "device_busy", "device_busy"),
-    (NotConnectedError, "not_connected", "cannot_connect"),
-    (DeviceError, "device_error", "device_error"),
-    (TuyaTimeoutError, "timeout", "cannot_connect"),
-    (MalformedFrameError, "connection_lost", "not_tuya"),
-    (TuyaError, "connection_lost", "cannot_connect"),
-    (OSError, "connection_lost", "cannot_connect"),
-)
+# Library error -> key under "exceptions" in strings.json, and -> the config flow's key
+# under "config.error". Most specific first: the first class the error is an instance of
+# wins.
+EXCEPTION_KEYS: Final[dict[type[BaseException], str]] = {
+    InvalidKeyError: "invalid_auth",
+    WrongKeyError: "invalid_auth",
+    ConnectionRefusedByDevice: "device_busy",
+    NotConnectedError: "not_connected",
+    DeviceError: "device_error",
+    TuyaTimeoutError: "timeout",
+    # A lost connection, a 3.4/3.5 hang-up, bytes that make no sense, ...
+    TuyaError: "connection_lost",
+    OSError: "connection_lost",
+    BaseException: "connection_lost",
+}
+FORM_ERRORS: Final[dict[type[BaseException], str]] = {
+    InvalidKeyError: "invalid_key_format",
+    WrongKeyError: "invalid_auth",
+    # A 3.4/3.5 hang-up during the handshake: a wrong key or version (or busy).
+    HandshakeDroppedError: "invalid_auth",
+    ConnectionRefusedByDevice: "device_busy",
+    DeviceError: "device_error",
+    MalformedFrameError: "not_tuya",
+    TuyaError: "cannot_connect",
+    OSError: "cannot_connect",
+    BaseException: "unknown",
+}
 
 
-def _row(error: BaseException) -> tuple[type[BaseException], str, str] | None:
-    return next((row for row in ERROR_TABLE if isinstance(error, row[0])), None)
+def _first_match(table: dict[type[BaseException], str], error: BaseException) -> str:
+    return next(key for cls, key in table.items() if isinstance(error, cls))
+
+
+def exception_key(error: BaseException) -> str:
+    """The key under "exceptions" for a library error."""
+    return _first_match(EXCEPTION_KEYS, error)
 
 
 def form_error(error: BaseException) -> str:
     """The config flow's error key for a library error ("unknown" for anything else)."""
-    row = _row(error)
-    return row[2] if row is not None else "unknown"
+    return _first_match(FORM_ERRORS, error)
 
 
-def translated_error[E: HomeAssistantError](
-    error: BaseException,
-    name: str,
-    kind: type[E] = HomeAssistantError,  # type: ignore[assignment]
-) -> E:
-    """A translated Home Assistant error (``kind``) for a library error."""
-    row = _row(error)
-    return kind(
+def translated_error(error: BaseException, name: str) -> HomeAssistantError:
+    """A translated Home Assistant error for a library error."""
+    return HomeAssistantError(
         translation_domain=DOMAIN,
-        translation_key=row[1] if row is not None else "connection_lost",
+        translation_key=exception_key(error),
         translation_placeholders={"name": name, "error": str(error) or type(error).__name__},
     )

@@ -119,22 +119,31 @@ async def test_user_auto_detect(hass: HomeAssistant, mock_detect: AsyncMock) -> 
     mock_detect.assert_awaited_once_with(HOST, DEVICE_ID, LOCAL_KEY, port=6668)
 
 
+@pytest.mark.parametrize(
+    ("option", "version"),
+    [("3_1", "3.1"), ("3_2", "3.2"), ("3_3", "3.3"), ("3_4", "3.4"), ("3_5", "3.5")],
+)
 @pytest.mark.usefixtures("mock_setup_entry")
 async def test_user_explicit_version_and_port(
-    hass: HomeAssistant, mock_detect: AsyncMock, mock_flow_client: MagicMock
+    hass: HomeAssistant,
+    mock_detect: AsyncMock,
+    mock_flow_client: MagicMock,
+    option: str,
+    version: str,
 ) -> None:
-    """A picked version is validated with one real connect and status read."""
+    """A picked version (option 3_4: translation keys have no dots) is validated with
+    one real connect and status read, and stored as the protocol version."""
     result = await hass.config_entries.flow.async_init(DOMAIN, context={"source": SOURCE_USER})
     result = await hass.config_entries.flow.async_configure(
         result["flow_id"],
-        {**USER_INPUT, CONF_PROTOCOL_VERSION: "3.3", "advanced": {CONF_PORT: 40001}},
+        {**USER_INPUT, CONF_PROTOCOL_VERSION: option, "advanced": {CONF_PORT: 40001}},
     )
     assert result["type"] is FlowResultType.CREATE_ENTRY
-    assert result["data"][CONF_PROTOCOL_VERSION] == "3.3"
+    assert result["data"][CONF_PROTOCOL_VERSION] == version
     assert result["data"][CONF_PORT] == 40001
     mock_detect.assert_not_awaited()
     mock_flow_client.assert_called_once_with(
-        HOST, DEVICE_ID, LOCAL_KEY, "3.3", port=40001, timeout=5.0, device22=False
+        HOST, DEVICE_ID, LOCAL_KEY, version, port=40001, timeout=5.0, device22=False
     )
     client = _client(mock_flow_client)
     client.connect.assert_awaited_once()
@@ -168,7 +177,7 @@ async def test_user_explicit_version_error_closes(
     client.status.side_effect = WrongKeyError("decrypt")
     result = await hass.config_entries.flow.async_init(DOMAIN, context={"source": SOURCE_USER})
     result = await hass.config_entries.flow.async_configure(
-        result["flow_id"], {**USER_INPUT, CONF_PROTOCOL_VERSION: "3.3"}
+        result["flow_id"], {**USER_INPUT, CONF_PROTOCOL_VERSION: "3_3"}
     )
     assert result["errors"] == {"base": "invalid_auth"}
     client.close.assert_awaited_once()
@@ -338,7 +347,7 @@ async def test_reconfigure(
         if key.description and "suggested_value" in key.description
     }
     assert suggested[CONF_HOST] == HOST
-    assert suggested[CONF_PROTOCOL_VERSION] == "3.3"
+    assert suggested[CONF_PROTOCOL_VERSION] == "3_3"  # the selector option of 3.3
 
     new_input = {
         CONF_HOST: "192.0.2.9",
@@ -357,6 +366,29 @@ async def test_reconfigure(
     assert mock_config_entry.data == entry_data(
         host="192.0.2.9", port=6669, local_key=NEW_KEY, protocol_version="3.4"
     )
+
+
+@pytest.mark.usefixtures("mock_setup_entry")
+async def test_reconfigure_explicit_version(
+    hass: HomeAssistant, mock_config_entry: MockConfigEntry, mock_flow_client: MagicMock
+) -> None:
+    """The version option 3_5 reaches the device and the entry as protocol 3.5."""
+    mock_config_entry.add_to_hass(hass)
+    result = await mock_config_entry.start_reconfigure_flow(hass)
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"],
+        {
+            CONF_HOST: HOST,
+            CONF_LOCAL_KEY: NEW_KEY,
+            CONF_PROTOCOL_VERSION: "3_5",
+            "advanced": {CONF_PORT: 6668},
+        },
+    )
+    assert result["reason"] == "reconfigure_successful"
+    mock_flow_client.assert_called_once_with(
+        HOST, DEVICE_ID, NEW_KEY, "3.5", port=6668, timeout=5.0, device22=False
+    )
+    assert mock_config_entry.data[CONF_PROTOCOL_VERSION] == "3.5"
 
 
 # --- options ------------------------------------------------------------------------
