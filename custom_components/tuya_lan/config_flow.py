@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any, Final
 
 import probatio as vol
@@ -31,6 +31,7 @@ from homeassistant.helpers.selector import (
 )
 from homeassistant.helpers.typing import DiscoveryInfoType
 
+from . import validation
 from .const import (
     CONF_DEVICE_ID,
     CONF_DPS,
@@ -56,6 +57,7 @@ from .mapping import (
     SWITCH_DEVICE_CLASSES,
     DpKind,
     DpSpec,
+    parse_overrides,
     raw_spec,
     resolve_specs,
 )
@@ -115,6 +117,20 @@ KEY_SCHEMA = vol.Schema({vol.Required(CONF_LOCAL_KEY): _KEY_SELECTOR})
 def entry_title(device_id: str) -> str:
     """Return the default name of a device (the user can rename it)."""
     return f"Tuya {device_id[-4:]}"
+
+
+def _clean_fields(
+    user_input: Mapping[str, Any], checks: Mapping[str, Callable[[object], str]]
+) -> tuple[dict[str, str], dict[str, str]]:
+    """Run a check on each field; return the cleaned fields and the form errors."""
+    fields: dict[str, str] = {}
+    errors: dict[str, str] = {}
+    for field, check in checks.items():
+        try:
+            fields[field] = check(user_input.get(field))
+        except validation.InvalidInput as err:
+            errors[field] = err.key
+    return fields, errors
 
 
 def _key_format_ok(local_key: str) -> bool:
@@ -194,8 +210,11 @@ class TuyaLanConfigFlow(ConfigFlow, domain=DOMAIN):
                 }
                 return await self.async_step_pick_device()
         else:
-            device_id = user_input[CONF_DEVICE_ID].strip()
-            host = user_input[CONF_HOST].strip()
+            fields, errors = _clean_fields(
+                user_input, {CONF_DEVICE_ID: validation.device_id, CONF_HOST: validation.host}
+            )
+        if user_input is not None and not errors:
+            device_id, host = fields[CONF_DEVICE_ID], fields[CONF_HOST]
             port = user_input[SECTION_ADVANCED][CONF_PORT]
             local_key = user_input[CONF_LOCAL_KEY]
             await self.async_set_unique_id(device_id)
@@ -369,12 +388,14 @@ class TuyaLanConfigFlow(ConfigFlow, domain=DOMAIN):
         errors: dict[str, str] = {}
         if user_input is not None:
             device_id = entry.data[CONF_DEVICE_ID]
-            host = user_input[CONF_HOST].strip()
             port = user_input[SECTION_ADVANCED][CONF_PORT]
             local_key = user_input[CONF_LOCAL_KEY]
-            version, errors = await validate_device(
-                host, port, device_id, local_key, user_input[CONF_PROTOCOL_VERSION]
-            )
+            fields, errors = _clean_fields(user_input, {CONF_HOST: validation.host})
+            if not errors:
+                host = fields[CONF_HOST]
+                version, errors = await validate_device(
+                    host, port, device_id, local_key, user_input[CONF_PROTOCOL_VERSION]
+                )
             if not errors:
                 await self.async_set_unique_id(device_id)
                 self._abort_if_unique_id_mismatch()
@@ -426,8 +447,9 @@ class TuyaLanOptionsFlow(OptionsFlowWithReload):
     def overrides(self) -> dict[str, dict[str, Any]]:
         """Return the overrides being edited (a copy of the stored ones at first)."""
         if self._overrides is None:
-            stored = self.config_entry.options.get(CONF_DPS, {})
-            self._overrides = {dp: dict(override) for dp, override in stored.items()}
+            # Hand-edited options may hold mappings that make no sense: they are left
+            # out here, and so dropped when the flow saves.
+            self._overrides = parse_overrides(self.config_entry.options.get(CONF_DPS))
         return self._overrides
 
     def _reported(self) -> dict[str, Any]:
@@ -458,11 +480,12 @@ class TuyaLanOptionsFlow(OptionsFlowWithReload):
         """Pick the DP to edit (or type the number of one not reported yet)."""
         errors: dict[str, str] = {}
         if user_input is not None:
-            dp = str(user_input[OPT_DP]).strip()
-            if dp.isdigit() and 1 <= int(dp) <= 255:
-                self._dp = str(int(dp))
+            try:
+                self._dp = str(validation.dp_id(user_input[OPT_DP]))
+            except validation.InvalidInput as err:
+                errors[OPT_DP] = err.key
+            else:
                 return await self.async_step_edit_dp()
-            errors[OPT_DP] = "invalid_dp"
         reported = self._reported()
         options = [
             SelectOptionDict(
@@ -535,15 +558,22 @@ class TuyaLanOptionsFlow(OptionsFlowWithReload):
             scale = user_input.get(OPT_SCALE)
             unit = (user_input.get(OPT_UNIT) or "").strip() or None
             device_class = user_input.get(OPT_DEVICE_CLASS) or None
-            if scale is not None and scale <= 0:
-                errors[OPT_SCALE] = "invalid_scale"
-            elif (
-                kind is DpKind.SENSOR
+            try:
+                scale = None if scale is None else validation.scale(scale)
+            except validation.InvalidInput as err:
+                errors[OPT_SCALE] = err.key
+            try:
+                unit = None if unit is None else validation.unit(unit)
+            except validation.InvalidInput as err:
+                errors[OPT_UNIT] = err.key
+            if (
+                OPT_UNIT not in errors
+                and kind is DpKind.SENSOR
                 and device_class is not None
                 and unit not in DEVICE_CLASS_UNITS.get(SensorDeviceClass(device_class), {unit})
             ):
                 errors[OPT_UNIT] = "invalid_unit"
-            else:
+            if not errors:
                 override: dict[str, Any] = {OPT_KIND: kind.value}
                 if scale is not None:
                     override[OPT_SCALE] = scale
