@@ -213,26 +213,26 @@ class TuyaLanConfigFlow(ConfigFlow, domain=DOMAIN):
             fields, errors = _clean_fields(
                 user_input, {CONF_DEVICE_ID: validation.device_id, CONF_HOST: validation.host}
             )
-        if user_input is not None and not errors:
-            device_id, host = fields[CONF_DEVICE_ID], fields[CONF_HOST]
-            port = user_input[SECTION_ADVANCED][CONF_PORT]
-            local_key = user_input[CONF_LOCAL_KEY]
-            await self.async_set_unique_id(device_id)
-            self._abort_if_unique_id_configured()
-            version, errors = await validate_device(
-                host, port, device_id, local_key, user_input[CONF_PROTOCOL_VERSION]
-            )
             if not errors:
-                return self.async_create_entry(
-                    title=entry_title(device_id),
-                    data={
-                        CONF_HOST: host,
-                        CONF_PORT: port,
-                        CONF_DEVICE_ID: device_id,
-                        CONF_LOCAL_KEY: local_key,
-                        CONF_PROTOCOL_VERSION: version,
-                    },
+                device_id, host = fields[CONF_DEVICE_ID], fields[CONF_HOST]
+                port = user_input[SECTION_ADVANCED][CONF_PORT]
+                local_key = user_input[CONF_LOCAL_KEY]
+                await self.async_set_unique_id(device_id)
+                self._abort_if_unique_id_configured()
+                version, errors = await validate_device(
+                    host, port, device_id, local_key, user_input[CONF_PROTOCOL_VERSION]
                 )
+                if not errors:
+                    return self.async_create_entry(
+                        title=entry_title(device_id),
+                        data={
+                            CONF_HOST: host,
+                            CONF_PORT: port,
+                            CONF_DEVICE_ID: device_id,
+                            CONF_LOCAL_KEY: local_key,
+                            CONF_PROTOCOL_VERSION: version,
+                        },
+                    )
         return self.async_show_form(
             step_id="user",
             data_schema=self.add_suggested_values_to_schema(USER_SCHEMA, user_input),

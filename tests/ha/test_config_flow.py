@@ -193,7 +193,7 @@ async def test_user_key_format(hass: HomeAssistant, mock_detect: AsyncMock, key:
         (CONF_DEVICE_ID, "   ", "invalid_device_id"),
         (CONF_DEVICE_ID, "bf12 3456", "invalid_device_id"),
         (CONF_DEVICE_ID, "bf123456\x07", "invalid_device_id"),
-        (CONF_DEVICE_ID, "x" * 65, "invalid_device_id"),
+        pytest.param(CONF_DEVICE_ID, "x" * 65, "invalid_device_id", id="device_id-65-chars"),
         (CONF_HOST, "", "invalid_host"),
         (CONF_HOST, "192.0.2.50:6668", "invalid_host"),
         (CONF_HOST, "my plug", "invalid_host"),
@@ -561,7 +561,9 @@ async def test_options_edit_existing_override(
     assert mock_config_entry.state is ConfigEntryState.LOADED
 
 
-@pytest.mark.parametrize("dp", ["²", "1" * 5000, "1.5", "0", "-1", " "])
+@pytest.mark.parametrize(
+    "dp", ["²", pytest.param("1" * 5000, id="5000-digits"), "1.5", "0", "-1", " "]
+)
 async def test_options_pick_dp_refuses_non_numbers(
     hass: HomeAssistant, init_integration: MockConfigEntry, dp: str
 ) -> None:

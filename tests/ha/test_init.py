@@ -132,7 +132,7 @@ async def test_set_dp_invalid_target(
         (0, True, "invalid_dp"),
         (256, True, "invalid_dp"),
         ("²", True, "invalid_dp"),
-        ("1" * 5000, True, "invalid_dp"),
+        pytest.param("1" * 5000, True, "invalid_dp", id="5000-digits"),
         (True, True, "invalid_dp"),
         (None, True, "invalid_dp"),
         (1, 10**30, "invalid_value"),  # was a raw TypeError from the JSON encoder
@@ -144,7 +144,7 @@ async def test_set_dp_invalid_target(
         (1, [1], "invalid_value"),
         (1, {"a": 1}, "invalid_value"),
         (1, None, "invalid_value"),
-        (1, "x" * 4097, "invalid_value"),
+        pytest.param(1, "x" * 4097, "invalid_value", id="4097-chars"),
         (1, "\ud800", "invalid_value"),
     ],
 )
@@ -289,7 +289,7 @@ async def test_remapped_dps_replace_old_entities(
                 "17": {"kind": "sensor", "unit": ["kWh"]},
                 "1": "switch",
                 "²": {"kind": "raw"},
-                "1" * 5000: {"kind": "raw"},
+                "1" * 5000: {"kind": "raw"},  # repr() in a log line would raise
                 "300": {"kind": "raw"},
             }
         }

@@ -127,7 +127,7 @@ def test_digit_like_dp_ids_sort_last() -> None:
         ({"5": {"kind": "sensor", "unit": "x" * 100}}, {}, ["DP '5'"]),
         ({"x": {"kind": "raw"}}, {}, ["DP 'x'"]),
         ({"0": {"kind": "raw"}}, {}, ["DP '0'"]),
-        ({"1" * 5000: {"kind": "raw"}}, {}, ["DP '1111"]),
+        pytest.param({"1" * 5000: {"kind": "raw"}}, {}, ["DP '1111"], id="5000-digits"),
     ],
 )
 def test_parse_overrides(

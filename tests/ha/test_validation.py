@@ -121,7 +121,7 @@ def test_dp_id_accepted(value: object, expected: int) -> None:
         "1.5",
         "²",  # str.isdigit() is true, int() refuses it
         "\u0661",  # an Arabic-Indic digit: int() would take it, a device would not
-        "1" * 5000,  # int() refuses more than 4,300 digits
+        pytest.param("1" * 5000, id="5000-digits"),  # int() refuses more than 4,300 digits
         "000001",
         [1],
     ],
@@ -141,7 +141,7 @@ def test_dp_id_refused(value: object) -> None:
         (5.0, 5),
         ("on", "on"),
         ("", ""),
-        ("é" * 4096, "é" * 4096),
+        pytest.param("é" * 4096, "é" * 4096, id="4096-chars"),
     ],
 )
 def test_dp_value_accepted(value: object, expected: object) -> None:
@@ -165,7 +165,7 @@ def test_dp_value_accepted(value: object, expected: object) -> None:
         [1],
         {"a": 1},
         b"bytes",
-        "x" * 4097,
+        pytest.param("x" * 4097, id="4097-chars"),
         "\ud800",  # a lone surrogate cannot be encoded
     ],
 )
