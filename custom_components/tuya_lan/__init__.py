@@ -21,6 +21,7 @@ from homeassistant.helpers import (
 )
 from homeassistant.helpers.typing import ConfigType
 
+from . import validation
 from .const import (
     ATTR_CONFIG_ENTRY_ID,
     ATTR_DP,
@@ -35,6 +36,7 @@ from .const import (
 from .coordinator import TuyaLanConfigEntry, TuyaLanCoordinator
 from .discovery import async_start_discovery
 from .mapping import RAW_SUFFIX, DpKind
+from .validation import ERROR_DP, ERROR_VALUE
 
 PLATFORMS: list[Platform] = [Platform.NUMBER, Platform.SENSOR, Platform.SWITCH]
 
@@ -65,22 +67,15 @@ CONFIG_SCHEMA = vol.Schema(
 )
 
 
-def _dp_value(value: Any) -> bool | int | str:
-    """Accept the value types a Tuya DP can hold."""
-    if isinstance(value, bool | int | str):
-        return value
-    if isinstance(value, float) and value.is_integer():
-        return int(value)
-    raise vol.Invalid("value must be a boolean, an integer or a string")
-
-
+# The DP and its value are checked by the action itself (validation.py), so that a bad
+# one is refused with a translated ServiceValidationError rather than a schema message.
 SET_DP_SCHEMA = vol.All(
     vol.Schema(
         {
             vol.Exclusive(CONF_DEVICE_ID, "target"): cv.string,
             vol.Exclusive(ATTR_CONFIG_ENTRY_ID, "target"): cv.string,
-            vol.Required(ATTR_DP): vol.All(vol.Coerce(int), vol.Range(min=1, max=255)),
-            vol.Required(ATTR_VALUE): _dp_value,
+            vol.Required(ATTR_DP): object,
+            vol.Required(ATTR_VALUE): object,
         }
     ),
     cv.has_at_least_one_key(CONF_DEVICE_ID, ATTR_CONFIG_ENTRY_ID),
@@ -91,8 +86,25 @@ async def async_setup(hass: HomeAssistant, config: ConfigType) -> bool:
     """Register the integration's actions and start listening for devices."""
 
     async def async_set_dp(call: ServiceCall) -> None:
+        dp, value = call.data[ATTR_DP], call.data[ATTR_VALUE]
+        try:
+            dp = validation.dp_id(dp)
+        except validation.InvalidInput as err:
+            raise ServiceValidationError(
+                translation_domain=DOMAIN,
+                translation_key=ERROR_DP,
+                translation_placeholders={"value": repr(dp)[:60]},
+            ) from err
+        try:
+            value = validation.dp_value(value)
+        except validation.InvalidInput as err:
+            raise ServiceValidationError(
+                translation_domain=DOMAIN,
+                translation_key=ERROR_VALUE,
+                translation_placeholders={"value": repr(value)[:60]},
+            ) from err
         coordinator = _coordinator_for_call(hass, call)
-        await coordinator.async_set_dps({str(call.data[ATTR_DP]): call.data[ATTR_VALUE]})
+        await coordinator.async_set_dps({str(dp): value})
 
     hass.services.async_register(DOMAIN, SERVICE_SET_DP, async_set_dp, schema=SET_DP_SCHEMA)
     try:

@@ -31,6 +31,7 @@ from homeassistant.helpers.selector import (
 )
 from homeassistant.helpers.typing import DiscoveryInfoType
 
+from . import validation
 from .const import (
     CONF_DEVICE_ID,
     CONF_DPS,
@@ -57,10 +58,12 @@ from .mapping import (
     SWITCH_DEVICE_CLASSES,
     DpKind,
     DpSpec,
+    parse_overrides,
     raw_spec,
     resolve_specs,
 )
 from .tuyalan import VERSIONS, TuyaError, detect_version, probe
+from .validation import ERROR_DEVICE_ID, ERROR_DP, ERROR_HOST, ERROR_SCALE, ERROR_UNIT_TEXT
 
 SECTION_ADVANCED: Final = "advanced"
 LOCAL_KEY_LENGTH: Final = 16
@@ -188,30 +191,37 @@ class TuyaLanConfigFlow(ConfigFlow, domain=DOMAIN):
                 }
                 return await self.async_step_pick_device()
         else:
-            device_id = user_input[CONF_DEVICE_ID].strip()
-            host = user_input[CONF_HOST].strip()
-            port = user_input[SECTION_ADVANCED][CONF_PORT]
-            local_key = user_input[CONF_LOCAL_KEY]
-            await self.async_set_unique_id(device_id)
-            self._abort_if_unique_id_configured()
-            version, errors = await validate_device(
-                host,
-                port,
-                device_id,
-                local_key,
-                _version_from_option(user_input[CONF_PROTOCOL_VERSION]),
-            )
+            try:
+                host = validation.host(user_input.get(CONF_HOST))
+            except validation.InvalidInput:
+                errors[CONF_HOST] = ERROR_HOST
+            try:
+                device_id = validation.device_id(user_input.get(CONF_DEVICE_ID))
+            except validation.InvalidInput:
+                errors[CONF_DEVICE_ID] = ERROR_DEVICE_ID
             if not errors:
-                return self.async_create_entry(
-                    title=entry_title(device_id),
-                    data={
-                        CONF_HOST: host,
-                        CONF_PORT: port,
-                        CONF_DEVICE_ID: device_id,
-                        CONF_LOCAL_KEY: local_key,
-                        CONF_PROTOCOL_VERSION: version,
-                    },
+                port = user_input[SECTION_ADVANCED][CONF_PORT]
+                local_key = user_input[CONF_LOCAL_KEY]
+                await self.async_set_unique_id(device_id)
+                self._abort_if_unique_id_configured()
+                version, errors = await validate_device(
+                    host,
+                    port,
+                    device_id,
+                    local_key,
+                    _version_from_option(user_input[CONF_PROTOCOL_VERSION]),
                 )
+                if not errors:
+                    return self.async_create_entry(
+                        title=entry_title(device_id),
+                        data={
+                            CONF_HOST: host,
+                            CONF_PORT: port,
+                            CONF_DEVICE_ID: device_id,
+                            CONF_LOCAL_KEY: local_key,
+                            CONF_PROTOCOL_VERSION: version,
+                        },
+                    )
         return self.async_show_form(
             step_id="user",
             data_schema=self.add_suggested_values_to_schema(USER_SCHEMA, user_input),
@@ -367,16 +377,20 @@ class TuyaLanConfigFlow(ConfigFlow, domain=DOMAIN):
         errors: dict[str, str] = {}
         if user_input is not None:
             device_id = entry.data[CONF_DEVICE_ID]
-            host = user_input[CONF_HOST].strip()
             port = user_input[SECTION_ADVANCED][CONF_PORT]
             local_key = user_input[CONF_LOCAL_KEY]
-            version, errors = await validate_device(
-                host,
-                port,
-                device_id,
-                local_key,
-                _version_from_option(user_input[CONF_PROTOCOL_VERSION]),
-            )
+            try:
+                host = validation.host(user_input.get(CONF_HOST))
+            except validation.InvalidInput:
+                errors[CONF_HOST] = ERROR_HOST
+            if not errors:
+                version, errors = await validate_device(
+                    host,
+                    port,
+                    device_id,
+                    local_key,
+                    _version_from_option(user_input[CONF_PROTOCOL_VERSION]),
+                )
             if not errors:
                 await self.async_set_unique_id(device_id)
                 self._abort_if_unique_id_mismatch()
@@ -428,8 +442,9 @@ class TuyaLanOptionsFlow(OptionsFlowWithReload):
     def overrides(self) -> dict[str, dict[str, Any]]:
         """Return the overrides being edited (a copy of the stored ones at first)."""
         if self._overrides is None:
-            stored = self.config_entry.options.get(CONF_DPS, {})
-            self._overrides = {dp: dict(override) for dp, override in stored.items()}
+            # Hand-edited options may hold mappings that make no sense: they are left
+            # out here, and so dropped when the flow saves.
+            self._overrides = parse_overrides(self.config_entry.options.get(CONF_DPS))
         return self._overrides
 
     def _reported(self) -> dict[str, Any]:
@@ -459,11 +474,12 @@ class TuyaLanOptionsFlow(OptionsFlowWithReload):
         """Pick the DP to edit (or type the number of one not reported yet)."""
         errors: dict[str, str] = {}
         if user_input is not None:
-            dp = str(user_input[OPT_DP]).strip()
-            if dp.isdigit() and 1 <= int(dp) <= 255:
-                self._dp = str(int(dp))
+            try:
+                self._dp = str(validation.dp_id(user_input[OPT_DP]))
+            except validation.InvalidInput:
+                errors[OPT_DP] = ERROR_DP
+            else:
                 return await self.async_step_edit_dp()
-            errors[OPT_DP] = "invalid_dp"
         reported = self._reported()
         options = [
             SelectOptionDict(
@@ -536,15 +552,22 @@ class TuyaLanOptionsFlow(OptionsFlowWithReload):
             scale = user_input.get(OPT_SCALE)
             unit = (user_input.get(OPT_UNIT) or "").strip() or None
             device_class = user_input.get(OPT_DEVICE_CLASS) or None
-            if scale is not None and scale <= 0:
-                errors[OPT_SCALE] = "invalid_scale"
-            elif (
-                kind is DpKind.SENSOR
+            try:
+                scale = None if scale is None else validation.scale(scale)
+            except validation.InvalidInput:
+                errors[OPT_SCALE] = ERROR_SCALE
+            try:
+                unit = None if unit is None else validation.unit(unit)
+            except validation.InvalidInput:
+                errors[OPT_UNIT] = ERROR_UNIT_TEXT
+            if (
+                OPT_UNIT not in errors
+                and kind is DpKind.SENSOR
                 and device_class is not None
                 and unit not in DEVICE_CLASS_UNITS.get(SensorDeviceClass(device_class), {unit})
             ):
                 errors[OPT_UNIT] = "invalid_unit"
-            else:
+            if not errors:
                 override: dict[str, Any] = {OPT_KIND: kind.value}
                 if scale is not None:
                     override[OPT_SCALE] = scale

@@ -64,6 +64,12 @@ from homeassistant.const import (
 )
 from homeassistant.helpers.typing import StateType
 
+from . import validation
+from .const import LOGGER
+
+# The key of the errors below: they are logged, never shown in a form.
+_INVALID_MAPPING: Final = "invalid_mapping"
+
 OPT_KIND: Final = "kind"
 OPT_SCALE: Final = "scale"
 OPT_UNIT: Final = "unit"
@@ -257,21 +263,87 @@ def _default_kinds(dps: Mapping[str, Any]) -> dict[str, DpKind]:
 
 
 def _dp_sort_key(dp: str) -> tuple[int, str]:
-    return (int(dp), dp) if dp.isdigit() else (1 << 30, dp)
+    try:
+        return (validation.dp_id(dp), dp)
+    except validation.InvalidInput:  # "²" is a digit to str.isdigit(), not to int()
+        return (1 << 30, dp)
 
 
-def resolve_specs(
-    dps: Mapping[str, Any], overrides: Mapping[str, Mapping[str, Any]]
-) -> dict[str, DpSpec]:
-    """Return the spec of every DP: defaults from the status, then the overrides."""
+def resolve_specs(dps: Mapping[str, Any], overrides: Any) -> dict[str, DpSpec]:
+    """Return the spec of every DP: defaults from the status, then the overrides.
+
+    ``overrides`` is what ``entry.options["dps"]`` holds, unchecked: a mapping that
+    does not make sense is skipped (see :func:`parse_overrides`).
+    """
     specs = {dp: DpSpec(dp=dp, kind=kind) for dp, kind in _default_kinds(dps).items()}
-    for dp, override in overrides.items():
+    for dp, override in parse_overrides(overrides).items():
         specs[dp] = spec_from_override(dp, override)
     return {dp: specs[dp] for dp in sorted(specs, key=_dp_sort_key)}
 
 
+def parse_overrides(stored: Any) -> dict[str, dict[str, Any]]:
+    """Return the usable overrides of ``entry.options["dps"]``, cleaned.
+
+    Options are JSON the user may have edited by hand: a DP whose mapping does not make
+    sense is left out (it keeps its default), with one warning that names it, so a typo
+    never keeps the device from loading.
+    """
+    if stored is None:
+        return {}
+    if not isinstance(stored, Mapping):
+        LOGGER.warning("Ignoring the stored DP mappings: not a mapping of DP to mapping")
+        return {}
+    parsed: dict[str, dict[str, Any]] = {}
+    for key, override in stored.items():
+        try:
+            dp, cleaned = _parse_override(key, override)
+        except validation.InvalidInput as err:
+            LOGGER.warning("Ignoring the stored mapping of DP %s: %s", _show(key), err)
+            continue
+        parsed[dp] = cleaned
+    return parsed
+
+
+def _show(value: Any) -> str:
+    """A short text for a log line: never the repr of a whole (maybe huge) structure."""
+    if isinstance(value, str):
+        return repr(value[:40])
+    if (
+        value is None
+        or isinstance(value, float)
+        or (isinstance(value, int) and value.bit_length() <= 64)
+    ):
+        return repr(value)
+    return f"<{type(value).__name__}>"  # repr() of a 5,000-digit int raises
+
+
+def _parse_override(key: Any, override: Any) -> tuple[str, dict[str, Any]]:
+    if not isinstance(key, str):
+        raise validation.InvalidInput(_INVALID_MAPPING, "the DP is not a string")
+    dp = str(validation.dp_id(key))
+    if not isinstance(override, Mapping):
+        raise validation.InvalidInput(_INVALID_MAPPING, "the mapping is not an object")
+    raw_kind = override.get(OPT_KIND)
+    if not isinstance(raw_kind, str) or raw_kind not in {kind.value for kind in DpKind}:
+        raise validation.InvalidInput(_INVALID_MAPPING, f"unknown kind {_show(raw_kind)}")
+    kind = DpKind(raw_kind)
+    cleaned: dict[str, Any] = {OPT_KIND: kind.value}
+    if (scale := override.get(OPT_SCALE)) is not None:
+        cleaned[OPT_SCALE] = validation.scale(scale)
+    if (unit := override.get(OPT_UNIT)) is not None:
+        cleaned[OPT_UNIT] = validation.unit(unit)
+    if (device_class := override.get(OPT_DEVICE_CLASS)) is not None:
+        classes = SwitchDeviceClass if kind is DpKind.SWITCH else SensorDeviceClass
+        if not isinstance(device_class, str) or device_class not in {c.value for c in classes}:
+            raise validation.InvalidInput(
+                _INVALID_MAPPING, f"unknown device class {_show(device_class)}"
+            )
+        cleaned[OPT_DEVICE_CLASS] = device_class
+    return dp, cleaned
+
+
 def spec_from_override(dp: str, override: Mapping[str, Any]) -> DpSpec:
-    """Build a spec from one stored override."""
+    """Build a spec from one override, as :func:`parse_overrides` returns them."""
     return DpSpec(
         dp=dp,
         kind=DpKind(override[OPT_KIND]),

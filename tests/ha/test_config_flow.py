@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Generator
+from pathlib import Path
 from typing import Any
 from unittest.mock import AsyncMock, MagicMock, patch
 
@@ -193,6 +195,41 @@ async def test_user_key_format(hass: HomeAssistant, mock_detect: AsyncMock, key:
     )
     assert result["errors"] == {CONF_LOCAL_KEY: "invalid_key_format"}
     mock_detect.assert_not_awaited()
+
+
+@pytest.mark.parametrize(
+    ("field", "value", "error"),
+    [
+        (CONF_DEVICE_ID, "", "invalid_device_id"),
+        (CONF_DEVICE_ID, "   ", "invalid_device_id"),
+        (CONF_DEVICE_ID, "bf12 3456", "invalid_device_id"),
+        (CONF_DEVICE_ID, "bf123456\x07", "invalid_device_id"),
+        pytest.param(CONF_DEVICE_ID, "x" * 65, "invalid_device_id", id="device_id-65-chars"),
+        (CONF_HOST, "", "invalid_host"),
+        (CONF_HOST, "192.0.2.50:6668", "invalid_host"),
+        (CONF_HOST, "my plug", "invalid_host"),
+    ],
+)
+@pytest.mark.usefixtures("mock_setup_entry")
+async def test_user_field_format(
+    hass: HomeAssistant, mock_detect: AsyncMock, field: str, value: str, error: str
+) -> None:
+    """A device id or host that cannot be one is refused before any connection."""
+    result = await hass.config_entries.flow.async_init(DOMAIN, context={"source": SOURCE_USER})
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], {**USER_INPUT, field: value}
+    )
+    assert result["type"] is FlowResultType.FORM
+    assert result["errors"] == {field: error}
+    mock_detect.assert_not_awaited()
+    assert hass.config_entries.async_entries(DOMAIN) == []
+
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], {**USER_INPUT, CONF_DEVICE_ID: f" {DEVICE_ID} "}
+    )
+    assert result["type"] is FlowResultType.CREATE_ENTRY
+    assert result["result"].unique_id == DEVICE_ID
+    assert result["data"][CONF_DEVICE_ID] == DEVICE_ID
 
 
 @pytest.mark.usefixtures("mock_setup_entry")
@@ -391,6 +428,30 @@ async def test_reconfigure_explicit_version(
     assert mock_config_entry.data[CONF_PROTOCOL_VERSION] == "3.5"
 
 
+@pytest.mark.parametrize("host", ["", "  ", "192.0.2.9 6668", "999.0.2.9"])
+@pytest.mark.usefixtures("mock_setup_entry")
+async def test_reconfigure_host_format(
+    hass: HomeAssistant, mock_config_entry: MockConfigEntry, mock_detect: AsyncMock, host: str
+) -> None:
+    """A host that cannot be one is refused, and nothing is saved."""
+    mock_config_entry.add_to_hass(hass)
+    before = dict(mock_config_entry.data)
+    result = await mock_config_entry.start_reconfigure_flow(hass)
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"],
+        {
+            CONF_HOST: host,
+            CONF_LOCAL_KEY: NEW_KEY,
+            CONF_PROTOCOL_VERSION: "auto",
+            "advanced": {CONF_PORT: 6668},
+        },
+    )
+    assert result["type"] is FlowResultType.FORM
+    assert result["errors"] == {CONF_HOST: "invalid_host"}
+    mock_detect.assert_not_awaited()
+    assert dict(mock_config_entry.data) == before
+
+
 # --- options ------------------------------------------------------------------------
 
 
@@ -536,6 +597,95 @@ async def test_options_edit_existing_override(
     assert mock_config_entry.options == {CONF_DPS: {"17": {"kind": "energy"}}}
     await hass.async_block_till_done()
     assert mock_config_entry.state is ConfigEntryState.LOADED
+
+
+@pytest.mark.parametrize(
+    "dp", ["²", pytest.param("1" * 5000, id="5000-digits"), "1.5", "0", "-1", " "]
+)
+async def test_options_pick_dp_refuses_non_numbers(
+    hass: HomeAssistant, init_integration: MockConfigEntry, dp: str
+) -> None:
+    """A typed DP that is not a plain number from 1 to 255 is a form error, not a crash."""
+    result = await hass.config_entries.options.async_init(init_integration.entry_id)
+    flow_id = result["flow_id"]
+    await _menu(hass, flow_id, "pick_dp")
+    result = await _configure(hass, flow_id, {"dp": dp})
+    assert result["type"] is FlowResultType.FORM
+    assert result["errors"] == {"dp": "invalid_dp"}
+
+
+@pytest.mark.parametrize(
+    ("data", "errors"),
+    [
+        ({"scale": float("nan")}, {"scale": "invalid_scale"}),
+        ({"scale": float("inf")}, {"scale": "invalid_scale"}),
+        ({"scale": 1e-300}, {"scale": "invalid_scale"}),
+        ({"scale": 1e7}, {"scale": "invalid_scale"}),
+        ({"scale": -0.1}, {"scale": "invalid_scale"}),
+        ({"unit": "W" * 33}, {"unit": "invalid_unit_text"}),
+        ({"unit": "k\x00W"}, {"unit": "invalid_unit_text"}),
+        ({"scale": 0, "unit": "x" * 40}, {"scale": "invalid_scale", "unit": "invalid_unit_text"}),
+    ],
+)
+async def test_options_dp_details_bounded(
+    hass: HomeAssistant,
+    init_integration: MockConfigEntry,
+    data: dict[str, Any],
+    errors: dict[str, str],
+) -> None:
+    """A scale must be finite and within 1e-6..1e6; a unit is short printable text."""
+    result = await hass.config_entries.options.async_init(init_integration.entry_id)
+    flow_id = result["flow_id"]
+    await _menu(hass, flow_id, "pick_dp")
+    await _configure(hass, flow_id, {"dp": "38"})
+    result = await _configure(hass, flow_id, {"kind": "sensor"})
+    assert result["step_id"] == "dp_options"
+    result = await _configure(hass, flow_id, data)
+    assert result["type"] is FlowResultType.FORM
+    assert result["errors"] == errors
+
+    result = await _configure(hass, flow_id, {"scale": 1e-6, "unit": "W"})
+    assert result["type"] is FlowResultType.MENU
+    result = await _menu(hass, flow_id, "save")
+    assert init_integration.options == {
+        CONF_DPS: {"38": {"kind": "sensor", "scale": 1e-6, "unit": "W"}}
+    }
+    await hass.async_block_till_done()
+
+
+async def test_options_drop_garbage_stored_mappings(
+    hass: HomeAssistant, mock_config_entry: MockConfigEntry, fake_device: FakeDevice
+) -> None:
+    """The options flow opens on hand-edited garbage, shows the valid part, saves it."""
+    mock_config_entry.add_to_hass(hass)
+    hass.config_entries.async_update_entry(
+        mock_config_entry,
+        options={
+            CONF_DPS: {
+                "17": {"kind": "energy", "scale": 0.01},
+                "18": {"kind": "nonsense"},
+                "²": {"kind": "raw"},
+                "19": None,
+            }
+        },
+    )
+    result = await hass.config_entries.options.async_init(mock_config_entry.entry_id)
+    assert result["type"] is FlowResultType.MENU
+    assert result["description_placeholders"] == {"overrides": "DP 17: energy x0.01"}
+    result = await _menu(hass, result["flow_id"], "save")
+    assert mock_config_entry.options == {CONF_DPS: {"17": {"kind": "energy", "scale": 0.01}}}
+    await hass.async_block_till_done()
+
+
+def test_3_1_key_check_is_explained() -> None:
+    """Where a key is entered, the form says a 3.1 key is only checked at the first update."""
+    strings = json.loads(
+        (Path(__file__).parents[2] / "custom_components/tuya_lan/strings.json").read_text("utf-8")
+    )
+    for step in ("user", "discovery_confirm", "reauth_confirm", "reconfigure"):
+        text = strings["config"]["step"][step]["description"]
+        assert "3.1" in text, step
+        assert "first encrypted update" in text, step
 
 
 def test_fake_client_matches_library() -> None:

@@ -148,17 +148,78 @@ async def test_set_dp_by_device(
     [
         {"dp": 1, "value": True},  # no target
         {"config_entry_id": "x", "device_id": "y", "dp": 1, "value": True},
-        {"config_entry_id": "x", "dp": 0, "value": True},
-        {"config_entry_id": "x", "dp": 1, "value": 1.5},
-        {"config_entry_id": "x", "dp": 1, "value": [1]},
     ],
 )
-async def test_set_dp_invalid(
+async def test_set_dp_invalid_target(
     hass: HomeAssistant, init_integration: MockConfigEntry, data: dict[str, Any]
 ) -> None:
-    """Bad action data is refused by the schema."""
-    with pytest.raises(Exception, match=r"(?i)invalid|must|value|exclusive|at least"):
+    """Action data without exactly one target is refused by the schema."""
+    with pytest.raises(Exception, match=r"(?i)invalid|must|exclusion|at least"):
         await hass.services.async_call(DOMAIN, "set_dp", data, blocking=True)
+
+
+@pytest.mark.parametrize(
+    ("dp", "value", "key"),
+    [
+        (1.5, True, "invalid_dp"),  # was written to DP 1
+        (0, True, "invalid_dp"),
+        (256, True, "invalid_dp"),
+        ("²", True, "invalid_dp"),
+        pytest.param("1" * 5000, True, "invalid_dp", id="5000-digits"),
+        (True, True, "invalid_dp"),
+        (None, True, "invalid_dp"),
+        (1, 10**30, "invalid_value"),  # was a raw TypeError from the JSON encoder
+        (1, 2**32, "invalid_value"),
+        (1, -(2**31) - 1, "invalid_value"),
+        (1, 1.5, "invalid_value"),
+        (1, float("nan"), "invalid_value"),
+        (1, float("inf"), "invalid_value"),
+        (1, [1], "invalid_value"),
+        (1, {"a": 1}, "invalid_value"),
+        (1, None, "invalid_value"),
+        pytest.param(1, "x" * 4097, "invalid_value", id="4097-chars"),
+        (1, "\ud800", "invalid_value"),
+    ],
+)
+async def test_set_dp_refuses_bad_dp_or_value(
+    hass: HomeAssistant,
+    init_integration: MockConfigEntry,
+    fake_device: FakeDevice,
+    dp: Any,
+    value: Any,
+    key: str,
+) -> None:
+    """A DP or value the device cannot take is a translated error; nothing is written."""
+    with pytest.raises(ServiceValidationError) as err:
+        await hass.services.async_call(
+            DOMAIN,
+            "set_dp",
+            {"config_entry_id": init_integration.entry_id, "dp": dp, "value": value},
+            blocking=True,
+        )
+    assert err.value.translation_domain == DOMAIN
+    assert err.value.translation_key == key
+    assert str(err.value).startswith(("Data point", "The value"))
+    assert fake_device.set_calls == []
+
+
+async def test_set_dp_limits_accepted(
+    hass: HomeAssistant, init_integration: MockConfigEntry, fake_device: FakeDevice
+) -> None:
+    """The bounds themselves are accepted."""
+    for dp, value in [(255, 2**32 - 1), (1.0, -(2**31)), ("7", "x" * 4096), (2, 5.0)]:
+        await hass.services.async_call(
+            DOMAIN,
+            "set_dp",
+            {"config_entry_id": init_integration.entry_id, "dp": dp, "value": value},
+            blocking=True,
+        )
+    assert fake_device.set_calls == [
+        {"255": 2**32 - 1},
+        {"1": -(2**31)},
+        {"7": "x" * 4096},
+        {"2": 5},
+    ]
 
 
 async def test_set_dp_unknown_targets(
@@ -245,3 +306,58 @@ async def test_remapped_dps_replace_old_entities(
     assert hass.states.get(entity_id).state == "on"
     raw_1 = entity_registry.async_get_entity_id(Platform.SENSOR, DOMAIN, f"{DEVICE_ID}_1_raw")
     assert raw_1 is not None
+
+
+@pytest.mark.parametrize(
+    "entry_options",
+    [
+        {
+            CONF_DPS: {
+                "38": {"kind": "switch"},  # valid: applied
+                "41": {"kind": "bogus"},
+                "19": {"kind": "power", "scale": float("nan")},
+                "18": {"kind": "current", "scale": "0.001"},
+                "20": {"kind": "voltage", "scale": 1e-300},
+                "9": {"kind": "sensor", "device_class": "no_such_class"},
+                "17": {"kind": "sensor", "unit": ["kWh"]},
+                "1": "switch",
+                "²": {"kind": "raw"},
+                "1" * 5000: {"kind": "raw"},  # repr() in a log line would raise
+                "300": {"kind": "raw"},
+            }
+        }
+    ],
+)
+async def test_garbage_stored_mappings_are_skipped(
+    hass: HomeAssistant,
+    mock_config_entry: MockConfigEntry,
+    fake_device: FakeDevice,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """Hand-edited options never keep the device from loading; each bad DP is logged once."""
+    mock_config_entry.add_to_hass(hass)
+    assert await hass.config_entries.async_setup(mock_config_entry.entry_id)
+    await hass.async_block_till_done()
+    assert mock_config_entry.state is ConfigEntryState.LOADED
+    assert hass.states.get("switch.tuya_efgh_switch_2") is not None  # DP 38, mapped
+    assert hass.states.get("switch.tuya_efgh_switch_1").state == "on"  # DP 1: its default
+    assert hass.states.get("sensor.tuya_efgh_power").state == "55.0"  # default scale
+    warnings = [r.getMessage() for r in caplog.records if "Ignoring the stored" in r.message]
+    for dp in ("'41'", "'19'", "'18'", "'20'", "'9'", "'17'", "'1'", "'²'", "'300'", "'1111"):
+        assert sum(dp in line for line in warnings) == 1, (dp, warnings)
+    assert len(warnings) == 10
+
+
+@pytest.mark.parametrize("entry_options", [{CONF_DPS: ["38", "switch"]}])
+async def test_stored_mappings_not_a_mapping(
+    hass: HomeAssistant,
+    mock_config_entry: MockConfigEntry,
+    fake_device: FakeDevice,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """Options whose "dps" is not a mapping at all are ignored with one warning."""
+    mock_config_entry.add_to_hass(hass)
+    assert await hass.config_entries.async_setup(mock_config_entry.entry_id)
+    await hass.async_block_till_done()
+    assert mock_config_entry.state is ConfigEntryState.LOADED
+    assert "Ignoring the stored DP mappings" in caplog.text

@@ -10,6 +10,7 @@ from custom_components.tuya_lan.mapping import (
     MAX_STATE_LENGTH,
     DpKind,
     build_descriptions,
+    parse_overrides,
     raw_value,
     resolve_specs,
     scale_value,
@@ -85,8 +86,60 @@ def test_detection(dps: dict[str, Any], expected: dict[str, str]) -> None:
 
 def test_overrides_win_and_sort() -> None:
     """Overrides replace detected kinds; DPs are sorted numerically."""
-    result = kinds({"1": True, "10": 1, "2": 0}, {"10": {"kind": "power"}, "x": {"kind": "raw"}})
+    result = kinds({"1": True, "10": 1, "2": 0, "x": 3}, {"10": {"kind": "power"}})
     assert result == {"1": "switch", "2": "countdown", "10": "power", "x": "raw"}
+
+
+def test_digit_like_dp_ids_sort_last() -> None:
+    """A reported DP id that str.isdigit() takes but int() refuses sorts last, no crash."""
+    assert list(kinds({"²": 1, "1": True, "\u0661": 2})) == ["1", "²", "\u0661"]
+
+
+@pytest.mark.parametrize(
+    ("stored", "expected", "warned"),
+    [
+        (None, {}, []),
+        ({}, {}, []),
+        ("garbage", {}, ["Ignoring the stored DP mappings"]),
+        ([["1", {"kind": "raw"}]], {}, ["Ignoring the stored DP mappings"]),
+        (
+            {"077": {"kind": "countdown", "extra": 1}},
+            {"77": {"kind": "countdown"}},
+            [],
+        ),
+        (
+            {"19": {"kind": "power", "scale": 10}},
+            {"19": {"kind": "power", "scale": 10.0}},
+            [],
+        ),
+        (
+            {"1": {"kind": "switch", "device_class": "switch"}},
+            {"1": {"kind": "switch", "device_class": "switch"}},
+            [],
+        ),
+        ({"1": {"kind": "switch", "device_class": "temperature"}}, {}, ["DP '1'"]),
+        ({"5": {"kind": "sensor", "device_class": ["power"]}}, {}, ["DP '5'"]),
+        ({"5": {"kind": ["sensor"]}}, {}, ["DP '5'"]),
+        ({"5": {}}, {}, ["DP '5'"]),
+        ({"5": []}, {}, ["DP '5'"]),
+        ({"5": {"kind": "power", "scale": True}}, {}, ["DP '5'"]),
+        pytest.param({"5": {"kind": "power", "scale": 10**5000}}, {}, ["DP '5'"], id="huge"),
+        ({"5": {"kind": "sensor", "unit": "x" * 100}}, {}, ["DP '5'"]),
+        ({"x": {"kind": "raw"}}, {}, ["DP 'x'"]),
+        ({"0": {"kind": "raw"}}, {}, ["DP '0'"]),
+        pytest.param({"1" * 5000: {"kind": "raw"}}, {}, ["DP '1111"], id="5000-digits"),
+    ],
+)
+def test_parse_overrides(
+    caplog: pytest.LogCaptureFixture, stored: Any, expected: dict[str, Any], warned: list[str]
+) -> None:
+    """Stored mappings are parsed defensively: a bad one is skipped with one warning."""
+    assert parse_overrides(stored) == expected
+    warnings = [r.getMessage() for r in caplog.records if r.levelname == "WARNING"]
+    assert len(warnings) == len(warned)
+    for warning, text in zip(warnings, warned, strict=True):
+        assert text in warning
+    resolve_specs({"1": True, "5": 3}, stored)  # never raises
 
 
 def test_numbering_when_a_kind_repeats() -> None:

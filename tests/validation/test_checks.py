@@ -278,8 +278,8 @@ BROKEN: list[tuple[str, Callable[[Path], list[str]], Callable[[Path], None], str
     (
         "error key renamed in the code",
         checks.check_code_translations,
-        _code("config_flow.py", '"invalid_dp"', '"invalid_data_point"'),
-        "code uses options.error.invalid_data_point, missing",
+        _code("config_flow.py", "errors[OPT_SCALE] = ERROR_SCALE", "errors[OPT_SCALE] = \"bad_scale\""),
+        "code uses options.error.bad_scale, missing",
     ),
     (
         "abort reason missing",

@@ -24,9 +24,14 @@ from .discovery import DiscoveredDevice
 _DEVICE_ID = re.compile(r"[A-Za-z0-9_-]{1,64}")
 
 
+def valid_device_id(device_id: str) -> bool:
+    """Whether ``device_id`` could be a Tuya device id (1-64 ASCII letters, digits, _ or -)."""
+    return _DEVICE_ID.fullmatch(device_id) is not None
+
+
 def plausible(device: DiscoveredDevice) -> bool:
     """Whether an announcement names a usable device: a sane id and an IPv4 address."""
-    if _DEVICE_ID.fullmatch(device.device_id) is None:
+    if not valid_device_id(device.device_id):
         return False
     try:
         ipaddress.IPv4Address(device.ip)
