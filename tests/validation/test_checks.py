@@ -278,7 +278,9 @@ BROKEN: list[tuple[str, Callable[[Path], list[str]], Callable[[Path], None], str
     (
         "error key renamed in the code",
         checks.check_code_translations,
-        _code("config_flow.py", "errors[OPT_SCALE] = ERROR_SCALE", "errors[OPT_SCALE] = \"bad_scale\""),
+        _code(
+            "config_flow.py", "errors[OPT_SCALE] = ERROR_SCALE", 'errors[OPT_SCALE] = "bad_scale"'
+        ),
         "code uses options.error.bad_scale, missing",
     ),
     (
