@@ -7,6 +7,7 @@ on a connection whose key is already proven.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import threading
@@ -22,8 +23,9 @@ from custom_components.tuya_lan.tuyalan import (
     TuyaError,
     WrongKeyError,
     decode_broadcast,
+    protocol,
+    stream,
 )
-from custom_components.tuya_lan.tuyalan import protocol, stream
 from custom_components.tuya_lan.tuyalan.const import MAX_FRAME_SIZE, UDP_KEY, Command
 from custom_components.tuya_lan.tuyalan.crypto import ecb_for, gcm_for, hmac_sha256
 from custom_components.tuya_lan.tuyalan.frames import (
@@ -56,7 +58,7 @@ def in_small_stack[T](call: Callable[[], T]) -> T:
     def run() -> None:
         try:
             outcome.append(("ok", call()))
-        except BaseException as err:  # noqa: BLE001 (handed to the test thread)
+        except BaseException as err:
             outcome.append(("err", err))
 
     previous = threading.stack_size(256 * 1024)
@@ -74,7 +76,10 @@ def in_small_stack[T](call: Callable[[], T]) -> T:
 
 # -- defect 3: broadcast and session JSON ------------------------------------------------
 
-NESTED = [b'{"a":' + b"[" * DEPTH + b"]" * DEPTH + b"}", b'{"a":' * (DEPTH // 4) + b"1" + b"}" * (DEPTH // 4)]
+NESTED = [
+    b'{"a":' + b"[" * DEPTH + b"]" * DEPTH + b"}",
+    b'{"a":' * (DEPTH // 4) + b"1" + b"}" * (DEPTH // 4),
+]
 
 
 @pytest.mark.parametrize(
@@ -391,7 +396,5 @@ def test_any_datagram_decodes_or_raises_a_typed_error(payload: bytes, seal: str)
         "35": lambda: encode_6699(0, 0x13, payload, gcm_for(UDP_KEY), retcode=0),
         "raw": lambda: payload,
     }[seal]()
-    try:
+    with contextlib.suppress(TuyaError):
         decode_broadcast(datagram)
-    except TuyaError:
-        pass

@@ -123,12 +123,19 @@ class FrameParser:
             if available < 4:
                 return None
             prefix = _U32(buffer)[0]
-            if prefix != _WORD_55AA and prefix != _WORD_6699:  # noqa: PLR1714 (hot path)
+            if prefix == _WORD_55AA:
+                if available < 16:
+                    return None
+                size = 16 + _U32(buffer, 12)[0]
+                suffix = SUFFIX_55AA
+            elif prefix == _WORD_6699:
+                if available < 18:
+                    return None
+                size = 22 + _U32(buffer, 14)[0]
+                suffix = SUFFIX_6699
+            else:
                 self._skip_to_prefix()
                 continue
-            size = self._claimed_size(0)
-            if size is None:
-                return None  # the header itself is not complete yet
             if size > self.max_frame_size or size < _MIN_FRAME:
                 # Not a real frame start: skip this prefix and resynchronise.
                 self._consume(4)
@@ -142,16 +149,37 @@ class FrameParser:
                     f"dropped {found} bytes: a header claiming {size} bytes, "
                     "followed by a complete frame inside that span"
                 )
-            frame = self._take_found()
-            if frame is None:
+            # The usual case, inlined: one verified frame at the start of the buffer.
+            found_frame = self._found
+            if found_frame is not None and found_frame[0] == self._base:
+                self._found = None
+                frame = found_frame[2]
+            elif buffer[size - 4 : size] != suffix or self._budget < size:
+                self._consume(4)  # junk that looked like a header: resynchronise
+                raise MalformedFrameError(
+                    "no frame suffix where the length field says"
+                    if self._budget >= size
+                    else "too many fake frame headers: frame dropped unchecked"
+                )
+            else:
+                self._budget -= size
+                raw = bytes(buffer) if available == size else bytes(buffer[:size])
                 try:
-                    frame = self._check(0, size)
+                    frame = (decode_55aa if prefix == _WORD_55AA else decode_6699)(
+                        raw, self.keys, self.has_retcode
+                    )
                 except TuyaError:
                     # Drop only the prefix: if this was junk that looked like a header,
                     # a real frame may start inside it.
                     self._consume(4)
                     raise
-            self._consume(size)
+            if available == size:
+                buffer.clear()
+            else:
+                del buffer[:size]
+            self._base += size
+            budget = self._budget + CHECK_BYTES_PER_BYTE * size
+            self._budget = budget if budget < CHECK_RESERVE else CHECK_RESERVE
             return frame
 
     def _claimed_size(self, at: int) -> int | None:
@@ -217,14 +245,6 @@ class FrameParser:
             return None
         self._found = (self._base + at, size, frame)
         return at
-
-    def _take_found(self) -> Frame | None:
-        """The frame the look-ahead already verified at the buffer's start, if any."""
-        found = self._found
-        if found is None or found[0] != self._base:
-            return None
-        self._found = None
-        return found[2]
 
     def _consume(self, count: int) -> None:
         """Drop ``count`` bytes from the front; each one earns whole-frame check budget."""
