@@ -16,7 +16,8 @@ import asyncio
 import logging
 import random
 import time
-from collections.abc import Callable, Mapping
+from collections import deque
+from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
 from custom_components.tuya_lan.tuyalan.const import VERSIONS
@@ -24,7 +25,7 @@ from custom_components.tuya_lan.tuyalan.protocol import validate_local_key
 
 from .discovery import DEFAULT_INTERVAL, LOOPBACK, Broadcaster, RequestResponder, build_datagram
 from .profiles import Profile, make_profile
-from .session import Close, Control, DeviceSession, Refresh
+from .session import Action, Close, Control, DeviceSession, Refresh
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -46,6 +47,9 @@ class _Connection(asyncio.Protocol):
         self.transport: asyncio.Transport | None = None
         self.session: DeviceSession | None = None
         self.last_seen = 0.0
+        # Actions held back by the slow-device fault: (due time, actions), in order.
+        self._held: deque[tuple[float, list[Action]]] = deque()
+        self._release: asyncio.TimerHandle | None = None
 
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
         assert isinstance(transport, asyncio.Transport)
@@ -59,7 +63,28 @@ class _Connection(asyncio.Protocol):
         return False  # the client hung up: close our side too
 
     def connection_lost(self, exc: Exception | None) -> None:
+        if self._release is not None:
+            self._release.cancel()
+            self._release = None
+        self._held.clear()
         self.device._lost(self)
+
+    def hold(self, delay: float, actions: Iterable[Action]) -> None:
+        """Act on a frame ``delay`` seconds from now, after what was held before it."""
+        loop = asyncio.get_running_loop()
+        self._held.append((loop.time() + delay, list(actions)))
+        if self._release is None:
+            self._release = loop.call_at(self._held[0][0], self._release_due)
+
+    def _release_due(self) -> None:
+        loop = asyncio.get_running_loop()
+        self._release = None
+        while self._held and self._held[0][0] <= loop.time():
+            _, actions = self._held.popleft()
+            if self.transport is not None and not self.transport.is_closing():
+                self.device._act(self, actions)
+        if self._held:
+            self._release = loop.call_at(self._held[0][0], self._release_due)
 
     def write(self, frame: bytes) -> None:
         if self.transport is not None and not self.transport.is_closing():
@@ -82,7 +107,7 @@ class SimulatedDevice:
     from :data:`~.profiles.PROFILES` or a :class:`~.profiles.Profile`. ``device22``
     makes the device refuse the plain status query (see :mod:`.session`).
 
-    Fault switches: :meth:`drop`, :attr:`stall`, :attr:`garbage`,
+    Fault switches: :meth:`drop`, :attr:`stall`, :attr:`garbage`, :attr:`reply_delay`,
     :meth:`send_garbage`, :attr:`max_clients`, :meth:`change_key`,
     :meth:`go_offline` / :meth:`go_online`.
     """
@@ -156,6 +181,9 @@ class SimulatedDevice:
         # Fault switches.
         self.stall = False
         self.garbage = False
+        # A slow device: every answer to a client's frame, and the change it makes,
+        # comes this many seconds after the frame (pushes of its own are not held).
+        self.reply_delay = 0.0
         # Counters for tests.
         self.refused = 0
         self.pushes = 0
@@ -279,7 +307,14 @@ class SimulatedDevice:
         if self.stall:
             self.stalled_bytes += len(data)
             return  # read, never answer: a hung device
-        for action in session.receive(data):
+        actions = session.receive(data)
+        if self.reply_delay > 0:
+            connection.hold(self.reply_delay, actions)
+            return
+        self._act(connection, actions)
+
+    def _act(self, connection: _Connection, actions: Iterable[Action]) -> None:
+        for action in actions:
             if isinstance(action, bytes):
                 connection.write(action)
             elif isinstance(action, Control):

@@ -37,6 +37,9 @@ _LOGGER = logging.getLogger(__name__)
 # a device that already serves its maximum of clients accepts and closes at once,
 # while a wrong key is only noticed (and the connection dropped) after our first frame.
 BUSY_GRACE = 0.05
+# How long, in request timeouts, the late reply to an abandoned 3.5 request is still
+# awaited after it timed out (see TuyaClient._is_late_reply).
+LATE_REPLY_WINDOW = 2.0
 
 type StatusCallback = Callable[[dict[str, Any]], None]
 type DisconnectCallback = Callable[[Exception | None], None]
@@ -99,9 +102,13 @@ class TuyaClient:
         self._transport: asyncio.Transport | None = None
         self._connection: _Connection | None = None
         self._pending: dict[int, deque[tuple[int, asyncio.Future[Message]]]] = {}
-        # (reply cmd, seqno) of requests that timed out: their late replies (3.1-3.4 echo
-        # the seqno) must not be taken for the reply to a later request.
+        # Requests that timed out (or whose caller gave up) after they were sent: their
+        # late replies must not be taken for the reply to a later request. 3.1-3.4
+        # echo the seqno, so those are known by (reply cmd, seqno); 3.5 devices do not
+        # (see _dispatch), so there each reply cmd keeps the expiry times of its
+        # abandoned requests, oldest first.
         self._abandoned: deque[tuple[int, int]] = deque(maxlen=16)
+        self._abandoned_35: dict[int, deque[float]] = {}
         self._push_waiters: list[asyncio.Future[dict[str, Any]]] = []
         self._handshake: asyncio.Future[Message] | None = None
         self._closing = False
@@ -137,6 +144,7 @@ class TuyaClient:
         self._session = ClientSession(self.device_id, self._local_key, self.version)
         self._closing = False
         self._abandoned.clear()
+        self._abandoned_35.clear()
         try:
             async with asyncio.timeout(self.timeout):
                 transport, connection = await loop.create_connection(
@@ -294,13 +302,27 @@ class TuyaClient:
             async with asyncio.timeout(self.timeout):
                 return await future
         except TimeoutError:
-            self._abandoned.append((reply_cmd, seqno))
+            if future.done() and not future.cancelled() and future.exception() is None:
+                return future.result()  # the reply won the race with the deadline
+            self._abandon(reply_cmd, seqno)
             raise TuyaTimeoutError(
                 f"{self.host} did not answer command {Command(reply_cmd).name}"
             ) from None
+        except asyncio.CancelledError:
+            if not future.done():  # sent, and its reply may still come
+                self._abandon(reply_cmd, seqno)
+            raise
         finally:
             with contextlib.suppress(ValueError):
                 waiting.remove(entry)
+
+    def _abandon(self, reply_cmd: int, seqno: int) -> None:
+        """Remember a request whose reply, if it comes at all, must go to no one."""
+        if self.version != "3.5":
+            self._abandoned.append((reply_cmd, seqno))
+            return
+        expires = asyncio.get_running_loop().time() + self.timeout * LATE_REPLY_WINDOW
+        self._abandoned_35.setdefault(reply_cmd, deque()).append(expires)
 
     def _write(self, frame: bytes) -> None:
         if self._transport is None or self._transport.is_closing():
@@ -334,16 +356,20 @@ class TuyaClient:
         if message.cmd == Command.STATUS:
             self._push(message)
             return
+        if self._is_late_reply(message):
+            if message.dps:
+                self._push(message)  # stale as an answer, but what the device reports
+            else:
+                _LOGGER.debug("%s: dropped the late reply to an abandoned request", self.host)
+            return
         waiting = self._pending.get(message.cmd)
-        if self._abandoned and self.version != "3.5":
-            key = (message.cmd, message.seqno)
-            if key in self._abandoned:
-                self._abandoned.remove(key)
-                waiting = None  # the late reply to a request that timed out
         if waiting:
-            # Replies of 3.1-3.4 echo our seqno; 3.5 devices count on their own and
-            # heartbeat replies may carry 0. Prefer an exact match, else the oldest.
-            entry = next((e for e in waiting if e[0] == message.seqno), waiting[0])
+            # Replies of 3.1-3.4 echo our seqno (heartbeat replies may carry 0): prefer
+            # an exact match, else the oldest. 3.5 devices number their frames with a
+            # counter of their own, so there the oldest it is.
+            entry = waiting[0]
+            if self.version != "3.5":
+                entry = next((e for e in waiting if e[0] == message.seqno), entry)
             waiting.remove(entry)
             if not entry[1].done():
                 entry[1].set_result(message)
@@ -352,6 +378,35 @@ class TuyaClient:
             self._push(message)  # unrequested data from the device: treat as a push
             return
         _LOGGER.debug("%s: ignored unexpected command %s", self.host, message.cmd)
+
+    def _is_late_reply(self, message: Message) -> bool:
+        """Whether ``message`` answers a request already abandoned (and forget that one).
+
+        3.1-3.4 replies echo the request's seqno, which settles it. 3.5 replies do not
+        (TuyaOpen numbers every frame it sends from its own random start), but a
+        device answers the requests of one connection in the order they came: after
+        a request timed out, the next reply of its command is its own late one, not
+        the reply to the request sent after it. A device may also never answer (a
+        frame lost in a busy firmware); then each abandoned entry would swallow the
+        reply of a later request, so it is only believed for LATE_REPLY_WINDOW
+        timeouts after it was abandoned, and never past the connection it was sent on.
+        """
+        if self.version != "3.5":
+            key = (message.cmd, message.seqno)
+            if self._abandoned and key in self._abandoned:
+                self._abandoned.remove(key)
+                return True
+            return False
+        expiries = self._abandoned_35.get(message.cmd)
+        if not expiries:
+            return False
+        now = asyncio.get_running_loop().time()
+        while expiries and expiries[0] <= now:
+            expiries.popleft()
+        if not expiries:
+            return False
+        expiries.popleft()
+        return True
 
     def _push(self, message: Message) -> None:
         dps = message.dps

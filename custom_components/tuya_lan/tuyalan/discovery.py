@@ -7,7 +7,6 @@ and 3.5 6699 frames, all under the well-known UDP key) and answer a 0x25 request
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -15,7 +14,7 @@ from .const import UDP_KEY, Command
 from .crypto import ecb_for, gcm_for
 from .errors import MalformedFrameError
 from .frames import PREFIX_55AA, PREFIX_6699, FrameKeys, decode_frame, encode_6699
-from .protocol import json_bytes
+from .protocol import json_bytes, load_json
 
 _UDP_KEYS = FrameKeys(gcm=gcm_for(UDP_KEY))
 
@@ -43,7 +42,8 @@ class DiscoveredDevice:
 def decode_broadcast(data: bytes) -> DiscoveredDevice:
     """Decode one discovery datagram.
 
-    Raises MalformedFrameError for anything that is not a Tuya announcement, and
+    Total: for any bytes, a DiscoveredDevice or MalformedFrameError for anything that
+    is not a Tuya announcement (including JSON nested too deep to parse), and
     WrongKeyError for an encrypted one that does not open with the UDP key.
     """
     if data[:4] == PREFIX_6699:
@@ -61,9 +61,9 @@ def decode_broadcast(data: bytes) -> DiscoveredDevice:
 
 def _parse_announcement(payload: bytes) -> DiscoveredDevice:
     try:
-        info = json.loads(payload)
-    except ValueError:
-        raise MalformedFrameError("discovery payload is not JSON") from None
+        info = load_json(payload)
+    except MalformedFrameError as err:
+        raise MalformedFrameError(f"discovery payload is {err}") from None
     if not isinstance(info, dict):
         raise MalformedFrameError("discovery payload is not a JSON object")
     device_id, ip, version = info.get("gwId"), info.get("ip"), info.get("version")
@@ -93,10 +93,10 @@ def decode_discovery_request(data: bytes) -> str:
     if frame.cmd != Command.REQ_DEVINFO:
         raise MalformedFrameError(f"not a discovery request (command {frame.cmd})")
     try:
-        info = json.loads(frame.payload)
+        info = load_json(frame.payload)
         ip = info["ip"]
         if not isinstance(ip, str) or info.get("from") is None:
             raise TypeError
-    except ValueError, KeyError, TypeError:
+    except MalformedFrameError, KeyError, TypeError, AttributeError:
         raise MalformedFrameError("discovery request lacks ip or from") from None
     return ip

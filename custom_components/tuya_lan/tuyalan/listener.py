@@ -93,7 +93,12 @@ class DiscoveryListener:
         return len(targets)
 
     def datagram_received(self, data: bytes, addr: tuple[str, int]) -> None:
-        """Decode one datagram; anything that is not an announcement is ignored."""
+        """Decode one datagram; anything that is not an announcement is ignored.
+
+        Nothing raised here may reach the event loop: a datagram is anyone's input.
+        The decoder raises only typed errors; the broad catches are a second net
+        for a decoder bug and for the callback, logged once each time with its cause.
+        """
         try:
             device = decode_broadcast(data)
         except TuyaError as err:
@@ -101,7 +106,13 @@ class DiscoveryListener:
                 return  # a 0x25 request (ours, looped back, or another app's)
             _LOGGER.debug("ignored a %d-byte datagram from %s: %s", len(data), addr[0], err)
             return
-        self.callback(device, addr)
+        except Exception:
+            _LOGGER.exception("could not decode a %d-byte datagram from %s", len(data), addr[0])
+            return
+        try:
+            self.callback(device, addr)
+        except Exception:
+            _LOGGER.exception("error in the discovery callback for %s", device.device_id)
 
     def close(self) -> None:
         """Stop listening."""
@@ -113,6 +124,6 @@ class DiscoveryListener:
 def _is_request(data: bytes) -> bool:
     try:
         decode_discovery_request(data)
-    except TuyaError:
+    except Exception:  # only a well-formed request counts
         return False
     return True

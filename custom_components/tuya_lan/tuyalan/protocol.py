@@ -32,6 +32,9 @@ from .frames import Frame, FrameKeys, encode_55aa, encode_6699
 from .stream import FrameParser
 
 VERSION_HEADER_SIZE = 15
+# Frames in a row that fail to verify on a connection whose key was proven before it
+# counts as a key problem again (see ClientSession.next_message).
+KEY_FAILURES_IN_A_ROW = 3
 NONCE_SIZE = 16
 # Error texts by which a 3.3/3.4 device says it does not take the normal status query.
 DEVICE22_MARKERS = ("data unvalid",)
@@ -50,7 +53,6 @@ try:  # orjson ships with Home Assistant; the standard library is the fallback
     def _json_loads(payload: bytes) -> Any:
         return orjson.loads(payload)
 
-    _JSON_ERRORS: tuple[type[Exception], ...] = (orjson.JSONDecodeError,)
 except ImportError:  # pragma: no cover - exercised only without orjson
     _COMPACT_JSON = json.JSONEncoder(separators=(",", ":"))
 
@@ -61,7 +63,18 @@ except ImportError:  # pragma: no cover - exercised only without orjson
     def _json_loads(payload: bytes) -> Any:
         return json.loads(payload)
 
-    _JSON_ERRORS = (ValueError,)
+
+def load_json(payload: bytes) -> Any:
+    """Parse JSON from a device; MalformedFrameError for anything that is not JSON.
+
+    Device input is hostile until proven otherwise: nesting too deep for the parser
+    (orjson stops at 1024 levels, the standard library at the C stack's end, which in
+    a small thread stack comes early) is one more kind of bad input, not a crash.
+    """
+    try:
+        return _json_loads(payload)
+    except (ValueError, RecursionError) as err:  # JSONDecodeError and UnicodeError too
+        raise MalformedFrameError(f"not JSON: {str(err)[:80]}") from None
 
 
 def validate_local_key(local_key: str | bytes) -> bytes:
@@ -171,6 +184,9 @@ class ClientSession:
         )
         self._ready = self.handshake is HandshakeState.NOT_NEEDED
         self._parser = FrameParser(self.keys, has_retcode=True)
+        # See next_message: whether a frame proved the key, and failures since.
+        self._key_proven = False
+        self._key_failures = 0
 
     # -- sending ---------------------------------------------------------------------
 
@@ -334,9 +350,42 @@ class ClientSession:
 
         Raises MalformedFrameError or WrongKeyError for a bad frame; the frame has
         been dropped by then, so calling again continues with what follows it.
+
+        A frame that fails its HMAC, GCM tag or decryption is evidence of a wrong key
+        only until this connection has proven the key: once a frame verified and
+        decrypted with it (for 3.4/3.5 from the handshake on), the key cannot have
+        changed under an open connection, so a single failure is a corrupt or foreign
+        frame (junk that happened to look framed) and raises MalformedFrameError.
+        KEY_FAILURES_IN_A_ROW failures with no good frame between them raise
+        WrongKeyError again: whatever the cause, nothing readable comes any more.
         """
-        frame = self._parser.next_frame()
-        return None if frame is None else self.decode(frame)
+        try:
+            frame = self._parser.next_frame()
+            if frame is None:
+                return None
+            message = self.decode(frame)
+        except WrongKeyError as err:
+            if not self._key_proven:
+                raise
+            self._key_failures += 1
+            if self._key_failures >= KEY_FAILURES_IN_A_ROW:
+                raise
+            raise MalformedFrameError(
+                f"skipped a frame that does not verify on a connection whose key is proven: {err}"
+            ) from None
+        self._key_failures = 0
+        if not self._key_proven:
+            self._key_proven = self._proves_key(frame, message)
+        return message
+
+    def _proves_key(self, frame: Frame, message: Message) -> bool:
+        """Whether a frame that decoded shows our key is the device's."""
+        if self.keys.hmac_key is not None or self.keys.gcm is not None:
+            return True  # 3.4 / 3.5: it passed its HMAC or GCM tag
+        if self.version == "3.1" and frame.payload[:3] != b"3.1":
+            return False  # plaintext: no key involved
+        # 3.1 / 3.3: decrypted with valid padding and read as a JSON object.
+        return bool(frame.payload) and message.data is not None
 
     def messages(self) -> Iterator[Message]:
         """Every message decodable from what was fed (raises like next_message)."""
@@ -354,8 +403,8 @@ class ClientSession:
         if payload[:1] == b"{":
             try:  # noqa: SIM105 (per-frame path: suppress() costs more)
                 data = _json_loads(payload)
-            except _JSON_ERRORS:
-                pass
+            except ValueError, RecursionError:
+                pass  # kept as text: error replies and odd firmware are not JSON
             if not isinstance(data, dict):
                 data = None
         return Message(frame.cmd, frame.seqno, frame.retcode, payload, data)
