@@ -70,7 +70,7 @@ def test_tuya_doc_vectors_with_nonce_and_signature_headers(
         int(T),
         "GET",
         path,
-        query,
+        query=query,
         access_token=token,
         nonce=NONCE,
         extra_signed=SIGNED,
@@ -144,7 +144,7 @@ def test_sdk_derived_vectors(
 ):
     # Token paths never sign the access token, even when the caller holds one.
     headers = signed_headers(
-        CLIENT_ID, SECRET, int(T), method, path, query, body, access_token=TOKEN
+        CLIENT_ID, SECRET, int(T), method, path, query=query, body=body, access_token=TOKEN
     )
     assert headers["sign"] == expected
     assert headers["t"] == T

@@ -102,9 +102,7 @@ def sign(
 ) -> str:
     """Upper-case hex HMAC-SHA256; pass no ``access_token`` for the token APIs."""
     message = client_id + access_token + t + nonce + to_sign
-    return (
-        hmac.new(secret.encode(), message.encode(), hashlib.sha256).hexdigest().upper()
-    )
+    return hmac.new(secret.encode(), message.encode(), hashlib.sha256).hexdigest().upper()
 
 
 def signed_headers(
@@ -113,9 +111,9 @@ def signed_headers(
     t_ms: int,
     method: str,
     path: str,
+    *,
     query: Mapping[str, str] | None = None,
     body: bytes = b"",
-    *,
     access_token: str = "",
     nonce: str = "",
     extra_signed: Sequence[tuple[str, str]] = (),
