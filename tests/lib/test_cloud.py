@@ -24,7 +24,8 @@ from custom_components.tuya_lan.tuyalan.errors import (
     CloudRegionError,
     TuyaError,
 )
-from tuya_sim.cloud import FakeTuyaCloud
+from tests.sim.conftest import StartDevice
+from tuya_sim.cloud import FakeTuyaCloud, cloud_device_for
 
 from .conftest import ACCESS_ID, ACCESS_SECRET, UID_A, UID_B
 
@@ -483,3 +484,20 @@ def test_thing_model_alone():
         DpModel(3, "temp_current", "Integer", "ro", "Temperature", "℃", -200, 600, 1, 1),
     )
     assert merge_model(None, {"model": "not json"}) == ()
+
+
+async def test_a_simulated_device_in_the_cloud_follows_its_key(
+    fake_cloud: FakeTuyaCloud, make_cloud: MakeCloud, start_device: StartDevice
+):
+    simulated = await start_device("3.4", profile="strip", device_id="bf00000000000000cc01")
+    fake_cloud.add_device(cloud_device_for(simulated, uid=UID_A, name="Sim strip"))
+    cloud = make_cloud()
+    device = await cloud.device("bf00000000000000cc01")
+    assert (device.name, device.local_key, device.category) == (
+        "Sim strip",
+        simulated.local_key,
+        "pc",
+    )
+    assert [(dp.dp_id, dp.code) for dp in device.model][:2] == [(1, "switch_1"), (2, "switch_2")]
+    simulated.change_key("fedcba9876543210")
+    assert (await cloud.device("bf00000000000000cc01")).local_key == "fedcba9876543210"
