@@ -501,3 +501,18 @@ async def test_a_simulated_device_in_the_cloud_follows_its_key(
     assert [(dp.dp_id, dp.code) for dp in device.model][:2] == [(1, "switch_1"), (2, "switch_2")]
     simulated.change_key("fedcba9876543210")
     assert (await cloud.device("bf00000000000000cc01")).local_key == "fedcba9876543210"
+
+
+async def test_a_body_is_signed_as_sent(fake_cloud: FakeTuyaCloud, make_cloud: MakeCloud):
+    # The fake serves no POST: getting past the signature check to "uri path invalid"
+    # proves the body hash matched the bytes on the wire.
+    with pytest.raises(CloudError, match="1108") as caught:
+        await make_cloud().request(
+            "POST",
+            "/v1.0/iot-03/devices/bf00000000000000aa01/commands",
+            body={"commands": [{"code": "switch_1", "value": True}]},
+        )
+    assert type(caught.value) is CloudError
+    assert fake_cloud.rejected_signatures == 0
+    with pytest.raises(ValueError, match="carry no query"):
+        await make_cloud().request("GET", "/v1.0/devices?x=1")
