@@ -395,14 +395,13 @@ class TuyaCloud:
             token = self._token
             if token is not None and self._monotonic() < token.expires_at - TOKEN_MARGIN:
                 return token.access_token
-            if token is not None and token.refresh_token:
+            # A refresh token that could not sit in a URL path is not used (nor shown).
+            if token is not None and _SEGMENT.fullmatch(token.refresh_token):
                 try:
-                    self._token = await self._grant(
-                        f"/v1.0/token/{_segment(token.refresh_token, 'refresh token')}", None
-                    )
+                    self._token = await self._grant(f"/v1.0/token/{token.refresh_token}", None)
                 except CloudConnectionError, CloudRegionError:
                     raise
-                except (CloudError, ValueError) as err:
+                except CloudError as err:
                     _LOGGER.debug("token refresh refused (%s), granting a new one", err)
                 else:
                     return self._token.access_token
