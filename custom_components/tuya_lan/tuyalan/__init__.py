@@ -1,14 +1,23 @@
 """Tuya LAN protocol library: talk to Tuya WiFi devices on the local network.
 
 No Home Assistant imports here: this package is the protocol (framing, crypto,
-session, asyncio client, discovery) and could ship on PyPI on its own.
+session, asyncio client, discovery), a cloud client for local keys and DP models,
+and could ship on PyPI on its own.
 """
 
 from .client import TuyaClient, detect_version, probe
+from .cloud import TuyaCloud
+from .cloud_model import CloudDevice, DpModel, merge_model
+from .cloud_sign import REGIONS
 from .const import DETECT_ORDER, TCP_PORT, UDP_PORTS, VERSIONS, Command
 from .device import DeviceUpdate, Fault, Health, TuyaDevice, backoff_delay, classify
 from .discovery import DiscoveredDevice, build_discovery_request, decode_broadcast
 from .errors import (
+    CloudAuthError,
+    CloudConnectionError,
+    CloudError,
+    CloudPermissionError,
+    CloudRegionError,
     ConnectionRefusedByDevice,
     DeviceError,
     HandshakeDroppedError,
@@ -24,14 +33,22 @@ from .errors import (
 
 __all__ = [
     "DETECT_ORDER",
+    "REGIONS",
     "TCP_PORT",
     "UDP_PORTS",
     "VERSIONS",
+    "CloudAuthError",
+    "CloudConnectionError",
+    "CloudDevice",
+    "CloudError",
+    "CloudPermissionError",
+    "CloudRegionError",
     "Command",
     "ConnectionRefusedByDevice",
     "DeviceError",
     "DeviceUpdate",
     "DiscoveredDevice",
+    "DpModel",
     "Fault",
     "HandshakeDroppedError",
     "Health",
@@ -39,6 +56,7 @@ __all__ = [
     "MalformedFrameError",
     "NotConnectedError",
     "TuyaClient",
+    "TuyaCloud",
     "TuyaConnectionError",
     "TuyaDevice",
     "TuyaError",
@@ -50,5 +68,6 @@ __all__ = [
     "classify",
     "decode_broadcast",
     "detect_version",
+    "merge_model",
     "probe",
 ]

@@ -3,6 +3,8 @@
     python -m custom_components.tuya_lan.tuyalan status --host H --id ID --key KEY [--version V]
     python -m custom_components.tuya_lan.tuyalan set --host H --id ID --key KEY --dps '{"1":true}'
     python -m custom_components.tuya_lan.tuyalan scan [--seconds 10] [--listen 0.0.0.0]
+    python -m custom_components.tuya_lan.tuyalan cloud --access-id ID --access-secret SECRET \
+        (--region eu|us|us-e|eu-w|in|cn|sg | --endpoint URL) [--uid APP_UID]
 
 JSON on stdout; on failure a non-zero exit and a one-line reason on stderr.
 Without ``--version`` the version is detected (3.5, 3.4, 3.3, 3.1 in turn).
@@ -13,11 +15,14 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import os
 import sys
 from collections.abc import Sequence
 from typing import Any
 
 from .client import TuyaClient, detect_version
+from .cloud import TuyaCloud
+from .cloud_sign import REGIONS
 from .const import TCP_PORT, UDP_PORTS, VERSIONS
 from .discovery import DiscoveredDevice
 from .errors import TuyaError
@@ -55,7 +60,32 @@ def _parser() -> argparse.ArgumentParser:
         help="also send the 3.5 discovery request there (e.g. your broadcast address:7000)",
     )
     scan.add_argument("--reply-ip", help="the IP 3.5 devices should answer to")
+    _add_cloud_parser(commands)
     return parser
+
+
+def _add_cloud_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    cloud = commands.add_parser(
+        "cloud",
+        help="local keys and DP models from a Tuya IoT developer project",
+        description=(
+            "List the devices of the app accounts linked to a Tuya IoT developer project, "
+            "with local keys and DP models. The id and secret may also come from "
+            "TUYA_ACCESS_ID and TUYA_ACCESS_SECRET."
+        ),
+    )
+    cloud.add_argument("--access-id", default=os.environ.get("TUYA_ACCESS_ID"), help="Access ID")
+    cloud.add_argument(
+        "--access-secret", default=os.environ.get("TUYA_ACCESS_SECRET"), help="Access Secret"
+    )
+    where = cloud.add_mutually_exclusive_group(required=True)
+    where.add_argument("--region", choices=tuple(REGIONS), help="the project's data centre")
+    where.add_argument("--endpoint", help="OpenAPI base URL instead of a region")
+    cloud.add_argument(
+        "--uid", help="one app account's UID (default: every account linked to the project)"
+    )
+    cloud.add_argument("--no-model", action="store_true", help="skip the DP models")
+    cloud.add_argument("--timeout", type=float, default=15.0, help="seconds per request")
 
 
 async def _connect(args: argparse.Namespace) -> tuple[TuyaClient, dict[str, Any] | None]:
@@ -133,10 +163,24 @@ async def _scan(args: argparse.Namespace) -> dict[str, Any]:
     }
 
 
+async def _cloud(args: argparse.Namespace) -> dict[str, Any]:
+    if not args.access_id or not args.access_secret:
+        raise TuyaError("give --access-id and --access-secret (or TUYA_ACCESS_ID/_SECRET)")
+    async with TuyaCloud(
+        args.access_id,
+        args.access_secret,
+        region=args.region,
+        endpoint=args.endpoint,
+        timeout=args.timeout,
+    ) as cloud:
+        devices = await cloud.devices(args.uid, with_model=not args.no_model)
+    return {"devices": [device.to_dict() for device in devices]}
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Run one command; the exit status says whether it worked."""
     args = _parser().parse_args(argv)
-    command = {"status": _status, "set": _set, "scan": _scan}[args.command]
+    command = {"status": _status, "set": _set, "scan": _scan, "cloud": _cloud}[args.command]
     try:
         result = asyncio.run(command(args))
     except (TuyaError, ValueError, OSError) as err:

@@ -63,3 +63,34 @@ class HandshakeDroppedError(TuyaConnectionError):
 
 class NotConnectedError(TuyaConnectionError):
     """A request was made while no connection is open."""
+
+
+class CloudError(TuyaError):
+    """The Tuya cloud refused a request; ``code`` and ``msg`` are Tuya's own.
+
+    The message adds what to do about it where the code says. It never holds a
+    secret, a token or a local key.
+    """
+
+    def __init__(self, msg: str, code: int | str | None = None, hint: str | None = None) -> None:
+        text = f"cloud error {code}: {msg}" if code is not None else msg
+        super().__init__(f"{text} ({hint})" if hint else text)
+        self.code = code
+        self.msg = msg
+
+
+class CloudAuthError(CloudError):
+    """Wrong Access ID or Access Secret (``sign invalid``), or no token could be had."""
+
+
+class CloudRegionError(CloudError):
+    """The project's data centre is another one: ask with the right ``region``."""
+
+
+class CloudPermissionError(CloudError):
+    """The project may not do this: app account not linked, wrong UID or data centre,
+    API not subscribed, or the IoT Core trial has expired."""
+
+
+class CloudConnectionError(CloudError, ConnectionError):
+    """The cloud could not be reached, timed out, or did not answer with Tuya's JSON."""
