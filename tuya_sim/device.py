@@ -184,6 +184,9 @@ class SimulatedDevice:
         # A slow device: every answer to a client's frame, and the change it makes,
         # comes this many seconds after the frame (pushes of its own are not held).
         self.reply_delay = 0.0
+        # A device that acknowledges a set and does not carry it out (a relay that
+        # failed, a value out of its range): the ack comes, no change, no push.
+        self.ignore_sets = False
         # Counters for tests.
         self.refused = 0
         self.pushes = 0
@@ -328,7 +331,7 @@ class SimulatedDevice:
     def _apply(self, requested: dict[str, Any]) -> None:
         """A client set DPs: unknown DPs are ignored, the rest set and pushed."""
         changed = {dp: value for dp, value in requested.items() if dp in self.dps}
-        if not changed:
+        if not changed or self.ignore_sets:
             return
         self.dps.update(changed)
         self.profile.on_set(self.dps, changed)

@@ -222,8 +222,9 @@ class TuyaLanCoordinator(DataUpdateCoordinator[DeviceUpdate]):
             # proof: a 3.1 device reads its status in plaintext with any key.
             for flow in self.config_entry.async_get_active_flows(self.hass, {SOURCE_REAUTH}):
                 self.hass.config_entries.flow.async_abort(flow["flow_id"])
-        if self._published:
-            self.async_set_updated_data(self.device.snapshot())
+        if not self.last_update_success:  # nothing changed while away: same data
+            self.last_update_success = True
+            self.async_update_listeners()
 
     @callback
     def _attempt_failed(self, health: Health) -> None:

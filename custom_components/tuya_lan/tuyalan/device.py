@@ -230,7 +230,7 @@ class TuyaDevice:
             raise TuyaError("the device session is closed")
         for attempt in range(1, DROPS_BEFORE_KEY_SUSPECT + 1):
             try:
-                await self._open()
+                await self._open(first=True)
             except HandshakeDroppedError as err:
                 self._attempt_failed(err)
                 if attempt == DROPS_BEFORE_KEY_SUSPECT:
@@ -435,8 +435,13 @@ class TuyaDevice:
 
     # -- supervision -------------------------------------------------------------------
 
-    async def _open(self) -> None:
-        """Open a session and read the status; the client is kept only on success."""
+    async def _open(self, *, first: bool = False) -> None:
+        """Open a session and read the status; the client is kept only on success.
+
+        A new session's status reaches ``on_update`` (what changed while the device was
+        away), then the health says it is connected; the first session's goes to the
+        caller of :meth:`connect` instead.
+        """
         client = self._new_client()
         self._opening = client
         self._held = {}
@@ -453,7 +458,7 @@ class TuyaDevice:
         self._sessions += 1
         self._drops = 0
         self._logged_unexpected = False
-        self._report(client, {**status, **held}, pushed=False)
+        self._report(client, {**status, **held}, pushed=False, notify=not first)
         self._set_health(
             connected=True,
             connected_since=time.time(),

@@ -1,0 +1,136 @@
+"""Connection health a user can see: diagnostic sensors, and a repair issue that says
+why a device is unavailable, withdrawn once it is back."""
+
+from __future__ import annotations
+
+from unittest.mock import patch
+
+import pytest
+from homeassistant.config_entries import SOURCE_REAUTH
+from homeassistant.const import STATE_UNAVAILABLE
+from homeassistant.core import HomeAssistant
+from homeassistant.helpers import issue_registry as ir
+from pytest_homeassistant_custom_component.common import MockConfigEntry
+
+from custom_components.tuya_lan.const import DOMAIN
+from custom_components.tuya_lan.coordinator import unavailable_issue_id
+from custom_components.tuya_lan.tuyalan import (
+    ConnectionRefusedByDevice,
+    TuyaConnectionError,
+    TuyaTimeoutError,
+    WrongKeyError,
+)
+
+from .conftest import FakeDevice
+from .test_coordinator import SWITCH, advance
+
+CONNECTION = "sensor.tuya_efgh_connection"
+RECONNECTS = "sensor.tuya_efgh_reconnects"
+VERSION = "sensor.tuya_efgh_protocol_version"
+SINCE = "sensor.tuya_efgh_connected_since"
+
+
+def issue(hass: HomeAssistant, entry: MockConfigEntry) -> ir.IssueEntry | None:
+    return ir.async_get(hass).async_get_issue(DOMAIN, unavailable_issue_id(entry.entry_id))
+
+
+async def fail_attempts(hass: HomeAssistant, count: int, first: int = 0) -> None:
+    """Let ``count`` reconnect attempts run, from attempt ``first`` (backoff 1, 2, 4, ...
+    s, +-20 %)."""
+    for attempt in range(first, first + count):
+        await hass.async_block_till_done()  # the supervisor starts its backoff wait
+        await advance(hass, 1.3 * 2**attempt)
+
+
+async def test_health_sensors_follow_the_connection(
+    hass: HomeAssistant, init_integration: MockConfigEntry, fake_device: FakeDevice
+) -> None:
+    """Connected, protocol version, reconnects; they stay available to explain an
+    unavailable device."""
+    assert hass.states.get(CONNECTION).state == "connected"
+    assert hass.states.get(VERSION).state == "3.3"
+    assert hass.states.get(RECONNECTS).state == "0"
+    assert hass.states.get(SINCE).state != STATE_UNAVAILABLE
+
+    fake_device.connect_error = ConnectionRefusedByDevice("busy")
+    fake_device.drop(None)
+    await fail_attempts(hass, 1)
+    assert hass.states.get(SWITCH).state == STATE_UNAVAILABLE
+    assert hass.states.get(CONNECTION).state == "busy"
+    assert hass.states.get(SINCE).state == "unknown"
+
+    fake_device.connect_error = None
+    await fail_attempts(hass, 1, first=1)
+    assert hass.states.get(SWITCH).state == "on"
+    assert hass.states.get(CONNECTION).state == "connected"
+    assert hass.states.get(RECONNECTS).state == "1"
+
+
+@pytest.mark.parametrize(
+    ("error", "reason"),
+    [
+        (ConnectionRefusedByDevice("closed at once"), "unavailable_busy"),
+        (TuyaConnectionError("refused"), "unavailable_unreachable"),
+        (TuyaTimeoutError("no answer"), "unavailable_unreachable"),
+    ],
+)
+async def test_repair_issue_says_why_and_goes_when_back(
+    hass: HomeAssistant,
+    init_integration: MockConfigEntry,
+    fake_device: FakeDevice,
+    error: Exception,
+    reason: str,
+) -> None:
+    """A device that stays away gets an issue naming the cause; a short hiccup none."""
+    fake_device.connect_error = error
+    fake_device.drop(None)
+    await fail_attempts(hass, 2)
+    assert issue(hass, init_integration) is None  # not for a hiccup
+    await fail_attempts(hass, 1, first=2)
+    found = issue(hass, init_integration)
+    assert found is not None
+    assert found.translation_key == reason
+    assert found.translation_placeholders["name"] == "Tuya efgh"
+
+    fake_device.connect_error = None
+    await fail_attempts(hass, 1, first=3)
+    assert hass.states.get(SWITCH).state == "on"
+    assert issue(hass, init_integration) is None
+
+
+async def test_moved_device_issue(
+    hass: HomeAssistant, init_integration: MockConfigEntry, fake_device: FakeDevice
+) -> None:
+    """Nothing at the address, but the device announces itself elsewhere."""
+    fake_device.connect_error = TuyaConnectionError("refused")
+    with patch("custom_components.tuya_lan.discovery.heard_ip", return_value="192.0.2.99"):
+        fake_device.drop(None)
+        await fail_attempts(hass, 3)
+    found = issue(hass, init_integration)
+    assert found is not None
+    assert found.translation_key == "unavailable_moved"
+
+
+async def test_key_proof_raises_the_issue_at_once_with_reauth(
+    hass: HomeAssistant, init_integration: MockConfigEntry, fake_device: FakeDevice
+) -> None:
+    fake_device.connect_error = WrongKeyError("hmac mismatch")
+    fake_device.drop(None)
+    await fail_attempts(hass, 1)
+    found = issue(hass, init_integration)
+    assert found is not None
+    assert found.translation_key == "unavailable_key"
+    flows = hass.config_entries.flow.async_progress()
+    assert [flow["context"]["source"] for flow in flows] == [SOURCE_REAUTH]
+    assert hass.states.get(CONNECTION).state == "wrong_key"
+
+
+async def test_unload_withdraws_the_issue(
+    hass: HomeAssistant, init_integration: MockConfigEntry, fake_device: FakeDevice
+) -> None:
+    fake_device.connect_error = WrongKeyError("hmac mismatch")
+    fake_device.drop(None)
+    await fail_attempts(hass, 1)
+    assert issue(hass, init_integration) is not None
+    assert await hass.config_entries.async_unload(init_integration.entry_id)
+    assert issue(hass, init_integration) is None

@@ -1,0 +1,303 @@
+"""TuyaDevice, the supervised session, against the device simulator: what it reports,
+how it recovers, and why it says a device is down."""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+import logging
+from collections.abc import AsyncIterator, Callable
+from typing import Any
+from unittest.mock import patch
+
+import pytest
+
+from custom_components.tuya_lan.tuyalan import (
+    ConnectionRefusedByDevice,
+    DeviceUpdate,
+    Fault,
+    HandshakeDroppedError,
+    Health,
+    NotConnectedError,
+    TuyaClient,
+    TuyaDevice,
+    WrongKeyError,
+)
+from tests.sim.conftest import KEY, WRONG_KEY, StartDevice
+from tuya_sim import SimulatedDevice
+
+VERSIONS = ["3.1", "3.3", "3.4", "3.5"]
+
+
+class Recorder:
+    """Collects what a TuyaDevice reports, and waits for it."""
+
+    def __init__(self) -> None:
+        self.updates: list[DeviceUpdate] = []
+        self.health: list[Health] = []
+        self._changed = asyncio.Event()
+
+    def on_update(self, update: DeviceUpdate) -> None:
+        self.updates.append(update)
+        self._changed.set()
+
+    def on_health(self, health: Health) -> None:
+        self.health.append(health)
+        self._changed.set()
+
+    async def until(self, condition: Callable[[], bool], timeout: float = 5.0) -> None:
+        """Wait for the next reports until ``condition`` holds."""
+        async with asyncio.timeout(timeout):
+            while not condition():
+                self._changed.clear()
+                await self._changed.wait()
+
+
+@pytest.fixture
+def recorder() -> Recorder:
+    return Recorder()
+
+
+@pytest.fixture
+def fast_backoff() -> Any:
+    """Reconnect after 10 ms instead of 1 s doubling."""
+    with patch("custom_components.tuya_lan.tuyalan.device.backoff_delay", return_value=0.01):
+        yield
+
+
+@pytest.fixture
+async def devices() -> AsyncIterator[Callable[..., TuyaDevice]]:
+    """Build TuyaDevices for a simulated device; all are closed after the test."""
+    made: list[TuyaDevice] = []
+
+    def make(sim: SimulatedDevice, recorder: Recorder | None = None, **options: Any) -> TuyaDevice:
+        options.setdefault("timeout", 1.0)
+        device = TuyaDevice(
+            "127.0.0.1",
+            sim.device_id,
+            options.pop("local_key", KEY),
+            options.pop("version", sim.version),
+            port=sim.port,
+            on_update=recorder.on_update if recorder else None,
+            on_health=recorder.on_health if recorder else None,
+            **options,
+        )
+        made.append(device)
+        return device
+
+    yield make
+    for device in made:
+        await device.close()
+
+
+@pytest.mark.parametrize("version", VERSIONS)
+async def test_connect_push_and_state_from_the_device_report(
+    start_device: StartDevice, devices: Any, recorder: Recorder, version: str
+) -> None:
+    """The first session reads the status; a set returns on the ack and the new value
+    arrives as the device's own report (a push), never from the ack."""
+    sim = await start_device(version)
+    device = devices(sim, recorder)
+    first = await device.connect()
+    assert dict(first.dps) == sim.dps
+    assert first.changed == frozenset(sim.dps)
+    assert device.health.connected
+    assert device.health.version == version
+
+    sim.set_dps({"19": 777})  # the meter moves on the device
+    await recorder.until(lambda: bool(recorder.updates))
+    assert recorder.updates[-1].changed == {"19"}
+    assert dict(recorder.updates[-1].pushed) == {"19": 777}
+
+    recorder.updates.clear()
+    await device.set_dps({"1": False})
+    assert sim.dps["1"] is False  # acknowledged: the device holds it
+    await recorder.until(lambda: any("1" in u.changed for u in recorder.updates))
+    report = next(u for u in recorder.updates if "1" in u.changed)
+    assert report.pushed.get("1") is False  # the device reported it itself
+
+
+async def test_an_acknowledged_set_the_device_did_not_carry_out_is_read_back(
+    start_device: StartDevice, devices: Any, recorder: Recorder
+) -> None:
+    """A device that acks a set and does not apply it: no update ever shows the value
+    it did not take; the read-back after the ack shows what it holds."""
+    sim = await start_device("3.3")
+    device = devices(sim, recorder, confirm_wait=0.05)
+    await device.connect()
+    sim.ignore_sets = True
+    sim.set_dps({"9": 5}, push=False)  # changed silently: only a status read shows it
+    await device.set_dps({"1": False})
+    await recorder.until(lambda: any("9" in u.changed for u in recorder.updates))
+    assert all("1" not in update.changed for update in recorder.updates)
+    assert device.dps["1"] is True
+    assert not recorder.updates[-1].pushed  # a status read, not a push
+
+
+@pytest.mark.parametrize("version", VERSIONS)
+@pytest.mark.usefixtures("fast_backoff")
+async def test_drop_and_recovery_are_reported(
+    start_device: StartDevice, devices: Any, recorder: Recorder, version: str
+) -> None:
+    sim = await start_device(version)
+    device = devices(sim, recorder)
+    await device.connect()
+    device.start()
+    await sim.wait_for_clients(1)
+    sim.dps["1"] = False  # changed while the connection is down
+    sim.drop()
+    await recorder.until(lambda: not device.connected)
+    assert device.health.fault is Fault.UNREACHABLE
+    await recorder.until(lambda: device.connected)
+    assert device.health.reconnects == 1
+    assert device.dps["1"] is False  # the new session's status
+    assert device.health.connected_since is not None
+
+
+@pytest.mark.parametrize("version", ["3.3", "3.5"])
+@pytest.mark.usefixtures("fast_backoff")
+async def test_a_stalled_device_is_dropped_by_the_heartbeat(
+    start_device: StartDevice, devices: Any, recorder: Recorder, version: str
+) -> None:
+    """A device that stops answering (but keeps the connection) is noticed within one
+    heartbeat interval plus the timeout, and reconnected once it answers again."""
+    sim = await start_device(version)
+    device = devices(sim, recorder, heartbeat_interval=0.05, timeout=0.3)
+    await device.connect()
+    device.start()
+    await recorder.until(lambda: device.health.rtt is not None)  # a heartbeat went through
+    sim.stall = True
+    await recorder.until(lambda: not device.connected)
+    assert any(h.fault is Fault.STALLED for h in recorder.health)
+    sim.stall = False
+    await recorder.until(lambda: device.connected)
+
+
+async def test_a_digit_like_dp_id_does_not_break_the_session(
+    start_device: StartDevice, devices: Any, recorder: Recorder
+) -> None:
+    """ "²".isdigit() is true and int() rejects it: a status holding such a DP id once
+    killed recovery. It is just a DP."""
+    sim = await start_device("3.3", dps={"²": 1})
+    device = devices(sim, recorder)
+    update = await device.connect()
+    assert update.dps["²"] == 1
+    assert (await device.refresh()).dps["²"] == 1
+
+
+@pytest.mark.usefixtures("fast_backoff")
+async def test_an_unexpected_error_does_not_end_recovery(
+    start_device: StartDevice,
+    devices: Any,
+    recorder: Recorder,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """Any exception on the supervised path is logged once, and retried."""
+    sim = await start_device("3.3")
+    device = devices(sim, recorder)
+    await device.connect()
+    device.start()
+    real_status = TuyaClient.status
+    failures = itertools.count()
+
+    async def flaky_status(self: TuyaClient) -> dict[str, Any]:
+        if next(failures) < 3:
+            raise RuntimeError("a bug")
+        return await real_status(self)
+
+    with patch.object(TuyaClient, "status", flaky_status):
+        sim.drop()
+        await recorder.until(lambda: not device.connected)
+        await recorder.until(lambda: device.connected)
+    errors = [r for r in caplog.records if r.levelno >= logging.ERROR]
+    assert len(errors) == 1
+    assert "RuntimeError" in (errors[0].exc_text or "")
+    assert [h.fault for h in recorder.health if h.failures] == [Fault.PROTOCOL] * 3
+
+
+async def test_wrong_key_is_proof_on_3_3(start_device: StartDevice, devices: Any) -> None:
+    sim = await start_device("3.3")
+    device = devices(sim, local_key=WRONG_KEY)
+    with pytest.raises(WrongKeyError):
+        await device.connect()
+    assert device.health.fault is Fault.WRONG_KEY
+
+
+@pytest.mark.parametrize("version", ["3.4", "3.5"])
+async def test_dropped_handshakes_are_a_suspicion_after_three(
+    start_device: StartDevice, devices: Any, recorder: Recorder, version: str
+) -> None:
+    """A 3.4/3.5 device hangs up on a wrong key, and so may a busy one: the first
+    connection tries three times before it raises, and calls it a key suspicion."""
+    sim = await start_device(version)
+    device = devices(sim, recorder, local_key=WRONG_KEY)
+    with (
+        patch("custom_components.tuya_lan.tuyalan.device.FIRST_CONNECT_RETRY", 0),
+        pytest.raises(HandshakeDroppedError),
+    ):
+        await device.connect()
+    assert [h.fault for h in recorder.health] == [Fault.BUSY, Fault.BUSY, Fault.KEY_SUSPECT]
+
+
+async def test_busy_device(start_device: StartDevice, devices: Any) -> None:
+    sim = await start_device("3.3", max_clients=0)
+    device = devices(sim)
+    with pytest.raises(ConnectionRefusedByDevice):
+        await device.connect()
+    assert device.health.fault is Fault.BUSY
+
+
+async def test_commands_fail_at_once_while_down(start_device: StartDevice, devices: Any) -> None:
+    sim = await start_device("3.3")
+    device = devices(sim)
+    with pytest.raises(NotConnectedError):
+        await device.set_dps({"1": True})
+
+
+class FakeClock:
+    """A monotonic clock that moves only when told to, and a sleep that moves it."""
+
+    def __init__(self) -> None:
+        self.now = 1000.0
+        self.sleeps: list[float] = []
+
+    def __call__(self) -> float:
+        return self.now
+
+    async def sleep(self, delay: float) -> None:
+        self.sleeps.append(delay)
+        self.now += delay
+
+
+async def test_pacing_spaces_bursts_only(start_device: StartDevice, devices: Any) -> None:
+    """An isolated command goes out at once; a burst is spaced by 50 ms, no more."""
+    sim = await start_device("3.3", profile="strip")
+    clock = FakeClock()
+    device = devices(sim, clock=clock, sleep=clock.sleep)
+    await device.connect()
+    await device.set_dps({"1": False})
+    assert clock.sleeps == []  # isolated: not delayed
+    clock.now += 5
+    await asyncio.gather(*(device.set_dps({dp: True}) for dp in ("1", "2", "3")))
+    # The first of the burst goes at once, each later one waits out the 50 ms gap.
+    assert clock.sleeps == [pytest.approx(0.05), pytest.approx(0.05)]
+    assert [sim.dps[dp] for dp in ("1", "2", "3")] == [True, True, True]
+    clock.now += 0.2
+    await device.set_dps({"1": False})
+    assert len(clock.sleeps) == 2
+
+
+async def test_close_leaves_nothing_and_calls_back_no_more(
+    start_device: StartDevice, devices: Any, recorder: Recorder
+) -> None:
+    sim = await start_device("3.4")
+    device = devices(sim, recorder)
+    await device.connect()
+    device.start()
+    await device.close()
+    await sim.wait_for_clients(0)
+    reports = len(recorder.updates) + len(recorder.health)
+    sim.set_dps({"1": False})
+    await asyncio.sleep(0)
+    assert len(recorder.updates) + len(recorder.health) == reports
+    assert not device.connected
