@@ -92,6 +92,11 @@ class _Connection(asyncio.Protocol):
                 frame = GARBAGE + frame
             self.transport.write(frame)
 
+    @property
+    def live(self) -> bool:
+        """Open and not being closed: it holds one of the device's client slots."""
+        return self.transport is not None and not self.transport.is_closing()
+
     def close(self, *, reset: bool = False) -> None:
         if self.transport is not None:
             if reset:
@@ -109,7 +114,8 @@ class SimulatedDevice:
 
     Fault switches: :meth:`drop`, :attr:`stall`, :attr:`garbage`, :attr:`reply_delay`,
     :meth:`send_garbage`, :attr:`max_clients`, :meth:`change_key`,
-    :meth:`go_offline` / :meth:`go_online`.
+    :meth:`go_offline` / :meth:`go_online`, :meth:`reboot`, :meth:`occupy` /
+    :meth:`release`, :meth:`push_flood`, :meth:`move`.
     """
 
     def __init__(
@@ -178,6 +184,11 @@ class SimulatedDevice:
         )
         self._pending_seconds = 0.0
         self._clients_changed = asyncio.Event()
+        # Rebooting: simulated seconds until the device listens again, and the task
+        # bringing it back once they have passed.
+        self._offline_left: float | None = None
+        self._booting: asyncio.Task[None] | None = None
+        self._booted = asyncio.Event()
         # Fault switches.
         self.stall = False
         self.garbage = False
@@ -187,8 +198,10 @@ class SimulatedDevice:
         # A device that acknowledges a set and does not carry it out (a relay that
         # failed, a value out of its range): the ack comes, no change, no push.
         self.ignore_sets = False
+        self.occupied = 0  # client slots held by another client (the phone app)
         # Counters for tests.
         self.refused = 0
+        self.reboots = 0
         self.pushes = 0
         self.stalled_bytes = 0
 
@@ -220,10 +233,12 @@ class SimulatedDevice:
 
     async def stop(self) -> None:
         """Close everything: connections, server, timers, UDP sockets."""
-        if self._ticker is not None:
-            self._ticker.cancel()
-            await asyncio.gather(self._ticker, return_exceptions=True)
-            self._ticker = None
+        for task in (self._ticker, self._booting):
+            if task is not None:
+                task.cancel()
+                await asyncio.gather(task, return_exceptions=True)
+        self._ticker = self._booting = None
+        self._offline_left = None
         await self.go_offline()
 
     async def _listen(self) -> None:
@@ -260,6 +275,19 @@ class SimulatedDevice:
         if self._responder is not None:
             await self._responder.start()
 
+    @property
+    def rebooting(self) -> bool:
+        """True from :meth:`reboot` until the device listens again."""
+        return self._offline_left is not None or self._booting is not None
+
+    async def wait_online(self, timeout: float = 2.0) -> None:
+        """Wait until a rebooting device listens again (after the ticks it needs)."""
+        async with asyncio.timeout(timeout):
+            while self.rebooting or not self.online:
+                if not self.rebooting:
+                    raise RuntimeError(f"{self!r} is offline and not rebooting")
+                await self._booted.wait()
+
     async def wait_for_clients(self, count: int, timeout: float = 2.0) -> None:
         """Wait until exactly ``count`` connections are open (tests)."""
         async with asyncio.timeout(timeout):
@@ -273,9 +301,11 @@ class SimulatedDevice:
     # -- connections -----------------------------------------------------------------
 
     def _accept(self, connection: _Connection) -> None:
-        if self._server is None or self.clients >= self.max_clients:
+        live = sum(1 for c in self._connections if c.live) + self.occupied
+        if self._server is None or live >= self.max_clients:
             # Accept, then close at once: what a device busy with another client does
-            # (TuyaOpen "out of session limit").
+            # (TuyaOpen "out of session limit"). Connections being closed no longer
+            # count: their slot is free once the device has sent its FIN or RST.
             _LOGGER.info("%r: refused a client (limit %d)", self, self.max_clients)
             self.refused += 1
             connection.close()
@@ -363,6 +393,13 @@ class SimulatedDevice:
 
     def tick(self, seconds: float = 1.0) -> None:
         """Advance simulated time by ``seconds`` (whole seconds are simulated)."""
+        if self._offline_left is not None:
+            # Powered off: nothing moves; back once the reboot's time has passed.
+            self._offline_left -= seconds
+            if self._offline_left <= 0:
+                self._offline_left = None
+                self._booting = asyncio.create_task(self._boot(), name=f"boot {self!r}")
+            return
         self._pending_seconds += seconds
         while self._pending_seconds >= 1.0:
             self._pending_seconds -= 1.0
@@ -401,6 +438,85 @@ class SimulatedDevice:
         self._key = validate_local_key(local_key)
         self.local_key = local_key
         self.drop()
+
+    async def reboot(self, offline_for: float = 0.0, *, reset: bool = False) -> None:
+        """Power-cycle: connections close (FIN, or RST with ``reset``), the device stops
+        listening and announcing, and is back after ``offline_for`` simulated seconds
+        (counted by :meth:`tick`; 0 = back before this returns; :meth:`wait_online`).
+
+        While off, new connections are refused (loopback has no "no answer": a real
+        device that is off lets a connect time out) and nothing moves with time. DPs
+        keep their values: the relay's power-on behaviour (``relay_status``) is not
+        modelled, and "memory" is the common setting. The report serial starts anew.
+        """
+        if self.rebooting:
+            raise RuntimeError(f"{self!r} is already rebooting")
+        self.drop(reset=reset)
+        await self.go_offline()
+        self.reboots += 1
+        self._serial = self._rng.randrange(1, 0x10000)
+        self._pending_seconds = 0.0
+        if offline_for <= 0:
+            await self.go_online()
+        else:
+            self._offline_left = offline_for
+
+    async def _boot(self) -> None:
+        try:
+            await self.go_online()
+        finally:
+            self._booting = None
+            self._booted.set()
+            self._booted = asyncio.Event()
+
+    def occupy(self, *, reset: bool = False) -> None:
+        """Another client (usually the phone app) takes one of the device's connections.
+
+        If the device is full, its oldest connections close (FIN, or RST with ``reset``)
+        to make room, as if ours had broken and the app got in first. Until
+        :meth:`release`, connections beyond :attr:`max_clients` are accepted and closed
+        at once, which is how a real device refuses them (``refused`` counts them).
+        """
+        self.occupied += 1
+        live = [c for c in self._connections if c.live]
+        for connection in live[: max(0, len(live) + self.occupied - self.max_clients)]:
+            connection.close(reset=reset)
+
+    def release(self) -> None:
+        """The other client hung up: its slot is free again."""
+        if self.occupied == 0:
+            raise RuntimeError(f"{self!r}: no slot is occupied")
+        self.occupied -= 1
+
+    def push_flood(self, count: int, dp: str = "1") -> Any:
+        """Change ``dp`` ``count`` times, pushing each change at once, back to back.
+
+        A boolean DP toggles, an integer one counts up. Every push is written before
+        this returns (the client reads them as one burst). Returns the last value.
+        """
+        value = self.dps.get(dp)
+        if not isinstance(value, int):  # bool is an int
+            raise TypeError(f"DP {dp} holds {value!r}: a flood needs a boolean or an integer")
+        for _ in range(count):
+            value = not value if isinstance(value, bool) else value + 1
+            self.set_dps({dp: value})
+        return value
+
+    async def move(self, port: int | None = None, *, ip: str = LOOPBACK) -> None:
+        """The device gets a new address (a new DHCP lease) and announces it at once.
+
+        Connections close, the device stops listening where it was and listens on
+        127.0.0.1 at ``port`` (None: the same port; 0: any free one), announcing ``ip``
+        (on ``discovery_port``, and in its 0x25 answers). Only 127.0.0.1 is ever bound
+        or sent to: a test stands for the old address with a host name that stops
+        resolving (see ``tests/ha/test_discovery.py``). Home Assistant follows a new IP,
+        not a new port: the entry keeps its port.
+        """
+        await self.go_offline()
+        if port is not None:
+            self.port = port
+        self.discovery_ip = ip
+        await self.go_online()
 
     # -- discovery -------------------------------------------------------------------
 
