@@ -55,17 +55,19 @@ from homeassistant.core import Event, EventStateChangedData, HomeAssistant, call
 from homeassistant.helpers import entity_registry as er
 from homeassistant.setup import async_setup_component
 
-from custom_components.tuya_lan import coordinator as coordinator_module
 from custom_components.tuya_lan.config_flow import SECTION_ADVANCED
 from custom_components.tuya_lan.const import (
     CONF_DEVICE_ID,
     CONF_LOCAL_KEY,
     CONF_PROTOCOL_VERSION,
+    CONF_REQUEST_ADDRESS,
+    CONF_REQUEST_PORT,
     DOMAIN,
-    MIN_COMMAND_GAP,
 )
 from custom_components.tuya_lan.coordinator import TuyaLanCoordinator
-from custom_components.tuya_lan.tuyalan import VERSIONS
+from custom_components.tuya_lan.tuyalan import VERSIONS, DeviceUpdate
+from custom_components.tuya_lan.tuyalan.device import MIN_COMMAND_GAP
+from tests.loopback import free_udp_ports
 from tuya_sim import SimulatedDevice
 
 DEVICE_ID = "bf5a7c3e9d1b2f4a6c88"
@@ -129,21 +131,21 @@ class StateProbe:
             self._on_state_changed,
             event_filter=callback(lambda data: data["entity_id"] == entity_id),
         )
-        client = coordinator.client
-        if client is None or client.on_status is None:
-            raise RuntimeError("the coordinator has no connected client")
-        forward = client.on_status
+        device = coordinator.device
+        forward = device.on_update
+        if forward is None:
+            raise RuntimeError("the coordinator does not listen to its device")
 
-        def on_status(dps: dict[str, Any]) -> None:  # cost: one dict lookup per push
+        def on_update(update: DeviceUpdate) -> None:  # cost: one dict lookup per update
             if (
                 self._push is not None
                 and not self._push.done()
-                and dps.get(SWITCH_DP) is self._push_value
+                and update.pushed.get(SWITCH_DP) is self._push_value
             ):
                 self._push.set_result(time.perf_counter_ns())
-            forward(dps)
+            forward(update)
 
-        client.on_status = on_status
+        device.on_update = on_update
 
     def arm(self, value: bool) -> None:
         """Expect the switch to become `value`, from the device's push of it."""
@@ -160,7 +162,9 @@ class StateProbe:
         future = self._state
         if future is None or future.done() or new is None or new.state != self._expected:
             return
-        cause = "push" if SWITCH_DP in self.coordinator.last_pushed else "ack"
+        # The integration writes state only from what the device reports: its push, or
+        # a status read when no push followed the ack; never the ack alone.
+        cause = "push" if SWITCH_DP in self.coordinator.data.pushed else "status read"
         future.set_result((now, cause))
 
     async def state(self) -> tuple[int, str]:
@@ -210,7 +214,7 @@ async def add_device(
             "host": "127.0.0.1",
             CONF_DEVICE_ID: device.device_id,
             CONF_LOCAL_KEY: device.local_key,
-            CONF_PROTOCOL_VERSION: device.version,
+            CONF_PROTOCOL_VERSION: device.version.replace(".", "_"),  # the selector key
             SECTION_ADVANCED: {"port": device.port},
         },
     )
@@ -258,14 +262,14 @@ async def measure(hass: HomeAssistant, version: str, samples: int, warmup: int, 
         for event in (EVENT_STATE_CHANGED, EVENT_STATE_REPORTED)
     ]
     paced = 0
-    real_sleep = coordinator_module._sleep
+    real_sleep = coordinator.device._sleep  # counts pacing waits only
 
     async def counting_sleep(delay: float) -> None:
         nonlocal paced
         paced += 1
         await real_sleep(delay)
 
-    coordinator_module._sleep = counting_sleep
+    coordinator.device._sleep = counting_sleep
     last_call = 0.0
 
     async def call_sample(record: bool) -> None:
@@ -319,7 +323,7 @@ async def measure(hass: HomeAssistant, version: str, samples: int, warmup: int, 
             await asyncio.sleep(gap)
         run.pacing_waits = paced
     finally:
-        coordinator_module._sleep = real_sleep
+        coordinator.device._sleep = real_sleep
         probe.unsub()
         for unsub in unsub_writes:
             unsub()
@@ -369,6 +373,12 @@ async def main_async(args: argparse.Namespace) -> None:
     with tempfile.TemporaryDirectory(prefix="tuya_lan_bench_") as config_dir:
         hass = await start_hass(config_dir)
         try:
+            # Discovery runs once the integration loads: its 0x25 requests go to
+            # 127.0.0.1 only (a free port nobody answers on), never to the LAN.
+            request_port = free_udp_ports(1)[0]
+            config = {DOMAIN: {CONF_REQUEST_ADDRESS: "127.0.0.1", CONF_REQUEST_PORT: request_port}}
+            if not await async_setup_component(hass, DOMAIN, config):
+                raise RuntimeError(f"{DOMAIN} did not set up")
             integration = await loader.async_get_integration(hass, DOMAIN)
             print(
                 f"Home Assistant {HA_VERSION} on Python {platform.python_version()} "
