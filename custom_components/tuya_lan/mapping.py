@@ -736,6 +736,11 @@ def _countdown(
     # A model may count in minutes or hours: the entity always shows seconds.
     scale *= SECONDS_PER.get(spec.unit or "s", 1)
     maximum = spec.maximum if spec.maximum is not None else COUNTDOWN_MAX / scale
+
+    def seconds(raw: float) -> float:
+        value = raw * scale
+        return int(value) if float(value).is_integer() else value
+
     return TuyaLanNumberEntityDescription(
         key=f"{spec.kind}_{spec.dp}",
         dp=spec.dp,
@@ -743,9 +748,9 @@ def _countdown(
         translation_placeholders=placeholders,
         device_class=NumberDeviceClass.DURATION,
         native_unit_of_measurement=UnitOfTime.SECONDS,
-        native_min_value=(spec.minimum or 0) * scale,
-        native_max_value=maximum * scale,
-        native_step=(spec.step or 1) * scale,
+        native_min_value=seconds(spec.minimum or 0),
+        native_max_value=seconds(maximum),
+        native_step=seconds(spec.step or 1),
         mode=NumberMode.BOX,
         scale=scale,
     )
@@ -758,15 +763,23 @@ def build_descriptions(specs: Mapping[str, DpSpec]) -> Descriptions:
         return spec.kind, spec.role
 
     counts: dict[tuple[DpKind, str | None], int] = {}
+    indexed: set[tuple[DpKind, str | None]] = set()
     for spec in specs.values():
         counts[group(spec)] = counts.get(group(spec), 0) + 1
+        if spec.index is not None:
+            indexed.add(group(spec))
     seen: dict[tuple[DpKind, str | None], int] = {}
     result = Descriptions()
     for spec in specs.values():
         seen[group(spec)] = seen.get(group(spec), 0) + 1
         index = None
         if counts[group(spec)] > 1:
-            index = spec.index if spec.index is not None else seen[group(spec)]
+            # Gangs keep their own numbers (switch_3 is "3"); a device-wide DP beside
+            # numbered ones (relay_status beside relay_status_1..3) keeps the plain name.
+            if spec.index is not None:
+                index = spec.index
+            elif group(spec) not in indexed:
+                index = seen[group(spec)]
         translation_key, placeholders = _names(spec, index)
         key = f"{spec.kind}_{spec.dp}"
         role = spec.role_info
