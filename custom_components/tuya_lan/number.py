@@ -45,8 +45,8 @@ class TuyaLanCountdown(TuyaLanEntity, NumberEntity):
         value = self.dp_value
         if isinstance(value, bool) or not isinstance(value, int | float):
             return None
-        scale = self.entity_description.scale
-        return value if scale == 1 else value * scale
+        scaled = value * self.entity_description.scale
+        return int(scaled) if float(scaled).is_integer() else scaled
 
     async def async_set_native_value(self, value: float) -> None:
         """Start the countdown (in the device's unit: a model may count minutes)."""

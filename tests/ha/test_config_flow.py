@@ -484,7 +484,8 @@ async def test_options_edit_sensor(
     labels = {option["value"]: option["label"] for option in options}
     assert labels["1"] == "DP 1: switch = True"
     assert labels["17"] == "DP 17: energy"
-    assert labels["38"] == "DP 38: raw = 'memory'"
+    assert labels["38"] == "DP 38: select power_off/power_on/memory = 'memory'"
+    assert labels["41"] == "DP 41: raw = {'a': 1}"
 
     result = await _configure(hass, flow_id, {"dp": "abc"})
     assert result["errors"] == {"dp": "invalid_dp"}
@@ -495,7 +496,7 @@ async def test_options_edit_sensor(
     assert result["step_id"] == "edit_dp"
     assert result["description_placeholders"] == {
         "dp": "38",
-        "current": "raw",
+        "current": "select power_off/power_on/memory",
         "value": "'memory'",
     }
     result = await _configure(hass, flow_id, {"kind": "sensor"})
@@ -551,6 +552,8 @@ async def test_options_kinds_without_details_and_reset(
     result = await _configure(hass, flow_id, {"dp": "077"})  # typed, not reported yet
     assert result["description_placeholders"]["value"] == "None"
     result = await _configure(hass, flow_id, {"kind": "countdown"})
+    assert set(map(str, result["data_schema"].schema)) == {"scale"}  # minutes: 60
+    result = await _configure(hass, flow_id, {})
     assert result["type"] is FlowResultType.MENU
 
     await _menu(hass, flow_id, "pick_dp")

@@ -25,9 +25,7 @@ def _describe(spec: DpSpec, *, with_scale: bool) -> str:
 def _check(device: CorpusDevice, specs: dict[str, DpSpec], expected: dict[str, str]) -> None:
     described = {dp for dp in specs if specs[dp].kind is not DpKind.RAW}
     model_dps = {str(dp.dp_id) for dp in device.model}
-    got = {
-        dp: _describe(specs[dp], with_scale="@" in expected.get(dp, "")) for dp in described
-    }
+    got = {dp: _describe(specs[dp], with_scale="@" in expected.get(dp, "")) for dp in described}
     assert got == expected
     for dp, spec in specs.items():
         # Nothing invented: an entity's DP was reported, or the model declares it (or

@@ -321,22 +321,27 @@ def _metering_triple(dps: Mapping[str, Any], first: int) -> tuple[dict[str, Dete
     values = _ints(dps, dps_ids)
     if values is None:
         return None
-    voltages = [i for i, value in enumerate(values) if voltage_scale(value) is not None]
-    if len(voltages) != 1:
+    # Every reading that fits: which DP is the voltage, which the current and which
+    # the power, with their scales. A load current in mA can look like a voltage too
+    # (260 mA, 260 V): Tuya firmware reports volts and watts x 10, so the fit that
+    # needs fewer other scales wins, and a tie proves nothing.
+    fits: list[tuple[int, int, int, float, float]] = []
+    for v, raw_volts in enumerate(values):
+        v_scale = voltage_scale(raw_volts)
+        if v_scale is None:
+            continue
+        others = [i for i in range(3) if i != v]
+        for cur, pwr in (others, others[::-1]):
+            p_scale = power_scale(values[pwr], values[cur], raw_volts * v_scale)
+            if p_scale is not None:
+                fits.append((v, cur, pwr, v_scale, p_scale))
+    if not fits:
         return None
-    v = voltages[0]
-    v_scale = voltage_scale(values[v])
-    assert v_scale is not None
-    volts = values[v] * v_scale
-    others = [i for i in range(3) if i != v]
-    fits: list[tuple[int, int, float]] = []
-    for cur, pwr in (others, others[::-1]):
-        scale = power_scale(values[pwr], values[cur], volts)
-        if scale is not None:
-            fits.append((cur, pwr, scale))
-    if len(fits) != 1:
+    ranked = sorted(fits, key=lambda fit: (fit[3] != 0.1) + (fit[4] != 0.1))
+    best = (ranked[0][3] != 0.1) + (ranked[0][4] != 0.1)
+    if len(ranked) > 1 and (ranked[1][3] != 0.1) + (ranked[1][4] != 0.1) == best:
         return None
-    cur, pwr, p_scale = fits[0]
+    v, cur, pwr, v_scale, p_scale = ranked[0]
     return (
         {
             dps_ids[cur]: Detected(kind=DpKind.CURRENT),
