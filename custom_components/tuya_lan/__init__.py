@@ -35,10 +35,16 @@ from .const import (
 )
 from .coordinator import TuyaLanConfigEntry, TuyaLanCoordinator
 from .discovery import async_start_discovery
-from .mapping import RAW_SUFFIX, DpKind
+from .mapping import PHASE_SUFFIXES, RAW_SUFFIX, DpKind
 from .validation import ERROR_DP, ERROR_VALUE
 
-PLATFORMS: list[Platform] = [Platform.NUMBER, Platform.SENSOR, Platform.SWITCH]
+PLATFORMS: list[Platform] = [
+    Platform.BINARY_SENSOR,
+    Platform.NUMBER,
+    Platform.SELECT,
+    Platform.SENSOR,
+    Platform.SWITCH,
+]
 
 
 def _ipv4(value: Any) -> str:
@@ -177,6 +183,8 @@ def _async_remove_stale_entities(
         if not entity.unique_id.startswith(prefix):
             continue
         dp = entity.unique_id.removeprefix(prefix)
+        part = next((suffix for suffix in PHASE_SUFFIXES if dp.endswith(suffix)), None)
+        dp = dp.removesuffix(part or "")
         raw = dp.endswith(RAW_SUFFIX)
         dp = dp.removesuffix(RAW_SUFFIX)
         if not dp.isdecimal():
@@ -185,6 +193,10 @@ def _async_remove_stale_entities(
         if spec is None:
             stale = not raw
         else:
-            stale = spec.platform != entity.domain or raw != (spec.kind is DpKind.RAW)
+            stale = (
+                spec.platform != entity.domain
+                or raw != (spec.kind is DpKind.RAW)
+                or (part is not None) != (spec.kind is DpKind.PHASE)
+            )
         if stale:
             registry.async_remove(entity.entity_id)

@@ -33,9 +33,11 @@ from homeassistant.helpers.typing import DiscoveryInfoType
 
 from . import validation
 from .const import (
+    CONF_CATEGORY,
     CONF_DEVICE_ID,
     CONF_DPS,
     CONF_LOCAL_KEY,
+    CONF_MODEL,
     CONF_PRODUCT_KEY,
     CONF_PROTOCOL_VERSION,
     DEFAULT_PORT,
@@ -52,18 +54,28 @@ from .mapping import (
     KINDS,
     OPT_DEVICE_CLASS,
     OPT_KIND,
+    OPT_OPTIONS,
     OPT_SCALE,
     OPT_UNIT,
     SENSOR_DEVICE_CLASSES,
     SWITCH_DEVICE_CLASSES,
     DpKind,
     DpSpec,
+    parse_model,
+    parse_options,
     parse_overrides,
     raw_spec,
     resolve_specs,
 )
 from .tuyalan import VERSIONS, TuyaError, detect_version, probe
-from .validation import ERROR_DEVICE_ID, ERROR_DP, ERROR_HOST, ERROR_SCALE, ERROR_UNIT_TEXT
+from .validation import (
+    ERROR_DEVICE_ID,
+    ERROR_DP,
+    ERROR_HOST,
+    ERROR_OPTIONS,
+    ERROR_SCALE,
+    ERROR_UNIT_TEXT,
+)
 
 SECTION_ADVANCED: Final = "advanced"
 LOCAL_KEY_LENGTH: Final = 16
@@ -426,6 +438,8 @@ def _describe(spec: DpSpec) -> str:
         parts.append(spec.unit)
     if spec.device_class:
         parts.append(spec.device_class)
+    if spec.options:
+        parts.append("/".join(spec.options))
     return " ".join(parts)
 
 
@@ -455,7 +469,14 @@ class TuyaLanOptionsFlow(OptionsFlowWithReload):
         return {}
 
     def _specs(self) -> dict[str, DpSpec]:
-        return resolve_specs(self._reported(), self.overrides)
+        data = self.config_entry.data
+        category = data.get(CONF_CATEGORY)
+        return resolve_specs(
+            self._reported(),
+            self.overrides,
+            category=category if isinstance(category, str) else None,
+            model=parse_model(data.get(CONF_MODEL)),
+        )
 
     async def async_step_init(self, user_input: dict[str, Any] | None = None) -> ConfigFlowResult:
         """Show the menu: edit a DP, or save."""
@@ -552,6 +573,15 @@ class TuyaLanOptionsFlow(OptionsFlowWithReload):
             scale = user_input.get(OPT_SCALE)
             unit = (user_input.get(OPT_UNIT) or "").strip() or None
             device_class = user_input.get(OPT_DEVICE_CLASS) or None
+            options: tuple[str, ...] = ()
+            if OPT_OPTIONS in info.options:
+                try:
+                    options = parse_options(user_input.get(OPT_OPTIONS) or [])
+                except validation.InvalidInput:
+                    # None typed: the options the device's model (or rule) gave, if any.
+                    default = self._specs().get(dp)
+                    if user_input.get(OPT_OPTIONS) or default is None or not default.options:
+                        errors[OPT_OPTIONS] = ERROR_OPTIONS
             try:
                 scale = None if scale is None else validation.scale(scale)
             except validation.InvalidInput:
@@ -575,6 +605,8 @@ class TuyaLanOptionsFlow(OptionsFlowWithReload):
                     override[OPT_UNIT] = unit
                 if device_class is not None:
                     override[OPT_DEVICE_CLASS] = device_class
+                if options:
+                    override[OPT_OPTIONS] = list(options)
                 self.overrides[dp] = override
                 return await self.async_step_init()
         fields: dict[vol.Marker, Any] = {}
@@ -584,6 +616,8 @@ class TuyaLanOptionsFlow(OptionsFlowWithReload):
             )
         if OPT_UNIT in info.options:
             fields[vol.Optional(OPT_UNIT)] = TextSelector()
+        if OPT_OPTIONS in info.options:
+            fields[vol.Optional(OPT_OPTIONS)] = TextSelector(TextSelectorConfig(multiple=True))
         if OPT_DEVICE_CLASS in info.options:
             classes = SWITCH_DEVICE_CLASSES if kind is DpKind.SWITCH else SENSOR_DEVICE_CLASSES
             fields[vol.Optional(OPT_DEVICE_CLASS)] = SelectSelector(

@@ -14,7 +14,13 @@ CONF_DEVICE_ID: Final = "device_id"
 CONF_LOCAL_KEY: Final = "local_key"
 CONF_PROTOCOL_VERSION: Final = "protocol_version"
 CONF_PRODUCT_KEY: Final = "product_key"
-# entry.options: {"dps": {"<dp>": {"kind": ..., "scale": ..., "unit": ..., "device_class": ...}}}
+# The device's data model, cached from a linked cloud account (all optional):
+# "category": str | None, "product_name": str | None, "model": [DpModel.to_dict(), ...]
+CONF_CATEGORY: Final = "category"
+CONF_PRODUCT_NAME: Final = "product_name"
+CONF_MODEL: Final = "model"
+# entry.options: {"dps": {"<dp>": {"kind": ..., "scale": ..., "unit": ..., "device_class": ...,
+# "options": [...]}}}
 CONF_DPS: Final = "dps"
 
 # configuration.yaml (optional): where the 0x25 discovery request goes instead of the

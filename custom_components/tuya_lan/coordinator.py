@@ -20,9 +20,11 @@ from homeassistant.helpers import issue_registry as ir
 from homeassistant.helpers.update_coordinator import DataUpdateCoordinator, UpdateFailed
 
 from .const import (
+    CONF_CATEGORY,
     CONF_DEVICE_ID,
     CONF_DPS,
     CONF_LOCAL_KEY,
+    CONF_MODEL,
     CONF_PROTOCOL_VERSION,
     DEFAULT_PORT,
     DOMAIN,
@@ -30,7 +32,7 @@ from .const import (
     SAFETY_REFRESH_INTERVAL,
 )
 from .errors import AUTH_FAULTS, exception_key, translated_error
-from .mapping import DpKind, DpSpec, resolve_specs
+from .mapping import DpKind, DpSpec, parse_model, resolve_specs
 from .tuyalan import (
     DeviceUpdate,
     Fault,
@@ -134,7 +136,14 @@ class TuyaLanCoordinator(DataUpdateCoordinator[DeviceUpdate]):
                 translation_key=SETUP_FAILED[self.device.health.fault],
                 translation_placeholders={"name": self.name, "error": str(err)},
             ) from err
-        self.specs = resolve_specs(dict(update.dps), self.config_entry.options.get(CONF_DPS, {}))
+        data = self.config_entry.data
+        category = data.get(CONF_CATEGORY)
+        self.specs = resolve_specs(
+            dict(update.dps),
+            self.config_entry.options.get(CONF_DPS, {}),
+            category=category if isinstance(category, str) else None,
+            model=parse_model(data.get(CONF_MODEL)),
+        )
         self._energy_dps = frozenset(
             dp for dp, spec in self.specs.items() if spec.kind is DpKind.ENERGY
         )

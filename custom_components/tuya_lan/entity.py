@@ -42,11 +42,12 @@ class TuyaLanEntity(TuyaLanBaseEntity):
         dp: str,
         *,
         raw: bool = False,
+        suffix: str = "",
     ) -> None:
         """Initialize the entity."""
         super().__init__(coordinator, description)
         self.dp = dp
-        self._attr_unique_id = unique_id(coordinator.device_id, dp, raw=raw)
+        self._attr_unique_id = unique_id(coordinator.device_id, dp, raw=raw, suffix=suffix)
         self._written_available: bool | None = None
 
     async def async_added_to_hass(self) -> None:

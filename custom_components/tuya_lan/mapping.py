@@ -1,51 +1,39 @@
 """What each Tuya data point (DP) becomes: one table-driven module.
 
-A Tuya device reports a flat dict of DPs, ``{"1": True, "9": 0, "18": 123, ...}``. This
-module decides, from the DP ids and their value types, which *kind* each DP is, and turns
-every kind into an entity description. The platforms only instantiate what it returns.
-
-Detection rule for the defaults (from the first status the device returns):
-
-* **gangs**: the run of consecutive boolean DPs starting at DP 1, within DPs 1-6.
-* **one gang** (a plug):
-
-  - *layout B* when any of DPs 18, 19, 20 holds an integer: 1 switch, 9 countdown,
-    17 ``add_ele`` energy (always, it is often only reported in pushes), 18 current (mA),
-    19 power (W x 10), 20 voltage (V x 10);
-  - otherwise *layout A* when any of DPs 4, 5, 6 holds an integer: 1 switch,
-    2 countdown, 4 current (mA), 5 power (W x 10), 6 voltage (V x 10);
-  - otherwise a plain plug: 1 switch, countdown on DP 9 (or else DP 2) when that DP
-    holds an integer.
-
-* **several gangs** (strips and multi-gang switches): DPs 1..n are switches; DP 6+k
-  is the countdown of gang k when it holds an integer; metering DPs 17-20 as in
-  layout B when any of DPs 18, 19, 20 holds an integer.
-* every DP that is not mapped becomes a raw, disabled-by-default diagnostic sensor.
+A Tuya device reports a flat dict of DPs, ``{"1": True, "9": 0, "18": 123, ...}``. The
+library's :mod:`.tuyalan.dpmap` decides what *kind* each DP is: from the device's data
+model when the entry caches one (category + DP code + type + scale + unit + range), else
+from the Tuya standard DP numbering and the magnitudes the device reports. This module
+turns kinds into entity descriptions (translation keys, device classes, units); the
+platforms only instantiate what it returns. Every DP neither path is sure of becomes a
+raw, disabled-by-default diagnostic sensor.
 
 The user can override any DP in the options flow (``entry.options["dps"]``): its kind,
-its scale, and for generic sensors its unit and device class.
+its scale, the options of a select or enum, and for generic sensors unit and device
+class.
 
-``add_ele`` (DP 17) is the energy used since the device's previous report, in units of
-0.001 kWh on most plugs (Tuya's standard ``add_ele``: unit kWh, scale 3). The energy
-sensor adds every pushed increment to a running total that survives restarts; a plug
-that counts in 0.01 kWh can be fixed with the scale option.
+``add_ele`` is the energy used since the device's previous report (Tuya's standard: unit
+kWh, scale 3). The energy sensor adds every pushed increment to a running total that
+survives restarts.
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
-from enum import StrEnum
 from functools import partial
 from typing import Any, Final
 
+from homeassistant.components.binary_sensor import BinarySensorEntityDescription
+from homeassistant.components.binary_sensor.const import BinarySensorDeviceClass
 from homeassistant.components.number import (
     NumberDeviceClass,
     NumberEntityDescription,
     NumberMode,
 )
+from homeassistant.components.select import SelectEntityDescription
 from homeassistant.components.sensor import (
     SensorDeviceClass,
     SensorEntityDescription,
@@ -66,6 +54,18 @@ from homeassistant.helpers.typing import StateType
 
 from . import validation
 from .const import LOGGER
+from .tuyalan.cloud_model import DpModel
+from .tuyalan.dpmap import (
+    SECONDS_PER,
+    Detected,
+    DpKind,
+    decode_phase,
+    from_model,
+    from_numbers,
+    gang_device_class_outlet,
+)
+
+__all__ = ["DpKind"]
 
 # The key of the errors below: they are logged, never shown in a form.
 _INVALID_MAPPING: Final = "invalid_mapping"
@@ -74,23 +74,10 @@ OPT_KIND: Final = "kind"
 OPT_SCALE: Final = "scale"
 OPT_UNIT: Final = "unit"
 OPT_DEVICE_CLASS: Final = "device_class"
+OPT_OPTIONS: Final = "options"
 
 COUNTDOWN_MAX: Final = 86400
 MAX_STATE_LENGTH: Final = 255
-
-
-class DpKind(StrEnum):
-    """What a DP is."""
-
-    SWITCH = "switch"
-    COUNTDOWN = "countdown"
-    CURRENT = "current"
-    POWER = "power"
-    VOLTAGE = "voltage"
-    ENERGY = "energy"
-    SENSOR = "sensor"  # a generic sensor the user configured (enabled)
-    RAW = "raw"  # an unknown DP: diagnostic, disabled by default
-    IGNORE = "ignore"
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -115,12 +102,14 @@ KINDS: Final[dict[DpKind, KindInfo]] = {
         indexed_translation_key="switch_index",
         options=(OPT_DEVICE_CLASS,),
     ),
+    DpKind.CONFIG_SWITCH: KindInfo(platform=Platform.SWITCH, translation_key="dp"),
     DpKind.COUNTDOWN: KindInfo(
         platform=Platform.NUMBER,
         unit=UnitOfTime.SECONDS,
         device_class=NumberDeviceClass.DURATION,
         translation_key="countdown",
         indexed_translation_key="countdown_index",
+        options=(OPT_SCALE,),
     ),
     DpKind.CURRENT: KindInfo(
         platform=Platform.SENSOR,
@@ -162,6 +151,21 @@ KINDS: Final[dict[DpKind, KindInfo]] = {
         indexed_translation_key="energy_index",
         options=(OPT_SCALE,),
     ),
+    DpKind.ENERGY_TOTAL: KindInfo(
+        platform=Platform.SENSOR,
+        scale=0.01,
+        unit=UnitOfEnergy.KILO_WATT_HOUR,
+        device_class=SensorDeviceClass.ENERGY,
+        state_class=SensorStateClass.TOTAL_INCREASING,
+        precision=2,
+        translation_key="energy_total",
+        indexed_translation_key="energy_total_index",
+        options=(OPT_SCALE,),
+    ),
+    DpKind.PHASE: KindInfo(platform=Platform.SENSOR),
+    DpKind.SELECT: KindInfo(platform=Platform.SELECT, translation_key="dp", options=(OPT_OPTIONS,)),
+    DpKind.ENUM: KindInfo(platform=Platform.SENSOR, translation_key="dp", options=(OPT_OPTIONS,)),
+    DpKind.PROBLEM: KindInfo(platform=Platform.BINARY_SENSOR, translation_key="dp"),
     DpKind.SENSOR: KindInfo(
         platform=Platform.SENSOR,
         translation_key="dp",
@@ -169,6 +173,77 @@ KINDS: Final[dict[DpKind, KindInfo]] = {
     ),
     DpKind.RAW: KindInfo(platform=Platform.SENSOR, translation_key="dp"),
     DpKind.IGNORE: KindInfo(platform=None),
+}
+
+
+@dataclass(frozen=True, kw_only=True)
+class RoleInfo:
+    """The name of a DP with a known purpose (a row per role, by the library's roles)."""
+
+    platform: Platform
+    translation_key: str
+    indexed_translation_key: str | None = None
+    entity_category: EntityCategory | None = None
+
+
+ROLES: Final[dict[str, RoleInfo]] = {
+    "usb": RoleInfo(
+        platform=Platform.SWITCH, translation_key="usb", indexed_translation_key="usb_index"
+    ),
+    "usb_countdown": RoleInfo(
+        platform=Platform.NUMBER,
+        translation_key="usb_countdown",
+        indexed_translation_key="usb_countdown_index",
+    ),
+    "child_lock": RoleInfo(
+        platform=Platform.SWITCH,
+        translation_key="child_lock",
+        entity_category=EntityCategory.CONFIG,
+    ),
+    "indicator": RoleInfo(
+        platform=Platform.SWITCH, translation_key="indicator", entity_category=EntityCategory.CONFIG
+    ),
+    "overcharge_protection": RoleInfo(
+        platform=Platform.SWITCH,
+        translation_key="overcharge_protection",
+        entity_category=EntityCategory.CONFIG,
+    ),
+    "power_on_behavior": RoleInfo(
+        platform=Platform.SELECT,
+        translation_key="power_on_behavior",
+        indexed_translation_key="power_on_behavior_index",
+        entity_category=EntityCategory.CONFIG,
+    ),
+    "indicator_mode": RoleInfo(
+        platform=Platform.SELECT,
+        translation_key="indicator_mode",
+        entity_category=EntityCategory.CONFIG,
+    ),
+    "fault": RoleInfo(
+        platform=Platform.BINARY_SENSOR,
+        translation_key="fault",
+        indexed_translation_key="fault_index",
+        entity_category=EntityCategory.DIAGNOSTIC,
+    ),
+    "fault_code": RoleInfo(
+        platform=Platform.SENSOR,
+        translation_key="fault_code",
+        entity_category=EntityCategory.DIAGNOSTIC,
+    ),
+    "energy_returned": RoleInfo(platform=Platform.SENSOR, translation_key="energy_returned"),
+}
+
+# The sensors a phase DP becomes, in decode_phase's order: (part, device class, unit,
+# display precision), and their names.
+PHASE_PARTS: Final = (
+    ("voltage", SensorDeviceClass.VOLTAGE, UnitOfElectricPotential.VOLT, 1),
+    ("current", SensorDeviceClass.CURRENT, UnitOfElectricCurrent.AMPERE, 3),
+    ("power", SensorDeviceClass.POWER, UnitOfPower.KILO_WATT, 3),
+)
+PHASE_KEYS: Final = {
+    "voltage": "phase_voltage",
+    "current": "phase_current",
+    "power": "phase_power",
 }
 
 SWITCH_DEVICE_CLASSES: Final = (SwitchDeviceClass.OUTLET, SwitchDeviceClass.SWITCH)
@@ -186,6 +261,9 @@ SENSOR_DEVICE_CLASSES: Final = (
     SensorDeviceClass.TEMPERATURE,
     SensorDeviceClass.VOLTAGE,
 )
+# Options of a select or enum the user types: a handful of short values.
+MAX_OPTIONS: Final = 32
+MAX_OPTION_LENGTH: Final = 64
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -198,6 +276,15 @@ class DpSpec:
     unit: str | None = None
     device_class: str | None = None
     overridden: bool = False
+    role: str | None = None
+    index: int | None = None
+    options: tuple[str, ...] = ()
+    labels: tuple[str, ...] = ()
+    minimum: int | None = None
+    maximum: int | None = None
+    step: int | None = None
+    phase: str | None = None
+    code: str | None = None
 
     @property
     def info(self) -> KindInfo:
@@ -214,52 +301,69 @@ class DpSpec:
         """Return the scale applied to the raw value."""
         return self.scale if self.scale is not None else self.info.scale
 
-
-def _is_bool(value: Any) -> bool:
-    return isinstance(value, bool)
-
-
-def _is_int(value: Any) -> bool:
-    return isinstance(value, int) and not isinstance(value, bool)
+    @property
+    def role_info(self) -> RoleInfo | None:
+        """Return the row of this DP's role, when it has one that fits its platform."""
+        role = ROLES.get(self.role) if self.role else None
+        return role if role is not None and role.platform == self.platform else None
 
 
-def _default_kinds(dps: Mapping[str, Any]) -> dict[str, DpKind]:
-    """Apply the detection rule in the module docstring."""
-    kinds: dict[str, DpKind] = {}
-    gangs = 0
-    while gangs < 6 and _is_bool(dps.get(str(gangs + 1))):
-        gangs += 1
-        kinds[str(gangs)] = DpKind.SWITCH
+def _spec(dp: str, detected: Detected, *, outlet: bool) -> DpSpec:
+    device_class = None
+    if detected.kind is DpKind.SWITCH and detected.role is None and not outlet:
+        device_class = SwitchDeviceClass.SWITCH.value
+    if detected.kind is DpKind.SWITCH and detected.role is not None:
+        device_class = SwitchDeviceClass.SWITCH.value
+    return DpSpec(
+        dp=dp,
+        kind=detected.kind,
+        scale=detected.scale,
+        unit=detected.unit,
+        device_class=device_class,
+        role=detected.role,
+        index=detected.index,
+        options=detected.options,
+        labels=detected.labels,
+        minimum=detected.minimum,
+        maximum=detected.maximum,
+        step=detected.step,
+        phase=detected.phase,
+        code=detected.code,
+    )
 
-    def int_dp(dp: int) -> bool:
-        return _is_int(dps.get(str(dp)))
 
-    layout_b = any(int_dp(dp) for dp in (18, 19, 20))
-    if gangs >= 1 and layout_b:
-        kinds["17"] = DpKind.ENERGY
-        kinds["18"] = DpKind.CURRENT
-        kinds["19"] = DpKind.POWER
-        kinds["20"] = DpKind.VOLTAGE
-    if gangs == 1:
-        if layout_b:
-            countdowns = [9]
-        elif any(int_dp(dp) for dp in (4, 5, 6)):
-            countdowns = [2]
-            kinds["4"] = DpKind.CURRENT
-            kinds["5"] = DpKind.POWER
-            kinds["6"] = DpKind.VOLTAGE
-        else:
-            countdowns = [9] if int_dp(9) else [2]
-        for dp in countdowns:
-            if int_dp(dp):
-                kinds[str(dp)] = DpKind.COUNTDOWN
-    elif gangs > 1:
-        for gang in range(1, gangs + 1):
-            if int_dp(6 + gang):
-                kinds[str(6 + gang)] = DpKind.COUNTDOWN
+def parse_model(stored: Any) -> tuple[DpModel, ...]:
+    """The cached data model of ``entry.data["model"]``; a malformed item is skipped."""
+    if not isinstance(stored, list):
+        return ()
+    models: list[DpModel] = []
+    for item in stored:
+        try:
+            models.append(DpModel.from_dict(item if isinstance(item, Mapping) else {}))
+        except ValueError:
+            LOGGER.warning("Ignoring a malformed DP of the cached data model")
+    return tuple(models)
+
+
+def default_specs(
+    dps: Mapping[str, Any], *, category: str | None = None, model: Iterable[DpModel] = ()
+) -> dict[str, DpSpec]:
+    """Return the spec of every DP before the user's overrides.
+
+    With a model, the model decides (and the numbering rule is not used: a DP the model
+    does not name stays raw); without one, the numbering rule.
+    """
+    models = tuple(model)
+    if models:
+        detected = from_model(category, models)
+        outlet = gang_device_class_outlet(category)
+    else:
+        detected = from_numbers(dps)
+        outlet = True
+    specs = {dp: _spec(dp, found, outlet=outlet) for dp, found in detected.items()}
     for reported in dps:
-        kinds.setdefault(reported, DpKind.RAW)
-    return kinds
+        specs.setdefault(reported, DpSpec(dp=reported, kind=DpKind.RAW))
+    return specs
 
 
 def _dp_sort_key(dp: str) -> tuple[int, str]:
@@ -269,15 +373,21 @@ def _dp_sort_key(dp: str) -> tuple[int, str]:
         return (1 << 30, dp)
 
 
-def resolve_specs(dps: Mapping[str, Any], overrides: Any) -> dict[str, DpSpec]:
-    """Return the spec of every DP: defaults from the status, then the overrides.
+def resolve_specs(
+    dps: Mapping[str, Any],
+    overrides: Any,
+    *,
+    category: str | None = None,
+    model: Iterable[DpModel] = (),
+) -> dict[str, DpSpec]:
+    """Return the spec of every DP: defaults (model or numbering), then the overrides.
 
     ``overrides`` is what ``entry.options["dps"]`` holds, unchecked: a mapping that
     does not make sense is skipped (see :func:`parse_overrides`).
     """
-    specs = {dp: DpSpec(dp=dp, kind=kind) for dp, kind in _default_kinds(dps).items()}
+    specs = default_specs(dps, category=category, model=model)
     for dp, override in parse_overrides(overrides).items():
-        specs[dp] = spec_from_override(dp, override)
+        specs[dp] = spec_from_override(dp, override, specs.get(dp))
     return {dp: specs[dp] for dp in sorted(specs, key=_dp_sort_key)}
 
 
@@ -317,6 +427,28 @@ def _show(value: Any) -> str:
     return f"<{type(value).__name__}>"  # repr() of a 5,000-digit int raises
 
 
+def parse_options(value: Any) -> tuple[str, ...]:
+    """The options of a select or enum: 1 to MAX_OPTIONS distinct short strings."""
+    if isinstance(value, str):
+        value = [part for part in value.split(",")]
+    if not isinstance(value, list | tuple) or not value or len(value) > MAX_OPTIONS:
+        raise validation.InvalidInput(
+            validation.ERROR_OPTIONS, f"between 1 and {MAX_OPTIONS} options"
+        )
+    options: list[str] = []
+    for item in value:
+        if not isinstance(item, str):
+            raise validation.InvalidInput(validation.ERROR_OPTIONS, "an option is text")
+        text = item.strip()
+        if not 0 < len(text) <= MAX_OPTION_LENGTH or not text.isprintable():
+            raise validation.InvalidInput(
+                validation.ERROR_OPTIONS, f"an option is 1 to {MAX_OPTION_LENGTH} characters"
+            )
+        if text not in options:
+            options.append(text)
+    return tuple(options)
+
+
 def _parse_override(key: Any, override: Any) -> tuple[str, dict[str, Any]]:
     if not isinstance(key, str):
         raise validation.InvalidInput(_INVALID_MAPPING, "the DP is not a string")
@@ -332,6 +464,8 @@ def _parse_override(key: Any, override: Any) -> tuple[str, dict[str, Any]]:
         cleaned[OPT_SCALE] = validation.scale(scale)
     if (unit := override.get(OPT_UNIT)) is not None:
         cleaned[OPT_UNIT] = validation.unit(unit)
+    if (options := override.get(OPT_OPTIONS)) is not None:
+        cleaned[OPT_OPTIONS] = list(parse_options(options))
     if (device_class := override.get(OPT_DEVICE_CLASS)) is not None:
         classes = SwitchDeviceClass if kind is DpKind.SWITCH else SensorDeviceClass
         if not isinstance(device_class, str) or device_class not in {c.value for c in classes}:
@@ -342,8 +476,16 @@ def _parse_override(key: Any, override: Any) -> tuple[str, dict[str, Any]]:
     return dp, cleaned
 
 
-def spec_from_override(dp: str, override: Mapping[str, Any]) -> DpSpec:
-    """Build a spec from one override, as :func:`parse_overrides` returns them."""
+def spec_from_override(
+    dp: str, override: Mapping[str, Any], default: DpSpec | None = None
+) -> DpSpec:
+    """Build a spec from one override, as :func:`parse_overrides` returns them.
+
+    The override keeps what the default knew that it does not set itself when the kind
+    stays the same (a select's options, a bitmap's labels, a countdown's range).
+    """
+    same = default is not None and default.kind.value == override[OPT_KIND]
+    options = tuple(override.get(OPT_OPTIONS, ()))
     return DpSpec(
         dp=dp,
         kind=DpKind(override[OPT_KIND]),
@@ -351,20 +493,32 @@ def spec_from_override(dp: str, override: Mapping[str, Any]) -> DpSpec:
         unit=override.get(OPT_UNIT),
         device_class=override.get(OPT_DEVICE_CLASS),
         overridden=True,
+        role=default.role if same and default else None,
+        index=default.index if same and default else None,
+        options=options or (default.options if same and default else ()),
+        labels=default.labels if same and default else (),
+        minimum=default.minimum if same and default else None,
+        maximum=default.maximum if same and default else None,
+        step=default.step if same and default else None,
+        phase=default.phase if same and default else None,
+        code=default.code if default else None,
     )
 
 
 RAW_SUFFIX: Final = "_raw"
+# The sensors a phase DP becomes share its DP: each adds its part to the unique id.
+PHASE_SUFFIXES: Final = tuple(f"_{part[0]}" for part in PHASE_PARTS)
 
 
-def unique_id(device_id: str, dp: str, *, raw: bool = False) -> str:
+def unique_id(device_id: str, dp: str, *, raw: bool = False, suffix: str = "") -> str:
     """Return the unique id of a DP's entity.
 
     ``{device_id}_{dp}``; a raw (unmapped, diagnostic) sensor adds ``_raw``: when the user
     maps that DP, the mapped entity is a new one (enabled, with the right platform and
-    meaning), and resetting the mapping brings the old raw entity back as it was.
+    meaning), and resetting the mapping brings the old raw entity back as it was. The
+    sensors of a phase DP add their part (``_voltage``, ``_current``, ``_power``).
     """
-    return f"{device_id}_{dp}{RAW_SUFFIX if raw else ''}"
+    return f"{device_id}_{dp}{RAW_SUFFIX if raw else ''}{suffix}"
 
 
 def health_unique_id(device_id: str, key: str) -> str:
@@ -403,12 +557,34 @@ def raw_value(value: Any) -> StateType:
     return json.dumps(value, separators=(",", ":"))[:MAX_STATE_LENGTH]
 
 
+def enum_value(value: Any, options: tuple[str, ...]) -> StateType:
+    """An enum DP's value when it is one of the options (an enum sensor allows no other)."""
+    return value if isinstance(value, str) and value in options else None
+
+
+def phase_value(value: Any, part: int) -> StateType:
+    """One part (0 voltage, 1 current, 2 power) of a phase DP."""
+    decoded = decode_phase(value)
+    return None if decoded is None else decoded[part]
+
+
+def bitmap_faults(value: Any, labels: tuple[str, ...]) -> list[str]:
+    """The names of the bits set in a fault bitmap (``bit_N`` where the model has none)."""
+    if isinstance(value, bool) or not isinstance(value, int) or value <= 0:
+        return []
+    return [
+        labels[bit] if bit < len(labels) else f"bit_{bit}"
+        for bit in range(min(value.bit_length(), 32))
+        if value >> bit & 1
+    ]
+
+
 # --- entity descriptions ------------------------------------------------------------
 
 
 @dataclass(frozen=True, kw_only=True)
 class TuyaLanSwitchEntityDescription(SwitchEntityDescription):
-    """A relay."""
+    """A relay or a setting."""
 
     dp: str
 
@@ -418,6 +594,7 @@ class TuyaLanNumberEntityDescription(NumberEntityDescription):
     """A countdown: seconds until the relay toggles; writing starts it."""
 
     dp: str
+    scale: float = 1.0  # seconds per raw unit
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -428,6 +605,22 @@ class TuyaLanSensorEntityDescription(SensorEntityDescription):
     value_fn: Callable[[Any], StateType] = field(default=raw_value)
     accumulate: bool = False  # the DP is an increment (add_ele): sum it up
     raw: bool = False  # an unmapped DP: its own unique id, so mapping it starts afresh
+    suffix: str = ""  # one of several sensors of the same DP (a phase's parts)
+
+
+@dataclass(frozen=True, kw_only=True)
+class TuyaLanSelectEntityDescription(SelectEntityDescription):
+    """An enum DP the user sets."""
+
+    dp: str
+
+
+@dataclass(frozen=True, kw_only=True)
+class TuyaLanBinarySensorEntityDescription(BinarySensorEntityDescription):
+    """A fault flag or bitmap: on when the device reports any fault."""
+
+    dp: str
+    labels: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -437,16 +630,26 @@ class Descriptions:
     switches: list[TuyaLanSwitchEntityDescription] = field(default_factory=list)
     numbers: list[TuyaLanNumberEntityDescription] = field(default_factory=list)
     sensors: list[TuyaLanSensorEntityDescription] = field(default_factory=list)
+    selects: list[TuyaLanSelectEntityDescription] = field(default_factory=list)
+    binary_sensors: list[TuyaLanBinarySensorEntityDescription] = field(default_factory=list)
 
 
 def _names(spec: DpSpec, index: int | None) -> tuple[str | None, dict[str, str] | None]:
     """Return translation key and placeholders; index is set when the kind repeats."""
+    if (role := spec.role_info) is not None:
+        if index is not None and role.indexed_translation_key is not None:
+            return role.indexed_translation_key, {"index": str(index)}
+        return role.translation_key, None
     info = spec.info
     if info.translation_key == "dp":
         return "dp", {"dp": spec.dp}
     if index is not None:
         return info.indexed_translation_key, {"index": str(index)}
     return info.translation_key, None
+
+
+def _sensor_unit(spec: DpSpec, info: KindInfo) -> str | None:
+    return spec.unit or info.unit
 
 
 def sensor_description(spec: DpSpec, index: int | None = None) -> TuyaLanSensorEntityDescription:
@@ -464,10 +667,22 @@ def sensor_description(spec: DpSpec, index: int | None = None) -> TuyaLanSensorE
             entity_registry_enabled_default=False,
             raw=True,
         )
+    if spec.kind is DpKind.ENUM:
+        role = spec.role_info
+        return TuyaLanSensorEntityDescription(
+            key=key,
+            dp=spec.dp,
+            translation_key=translation_key,
+            translation_placeholders=placeholders,
+            device_class=SensorDeviceClass.ENUM,
+            options=list(spec.options),
+            entity_category=role.entity_category if role else None,
+            value_fn=partial(enum_value, options=spec.options),
+        )
     scale = spec.effective_scale
     device_class_value = spec.device_class or info.device_class
     device_class = SensorDeviceClass(device_class_value) if device_class_value else None
-    unit = spec.unit or info.unit
+    unit = _sensor_unit(spec, info)
     state_class = info.state_class
     precision = info.precision
     if spec.kind is DpKind.SENSOR:
@@ -494,21 +709,86 @@ def sensor_description(spec: DpSpec, index: int | None = None) -> TuyaLanSensorE
     )
 
 
+def phase_descriptions(spec: DpSpec) -> list[TuyaLanSensorEntityDescription]:
+    """The voltage, current and power sensors of one phase DP."""
+    phase = spec.phase or "A"
+    return [
+        TuyaLanSensorEntityDescription(
+            key=f"{spec.kind}_{spec.dp}_{suffix}",
+            dp=spec.dp,
+            translation_key=PHASE_KEYS[suffix],
+            translation_placeholders={"phase": phase},
+            device_class=device_class,
+            native_unit_of_measurement=unit,
+            state_class=SensorStateClass.MEASUREMENT,
+            suggested_display_precision=precision,
+            value_fn=partial(phase_value, part=part),
+            suffix=f"_{suffix}",
+        )
+        for part, (suffix, device_class, unit, precision) in enumerate(PHASE_PARTS)
+    ]
+
+
+def _countdown(
+    spec: DpSpec, translation_key: str | None, placeholders: dict[str, str] | None
+) -> TuyaLanNumberEntityDescription:
+    scale = spec.scale if spec.scale is not None else 1.0
+    # A model may count in minutes or hours: the entity always shows seconds.
+    scale *= SECONDS_PER.get(spec.unit or "s", 1)
+    maximum = spec.maximum if spec.maximum is not None else COUNTDOWN_MAX / scale
+
+    def seconds(raw: float) -> float:
+        value = raw * scale
+        return int(value) if float(value).is_integer() else value
+
+    return TuyaLanNumberEntityDescription(
+        key=f"{spec.kind}_{spec.dp}",
+        dp=spec.dp,
+        translation_key=translation_key,
+        translation_placeholders=placeholders,
+        device_class=NumberDeviceClass.DURATION,
+        native_unit_of_measurement=UnitOfTime.SECONDS,
+        native_min_value=seconds(spec.minimum or 0),
+        native_max_value=seconds(maximum),
+        native_step=seconds(spec.step or 1),
+        mode=NumberMode.BOX,
+        scale=scale,
+    )
+
+
 def build_descriptions(specs: Mapping[str, DpSpec]) -> Descriptions:
     """Turn the specs of a device into entity descriptions."""
-    counts: dict[DpKind, int] = {}
+
+    def group(spec: DpSpec) -> tuple[DpKind, str | None]:
+        return spec.kind, spec.role
+
+    counts: dict[tuple[DpKind, str | None], int] = {}
+    indexed: set[tuple[DpKind, str | None]] = set()
     for spec in specs.values():
-        counts[spec.kind] = counts.get(spec.kind, 0) + 1
-    seen: dict[DpKind, int] = {}
+        counts[group(spec)] = counts.get(group(spec), 0) + 1
+        if spec.index is not None:
+            indexed.add(group(spec))
+    seen: dict[tuple[DpKind, str | None], int] = {}
     result = Descriptions()
     for spec in specs.values():
-        seen[spec.kind] = seen.get(spec.kind, 0) + 1
-        index = seen[spec.kind] if counts[spec.kind] > 1 else None
+        seen[group(spec)] = seen.get(group(spec), 0) + 1
+        index = None
+        if counts[group(spec)] > 1:
+            # Gangs keep their own numbers (switch_3 is "3"); a device-wide DP beside
+            # numbered ones (relay_status beside relay_status_1..3) keeps the plain name.
+            if spec.index is not None:
+                index = spec.index
+            elif group(spec) not in indexed:
+                index = seen[group(spec)]
         translation_key, placeholders = _names(spec, index)
         key = f"{spec.kind}_{spec.dp}"
-        if spec.kind is DpKind.SWITCH:
-            device_class = SwitchDeviceClass(spec.device_class or SwitchDeviceClass.OUTLET)
-            if index is None:  # the only relay: the entity takes the device's name
+        role = spec.role_info
+        if spec.kind in (DpKind.SWITCH, DpKind.CONFIG_SWITCH):
+            device_class = None
+            if spec.kind is DpKind.SWITCH:
+                device_class = SwitchDeviceClass(spec.device_class or SwitchDeviceClass.OUTLET)
+            if spec.kind is DpKind.SWITCH and role is None and index is None:
+                # the only relay: the entity takes the device's name
                 switch = TuyaLanSwitchEntityDescription(
                     key=key, dp=spec.dp, name=None, device_class=device_class
                 )
@@ -519,23 +799,40 @@ def build_descriptions(specs: Mapping[str, DpSpec]) -> Descriptions:
                     translation_key=translation_key,
                     translation_placeholders=placeholders,
                     device_class=device_class,
+                    entity_category=role.entity_category
+                    if role
+                    else EntityCategory.CONFIG
+                    if spec.kind is DpKind.CONFIG_SWITCH
+                    else None,
                 )
             result.switches.append(switch)
         elif spec.kind is DpKind.COUNTDOWN:
-            result.numbers.append(
-                TuyaLanNumberEntityDescription(
+            result.numbers.append(_countdown(spec, translation_key, placeholders))
+        elif spec.kind is DpKind.SELECT:
+            result.selects.append(
+                TuyaLanSelectEntityDescription(
                     key=key,
                     dp=spec.dp,
                     translation_key=translation_key,
                     translation_placeholders=placeholders,
-                    device_class=NumberDeviceClass.DURATION,
-                    native_unit_of_measurement=UnitOfTime.SECONDS,
-                    native_min_value=0,
-                    native_max_value=COUNTDOWN_MAX,
-                    native_step=1,
-                    mode=NumberMode.BOX,
+                    options=list(spec.options),
+                    entity_category=role.entity_category if role else EntityCategory.CONFIG,
                 )
             )
+        elif spec.kind is DpKind.PROBLEM:
+            result.binary_sensors.append(
+                TuyaLanBinarySensorEntityDescription(
+                    key=key,
+                    dp=spec.dp,
+                    translation_key=translation_key,
+                    translation_placeholders=placeholders,
+                    device_class=BinarySensorDeviceClass.PROBLEM,
+                    entity_category=EntityCategory.DIAGNOSTIC,
+                    labels=spec.labels,
+                )
+            )
+        elif spec.kind is DpKind.PHASE:
+            result.sensors.extend(phase_descriptions(spec))
         elif spec.platform is Platform.SENSOR:
             result.sensors.append(sensor_description(spec, index))
     return result

@@ -45,8 +45,11 @@ class TuyaLanCountdown(TuyaLanEntity, NumberEntity):
         value = self.dp_value
         if isinstance(value, bool) or not isinstance(value, int | float):
             return None
-        return value
+        scaled = value * self.entity_description.scale
+        return int(scaled) if float(scaled).is_integer() else scaled
 
     async def async_set_native_value(self, value: float) -> None:
-        """Start the countdown."""
-        await self.coordinator.async_set_dps({self.dp: int(value)})
+        """Start the countdown (in the device's unit: a model may count minutes)."""
+        await self.coordinator.async_set_dps(
+            {self.dp: round(value / self.entity_description.scale)}
+        )

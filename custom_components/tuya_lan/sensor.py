@@ -80,7 +80,13 @@ class TuyaLanSensor(TuyaLanEntity, SensorEntity):
         self, coordinator: TuyaLanCoordinator, description: TuyaLanSensorEntityDescription
     ) -> None:
         """Initialize the sensor."""
-        super().__init__(coordinator, description, description.dp, raw=description.raw)
+        super().__init__(
+            coordinator,
+            description,
+            description.dp,
+            raw=description.raw,
+            suffix=description.suffix,
+        )
 
     @property
     def native_value(self) -> StateType:

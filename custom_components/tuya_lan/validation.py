@@ -37,6 +37,7 @@ ERROR_DP: Final = "invalid_dp"
 ERROR_VALUE: Final = "invalid_value"
 ERROR_SCALE: Final = "invalid_scale"
 ERROR_UNIT_TEXT: Final = "invalid_unit_text"
+ERROR_OPTIONS: Final = "invalid_options"
 
 
 class InvalidInput(ValueError):

@@ -484,7 +484,8 @@ async def test_options_edit_sensor(
     labels = {option["value"]: option["label"] for option in options}
     assert labels["1"] == "DP 1: switch = True"
     assert labels["17"] == "DP 17: energy"
-    assert labels["38"] == "DP 38: raw = 'memory'"
+    assert labels["38"] == "DP 38: select power_off/power_on/memory = 'memory'"
+    assert labels["41"] == "DP 41: raw = {'a': 1}"
 
     result = await _configure(hass, flow_id, {"dp": "abc"})
     assert result["errors"] == {"dp": "invalid_dp"}
@@ -495,7 +496,7 @@ async def test_options_edit_sensor(
     assert result["step_id"] == "edit_dp"
     assert result["description_placeholders"] == {
         "dp": "38",
-        "current": "raw",
+        "current": "select power_off/power_on/memory",
         "value": "'memory'",
     }
     result = await _configure(hass, flow_id, {"kind": "sensor"})
@@ -551,6 +552,8 @@ async def test_options_kinds_without_details_and_reset(
     result = await _configure(hass, flow_id, {"dp": "077"})  # typed, not reported yet
     assert result["description_placeholders"]["value"] == "None"
     result = await _configure(hass, flow_id, {"kind": "countdown"})
+    assert set(map(str, result["data_schema"].schema)) == {"scale"}  # minutes: 60
+    result = await _configure(hass, flow_id, {})
     assert result["type"] is FlowResultType.MENU
 
     await _menu(hass, flow_id, "pick_dp")
@@ -691,3 +694,65 @@ def test_3_1_key_check_is_explained() -> None:
 def test_fake_client_matches_library() -> None:
     """The fakes stand in for the real client class."""
     assert callable(TuyaClient)
+
+
+async def test_options_new_kinds(
+    hass: HomeAssistant, init_integration: MockConfigEntry, fake_device: FakeDevice
+) -> None:
+    """A select with its options, a problem sensor and a configuration switch."""
+    entry = init_integration
+    flow_id = (await hass.config_entries.options.async_init(entry.entry_id))["flow_id"]
+
+    await _menu(hass, flow_id, "pick_dp")
+    await _configure(hass, flow_id, {"dp": "41"})
+    result = await _configure(hass, flow_id, {"kind": "select"})
+    assert set(map(str, result["data_schema"].schema)) == {"options"}
+    result = await _configure(hass, flow_id, {})  # a new select needs its options
+    assert result["errors"] == {"options": "invalid_options"}
+    result = await _configure(hass, flow_id, {"options": ["x" * 65]})
+    assert result["errors"] == {"options": "invalid_options"}
+    result = await _configure(hass, flow_id, {"options": [" low", "high ", "low"]})
+    assert result["type"] is FlowResultType.MENU
+
+    await _menu(hass, flow_id, "pick_dp")
+    await _configure(hass, flow_id, {"dp": "42"})
+    result = await _configure(hass, flow_id, {"kind": "problem"})
+    assert result["type"] is FlowResultType.MENU
+    await _menu(hass, flow_id, "pick_dp")
+    await _configure(hass, flow_id, {"dp": "43"})
+    result = await _configure(hass, flow_id, {"kind": "config_switch"})
+    assert result["type"] is FlowResultType.MENU
+
+    # The power-on select keeps the options the rule found when none are typed.
+    await _menu(hass, flow_id, "pick_dp")
+    await _configure(hass, flow_id, {"dp": "38"})
+    await _configure(hass, flow_id, {"kind": "select"})
+    result = await _configure(hass, flow_id, {})
+    assert result["type"] is FlowResultType.MENU
+
+    await _menu(hass, flow_id, "pick_dp")
+    await _configure(hass, flow_id, {"dp": "44"})
+    result = await _configure(hass, flow_id, {"kind": "energy_total"})
+    assert set(map(str, result["data_schema"].schema)) == {"scale"}
+    await _configure(hass, flow_id, {"scale": 0.001})
+
+    result = await _menu(hass, flow_id, "save")
+    assert result["type"] is FlowResultType.CREATE_ENTRY
+    assert entry.options == {
+        CONF_DPS: {
+            "41": {"kind": "select", "options": ["low", "high"]},
+            "42": {"kind": "problem"},
+            "43": {"kind": "config_switch"},
+            "38": {"kind": "select"},
+            "44": {"kind": "energy_total", "scale": 0.001},
+        }
+    }
+    await hass.async_block_till_done()
+    fake_device.push({"41": "high", "42": True, "43": False, "44": 1500})
+    await hass.async_block_till_done()
+    assert hass.states.get("select.tuya_efgh_dp_41").state == "high"
+    assert hass.states.get("binary_sensor.tuya_efgh_dp_42").state == "on"
+    assert hass.states.get("switch.tuya_efgh_dp_43").state == "off"
+    assert hass.states.get("sensor.tuya_efgh_total_energy").state == "1.5"
+    select = hass.states.get("select.tuya_efgh_power_on_behavior")
+    assert select.attributes["options"] == ["power_off", "power_on", "memory"]

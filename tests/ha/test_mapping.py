@@ -25,9 +25,9 @@ def kinds(dps: dict[str, Any], overrides: dict[str, Any] | None = None) -> dict[
 @pytest.mark.parametrize(
     ("dps", "expected"),
     [
-        # layout A
+        # layout A: the metering is proved by a mains voltage on DP 6
         (
-            {"1": True, "2": 0, "4": 1, "5": 2, "6": 3, "3": 9},
+            {"1": True, "2": 0, "4": 120, "5": 276, "6": 2298, "3": 9},
             {
                 "1": "switch",
                 "2": "countdown",
@@ -37,9 +37,14 @@ def kinds(dps: dict[str, Any], overrides: dict[str, Any] | None = None) -> dict[
                 "6": "voltage",
             },
         ),
+        # ... and not by numbers that cannot be a voltage
+        (
+            {"1": True, "2": 0, "4": 1, "5": 2, "6": 3},
+            {"1": "switch", "2": "countdown", "4": "raw", "5": "raw", "6": "raw"},
+        ),
         # layout B: DP 17 (add_ele) is mapped before it is first reported
         (
-            {"1": True, "9": 0, "18": 1, "19": 2, "20": 3},
+            {"1": True, "9": 0, "18": 250, "19": 550, "20": 2301},
             {
                 "1": "switch",
                 "9": "countdown",
@@ -49,13 +54,50 @@ def kinds(dps: dict[str, Any], overrides: dict[str, Any] | None = None) -> dict[
                 "20": "voltage",
             },
         ),
+        # energy on 20 and a meter on 21-23 (current, power, voltage), proved by V x I
+        (
+            {"1": True, "9": 0, "20": 3, "21": 260, "22": 572, "23": 2305},
+            {
+                "1": "switch",
+                "9": "countdown",
+                "20": "energy",
+                "21": "current",
+                "22": "power",
+                "23": "voltage",
+            },
+        ),
+        # ... in another order (current, voltage, power)
+        (
+            {"1": True, "21": 260, "22": 2305, "23": 572},
+            {"1": "switch", "21": "current", "22": "voltage", "23": "power"},
+        ),
+        # ... but with no load nothing proves which is current and which power
+        (
+            {"1": True, "20": 0, "21": 0, "22": 0, "23": 2305},
+            {"1": "switch", "20": "raw", "21": "raw", "22": "raw", "23": "raw"},
+        ),
+        # a meter from DP 104 (current, power, voltage)
+        (
+            {"1": True, "104": 430, "105": 950, "106": 2290},
+            {"1": "switch", "104": "current", "105": "power", "106": "voltage"},
+        ),
         # plain plugs
         ({"1": False, "9": 30}, {"1": "switch", "9": "countdown"}),
         ({"1": False, "2": 30}, {"1": "switch", "2": "countdown"}),
         ({"1": False, "9": "x"}, {"1": "switch", "9": "raw"}),
-        # a strip with metering; DP 12 is no countdown (only 3 gangs)
+        # a strip with countdowns on 6+k and metering; DP 12 is no countdown (3 gangs)
         (
-            {"1": True, "2": True, "3": False, "7": 0, "8": 0, "12": 0, "19": 5},
+            {
+                "1": True,
+                "2": True,
+                "3": False,
+                "7": 0,
+                "8": 0,
+                "12": 0,
+                "18": 0,
+                "19": 0,
+                "20": 2300,
+            },
             {
                 "1": "switch",
                 "2": "switch",
@@ -69,10 +111,29 @@ def kinds(dps: dict[str, Any], overrides: dict[str, Any] | None = None) -> dict[
                 "20": "voltage",
             },
         ),
+        # the standard numbering: countdowns on 8+k, USB relay 7 with countdown 15
+        (
+            {"1": True, "2": False, "7": True, "9": 0, "10": 0, "15": 0, "40": True},
+            {
+                "1": "switch",
+                "2": "switch",
+                "7": "switch",
+                "9": "countdown",
+                "10": "countdown",
+                "15": "countdown",
+                "40": "config_switch",
+            },
+        ),
+        # power-on behaviour and indicator mode: only values the standard defines
+        (
+            {"1": True, "38": "power_on", "39": "pos"},
+            {"1": "switch", "38": "select", "39": "select"},
+        ),
+        ({"1": True, "38": "2", "39": "blink"}, {"1": "switch", "38": "raw", "39": "raw"}),
         # at most 6 gangs
         (
             {str(dp): True for dp in range(1, 8)},
-            {**{str(dp): "switch" for dp in range(1, 7)}, "7": "raw"},
+            {**{str(dp): "switch" for dp in range(1, 7)}, "7": "switch"},
         ),
         # DP 1 is not a relay: nothing is guessed
         ({"1": 50, "20": 3}, {"1": "raw", "20": "raw"}),
@@ -144,7 +205,9 @@ def test_parse_overrides(
 
 def test_numbering_when_a_kind_repeats() -> None:
     """Several DPs of one kind are numbered; the only relay takes the device name."""
-    specs = resolve_specs({"1": True, "2": True, "19": 5}, {"21": {"kind": "power"}})
+    specs = resolve_specs(
+        {"1": True, "2": True, "18": 0, "19": 5, "20": 2300}, {"21": {"kind": "power"}}
+    )
     descriptions = build_descriptions(specs)
     assert [d.translation_placeholders for d in descriptions.switches] == [
         {"index": "1"},

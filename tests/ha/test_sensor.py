@@ -52,11 +52,11 @@ async def test_raw_dps_disabled_diagnostic(
     hass: HomeAssistant, entity_registry: er.EntityRegistry
 ) -> None:
     """Unknown DPs are diagnostic sensors, disabled by default."""
-    entry = entity_registry.async_get("sensor.tuya_efgh_dp_38")
+    entry = entity_registry.async_get("sensor.tuya_efgh_dp_41")
     assert entry is not None
     assert entry.disabled_by is er.RegistryEntryDisabler.INTEGRATION
     assert entry.entity_category == "diagnostic"
-    assert hass.states.get("sensor.tuya_efgh_dp_38") is None
+    assert hass.states.get("sensor.tuya_efgh_dp_41") is None
 
 
 @pytest.mark.usefixtures("init_integration")

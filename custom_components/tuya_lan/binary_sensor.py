@@ -1,0 +1,63 @@
+"""Binary sensor platform: fault flags and fault bitmaps (problem sensors)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from homeassistant.components.binary_sensor import BinarySensorEntity
+from homeassistant.core import HomeAssistant
+from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
+
+from .coordinator import TuyaLanConfigEntry, TuyaLanCoordinator
+from .entity import TuyaLanEntity
+from .mapping import TuyaLanBinarySensorEntityDescription, bitmap_faults, build_descriptions
+
+# Binary sensors are pushed by the coordinator: no parallel-update limit needed.
+PARALLEL_UPDATES = 0
+
+ATTR_FAULTS = "faults"
+
+
+async def async_setup_entry(
+    hass: HomeAssistant,
+    entry: TuyaLanConfigEntry,
+    async_add_entities: AddConfigEntryEntitiesCallback,
+) -> None:
+    """Set up the problem sensors of a device."""
+    coordinator = entry.runtime_data
+    async_add_entities(
+        TuyaLanProblemSensor(coordinator, description)
+        for description in build_descriptions(coordinator.specs).binary_sensors
+    )
+
+
+class TuyaLanProblemSensor(TuyaLanEntity, BinarySensorEntity):
+    """On while the device reports a fault: a true flag, or any bit of a bitmap."""
+
+    entity_description: TuyaLanBinarySensorEntityDescription
+
+    def __init__(
+        self,
+        coordinator: TuyaLanCoordinator,
+        description: TuyaLanBinarySensorEntityDescription,
+    ) -> None:
+        """Initialize the sensor."""
+        super().__init__(coordinator, description, description.dp)
+
+    @property
+    def is_on(self) -> bool | None:
+        """Return whether the device reports a fault."""
+        value = self.dp_value
+        if isinstance(value, bool):
+            return value
+        if isinstance(value, int):
+            return value != 0
+        return None
+
+    @property
+    def extra_state_attributes(self) -> dict[str, Any] | None:
+        """Name the faults of a bitmap (from the model's labels)."""
+        value = self.dp_value
+        if isinstance(value, bool) or not isinstance(value, int):
+            return None
+        return {ATTR_FAULTS: bitmap_faults(value, self.entity_description.labels)}

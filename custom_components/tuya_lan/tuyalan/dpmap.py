@@ -1,0 +1,495 @@
+"""What each data point (DP) of a plug, strip, wall switch or breaker is (sans-IO).
+
+Two paths decide it, with no Home Assistant vocabulary beyond plain strings:
+
+* :func:`from_model` reads the device's data model (DP id -> code, type, scale, unit,
+  range, labels) for the plug-like categories: ``cz`` sockets, ``pc`` strips, ``kg``
+  switches, ``tdq`` and ``znjdq`` relays, ``dlq`` breakers. The code decides the kind;
+  the model's scale, unit, range and labels make the values right.
+* :func:`from_numbers` applies the Tuya standard DP numbering when there is no model.
+  It only maps a DP the device reported, and only when the layout leaves no doubt or
+  the magnitudes prove it (a mains voltage, a power that matches volts x amps). A DP it
+  is not sure of is left out: the caller shows it as a raw diagnostic.
+
+``README.md`` (*Entities*) states both rules for users; keep them in step.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import re
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from enum import StrEnum
+from typing import Any, Final
+
+from .cloud_model import BITMAP, BOOLEAN, ENUM, INTEGER, RAW, STRING, DpModel
+
+
+class DpKind(StrEnum):
+    """What a DP is."""
+
+    SWITCH = "switch"  # a relay (gang, USB port)
+    CONFIG_SWITCH = "config_switch"  # a setting: child lock, indicator, overcharge cut-off
+    COUNTDOWN = "countdown"
+    CURRENT = "current"
+    POWER = "power"
+    VOLTAGE = "voltage"
+    ENERGY = "energy"  # increments (add_ele), summed into a total
+    ENERGY_TOTAL = "energy_total"  # a meter's running total
+    PHASE = "phase"  # base64 voltage/current/power of one phase (breakers)
+    SELECT = "select"  # an enum the user sets: power-on behaviour, indicator mode
+    ENUM = "enum"  # an enum the device reports: a fault code
+    PROBLEM = "problem"  # a fault flag or bitmap: on when any bit is set
+    SENSOR = "sensor"  # a generic sensor the user configured (enabled)
+    RAW = "raw"  # an unknown DP: diagnostic, disabled by default
+    IGNORE = "ignore"
+
+
+# What a kind is for, beyond its kind (the name a user sees comes from it).
+ROLE_USB: Final = "usb"
+ROLE_USB_COUNTDOWN: Final = "usb_countdown"
+ROLE_CHILD_LOCK: Final = "child_lock"
+ROLE_INDICATOR: Final = "indicator"
+ROLE_OVERCHARGE: Final = "overcharge_protection"
+ROLE_POWER_ON: Final = "power_on_behavior"
+ROLE_INDICATOR_MODE: Final = "indicator_mode"
+ROLE_FAULT: Final = "fault"
+ROLE_FAULT_CODE: Final = "fault_code"
+ROLE_ENERGY_RETURNED: Final = "energy_returned"
+
+# The plug-like categories the model path covers fully.
+PLUG_CATEGORIES: Final = frozenset({"cz", "pc", "kg", "tdq", "dlq", "znjdq"})
+# Relays that feed sockets: their gangs are outlets.
+OUTLET_CATEGORIES: Final = frozenset({"cz", "pc"})
+
+# Tuya's standard enum values (kg/cz/pc instruction set).
+POWER_ON_STANDARD: Final = ("power_off", "power_on", "memory")
+POWER_ON_LEGACY: Final = ("off", "on", "memory")
+INDICATOR_MODES: Final = ("none", "relay", "pos")
+
+CUMULATIVE_ENERGY_CODES: Final = frozenset(
+    {"total_forward_energy", "forward_energy_total", "total_energy", "energy_total", "all_energy"}
+)
+RETURNED_ENERGY_CODES: Final = frozenset({"reverse_energy_total", "total_reverse_energy"})
+CONFIG_SWITCH_CODES: Final = {
+    "child_lock": ROLE_CHILD_LOCK,
+    "switch_led": ROLE_INDICATOR,
+    "overcharge_switch": ROLE_OVERCHARGE,
+}
+# Schedules and pulse settings in Tuya's own binary formats: nothing to show but the raw value.
+RAW_CODES: Final = frozenset({"cycle_time", "random_time", "switch_inching"})
+
+_INDEXED = re.compile(r"(?P<base>[a-z_]+?)_?(?P<index>[0-9]+)")
+_PHASE = re.compile(r"phase_(?P<phase>[abc])")
+
+# Tuya's unit spellings to the SI ones (the model is typed in by each manufacturer).
+_UNITS: Final = {
+    "a": "A",
+    "ma": "mA",
+    "v": "V",
+    "mv": "mV",
+    "w": "W",
+    "kw": "kW",
+    "kwh": "kWh",
+    "kw·h": "kWh",
+    "kw.h": "kWh",
+    "kw*h": "kWh",
+    "度": "kWh",
+    "wh": "Wh",
+    "s": "s",
+    "min": "min",
+    "h": "h",
+}
+# The units each kind may carry; another unit keeps the kind's default.
+KIND_UNITS: Final[dict[DpKind, frozenset[str]]] = {
+    DpKind.CURRENT: frozenset({"A", "mA"}),
+    DpKind.VOLTAGE: frozenset({"V", "mV"}),
+    DpKind.POWER: frozenset({"W", "kW"}),
+    DpKind.ENERGY: frozenset({"kWh", "Wh"}),
+    DpKind.ENERGY_TOTAL: frozenset({"kWh", "Wh"}),
+    DpKind.COUNTDOWN: frozenset({"s", "min", "h"}),
+}
+SECONDS_PER: Final = {"s": 1, "min": 60, "h": 3600}
+
+
+@dataclass(frozen=True, kw_only=True)
+class Detected:
+    """One DP's kind and what makes its values right.
+
+    ``scale`` multiplies the raw value (None: the kind's default); ``unit`` is the unit
+    after scaling (None: the kind's default). ``minimum``/``maximum``/``step`` are raw
+    values (countdowns). ``index`` is the gang or channel number; ``phase`` a phase letter.
+    """
+
+    kind: DpKind
+    role: str | None = None
+    index: int | None = None
+    scale: float | None = None
+    unit: str | None = None
+    options: tuple[str, ...] = ()
+    labels: tuple[str, ...] = ()
+    minimum: int | None = None
+    maximum: int | None = None
+    step: int | None = None
+    phase: str | None = None
+    code: str | None = None
+
+
+def normalise_unit(unit: str | None) -> str | None:
+    """A model's unit in SI spelling, or None when it is not one we know."""
+    if not unit:
+        return None
+    return _UNITS.get(unit.strip().lower())
+
+
+def _split_index(code: str) -> tuple[str, int | None]:
+    """``switch_2`` -> (``switch``, 2); ``switch_usb1`` -> (``switch_usb``, 1)."""
+    match = _INDEXED.fullmatch(code)
+    if match is None:
+        return code, None
+    return match.group("base").rstrip("_"), int(match.group("index"))
+
+
+def _scale(model: DpModel) -> float | None:
+    if model.scale is None or model.scale == 0:
+        return None if model.scale is None else 1.0
+    return float(10**-model.scale)
+
+
+def _number(model: DpModel, kind: DpKind, code: str, *, index: int | None = None) -> Detected:
+    unit = normalise_unit(model.unit)
+    if unit is not None and unit not in KIND_UNITS[kind]:
+        unit = None
+    return Detected(kind=kind, index=index, scale=_scale(model), unit=unit, code=code)
+
+
+def classify_model(dp: DpModel, category: str | None) -> Detected | None:
+    """The kind of one DP from its model, or None when the code says nothing we trust."""
+    code = dp.code
+    base, index = _split_index(code)
+    plug = category in PLUG_CATEGORIES
+    if dp.type == BOOLEAN:
+        if code == "switch" or (base == "switch" and index is not None):
+            return Detected(kind=DpKind.SWITCH, index=index, code=code)
+        if base == "switch_usb" or code == "switch_usb":
+            return Detected(kind=DpKind.SWITCH, role=ROLE_USB, index=index, code=code)
+        if code in CONFIG_SWITCH_CODES and (plug or code == "child_lock"):
+            return Detected(kind=DpKind.CONFIG_SWITCH, role=CONFIG_SWITCH_CODES[code], code=code)
+        if plug and base in ("fault", "alarm"):
+            return Detected(kind=DpKind.PROBLEM, role=ROLE_FAULT, index=index, code=code)
+        return None
+    if dp.type == INTEGER:
+        return _classify_integer(dp, code, base, index)
+    if dp.type == ENUM and plug:
+        if base == "relay_status":
+            return Detected(
+                kind=DpKind.SELECT, role=ROLE_POWER_ON, index=index, options=dp.range, code=code
+            )
+        if code == "light_mode":
+            return Detected(
+                kind=DpKind.SELECT, role=ROLE_INDICATOR_MODE, options=dp.range, code=code
+            )
+        if base in ("fault", "alarm"):
+            return Detected(
+                kind=DpKind.ENUM, role=ROLE_FAULT_CODE, index=index, options=dp.range, code=code
+            )
+        return None
+    if dp.type == BITMAP and plug and base in ("fault", "alarm"):
+        return Detected(
+            kind=DpKind.PROBLEM, role=ROLE_FAULT, index=index, labels=dp.label, code=code
+        )
+    if dp.type in (RAW, STRING) and (match := _PHASE.fullmatch(code)) is not None:
+        return Detected(kind=DpKind.PHASE, phase=match.group("phase").upper(), code=code)
+    return None
+
+
+def _classify_integer(dp: DpModel, code: str, base: str, index: int | None) -> Detected | None:
+    if base == "countdown" or code == "countdown":
+        detected = _number(dp, DpKind.COUNTDOWN, code, index=index)
+        return Detected(
+            kind=DpKind.COUNTDOWN,
+            index=index,
+            scale=detected.scale,
+            unit=detected.unit,
+            minimum=dp.min,
+            maximum=dp.max,
+            step=dp.step,
+            code=code,
+        )
+    if base == "countdown_usb":
+        return Detected(
+            kind=DpKind.COUNTDOWN,
+            role=ROLE_USB_COUNTDOWN,
+            index=index,
+            scale=_scale(dp),
+            minimum=dp.min,
+            maximum=dp.max,
+            step=dp.step,
+            code=code,
+        )
+    by_code = {
+        "cur_current": DpKind.CURRENT,
+        "cur_power": DpKind.POWER,
+        "cur_voltage": DpKind.VOLTAGE,
+        "add_ele": DpKind.ENERGY,
+    }
+    if (kind := by_code.get(code)) is not None:
+        return _number(dp, kind, code)
+    if code in CUMULATIVE_ENERGY_CODES:
+        return _number(dp, DpKind.ENERGY_TOTAL, code)
+    if code in RETURNED_ENERGY_CODES:
+        detected = _number(dp, DpKind.ENERGY_TOTAL, code)
+        return Detected(
+            kind=DpKind.ENERGY_TOTAL,
+            role=ROLE_ENERGY_RETURNED,
+            scale=detected.scale,
+            unit=detected.unit,
+            code=code,
+        )
+    return None
+
+
+def from_model(category: str | None, models: Iterable[DpModel]) -> dict[str, Detected]:
+    """The DPs the model describes and we can name, by DP id (others: raw)."""
+    found: dict[str, Detected] = {}
+    for dp in models:
+        if dp.code in RAW_CODES:
+            continue
+        detected = classify_model(dp, category)
+        if detected is not None:
+            found[str(dp.dp_id)] = detected
+    return found
+
+
+def gang_device_class_outlet(category: str | None) -> bool:
+    """Whether the gang relays of this category feed sockets."""
+    return category in OUTLET_CATEGORIES
+
+
+# --- without a model ------------------------------------------------------------------
+
+
+def _is_bool(value: Any) -> bool:
+    return isinstance(value, bool)
+
+
+def _is_int(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def voltage_scale(raw: int) -> float | None:
+    """The scale that makes ``raw`` a mains voltage (90-260 V), or None."""
+    for scale in (0.1, 1.0, 0.01):
+        if 90 <= raw * scale <= 260:
+            return scale
+    return None
+
+
+def power_scale(power: int, current_ma: int, volts: float) -> float | None:
+    """The scale that makes ``power`` match volts x amps, or None when nothing says.
+
+    Only a load of at least 50 mA says anything; the power factor of a plug's load lies
+    between about 0.2 (a charger on standby) and 1.
+    """
+    apparent = volts * current_ma / 1000
+    if current_ma < 50 or apparent <= 0:
+        return None
+    fits = [scale for scale in (0.1, 1.0, 0.01) if 0.2 <= power * scale / apparent <= 1.05]
+    return fits[0] if len(fits) == 1 else None
+
+
+def _ints(dps: Mapping[str, Any], dp_ids: Sequence[str]) -> list[int] | None:
+    """The integer values of these DPs, or None unless every one holds an integer."""
+    values: list[int] = []
+    for dp in dp_ids:
+        value = dps.get(dp)
+        if not isinstance(value, int) or isinstance(value, bool):
+            return None
+        values.append(value)
+    return values
+
+
+def _metering_triple(dps: Mapping[str, Any], first: int) -> tuple[dict[str, Detected], bool] | None:
+    """DPs first..first+2 as current, power and voltage in some order, proved by magnitude.
+
+    Returns the mapping and whether the order is the standard one (current, power,
+    voltage), or None when the magnitudes do not prove a meter.
+    """
+    dps_ids = [str(first + offset) for offset in range(3)]
+    values = _ints(dps, dps_ids)
+    if values is None:
+        return None
+    # Every reading that fits: which DP is the voltage, which the current and which
+    # the power, with their scales. A load current in mA can look like a voltage too
+    # (260 mA, 260 V): Tuya firmware reports volts and watts x 10, so the fit that
+    # needs fewer other scales wins, and a tie proves nothing.
+    fits: list[tuple[int, int, int, float, float]] = []
+    for v, raw_volts in enumerate(values):
+        v_scale = voltage_scale(raw_volts)
+        if v_scale is None:
+            continue
+        others = [i for i in range(3) if i != v]
+        for cur, pwr in (others, others[::-1]):
+            p_scale = power_scale(values[pwr], values[cur], raw_volts * v_scale)
+            if p_scale is not None:
+                fits.append((v, cur, pwr, v_scale, p_scale))
+    if not fits:
+        return None
+    ranked = sorted(fits, key=lambda fit: (fit[3] != 0.1) + (fit[4] != 0.1))
+    best = (ranked[0][3] != 0.1) + (ranked[0][4] != 0.1)
+    if len(ranked) > 1 and (ranked[1][3] != 0.1) + (ranked[1][4] != 0.1) == best:
+        return None
+    v, cur, pwr, v_scale, p_scale = ranked[0]
+    return (
+        {
+            dps_ids[cur]: Detected(kind=DpKind.CURRENT),
+            dps_ids[pwr]: Detected(kind=DpKind.POWER, scale=p_scale),
+            dps_ids[v]: Detected(kind=DpKind.VOLTAGE, scale=v_scale),
+        },
+        (cur, pwr, v) == (0, 1, 2),
+    )
+
+
+def _standard_metering(
+    dps: Mapping[str, Any], current: str, power: str, voltage: str
+) -> dict[str, Detected] | None:
+    """A layout whose order is known (17-20, 4-6): only the voltage has to be plausible."""
+    values = _ints(dps, (current, power, voltage))
+    if values is None:
+        return None
+    v_scale = voltage_scale(values[2])
+    if v_scale is None:
+        return None
+    p_scale = power_scale(values[1], values[0], values[2] * v_scale) or 0.1
+    return {
+        current: Detected(kind=DpKind.CURRENT),
+        power: Detected(kind=DpKind.POWER, scale=p_scale),
+        voltage: Detected(kind=DpKind.VOLTAGE, scale=v_scale),
+    }
+
+
+def decode_phase(value: Any) -> tuple[float, float, float] | None:
+    """A breaker's ``phase_x`` DP: base64 of voltage (2 bytes, 0.1 V), current (3 bytes,
+    0.001 A) and active power (3 bytes, 0.001 kW), big-endian; None when it is not that."""
+    if not isinstance(value, str) or not 8 <= len(value) <= 64:
+        return None
+    try:
+        raw = base64.b64decode(value, validate=True)
+    except binascii.Error, ValueError:
+        return None
+    if len(raw) < 8:
+        return None
+    volts = int.from_bytes(raw[0:2]) / 10
+    amps = int.from_bytes(raw[2:5]) / 1000
+    kilowatts = int.from_bytes(raw[5:8]) / 1000
+    return volts, amps, kilowatts
+
+
+def _plausible_phase(value: Any) -> bool:
+    decoded = decode_phase(value)
+    return decoded is not None and 90 <= decoded[0] <= 260
+
+
+def _gangs(dps: Mapping[str, Any]) -> int:
+    gangs = 0
+    while gangs < 6 and _is_bool(dps.get(str(gangs + 1))):
+        gangs += 1
+    return gangs
+
+
+def _countdowns(dps: Mapping[str, Any], gangs: int) -> dict[str, Detected]:
+    """Gang k's countdown: DP 8+k (the standard), else DP 6+k (older strips), else
+    DP 2 for a single gang (older plugs). Only integers the device reported count."""
+
+    def ints(dp_ids: Sequence[int]) -> list[int]:
+        return [dp for dp in dp_ids if _is_int(dps.get(str(dp)))]
+
+    standard = ints([8 + gang for gang in range(1, gangs + 1)])
+    older = ints([6 + gang for gang in range(1, gangs + 1)]) if gangs > 1 else []
+    if gangs == 1 and not standard and not older:
+        older = ints([2])
+    chosen, offset = (standard, 8) if len(standard) >= len(older) else (older, 6)
+    if chosen == [2]:
+        offset = 1
+    return {
+        str(dp): Detected(kind=DpKind.COUNTDOWN, index=dp - offset if gangs > 1 else None)
+        for dp in chosen
+    }
+
+
+def from_numbers(dps: Mapping[str, Any]) -> dict[str, Detected]:
+    """The DPs the standard numbering and the magnitudes prove, by DP id (others: raw)."""
+    found: dict[str, Detected] = {}
+    gangs = _gangs(dps)
+    breaker = (
+        gangs == 0
+        and _is_bool(dps.get("16"))
+        and any(_plausible_phase(dps.get(dp)) for dp in ("6", "7", "8"))
+    )
+    if breaker:
+        found.update(_breaker(dps))
+        return found
+    if gangs == 0:
+        return found
+    for gang in range(1, gangs + 1):
+        found[str(gang)] = Detected(kind=DpKind.SWITCH, index=gang if gangs > 1 else None)
+    found.update(_countdowns(dps, gangs))
+    if _is_bool(dps.get("7")) and "7" not in found:
+        found["7"] = Detected(kind=DpKind.SWITCH, role=ROLE_USB)
+        if _is_int(dps.get("15")):
+            found["15"] = Detected(kind=DpKind.COUNTDOWN, role=ROLE_USB_COUNTDOWN)
+    found.update(_metering(dps, gangs, found))
+    status = dps.get("38")
+    if isinstance(status, str):
+        if status in POWER_ON_STANDARD:
+            found["38"] = Detected(
+                kind=DpKind.SELECT, role=ROLE_POWER_ON, options=POWER_ON_STANDARD
+            )
+        elif status in POWER_ON_LEGACY:
+            found["38"] = Detected(kind=DpKind.SELECT, role=ROLE_POWER_ON, options=POWER_ON_LEGACY)
+    if dps.get("39") in INDICATOR_MODES:
+        found["39"] = Detected(
+            kind=DpKind.SELECT, role=ROLE_INDICATOR_MODE, options=INDICATOR_MODES
+        )
+    if _is_bool(dps.get("40")):
+        found["40"] = Detected(kind=DpKind.CONFIG_SWITCH, role=ROLE_CHILD_LOCK)
+    return found
+
+
+def _metering(
+    dps: Mapping[str, Any], gangs: int, taken: Mapping[str, Detected]
+) -> dict[str, Detected]:
+    """Metering: 17-20 (standard), 4-6 (older single plugs), 21-23 or 101+ (proved)."""
+    standard = _standard_metering(dps, "18", "19", "20")
+    if standard is not None:
+        # add_ele often appears only in pushes: with the standard meter proved on
+        # 18-20, DP 17 is add_ele even before the device first sends it.
+        return {"17": Detected(kind=DpKind.ENERGY), **standard}
+    if gangs == 1 and (older := _standard_metering(dps, "4", "5", "6")):
+        return older
+    for first in (21, *range(101, 111)):
+        proved = _metering_triple(dps, first)
+        if proved is None:
+            continue
+        meter, _ = proved
+        before = str(first - 1)
+        if _is_int(dps.get(before)) and before not in taken and voltage_scale(dps[before]) is None:
+            meter[before] = Detected(kind=DpKind.ENERGY)
+        return meter
+    return {}
+
+
+def _breaker(dps: Mapping[str, Any]) -> dict[str, Detected]:
+    """A breaker: relay 16, phase data 6 (and 7, 8 on three phases), total energy 1
+    (0.01 kWh), fault bitmap 9."""
+    found: dict[str, Detected] = {"16": Detected(kind=DpKind.SWITCH)}
+    for dp, phase in (("6", "A"), ("7", "B"), ("8", "C")):
+        if _plausible_phase(dps.get(dp)):
+            found[dp] = Detected(kind=DpKind.PHASE, phase=phase)
+    if _is_int(dps.get("1")):
+        found["1"] = Detected(kind=DpKind.ENERGY_TOTAL, scale=0.01)
+    if _is_int(dps.get("9")):
+        found["9"] = Detected(kind=DpKind.PROBLEM, role=ROLE_FAULT)
+    return found
