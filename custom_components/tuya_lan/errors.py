@@ -8,6 +8,17 @@ from homeassistant.exceptions import HomeAssistantError
 
 from .const import DOMAIN
 from .tuyalan import (
+    CloudAuthError,
+    CloudClockError,
+    CloudConnectionError,
+    CloudDeviceUnknownError,
+    CloudError,
+    CloudPermissionError,
+    CloudQrExpiredError,
+    CloudQrPendingError,
+    CloudRegionError,
+    CloudSessionError,
+    CloudUserCodeError,
     ConnectionRefusedByDevice,
     DeviceError,
     Fault,
@@ -51,6 +62,37 @@ FORM_ERRORS: Final[dict[type[BaseException], str]] = {
     BaseException: "unknown",
 }
 
+# Cloud errors -> the config flow's key under "config.error" (the linking steps, the
+# account's device list, "fetch the key from my linked account").
+CLOUD_FORM_ERRORS: Final[dict[type[BaseException], str]] = {
+    CloudUserCodeError: "cloud_user_code",
+    CloudQrExpiredError: "cloud_qr_expired",
+    CloudQrPendingError: "cloud_qr_pending",
+    CloudSessionError: "cloud_session",
+    CloudClockError: "cloud_clock",
+    CloudRegionError: "cloud_region",
+    CloudAuthError: "cloud_auth",
+    CloudPermissionError: "cloud_permission",
+    CloudDeviceUnknownError: "cloud_device_unknown",
+    CloudConnectionError: "cloud_unreachable",
+    OSError: "cloud_unreachable",
+    CloudError: "cloud_error",
+    BaseException: "unknown",
+}
+# The account entry's repair issue when the cloud could not heal a device's key, by
+# the form error above.
+ACCOUNT_ISSUES: Final[dict[str, str]] = {
+    "cloud_session": "account_relink",
+    "cloud_auth": "account_relink",
+    "cloud_user_code": "account_relink",
+    "cloud_qr_expired": "account_relink",
+    "cloud_clock": "account_clock",
+    "cloud_region": "account_region",
+    "cloud_permission": "account_permission",
+    "cloud_unreachable": "account_unreachable",
+}
+ACCOUNT_ISSUE_DEFAULT: Final = "account_error"
+
 
 def _first_match(table: dict[type[BaseException], str], error: BaseException) -> str:
     return next(key for cls, key in table.items() if isinstance(error, cls))
@@ -73,3 +115,13 @@ def translated_error(error: BaseException, name: str) -> HomeAssistantError:
         translation_key=exception_key(error),
         translation_placeholders={"name": name, "error": str(error) or type(error).__name__},
     )
+
+
+def cloud_form_error(error: BaseException) -> str:
+    """The config flow's error key for a cloud error ("unknown" for anything else)."""
+    return _first_match(CLOUD_FORM_ERRORS, error)
+
+
+def account_issue(error: BaseException) -> str:
+    """The account entry's repair issue for a cloud error."""
+    return ACCOUNT_ISSUES.get(cloud_form_error(error), ACCOUNT_ISSUE_DEFAULT)
