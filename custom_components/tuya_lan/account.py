@@ -51,7 +51,7 @@ from .const import (
     TUYA_CLIENT_ID,
     TUYA_SCHEMA,
 )
-from .errors import account_issue
+from .errors import ACCOUNT_RELINK, account_issue
 from .tuyalan import (
     CloudConnectionError,
     CloudDevice,
@@ -435,17 +435,16 @@ def account_issue_id(entry_id: str) -> str:
 @callback
 def async_account_failed(hass: HomeAssistant, entry: ConfigEntry, err: CloudError) -> None:
     """Say, as a repair issue on the account, why it could not help; re-link if needed."""
-    key = account_issue(err)
     ir.async_create_issue(
         hass,
         DOMAIN,
         account_issue_id(entry.entry_id),
         is_fixable=False,
         severity=ir.IssueSeverity.WARNING,
-        translation_key=key,
+        translation_key=account_issue(err),
         translation_placeholders={"name": entry.title, "error": str(err)},
     )
-    if key == "account_relink":
+    if account_issue(err) == ACCOUNT_RELINK:
         entry.async_start_reauth(hass)
 
 

@@ -79,19 +79,18 @@ CLOUD_FORM_ERRORS: Final[dict[type[BaseException], str]] = {
     CloudError: "cloud_error",
     BaseException: "unknown",
 }
-# The account entry's repair issue when the cloud could not heal a device's key, by
-# the form error above.
-ACCOUNT_ISSUES: Final[dict[str, str]] = {
-    "cloud_session": "account_relink",
-    "cloud_auth": "account_relink",
-    "cloud_user_code": "account_relink",
-    "cloud_qr_expired": "account_relink",
-    "cloud_clock": "account_clock",
-    "cloud_region": "account_region",
-    "cloud_permission": "account_permission",
-    "cloud_unreachable": "account_unreachable",
+# The account entry's repair issue when the cloud could not heal a device's key.
+ACCOUNT_ISSUES: Final[dict[type[BaseException], str]] = {
+    CloudClockError: "account_clock",
+    CloudAuthError: "account_relink",
+    CloudRegionError: "account_region",
+    CloudPermissionError: "account_permission",
+    CloudConnectionError: "account_unreachable",
+    OSError: "account_unreachable",
+    BaseException: "account_error",
 }
-ACCOUNT_ISSUE_DEFAULT: Final = "account_error"
+# The issue after which the account must be linked again (a reauth flow starts).
+ACCOUNT_RELINK: Final = "account_relink"
 
 
 def _first_match(table: dict[type[BaseException], str], error: BaseException) -> str:
@@ -124,4 +123,4 @@ def cloud_form_error(error: BaseException) -> str:
 
 def account_issue(error: BaseException) -> str:
     """The account entry's repair issue for a cloud error."""
-    return ACCOUNT_ISSUES.get(cloud_form_error(error), ACCOUNT_ISSUE_DEFAULT)
+    return _first_match(ACCOUNT_ISSUES, error)
