@@ -264,6 +264,7 @@ class _Offer:
     device: CloudDevice
     host: str | None  # None: not heard on the LAN, the user gives it
     version: str
+    port: int = DEFAULT_PORT
 
     @property
     def label(self) -> str:
@@ -277,7 +278,7 @@ class _Offer:
         return {
             IMPORT_TITLE: self.device.name,
             CONF_HOST: self.host,
-            CONF_PORT: DEFAULT_PORT,
+            CONF_PORT: self.port,
             CONF_DEVICE_ID: self.device.id,
             CONF_LOCAL_KEY: self.device.local_key,
             CONF_PROTOCOL_VERSION: version,
@@ -291,10 +292,14 @@ async def _prove_offer(offer: _Offer) -> tuple[str, str | None]:
     assert offer.device.local_key
     try:
         if offer.version == VERSION_AUTO:
-            version, _ = await detect_version(offer.host, offer.device.id, offer.device.local_key)
+            version, _ = await detect_version(
+                offer.host, offer.device.id, offer.device.local_key, port=offer.port
+            )
         else:
             version = offer.version
-            await probe(offer.host, offer.device.id, offer.device.local_key, version)
+            await probe(
+                offer.host, offer.device.id, offer.device.local_key, version, port=offer.port
+            )
     except (TuyaError, OSError) as err:
         return offer.version, str(err) or type(err).__name__
     return version, None
@@ -876,7 +881,7 @@ class TuyaLanConfigFlow(ConfigFlow, domain=DOMAIN):
             placeholders["error"] = str(err)
             devices = {}
         await async_scan(self.hass)
-        self._offered = {}
+        previous, self._offered = self._offered, {}
         added, missing = [], []
         configured = {entry.unique_id for entry in device_entries(self.hass)}
         for device in sorted(devices.values(), key=lambda d: d.name.lower()):
@@ -888,11 +893,14 @@ class TuyaLanConfigFlow(ConfigFlow, domain=DOMAIN):
                 missing.append(f"{device.name}: {reason}")
                 continue
             heard = heard_device(self.hass, device.id)
-            self._offered[device.id] = _Offer(
+            offer = _Offer(
                 device,
                 heard.device.ip if heard is not None else None,
                 heard.device.version if heard is not None else VERSION_AUTO,
             )
+            if (given := previous.get(device.id)) is not None and given.host is not None:
+                offer.host, offer.port = given.host, given.port  # given by the user before
+            self._offered[device.id] = offer
         if added:
             placeholders["added"] = ", ".join(added)
         if missing:
@@ -907,7 +915,7 @@ class TuyaLanConfigFlow(ConfigFlow, domain=DOMAIN):
         default = [
             device_id
             for device_id, offer in self._offered.items()
-            if offer.host is not None and (not self._failed or device_id in self._failed)
+            if (device_id in self._failed if self._failed else offer.host is not None)
         ]
         return self.async_show_form(
             step_id="account_devices",
@@ -935,14 +943,20 @@ class TuyaLanConfigFlow(ConfigFlow, domain=DOMAIN):
             except validation.InvalidInput:
                 errors[CONF_HOST] = ERROR_HOST
             else:
-                device_id = self._need_address.pop(0)
-                self._offered[device_id].host = host
+                offer = self._offered[self._need_address.pop(0)]
+                offer.host = host
+                offer.port = user_input.get(SECTION_ADVANCED, {}).get(CONF_PORT, DEFAULT_PORT)
         if not self._need_address:
             return await self._async_add_devices()
         offer = self._offered[self._need_address[0]]
         return self.async_show_form(
             step_id="account_address",
-            data_schema=vol.Schema({vol.Required(CONF_HOST): TextSelector()}),
+            data_schema=vol.Schema(
+                {
+                    vol.Required(CONF_HOST): TextSelector(),
+                    vol.Optional(SECTION_ADVANCED): _ADVANCED_SECTION,
+                }
+            ),
             errors=errors,
             description_placeholders={"name": offer.device.name, "device_id": offer.device.id},
         )
