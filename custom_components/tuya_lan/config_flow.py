@@ -76,7 +76,7 @@ from .const import (
     LOGGER,
     VERSION_AUTO,
 )
-from .coordinator import TuyaLanConfigEntry
+from .coordinator import TuyaLanConfigEntry, prove_key
 from .discovery import async_scan, async_unconfigured_devices, heard_device, heard_ip
 from .errors import cloud_form_error, form_error
 from .mapping import (
@@ -230,6 +230,20 @@ async def validate_device(
             LOGGER.exception("Unexpected error while validating a Tuya device")
         return version, {"base": form_error(err)}
     return version, {}
+
+
+async def prove_errors(
+    host: str, port: int, device_id: str, local_key: str, version: str
+) -> dict[str, str]:
+    """Prove a key from the account while the entry's session may still be retrying
+    the old one (a busy device is tried again); the form errors, or none."""
+    try:
+        await prove_key(host, port, device_id, local_key, version)
+    except Exception as err:
+        if not isinstance(err, TuyaError | OSError):
+            LOGGER.exception("Unexpected error while validating a Tuya device")
+        return {"base": form_error(err)}
+    return {}
 
 
 def cloud_errors(error: BaseException) -> dict[str, str]:
@@ -546,7 +560,7 @@ class TuyaLanConfigFlow(ConfigFlow, domain=DOMAIN):
             errors = cloud_errors(err)
             placeholders["error"] = str(err)
         else:
-            _, errors = await validate_device(
+            errors = await prove_errors(
                 data[CONF_HOST],
                 data.get(CONF_PORT, DEFAULT_PORT),
                 data[CONF_DEVICE_ID],
