@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import ipaddress
-from typing import Any
+from typing import Any, cast
 
 import probatio as vol
-from homeassistant.config_entries import ConfigEntryState
+from homeassistant.config_entries import ConfigEntry, ConfigEntryState
 from homeassistant.const import Platform
-from homeassistant.core import HomeAssistant, ServiceCall
+from homeassistant.core import HomeAssistant, ServiceCall, callback
 from homeassistant.exceptions import ServiceValidationError
 from homeassistant.helpers import (
     config_validation as cv,
@@ -19,9 +19,11 @@ from homeassistant.helpers import (
 from homeassistant.helpers import (
     entity_registry as er,
 )
+from homeassistant.helpers import issue_registry as ir
 from homeassistant.helpers.typing import ConfigType
 
 from . import validation
+from .account import LinkedAccount, account_for, account_issue_id, is_account_entry
 from .const import (
     ATTR_CONFIG_ENTRY_ID,
     ATTR_DP,
@@ -29,6 +31,7 @@ from .const import (
     CONF_DEVICE_ID,
     CONF_REQUEST_ADDRESS,
     CONF_REQUEST_PORT,
+    CONF_TOKEN_INFO,
     DOMAIN,
     LOGGER,
     SERVICE_SET_DP,
@@ -135,7 +138,7 @@ def _coordinator_for_call(hass: HomeAssistant, call: ServiceCall) -> TuyaLanCoor
     else:
         entry_id = call.data[ATTR_CONFIG_ENTRY_ID]
     entry = hass.config_entries.async_get_entry(entry_id)
-    if entry is None or entry.domain != DOMAIN:
+    if entry is None or entry.domain != DOMAIN or is_account_entry(entry):
         raise ServiceValidationError(
             translation_domain=DOMAIN,
             translation_key="entry_not_found",
@@ -152,7 +155,9 @@ def _coordinator_for_call(hass: HomeAssistant, call: ServiceCall) -> TuyaLanCoor
 
 
 async def async_setup_entry(hass: HomeAssistant, entry: TuyaLanConfigEntry) -> bool:
-    """Connect to the device and set up its entities."""
+    """Connect to the device and set up its entities (or set up a linked account)."""
+    if is_account_entry(entry):
+        return _async_setup_account(hass, entry)
     coordinator = TuyaLanCoordinator(hass, entry)
     await coordinator.async_config_entry_first_refresh()
     entry.runtime_data = coordinator
@@ -164,7 +169,38 @@ async def async_setup_entry(hass: HomeAssistant, entry: TuyaLanConfigEntry) -> b
 
 async def async_unload_entry(hass: HomeAssistant, entry: TuyaLanConfigEntry) -> bool:
     """Unload a config entry; the coordinator closes the session on unload."""
+    if is_account_entry(entry):
+        account: LinkedAccount = cast("Any", entry).runtime_data
+        await account.async_close()
+        return True
     return await hass.config_entries.async_unload_platforms(entry, PLATFORMS)
+
+
+async def async_remove_entry(hass: HomeAssistant, entry: ConfigEntry) -> None:
+    """An account removed: end its cloud session. The devices keep their keys."""
+    if is_account_entry(entry):
+        ir.async_delete_issue(hass, DOMAIN, account_issue_id(entry.entry_id))
+        account = account_for(hass, entry.data)
+        await account.async_unlink()
+        await account.async_close()
+
+
+def _async_setup_account(hass: HomeAssistant, entry: ConfigEntry) -> bool:
+    """A linked account: a client, and nothing sent until a key or model is needed.
+
+    Nothing is asked of the cloud here: devices never wait on it, and what goes wrong
+    when it is asked (a device's key to heal, devices to add) is said then, in the
+    flow or as a repair issue on this entry.
+    """
+
+    @callback
+    def token_refreshed(token_info: dict[str, Any]) -> None:
+        hass.config_entries.async_update_entry(
+            entry, data={**entry.data, CONF_TOKEN_INFO: token_info}
+        )
+
+    entry.runtime_data = account_for(hass, entry.data, token_refreshed)
+    return True
 
 
 def _async_remove_stale_entities(

@@ -14,7 +14,8 @@ CONF_DEVICE_ID: Final = "device_id"
 CONF_LOCAL_KEY: Final = "local_key"
 CONF_PROTOCOL_VERSION: Final = "protocol_version"
 CONF_PRODUCT_KEY: Final = "product_key"
-# The device's data model, cached from a linked cloud account (all optional):
+# A device's model as its linked account described it, cached so its entities stay
+# complete with the cloud gone (absent for devices added without an account):
 # "category": str | None, "product_name": str | None, "model": [DpModel.to_dict(), ...]
 CONF_CATEGORY: Final = "category"
 CONF_PRODUCT_NAME: Final = "product_name"
@@ -44,3 +45,24 @@ SERVICE_SET_DP: Final = "set_dp"
 ATTR_CONFIG_ENTRY_ID: Final = "config_entry_id"
 ATTR_DP: Final = "dp"
 ATTR_VALUE: Final = "value"
+
+# The linked cloud account: its own entry of this domain, told apart by entry_type.
+CONF_ENTRY_TYPE: Final = "entry_type"
+ENTRY_TYPE_ACCOUNT: Final = "account"
+CONF_ACCOUNT_KIND: Final = "kind"
+ACCOUNT_SMART_LIFE: Final = "smart_life"
+ACCOUNT_DEVELOPER: Final = "developer"
+# Smart Life (tuya-device-sharing-sdk), the fields Home Assistant's core tuya stores.
+CONF_USER_CODE: Final = "user_code"
+CONF_TERMINAL_ID: Final = "terminal_id"
+CONF_ENDPOINT: Final = "endpoint"
+CONF_TOKEN_INFO: Final = "token_info"  # noqa: S105 - a key name
+# A Tuya IoT developer project.
+CONF_ACCESS_ID: Final = "access_id"
+CONF_ACCESS_SECRET: Final = "access_secret"  # noqa: S105 - a key name
+CONF_REGION: Final = "region"
+CONF_UID: Final = "uid"
+# The same authorization as Home Assistant's core tuya integration (its client id and
+# schema): the Smart Life app shows "Home Assistant" as what is being authorised.
+TUYA_CLIENT_ID: Final = "HA_3y9q4ak7g4ephrvke"
+TUYA_SCHEMA: Final = "haauthorize"

@@ -9,6 +9,7 @@ when the device's key changed.
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Callable
 from typing import Any, Final
 
@@ -19,6 +20,7 @@ from homeassistant.exceptions import ConfigEntryAuthFailed
 from homeassistant.helpers import issue_registry as ir
 from homeassistant.helpers.update_coordinator import DataUpdateCoordinator, UpdateFailed
 
+from .account import async_find_device, loaded_accounts, model_data
 from .const import (
     CONF_CATEGORY,
     CONF_DEVICE_ID,
@@ -34,6 +36,8 @@ from .const import (
 from .errors import AUTH_FAULTS, exception_key, translated_error
 from .mapping import DpKind, DpSpec, parse_model, resolve_specs
 from .tuyalan import (
+    CloudError,
+    ConnectionRefusedByDevice,
     DeviceUpdate,
     Fault,
     HandshakeDroppedError,
@@ -41,6 +45,7 @@ from .tuyalan import (
     TuyaDevice,
     TuyaError,
     WrongKeyError,
+    probe,
 )
 
 type TuyaLanConfigEntry = ConfigEntry[TuyaLanCoordinator]
@@ -68,6 +73,25 @@ UNAVAILABLE_ISSUES: Final = {
 }
 
 
+# A device that still hangs up on the old key's retries may be busy for a moment when
+# the new key is tried: a few attempts.
+PROVE_ATTEMPTS: Final = 3
+PROVE_RETRY_DELAY: Final = 0.5
+
+
+async def prove_key(host: str, port: int, device_id: str, local_key: str, version: str) -> None:
+    """A handshake and a status read with ``local_key``; raises the library's error."""
+    for attempt in range(PROVE_ATTEMPTS):
+        try:
+            await probe(host, device_id, local_key, version, port=port)
+        except ConnectionRefusedByDevice, HandshakeDroppedError:
+            if attempt == PROVE_ATTEMPTS - 1:
+                raise
+            await asyncio.sleep(PROVE_RETRY_DELAY)
+        else:
+            return
+
+
 def unavailable_issue_id(entry_id: str) -> str:
     """The repair issue of an entry's unavailable device."""
     return f"unavailable_{entry_id}"
@@ -92,15 +116,7 @@ class TuyaLanCoordinator(DataUpdateCoordinator[DeviceUpdate]):
         self.port: int = data.get(CONF_PORT, DEFAULT_PORT)
         self.device_id: str = data[CONF_DEVICE_ID]
         self.version: str = data[CONF_PROTOCOL_VERSION]
-        self.device = TuyaDevice(
-            self.host,
-            self.device_id,
-            data[CONF_LOCAL_KEY],
-            self.version,
-            port=self.port,
-            on_update=self._on_update,
-            on_health=self._on_health,
-        )
+        self.device = self._make_device(data[CONF_LOCAL_KEY])
         self.specs: dict[str, DpSpec] = {}
         self._energy_dps: frozenset[str] = frozenset()
         self._health_listeners: list[Callable[[], None]] = []
@@ -109,6 +125,18 @@ class TuyaLanCoordinator(DataUpdateCoordinator[DeviceUpdate]):
         self._reauth_started = False
         self._key_proven_wrong = False
         self._issue: str | None = None  # the reason of the open repair issue
+        self._healing = False  # a key is being fetched from the linked account
+
+    def _make_device(self, local_key: str) -> TuyaDevice:
+        return TuyaDevice(
+            self.host,
+            self.device_id,
+            local_key,
+            self.version,
+            port=self.port,
+            on_update=self._on_update,
+            on_health=self._on_health,
+        )
 
     @property
     def health(self) -> Health:
@@ -117,7 +145,7 @@ class TuyaLanCoordinator(DataUpdateCoordinator[DeviceUpdate]):
 
     # --- setup and the safety re-query ------------------------------------------------
 
-    async def _async_setup(self) -> None:
+    async def _async_setup(self, *, healed: bool = False) -> None:
         """Open the first session (during the first refresh)."""
         try:
             update = await self.device.connect()
@@ -126,6 +154,11 @@ class TuyaLanCoordinator(DataUpdateCoordinator[DeviceUpdate]):
             if isinstance(err, WrongKeyError | HandshakeDroppedError) and (
                 self.device.health.fault in AUTH_FAULTS
             ):
+                # Re-paired while Home Assistant was off: the linked account may know.
+                if not healed and (new_key := await self._async_fetch_key()) is not None:
+                    self.device = self._make_device(new_key)
+                    await self._async_setup(healed=True)
+                    return
                 raise ConfigEntryAuthFailed(
                     translation_domain=DOMAIN,
                     translation_key="invalid_auth",
@@ -240,16 +273,76 @@ class TuyaLanCoordinator(DataUpdateCoordinator[DeviceUpdate]):
         fault = health.fault
         if fault is Fault.WRONG_KEY:
             self._key_proven_wrong = True
-        if fault in AUTH_FAULTS and not self._reauth_started:
-            self._reauth_started = True
-            LOGGER.warning(
-                "%s rejects its local key (was the device re-paired?); "
-                "re-authentication is required",
-                self.name,
-            )
-            self.config_entry.async_start_reauth(self.hass)
+        if fault in AUTH_FAULTS and not self._reauth_started and not self._healing:
+            if loaded_accounts(self.hass):
+                self._healing = True
+                self.config_entry.async_create_background_task(
+                    self.hass, self._async_heal(), f"{DOMAIN} heal {self.device_id}"
+                )
+            else:
+                self._start_reauth()
         if fault is Fault.WRONG_KEY or health.failures >= ATTEMPTS_BEFORE_ISSUE:
             self._set_issue(self._reason(fault))
+
+    @callback
+    def _start_reauth(self) -> None:
+        self._reauth_started = True
+        LOGGER.warning(
+            "%s rejects its local key (was the device re-paired?); re-authentication is required",
+            self.name,
+        )
+        self.config_entry.async_start_reauth(self.hass)
+
+    # --- keys that heal -------------------------------------------------------------------
+
+    async def _async_heal(self) -> None:
+        """Fetch the device's key from the linked account and reconnect with it, or ask
+        the user (reauth) when the account cannot help."""
+        try:
+            new_key = await self._async_fetch_key()
+        finally:
+            self._healing = False
+        if new_key is None:
+            if not self.device.connected and not self._reauth_started:
+                self._start_reauth()
+            return
+        self._key_proven_wrong = False
+        self.device.reconnect(local_key=new_key)
+
+    async def _async_fetch_key(self) -> str | None:
+        """A key from the linked account, proven by a handshake and a status read, and
+        stored in the entry (with the device's model); None when there is none such."""
+        entry = self.config_entry
+        current = entry.data[CONF_LOCAL_KEY]
+        try:
+            found = await async_find_device(self.hass, self.device_id, max_age=0)
+            new_key = found.local_key
+            if not new_key:
+                raise CloudError("the linked account has no local key for this device")
+            if new_key == current:
+                raise CloudError("the linked account has the same key")
+        except CloudError as err:
+            LOGGER.info("%s: the linked account cannot give a new key: %s", self.name, err)
+            return None
+        try:
+            await prove_key(self.device.host, self.port, self.device_id, new_key, self.version)
+        except (TuyaError, OSError) as err:
+            LOGGER.info(
+                "%s: the key from the linked account does not open the device either (%s)",
+                self.name,
+                err or type(err).__name__,
+            )
+            return None
+        data = {**entry.data, CONF_LOCAL_KEY: new_key}
+        if found.model:
+            data.update(model_data(found))
+        self.hass.config_entries.async_update_entry(entry, data=data)
+        LOGGER.info(
+            "%s has a new local key (re-paired?): fetched it from the linked account, "
+            "proved it with the device, and reconnected",
+            self.name,
+        )
+        return new_key
 
     def _reason(self, fault: Fault | None) -> str:
         """Why the device is unavailable, from the evidence (a key of UNAVAILABLE_ISSUES)."""

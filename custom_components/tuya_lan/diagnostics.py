@@ -9,16 +9,42 @@ from homeassistant.components.diagnostics import async_redact_data
 from homeassistant.const import CONF_HOST
 from homeassistant.core import HomeAssistant
 
-from .const import CONF_DEVICE_ID, CONF_LOCAL_KEY
+from .account import LinkedAccount, is_account_entry
+from .const import (
+    CONF_ACCESS_ID,
+    CONF_ACCESS_SECRET,
+    CONF_DEVICE_ID,
+    CONF_LOCAL_KEY,
+    CONF_TERMINAL_ID,
+    CONF_TOKEN_INFO,
+    CONF_UID,
+    CONF_USER_CODE,
+)
 from .coordinator import TuyaLanConfigEntry, TuyaLanCoordinator
 
 TO_REDACT = {CONF_LOCAL_KEY, CONF_DEVICE_ID, CONF_HOST, "ip", "unique_id", "title"}
+# A linked account: every credential, token and id; what is left says which kind of
+# account it is, where it points, and how many devices it last listed.
+ACCOUNT_TO_REDACT = {
+    *TO_REDACT,
+    CONF_ACCESS_ID,
+    CONF_ACCESS_SECRET,
+    CONF_TOKEN_INFO,
+    CONF_TERMINAL_ID,
+    CONF_UID,
+    CONF_USER_CODE,
+    "username",
+    "access_token",
+    "refresh_token",
+}
 
 
 async def async_get_config_entry_diagnostics(
     hass: HomeAssistant, entry: TuyaLanConfigEntry
 ) -> dict[str, Any]:
     """Return diagnostics for a config entry."""
+    if is_account_entry(entry):
+        return _account_diagnostics(entry)
     coordinator = entry.runtime_data
     return {
         "entry": async_redact_data(
@@ -56,3 +82,23 @@ def _health(coordinator: TuyaLanCoordinator) -> dict[str, Any]:
         health["error"] = "**REDACTED**"
     # Wall-clock times and round trips change from one download to the next.
     return {key: health[key] for key in ("connected", "version", "reconnects", "fault", "error")}
+
+
+def _account_diagnostics(entry: TuyaLanConfigEntry) -> dict[str, Any]:
+    account: LinkedAccount = entry.runtime_data  # type: ignore[assignment]
+    devices = account.cached_devices()
+    return {
+        "entry": async_redact_data(
+            {
+                "title": entry.title,
+                "unique_id": entry.unique_id,
+                "data": dict(entry.data),
+            },
+            ACCOUNT_TO_REDACT,
+        ),
+        "kind": account.kind,
+        "devices_listed": None if devices is None else len(devices),
+        "devices_with_key": None
+        if devices is None
+        else sum(1 for device in devices if device.local_key),
+    }

@@ -39,6 +39,7 @@ from homeassistant.helpers.event import async_track_time_interval
 from homeassistant.setup import async_setup_component
 from homeassistant.util.hass_dict import HassKey
 
+from .account import is_account_entry
 from .const import (
     CONF_DEVICE_ID,
     CONF_LOCAL_KEY,
@@ -349,6 +350,8 @@ class TuyaLanDiscovery:
 
 def _missing(entry: ConfigEntry) -> bool:
     """Whether an entry's device cannot be reached now (set up later, or session down)."""
+    if is_account_entry(entry):
+        return False  # a linked account, not a device
     if entry.state is ConfigEntryState.SETUP_RETRY:
         return True
     if entry.state is ConfigEntryState.LOADED:
@@ -385,6 +388,21 @@ async def async_unconfigured_devices(hass: HomeAssistant) -> list[HeardDevice]:
         return []
     await discovery.async_scan()
     return discovery.unconfigured(offer_ignored=True)
+
+
+async def async_scan(hass: HomeAssistant) -> None:
+    """Listen (starting the listener if needed) and ask, for one scan window."""
+    if DATA_DISCOVERY not in hass.data:
+        await async_setup_component(hass, DOMAIN, {})
+    discovery = hass.data.get(DATA_DISCOVERY)
+    if discovery is not None:
+        await discovery.async_scan()
+
+
+def heard_device(hass: HomeAssistant, device_id: str) -> HeardDevice | None:
+    """A device as it was last heard on the LAN (address, protocol version), if heard."""
+    discovery = hass.data.get(DATA_DISCOVERY)
+    return discovery.heard.get(device_id) if discovery is not None else None
 
 
 def heard_ip(hass: HomeAssistant, device_id: str) -> str | None:

@@ -8,6 +8,17 @@ from homeassistant.exceptions import HomeAssistantError
 
 from .const import DOMAIN
 from .tuyalan import (
+    CloudAuthError,
+    CloudClockError,
+    CloudConnectionError,
+    CloudDeviceUnknownError,
+    CloudError,
+    CloudPermissionError,
+    CloudQrExpiredError,
+    CloudQrPendingError,
+    CloudRegionError,
+    CloudSessionError,
+    CloudUserCodeError,
     ConnectionRefusedByDevice,
     DeviceError,
     Fault,
@@ -51,6 +62,36 @@ FORM_ERRORS: Final[dict[type[BaseException], str]] = {
     BaseException: "unknown",
 }
 
+# Cloud errors -> the config flow's key under "config.error" (the linking steps, the
+# account's device list, "fetch the key from my linked account").
+CLOUD_FORM_ERRORS: Final[dict[type[BaseException], str]] = {
+    CloudUserCodeError: "cloud_user_code",
+    CloudQrExpiredError: "cloud_qr_expired",
+    CloudQrPendingError: "cloud_qr_pending",
+    CloudSessionError: "cloud_session",
+    CloudClockError: "cloud_clock",
+    CloudRegionError: "cloud_region",
+    CloudAuthError: "cloud_auth",
+    CloudPermissionError: "cloud_permission",
+    CloudDeviceUnknownError: "cloud_device_unknown",
+    CloudConnectionError: "cloud_unreachable",
+    OSError: "cloud_unreachable",
+    CloudError: "cloud_error",
+    BaseException: "unknown",
+}
+# The account entry's repair issue when the cloud could not heal a device's key.
+ACCOUNT_ISSUES: Final[dict[type[BaseException], str]] = {
+    CloudClockError: "account_clock",
+    CloudAuthError: "account_relink",
+    CloudRegionError: "account_region",
+    CloudPermissionError: "account_permission",
+    CloudConnectionError: "account_unreachable",
+    OSError: "account_unreachable",
+    BaseException: "account_error",
+}
+# The issue after which the account must be linked again (a reauth flow starts).
+ACCOUNT_RELINK: Final = "account_relink"
+
 
 def _first_match(table: dict[type[BaseException], str], error: BaseException) -> str:
     return next(key for cls, key in table.items() if isinstance(error, cls))
@@ -73,3 +114,13 @@ def translated_error(error: BaseException, name: str) -> HomeAssistantError:
         translation_key=exception_key(error),
         translation_placeholders={"name": name, "error": str(error) or type(error).__name__},
     )
+
+
+def cloud_form_error(error: BaseException) -> str:
+    """The config flow's error key for a cloud error ("unknown" for anything else)."""
+    return _first_match(CLOUD_FORM_ERRORS, error)
+
+
+def account_issue(error: BaseException) -> str:
+    """The account entry's repair issue for a cloud error."""
+    return _first_match(ACCOUNT_ISSUES, error)

@@ -11,7 +11,6 @@ from unittest.mock import AsyncMock, MagicMock, patch
 import pytest
 from homeassistant.config_entries import (
     SOURCE_INTEGRATION_DISCOVERY,
-    SOURCE_USER,
     ConfigEntryState,
 )
 from homeassistant.const import CONF_HOST, CONF_PORT
@@ -37,7 +36,15 @@ from custom_components.tuya_lan.tuyalan import (
     WrongKeyError,
 )
 
-from .conftest import DEVICE_ID, HOST, LOCAL_KEY, TITLE, FakeDevice, entry_data
+from .conftest import (
+    DEVICE_ID,
+    HOST,
+    LOCAL_KEY,
+    TITLE,
+    FakeDevice,
+    entry_data,
+    start_user_flow,
+)
 
 NEW_KEY = "fedcba9876543210"
 USER_INPUT = {
@@ -100,9 +107,9 @@ def _client(cls: MagicMock) -> MagicMock:
 @pytest.mark.usefixtures("mock_setup_entry")
 async def test_user_auto_detect(hass: HomeAssistant, mock_detect: AsyncMock) -> None:
     """Auto detection picks the version; the entry is created."""
-    result = await hass.config_entries.flow.async_init(DOMAIN, context={"source": SOURCE_USER})
+    result = await start_user_flow(hass)
     assert result["type"] is FlowResultType.FORM
-    assert result["step_id"] == "user"
+    assert result["step_id"] == "local"
     assert result["errors"] == {}
 
     result = await hass.config_entries.flow.async_configure(
@@ -135,7 +142,7 @@ async def test_user_explicit_version_and_port(
 ) -> None:
     """A picked version (option 3_4: translation keys have no dots) is validated with
     one real connect and status read, and stored as the protocol version."""
-    result = await hass.config_entries.flow.async_init(DOMAIN, context={"source": SOURCE_USER})
+    result = await start_user_flow(hass)
     result = await hass.config_entries.flow.async_configure(
         result["flow_id"],
         {**USER_INPUT, CONF_PROTOCOL_VERSION: option, "advanced": {CONF_PORT: 40001}},
@@ -160,7 +167,7 @@ async def test_user_errors_and_recovery(
 ) -> None:
     """Each failure shows an error a person understands; fixing it completes the flow."""
     mock_detect.side_effect = error
-    result = await hass.config_entries.flow.async_init(DOMAIN, context={"source": SOURCE_USER})
+    result = await start_user_flow(hass)
     result = await hass.config_entries.flow.async_configure(result["flow_id"], USER_INPUT)
     assert result["type"] is FlowResultType.FORM
     assert result["errors"] == {"base": reason}
@@ -177,7 +184,7 @@ async def test_user_explicit_version_error_closes(
     """The validating client is closed even when the status read fails."""
     client = _client(mock_flow_client)
     client.status.side_effect = WrongKeyError("decrypt")
-    result = await hass.config_entries.flow.async_init(DOMAIN, context={"source": SOURCE_USER})
+    result = await start_user_flow(hass)
     result = await hass.config_entries.flow.async_configure(
         result["flow_id"], {**USER_INPUT, CONF_PROTOCOL_VERSION: "3_3"}
     )
@@ -189,7 +196,7 @@ async def test_user_explicit_version_error_closes(
 @pytest.mark.usefixtures("mock_setup_entry")
 async def test_user_key_format(hass: HomeAssistant, mock_detect: AsyncMock, key: str) -> None:
     """A local key is 16 single-byte characters: checked before any connection."""
-    result = await hass.config_entries.flow.async_init(DOMAIN, context={"source": SOURCE_USER})
+    result = await start_user_flow(hass)
     result = await hass.config_entries.flow.async_configure(
         result["flow_id"], {**USER_INPUT, CONF_LOCAL_KEY: key}
     )
@@ -215,7 +222,7 @@ async def test_user_field_format(
     hass: HomeAssistant, mock_detect: AsyncMock, field: str, value: str, error: str
 ) -> None:
     """A device id or host that cannot be one is refused before any connection."""
-    result = await hass.config_entries.flow.async_init(DOMAIN, context={"source": SOURCE_USER})
+    result = await start_user_flow(hass)
     result = await hass.config_entries.flow.async_configure(
         result["flow_id"], {**USER_INPUT, field: value}
     )
@@ -238,7 +245,7 @@ async def test_user_duplicate(
 ) -> None:
     """The same device cannot be added twice."""
     mock_config_entry.add_to_hass(hass)
-    result = await hass.config_entries.flow.async_init(DOMAIN, context={"source": SOURCE_USER})
+    result = await start_user_flow(hass)
     result = await hass.config_entries.flow.async_configure(result["flow_id"], USER_INPUT)
     assert result["type"] is FlowResultType.ABORT
     assert result["reason"] == "already_configured"
@@ -347,7 +354,7 @@ async def test_reauth(
     result = await mock_config_entry.start_reauth_flow(hass)
     assert result["type"] is FlowResultType.FORM
     assert result["step_id"] == "reauth_confirm"
-    assert result["description_placeholders"] == {"name": TITLE}
+    assert result["description_placeholders"] == {"name": TITLE, "error": ""}
 
     client = _client(mock_flow_client)
     client.connect.side_effect = WrongKeyError("still wrong")
@@ -685,7 +692,7 @@ def test_3_1_key_check_is_explained() -> None:
     strings = json.loads(
         (Path(__file__).parents[2] / "custom_components/tuya_lan/strings.json").read_text("utf-8")
     )
-    for step in ("user", "discovery_confirm", "reauth_confirm", "reconfigure"):
+    for step in ("local", "discovery_confirm", "reauth_confirm", "reconfigure"):
         text = strings["config"]["step"][step]["description"]
         assert "3.1" in text, step
         assert "first encrypted update" in text, step

@@ -30,7 +30,6 @@ from homeassistant.components import network
 from homeassistant.config_entries import (
     SOURCE_IGNORE,
     SOURCE_INTEGRATION_DISCOVERY,
-    SOURCE_USER,
     ConfigEntryDisabler,
     ConfigEntryState,
 )
@@ -56,7 +55,7 @@ from custom_components.tuya_lan.tuyalan.discovery import decode_discovery_reques
 from tests.loopback import free_tcp_port, free_udp_ports
 from tuya_sim import DeviceSimulator, SimulatedDevice, build_datagram
 
-from .conftest import FakeDevice, entry_data
+from .conftest import FakeDevice, entry_data, start_user_flow
 
 # Captured before the autouse sandbox replaces it.
 REAL_REQUEST_TARGETS = discovery.async_request_targets
@@ -568,9 +567,7 @@ async def test_requests_only_while_something_may_be_found(
 
             # The user step asks at once, and asking again while the user looks.
             asked = len(requests.requests)
-            result = await hass.config_entries.flow.async_init(
-                DOMAIN, context={"source": SOURCE_USER}
-            )
+            result = await start_user_flow(hass)
             await wait_for(lambda: len(requests.requests) == asked + 1)
             await tick(1)
             hass.config_entries.flow.async_abort(result["flow_id"])
@@ -703,8 +700,8 @@ async def test_listener_failure_does_not_fail_setup(
         assert mock_config_entry.state is ConfigEntryState.LOADED
         assert "Cannot start listening for Tuya devices" in caplog.text
         # Adding a device still works, by hand.
-        result = await hass.config_entries.flow.async_init(DOMAIN, context={"source": SOURCE_USER})
-        assert result["step_id"] == "user"
+        result = await start_user_flow(hass)
+        assert result["step_id"] == "local"
 
 
 async def test_listener_closed_on_stop(hass: HomeAssistant, ports: Ports) -> None:
@@ -738,7 +735,7 @@ async def test_user_step_lists_heard_devices(
         send(build_datagram(ID31, "3.1", ip="192.0.2.41"), ports.plain)
         await wait_for(lambda: set(cards(hass)) == {ID31, ID35})
 
-        result = await hass.config_entries.flow.async_init(DOMAIN, context={"source": SOURCE_USER})
+        result = await start_user_flow(hass)
         assert result["type"] is FlowResultType.FORM
         assert result["step_id"] == "pick_device"
         selector = result["data_schema"].schema["device"]
@@ -761,7 +758,7 @@ async def test_user_step_lists_heard_devices(
         await hass.async_block_till_done()
         assert set(cards(hass)) == {ID31}  # its card went with it
 
-        result = await hass.config_entries.flow.async_init(DOMAIN, context={"source": SOURCE_USER})
+        result = await start_user_flow(hass)
         assert [o["value"] for o in result["data_schema"].schema["device"].config["options"]] == [
             ID31,
             "manual",
@@ -770,7 +767,7 @@ async def test_user_step_lists_heard_devices(
             result["flow_id"], {"device": "manual"}
         )
         assert result["type"] is FlowResultType.FORM
-        assert result["step_id"] == "user"
+        assert result["step_id"] == "local"
         assert result["errors"] is None
         hass.config_entries.flow.async_abort(result["flow_id"])
         await hass.config_entries.async_unload(
@@ -783,9 +780,9 @@ async def test_user_step_lists_heard_devices(
 async def test_user_step_starts_the_listener(hass: HomeAssistant, ports: Ports) -> None:
     """Adding the first device by hand starts discovery; with nothing heard, the form."""
     assert DOMAIN not in hass.config.components
-    result = await hass.config_entries.flow.async_init(DOMAIN, context={"source": SOURCE_USER})
+    result = await start_user_flow(hass)
     assert DOMAIN in hass.config.components
-    assert result["step_id"] == "user"
+    assert result["step_id"] == "local"
     with (
         pytest.raises(OSError, match="Address already in use"),  # the listener holds it
         socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as sock,

@@ -205,7 +205,7 @@ BROKEN: list[tuple[str, Callable[[Path], list[str]], Callable[[Path], None], str
     (
         "data_description without data",
         checks.check_translations,
-        _strings(_set("config/step/user/data_description/name", "The name.")),
+        _strings(_set("config/step/local/data_description/name", "The name.")),
         "'name' is not in data",
     ),
     (

@@ -7,17 +7,23 @@ and could ship on PyPI on its own.
 
 from .client import TuyaClient, detect_version, probe
 from .cloud import TuyaCloud
-from .cloud_model import CloudDevice, DpModel, merge_model
+from .cloud_model import CloudDevice, DpModel, merge_model, model_from_sharing
 from .cloud_sign import REGIONS
 from .const import DETECT_ORDER, TCP_PORT, UDP_PORTS, VERSIONS, Command
 from .device import DeviceUpdate, Fault, Health, TuyaDevice, backoff_delay, classify
 from .discovery import DiscoveredDevice, build_discovery_request, decode_broadcast
 from .errors import (
     CloudAuthError,
+    CloudClockError,
     CloudConnectionError,
+    CloudDeviceUnknownError,
     CloudError,
     CloudPermissionError,
+    CloudQrExpiredError,
+    CloudQrPendingError,
     CloudRegionError,
+    CloudSessionError,
+    CloudUserCodeError,
     ConnectionRefusedByDevice,
     DeviceError,
     HandshakeDroppedError,
@@ -38,11 +44,17 @@ __all__ = [
     "UDP_PORTS",
     "VERSIONS",
     "CloudAuthError",
+    "CloudClockError",
     "CloudConnectionError",
     "CloudDevice",
+    "CloudDeviceUnknownError",
     "CloudError",
     "CloudPermissionError",
+    "CloudQrExpiredError",
+    "CloudQrPendingError",
     "CloudRegionError",
+    "CloudSessionError",
+    "CloudUserCodeError",
     "Command",
     "ConnectionRefusedByDevice",
     "DeviceError",
@@ -69,5 +81,6 @@ __all__ = [
     "decode_broadcast",
     "detect_version",
     "merge_model",
+    "model_from_sharing",
     "probe",
 ]

@@ -36,6 +36,7 @@ from .cloud_model import CloudDevice, DpModel, merge_model
 from .cloud_sign import is_token_path, region_endpoint, request_url, signed_headers
 from .errors import (
     CloudAuthError,
+    CloudClockError,
     CloudConnectionError,
     CloudError,
     CloudPermissionError,
@@ -86,6 +87,8 @@ def cloud_error(code: Any, msg: Any) -> CloudError:
     number = code if isinstance(code, int) and not isinstance(code, bool) else None
     text = msg if isinstance(msg, str) and msg else "no message"
     hint = _HINTS.get(number) if number is not None else None
+    if number == TIME_INVALID:
+        return CloudClockError(text, number, hint)
     if number in _AUTH:
         return CloudAuthError(text, number, hint)
     if number in _REGION:

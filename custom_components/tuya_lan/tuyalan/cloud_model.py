@@ -262,6 +262,67 @@ def merge_model(
     return tuple(by_id[dp_id] for dp_id in sorted(by_id))
 
 
+def _codes(items: Any) -> dict[str, Any]:
+    """``function`` / ``status_range`` of a sharing-SDK device: code -> item (a dict or
+    an object with attributes); a list of items is accepted too."""
+    if isinstance(items, Mapping):
+        return {str(code): item for code, item in items.items()}
+    if isinstance(items, list | tuple):
+        out: dict[str, Any] = {}
+        for item in items:
+            code = _attr(item, "code")
+            if isinstance(code, str):
+                out[code] = item
+        return out
+    return {}
+
+
+def _attr(item: Any, name: str) -> Any:
+    """A field of a dict or of an object (the SDK's SimpleNamespace devices)."""
+    if isinstance(item, Mapping):
+        return item.get(name)
+    return getattr(item, name, None)
+
+
+def model_from_sharing(
+    local_strategy: Any, function: Any = None, status_range: Any = None
+) -> tuple[DpModel, ...]:
+    """DP models from a Smart Life (``tuya-device-sharing-sdk``) device.
+
+    ``local_strategy`` maps a DP id to ``{"status_code", "config_item": {"valueType",
+    "valueDesc" (a JSON string like the specifications' ``values``), ...}}``. The mode
+    comes from whether the code is among the device's ``function`` (writable) and/or
+    ``status_range`` (reported) codes; a DP in neither is taken as reported only. Items
+    that make no sense are left out, never guessed.
+    """
+    if not isinstance(local_strategy, Mapping):
+        return ()
+    writable, readable = _codes(function), _codes(status_range)
+    by_id: dict[int, DpModel] = {}
+    for raw_id, strategy in local_strategy.items():
+        dp_id = _int(raw_id)
+        if dp_id is None or not isinstance(strategy, Mapping):
+            continue
+        code = strategy.get("status_code")
+        config = strategy.get("config_item")
+        if not isinstance(code, str) or not code or not isinstance(config, Mapping):
+            continue
+        type_ = config.get("valueType")
+        if not isinstance(type_, str) or not type_:
+            continue
+        mode = ("rw" if code in readable else "wr") if code in writable else "ro"
+        spec = writable.get(code) or readable.get(code)
+        by_id[dp_id] = DpModel.from_values(
+            dp_id,
+            code,
+            type_,
+            parse_values(config.get("valueDesc")),
+            mode=mode,
+            name=_str(_attr(spec, "name")) if spec is not None else None,
+        )
+    return tuple(by_id[dp_id] for dp_id in sorted(by_id))
+
+
 def _field(item: Mapping[str, Any], *names: str) -> Any:
     for name in names:
         value = item.get(name)
@@ -312,6 +373,42 @@ class CloudDevice:
             gateway_id=_str(_field(item, "gateway_id", "gatewayId")),
             node_id=_str(_field(item, "node_id", "nodeId")),
             online=online if isinstance(online, bool) else None,
+        )
+
+    @classmethod
+    def from_sharing(cls, device: Any) -> Self:
+        """From a ``tuya-device-sharing-sdk`` ``CustomerDevice`` (or any object with its
+        attributes): ids, key and names, and the model from its ``local_strategy``.
+
+        A device whose DPs are not all readable locally (``support_local`` false) has
+        no local strategy: its model is empty and ``model_error`` says why.
+        """
+        device_id = getattr(device, "id", None)
+        if not isinstance(device_id, str) or not device_id:
+            raise ValueError("a device without an id")
+        online = getattr(device, "online", None)
+        model = model_from_sharing(
+            getattr(device, "local_strategy", None),
+            getattr(device, "function", None),
+            getattr(device, "status_range", None),
+        )
+        error = None
+        if not model and getattr(device, "support_local", True) is False:
+            error = "the cloud says this device cannot be used locally"
+        return cls(
+            id=device_id,
+            name=_str(getattr(device, "name", None)) or device_id,
+            local_key=_str(getattr(device, "local_key", None)),
+            product_id=_str(getattr(device, "product_id", None)),
+            category=_str(getattr(device, "category", None)),
+            product_name=_str(getattr(device, "product_name", None)),
+            ip=_str(getattr(device, "ip", None)),
+            uid=_str(getattr(device, "uid", None)),
+            gateway_id=_str(getattr(device, "gateway_id", None)),
+            node_id=_str(getattr(device, "node_id", None)),
+            online=online if isinstance(online, bool) else None,
+            model=model,
+            model_error=error,
         )
 
     def to_dict(self) -> dict[str, Any]:

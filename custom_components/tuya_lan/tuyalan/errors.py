@@ -94,3 +94,28 @@ class CloudPermissionError(CloudError):
 
 class CloudConnectionError(CloudError, ConnectionError):
     """The cloud could not be reached, timed out, or did not answer with Tuya's JSON."""
+
+
+class CloudDeviceUnknownError(CloudError):
+    """The linked account does not hold this device (removed, or shared from another)."""
+
+
+class CloudClockError(CloudAuthError):
+    """The cloud refused the request's time (1013): this computer's clock is off."""
+
+
+class CloudSessionError(CloudAuthError):
+    """The app account's session ended (token expired and not refreshed, or revoked):
+    link the account again."""
+
+
+class CloudUserCodeError(CloudAuthError):
+    """The Smart Life app's User Code was not accepted."""
+
+
+class CloudQrExpiredError(CloudAuthError):
+    """The QR code expired before its scan was approved: a new one is needed."""
+
+
+class CloudQrPendingError(CloudError):
+    """The QR code has not been scanned and approved in the app (yet)."""

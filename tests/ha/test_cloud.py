@@ -1,0 +1,452 @@
+"""The linked account, end to end: the fake Tuya cloud (tuya_sim.cloud, which checks
+every signature) and simulated devices on 127.0.0.1, a developer project linked in the
+flow, several devices added in one step, and keys that heal by themselves."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import AsyncIterator, Callable, Iterator
+from typing import Any
+from unittest.mock import patch
+
+import pytest
+from homeassistant import block_async_io
+from homeassistant.config_entries import SOURCE_REAUTH, SOURCE_USER, ConfigEntryState
+from homeassistant.const import CONF_HOST, CONF_PORT
+from homeassistant.core import HomeAssistant
+from homeassistant.data_entry_flow import FlowResultType
+from homeassistant.helpers import issue_registry as ir
+from pytest_homeassistant_custom_component.common import MockConfigEntry
+
+from custom_components.tuya_lan.const import (
+    CONF_CATEGORY,
+    CONF_DEVICE_ID,
+    CONF_LOCAL_KEY,
+    CONF_MODEL,
+    CONF_PRODUCT_NAME,
+    CONF_PROTOCOL_VERSION,
+    DOMAIN,
+)
+from custom_components.tuya_lan.tuyalan import DpModel
+from tuya_sim import SimulatedDevice
+from tuya_sim.cloud import FakeTuyaCloud, cloud_device_for
+
+ACCESS_ID = "1KAD46OrT9HafiKdsXeg"
+ACCESS_SECRET = "4OHBOnWOqaEC1mWXOpVL3yV50s0qGSRC"
+UID = "eu1700000000000aaaaa"
+KEYS = ("0123456789abcdef", "Tg5$Lm8pXr2!Nc7v", "h7Kd2#Vn9Qs4@Wb1")
+IDS = ("bf00000000000000aa01", "bf00000000000000aa02", "bf00000000000000aa03")
+NEW_KEY = "Zq4v!8RtW2m#Lp6x"
+SWITCH = "switch.tuya_aa01"
+
+
+async def wait_for(condition: Callable[[], bool], timeout: float = 10.0) -> None:
+    """Wait until `condition()` holds."""
+    async with asyncio.timeout(timeout):
+        while not condition():  # noqa: ASYNC110 - the condition spans HA, cloud and simulator
+            await asyncio.sleep(0.01)
+
+
+@pytest.fixture(autouse=True)
+def detect_blocking_calls(disable_block_async_io: None) -> None:
+    """Blocking I/O in the event loop raises, as in a real Home Assistant."""
+    block_async_io.enable()
+
+
+@pytest.fixture(autouse=True)
+def fast_backoff() -> Iterator[None]:
+    """Reconnect after 50 ms instead of 1 s doubling."""
+    with patch("custom_components.tuya_lan.tuyalan.device.backoff_delay", return_value=0.05):
+        yield
+
+
+@pytest.fixture
+async def sims(socket_enabled: None) -> AsyncIterator[list[SimulatedDevice]]:
+    """Three simulated plugs on free loopback ports: 3.3, 3.4 and 3.5."""
+    devices = [
+        SimulatedDevice(device_id, key, version, tick_interval=None, seed=1)
+        for device_id, key, version in zip(IDS, KEYS, ("3.3", "3.4", "3.5"), strict=True)
+    ]
+    for device in devices:
+        await device.start()
+    yield devices
+    for device in devices:
+        await device.stop()
+
+
+@pytest.fixture
+async def cloud(sims: list[SimulatedDevice]) -> AsyncIterator[FakeTuyaCloud]:
+    """The fake cloud holding the simulated plugs; their keys follow the simulator."""
+    fake = FakeTuyaCloud(ACCESS_ID, ACCESS_SECRET, page_limit=2)
+    for number, device in enumerate(sims, start=1):
+        fake.add_device(cloud_device_for(device, uid=UID, name=f"Plug {number}"))
+    await fake.start()
+    yield fake
+    await fake.stop()
+
+
+def account_data(cloud: FakeTuyaCloud, **overrides: Any) -> dict[str, Any]:
+    """A developer project account entry's data, pointed at the fake cloud."""
+    return {
+        "entry_type": "account",
+        "kind": "developer",
+        "access_id": ACCESS_ID,
+        "access_secret": ACCESS_SECRET,
+        "region": "eu",
+        "endpoint": cloud.url,
+        **overrides,
+    }
+
+
+async def add_account(hass: HomeAssistant, cloud: FakeTuyaCloud) -> MockConfigEntry:
+    entry = MockConfigEntry(
+        domain=DOMAIN,
+        title="Tuya IoT: project",
+        unique_id=f"account_{ACCESS_ID}",
+        data=account_data(cloud),
+    )
+    entry.add_to_hass(hass)
+    assert await hass.config_entries.async_setup(entry.entry_id)
+    return entry
+
+
+async def add_device(hass: HomeAssistant, sim: SimulatedDevice) -> MockConfigEntry:
+    entry = MockConfigEntry(
+        domain=DOMAIN,
+        title=f"Tuya {sim.device_id[-4:]}",
+        unique_id=sim.device_id,
+        data={
+            CONF_HOST: "127.0.0.1",
+            CONF_PORT: sim.port,
+            CONF_DEVICE_ID: sim.device_id,
+            CONF_LOCAL_KEY: sim.local_key,
+            CONF_PROTOCOL_VERSION: sim.version,
+        },
+    )
+    entry.add_to_hass(hass)
+    assert await hass.config_entries.async_setup(entry.entry_id)
+    await hass.async_block_till_done()
+    return entry
+
+
+async def unload_all(hass: HomeAssistant) -> None:
+    for entry in hass.config_entries.async_entries(DOMAIN):
+        if entry.state is ConfigEntryState.LOADED:
+            assert await hass.config_entries.async_unload(entry.entry_id)
+    await hass.async_block_till_done()
+
+
+def secrets(cloud: FakeTuyaCloud, *keys: str) -> list[str]:
+    return [ACCESS_SECRET, *cloud.issued, *KEYS, *keys]
+
+
+# --- linking a developer project, adding several devices in one step ----------------------
+
+
+async def test_link_developer_project_and_add_several(
+    hass: HomeAssistant,
+    cloud: FakeTuyaCloud,
+    sims: list[SimulatedDevice],
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """Link the project; its devices are listed (none heard here, so each asks for its
+    address); ticked ones are proven on the LAN and saved together, each with its key
+    and model; one that does not answer is reported and can be unticked."""
+    caplog.set_level(logging.DEBUG)
+    # A fourth device the cloud knows, whose simulator is not running: it cannot answer.
+    gone = SimulatedDevice("bf00000000000000aa09", "0123456789abcdef", "3.3")
+    cloud.add_device(cloud_device_for(gone, uid=UID, name="Plug gone"))
+    result = await hass.config_entries.flow.async_init(DOMAIN, context={"source": SOURCE_USER})
+    assert result["type"] is FlowResultType.MENU
+    assert result["menu_options"] == ["local", "smart_life", "developer"]
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], {"next_step_id": "developer"}
+    )
+    assert result["step_id"] == "developer"
+    form = {
+        "access_id": ACCESS_ID,
+        "access_secret": "not the secret",
+        "region": "eu",
+        "advanced": {"endpoint": cloud.url},
+    }
+    result = await hass.config_entries.flow.async_configure(result["flow_id"], form)
+    assert result["errors"] == {"base": "cloud_auth"}
+    assert "not the secret" not in str(result["description_placeholders"])
+
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], {**form, "access_secret": ACCESS_SECRET}
+    )
+    assert result["step_id"] == "account_devices"
+    options = result["data_schema"].schema["devices"].config["options"]
+    assert [option["value"] for option in options] == [*IDS, gone.device_id]
+    assert "not heard on the LAN" in options[0]["label"]
+
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], {"devices": [*IDS[:2], gone.device_id]}
+    )
+    for sim in (*sims[:2], None):
+        assert result["step_id"] == "account_address"
+        port = sim.port if sim is not None else sims[2].port + 1000
+        result = await hass.config_entries.flow.async_configure(
+            result["flow_id"], {CONF_HOST: "127.0.0.1", "advanced": {CONF_PORT: port}}
+        )
+    # Two proven and added; the third is reported, preselected, for another try.
+    assert result["step_id"] == "account_devices"
+    assert result["errors"] == {"base": "cloud_devices_failed"}
+    assert "Plug gone" in result["description_placeholders"]["failed"]
+    assert "Plug 1" in result["description_placeholders"]["added"]
+    assert result["data_schema"]({})["devices"] == [gone.device_id]
+    result = await hass.config_entries.flow.async_configure(result["flow_id"], {"devices": []})
+    assert result["type"] is FlowResultType.CREATE_ENTRY
+    assert result["title"] == f"Tuya IoT: {ACCESS_ID}"
+    assert result["result"].unique_id == f"account_{ACCESS_ID}"
+    await hass.async_block_till_done()
+
+    devices = {
+        entry.unique_id: entry
+        for entry in hass.config_entries.async_entries(DOMAIN)
+        if entry.data.get("entry_type") != "account"
+    }
+    assert sorted(devices) == sorted(IDS[:2])
+    for sim, key in zip(sims[:2], KEYS, strict=False):
+        entry = devices[sim.device_id]
+        assert entry.state is ConfigEntryState.LOADED
+        assert entry.data[CONF_LOCAL_KEY] == key
+        assert entry.data[CONF_PROTOCOL_VERSION] == sim.version
+        assert entry.data[CONF_CATEGORY] == "cz"
+        assert entry.data[CONF_PRODUCT_NAME]
+        model = [DpModel.from_dict(dp) for dp in entry.data[CONF_MODEL]]
+        assert [dp.code for dp in model][:2] == ["switch_1", "countdown_1"]
+    assert cloud.rejected_signatures == 1  # the wrong secret, only
+    for secret in secrets(cloud):
+        assert secret not in caplog.text
+    await unload_all(hass)
+
+
+@pytest.mark.parametrize(
+    ("code", "error"),
+    [
+        (2007, "cloud_region"),
+        (28841002, "cloud_permission"),
+        (1106, "cloud_permission"),
+        (1013, "cloud_clock"),
+        (500, "cloud_error"),
+    ],
+)
+async def test_developer_link_errors(
+    hass: HomeAssistant, cloud: FakeTuyaCloud, code: int, error: str
+) -> None:
+    """Each refusal reads as what to do; nothing is saved."""
+    cloud.fail(code, "refused", path="/v1.0/iot-01/", times=2)
+    result = await hass.config_entries.flow.async_init(DOMAIN, context={"source": SOURCE_USER})
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], {"next_step_id": "developer"}
+    )
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"],
+        {
+            "access_id": ACCESS_ID,
+            "access_secret": ACCESS_SECRET,
+            "region": "eu",
+            "advanced": {"endpoint": cloud.url},
+        },
+    )
+    assert result["errors"] == {"base": error}
+    assert "refused" in result["description_placeholders"]["error"]
+    assert hass.config_entries.async_entries(DOMAIN) == []
+
+
+async def test_developer_link_unreachable_and_bad_endpoint(
+    hass: HomeAssistant, cloud: FakeTuyaCloud
+) -> None:
+    result = await hass.config_entries.flow.async_init(DOMAIN, context={"source": SOURCE_USER})
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], {"next_step_id": "developer"}
+    )
+    form = {"access_id": ACCESS_ID, "access_secret": ACCESS_SECRET, "region": "eu"}
+    await cloud.stop()
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], {**form, "advanced": {"endpoint": cloud.url}}
+    )
+    assert result["errors"] == {"base": "cloud_unreachable"}
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], {**form, "advanced": {"endpoint": "ftp://example"}}
+    )
+    assert result["errors"] == {"advanced": "invalid_endpoint"}
+
+
+# --- keys that heal -------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("index", [1, 2])  # 3.4 and 3.5: a handshake to fail
+async def test_key_heals_from_the_linked_account(
+    hass: HomeAssistant,
+    cloud: FakeTuyaCloud,
+    sims: list[SimulatedDevice],
+    caplog: pytest.LogCaptureFixture,
+    index: int,
+) -> None:
+    """The device is re-paired (new key) while running: the integration fetches the new
+    key from the account, proves it, saves it and reconnects; no user action, one info
+    line, no secret in the log."""
+    caplog.set_level(logging.DEBUG)
+    sim = sims[index]
+    await add_account(hass, cloud)
+    entry = await add_device(hass, sim)
+    switch = f"switch.tuya_{sim.device_id[-4:]}"
+    await wait_for(lambda: hass.states.get(switch).state == "on")
+
+    sim.change_key(NEW_KEY)
+    await wait_for(lambda: entry.data[CONF_LOCAL_KEY] == NEW_KEY)
+    await wait_for(lambda: entry.runtime_data.device.connected)
+    await hass.async_block_till_done()
+    assert hass.states.get(switch).state == "on"
+    assert [flow for flow in hass.config_entries.flow.async_progress()] == []
+    assert caplog.text.count("has a new local key") == 1
+    assert entry.data[CONF_MODEL]  # the model came with it
+    for secret in secrets(cloud, NEW_KEY):
+        assert secret not in caplog.text
+    await unload_all(hass)
+
+
+async def test_key_heals_at_setup(
+    hass: HomeAssistant, cloud: FakeTuyaCloud, sims: list[SimulatedDevice]
+) -> None:
+    """Re-paired while Home Assistant was off: setup fetches the key and goes on."""
+    sim = sims[1]
+    await add_account(hass, cloud)
+    sim.change_key(NEW_KEY)
+    entry = await add_device(hass, SimulatedDeviceView(sim, KEYS[1]))
+    assert entry.state is ConfigEntryState.LOADED
+    assert entry.data[CONF_LOCAL_KEY] == NEW_KEY
+    await unload_all(hass)
+
+
+class SimulatedDeviceView:
+    """A simulator as an entry remembers it: the key it had."""
+
+    def __init__(self, sim: SimulatedDevice, local_key: str) -> None:
+        self.device_id, self.port, self.version = sim.device_id, sim.port, sim.version
+        self.local_key = local_key
+
+
+async def test_cloud_that_cannot_help_starts_reauth(
+    hass: HomeAssistant, cloud: FakeTuyaCloud, sims: list[SimulatedDevice]
+) -> None:
+    """The account refuses (trial expired): the account gets a repair issue, the device
+    the usual reauth flow, which offers to fetch the key from the account."""
+    sim = sims[1]
+    account = await add_account(hass, cloud)
+    entry = await add_device(hass, sim)
+    cloud.fail(28841002, "No permissions. Your subscription has expired.", path="/v1.0/iot-01/")
+    sim.change_key(NEW_KEY)
+    await wait_for(lambda: bool(hass.config_entries.flow.async_progress()))
+    (flow,) = hass.config_entries.flow.async_progress()
+    assert flow["context"]["source"] == SOURCE_REAUTH
+    issue = ir.async_get(hass).async_get_issue(DOMAIN, f"account_{account.entry_id}")
+    assert issue is not None
+    assert issue.translation_key == "account_permission"
+    assert entry.data[CONF_LOCAL_KEY] == KEYS[1]
+
+    # The reauth flow: "fetch the key from my linked account" (the cloud answers now).
+    result = await hass.config_entries.flow.async_configure(flow["flow_id"])
+    assert result["type"] is FlowResultType.MENU
+    assert result["menu_options"] == ["reauth_cloud", "reauth_confirm"]
+    result = await hass.config_entries.flow.async_configure(
+        flow["flow_id"], {"next_step_id": "reauth_cloud"}
+    )
+    assert result["type"] is FlowResultType.ABORT
+    assert result["reason"] == "reauth_successful"
+    assert entry.data[CONF_LOCAL_KEY] == NEW_KEY
+    await hass.async_block_till_done()
+    await wait_for(lambda: entry.runtime_data.device.connected)
+    await unload_all(hass)
+
+
+async def test_reauth_from_account_that_does_not_hold_the_device(
+    hass: HomeAssistant, cloud: FakeTuyaCloud, sims: list[SimulatedDevice]
+) -> None:
+    """A device the account does not hold: reauth at once, and the cloud step says so."""
+    sim = sims[1]
+    del cloud.devices[sim.device_id]
+    await add_account(hass, cloud)
+    entry = await add_device(hass, sim)
+    sim.change_key(NEW_KEY)
+    await wait_for(lambda: bool(hass.config_entries.flow.async_progress()))
+    (flow,) = hass.config_entries.flow.async_progress()
+    result = await hass.config_entries.flow.async_configure(
+        flow["flow_id"], {"next_step_id": "reauth_cloud"}
+    )
+    assert result["step_id"] == "reauth_confirm"
+    assert result["errors"] == {"base": "cloud_device_unknown"}
+    result = await hass.config_entries.flow.async_configure(
+        flow["flow_id"], {CONF_LOCAL_KEY: NEW_KEY}
+    )
+    assert result["reason"] == "reauth_successful"
+    assert entry.data[CONF_LOCAL_KEY] == NEW_KEY
+    await unload_all(hass)
+
+
+# --- the account entry ----------------------------------------------------------------------
+
+
+async def test_account_entry_is_not_a_device(
+    hass: HomeAssistant, cloud: FakeTuyaCloud, sims: list[SimulatedDevice]
+) -> None:
+    """The account sets up without a device or entities, offers no DP options, is
+    refused by set_dp, and removing it leaves every device working."""
+    account = await add_account(hass, cloud)
+    entry = await add_device(hass, sims[0])
+    assert account.state is ConfigEntryState.LOADED
+    assert not account.supports_options
+    assert entry.supports_options
+    with pytest.raises(Exception, match="entry"):
+        await hass.services.async_call(
+            DOMAIN,
+            "set_dp",
+            {"config_entry_id": account.entry_id, "dp": 1, "value": True},
+            blocking=True,
+        )
+    # The menu now offers the account's devices.
+    result = await hass.config_entries.flow.async_init(DOMAIN, context={"source": SOURCE_USER})
+    assert result["menu_options"] == ["local", "account_devices", "smart_life", "developer"]
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], {"next_step_id": "account_devices"}
+    )
+    assert "Plug 1" in result["description_placeholders"]["added"]
+    assert [o["value"] for o in result["data_schema"].schema["devices"].config["options"]] == [
+        IDS[1],
+        IDS[2],
+    ]
+    hass.config_entries.flow.async_abort(result["flow_id"])
+
+    assert await hass.config_entries.async_remove(account.entry_id)
+    await hass.async_block_till_done()
+    assert entry.state is ConfigEntryState.LOADED
+    await hass.services.async_call(
+        "switch", "turn_off", {"entity_id": f"switch.tuya_{IDS[0][-4:]}"}, blocking=True
+    )
+    assert sims[0].dps["1"] is False
+    await unload_all(hass)
+
+
+async def test_discovered_card_of_a_known_device_needs_no_key(
+    hass: HomeAssistant, cloud: FakeTuyaCloud, sims: list[SimulatedDevice]
+) -> None:
+    await add_account(hass, cloud)
+    sim = sims[1]
+    result = await hass.config_entries.flow.async_init(
+        DOMAIN,
+        context={"source": "integration_discovery"},
+        data={CONF_DEVICE_ID: sim.device_id, "ip": "127.0.0.1", "version": "3.4", "port": sim.port},
+    )
+    assert result["step_id"] == "discovery_cloud"
+    assert result["description_placeholders"]["name"] == "Plug 2"
+    result = await hass.config_entries.flow.async_configure(result["flow_id"], {})
+    assert result["type"] is FlowResultType.CREATE_ENTRY
+    assert result["title"] == "Plug 2"
+    assert result["data"][CONF_LOCAL_KEY] == KEYS[1]
+    assert result["data"][CONF_MODEL]
+    await hass.async_block_till_done()
+    await unload_all(hass)
