@@ -71,23 +71,29 @@ SLACK = 2.0  # s
 # --- bounds ------------------------------------------------------------------------------
 
 # A connection the device closes (FIN or RST: drop, reboot, key change, another client,
-# a move) is seen at once: the socket reports it. Only slack.
+# a move) is seen at once: the socket reports it. Only slack (the same with the
+# library's defaults).
 LOST_WITHIN = SLACK
-# A device that stops answering is noticed by the next heartbeat going unanswered: at
-# most one heartbeat interval until it is sent, then the timeout.
+# A device that stops answering (stall, a slow device over the timeout) is noticed by
+# the next heartbeat going unanswered: at most one heartbeat interval until it is sent,
+# then the timeout (defaults: 10 s + 5 s).
 STALL_WITHIN = HEARTBEAT + TIMEOUT + SLACK
 # Once the fault ends, the attempt in flight may still wait out its timeout, then one
-# backoff, then a connect and status read (milliseconds).
+# backoff, then a connect and status read (milliseconds). Defaults: 5 s + the backoff
+# reached, 1 s after a short outage and up to 60 s after a long one.
 RECOVER_WITHIN = TIMEOUT + BACKOFF + SLACK
-# ATTEMPTS_BEFORE_ISSUE failed attempts, one backoff apart, each failing at once.
+# ATTEMPTS_BEFORE_ISSUE failed attempts, one backoff apart, each failing at once
+# (defaults: 1 + 2 + 4 s, about 7 s). Proof of a wrong key raises it at once.
 ISSUE_WITHIN = ATTEMPTS_BEFORE_ISSUE * BACKOFF + SLACK
 # A moved device: lost at once, then heard at its new address within one announcement
 # period, probed there (one connect), the entry updated and reloaded (one connect).
+# Defaults: 5 s announcements, 5 s probe timeout.
 FOLLOW_WITHIN = ANNOUNCE + 2 * TIMEOUT + SLACK
 # A command answered in time returns once the device acknowledges it; its value shows
-# once the device reports it (a push at once, or a read-back after CONFIRM_WAIT).
-REPORT_WITHIN = 1.0 + SLACK
-# Back-to-back pushes from a flood.
+# once the device reports it (a push at once, or a read-back CONFIRM_WAIT after the ack).
+REPORT_WITHIN = CONFIRM_WAIT + SLACK
+# Back-to-back reports of a flood; each may write the state of the one entity whose DP
+# it changes, at most once (no write amplification, no other entity touched).
 FLOOD = 200
 
 SWITCH = "switch.tuya_efgh"
