@@ -258,10 +258,13 @@ class TuyaLanCoordinator(DataUpdateCoordinator[DeviceUpdate]):
     @callback
     def _recovered(self) -> None:
         self._set_issue(None)
+        if self.version != "3.1":
+            # A 3.3+ session opens only with the right key: any proof is out of date.
+            self._key_proven_wrong = False
         if self._reauth_started and not self._key_proven_wrong:
             self._reauth_started = False
             # It was busy after all, or the device has its old key again. Not after
-            # proof: a 3.1 device reads its status in plaintext with any key.
+            # proof on 3.1: its status reads in plaintext with any key.
             for flow in self.config_entry.async_get_active_flows(self.hass, {SOURCE_REAUTH}):
                 self.hass.config_entries.flow.async_abort(flow["flow_id"])
         if not self.last_update_success:  # nothing changed while away: same data
