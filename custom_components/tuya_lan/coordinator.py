@@ -10,6 +10,7 @@ when the device's key changed.
 from __future__ import annotations
 
 import asyncio
+import logging
 from collections.abc import Callable
 from typing import Any, Final
 
@@ -213,6 +214,11 @@ class TuyaLanCoordinator(DataUpdateCoordinator[DeviceUpdate]):
     def _on_update(self, update: DeviceUpdate) -> None:
         if not self._published:
             return  # the first refresh has not published yet; it takes the latest state
+        if update.pushed and self._key_proven_wrong:
+            # A push decrypted with the key: on 3.1 (whose status reads in plaintext
+            # with any key) the first sign that the key is right again.
+            self._key_proven_wrong = False
+            self._recovered()
         if not update.changed and not (update.pushed.keys() & self._energy_dps):
             return  # nothing any entity shows
         self.async_set_updated_data(update)
@@ -224,10 +230,18 @@ class TuyaLanCoordinator(DataUpdateCoordinator[DeviceUpdate]):
         if health.connected != self._was_connected:
             self._was_connected = health.connected
             if health.connected:
-                LOGGER.info("Reconnected to %s (%s:%s)", self.name, self.host, self.port)
+                LOGGER.log(
+                    logging.DEBUG if self._key_proven_wrong else logging.INFO,
+                    "Reconnected to %s (%s:%s)",
+                    self.name,
+                    self.host,
+                    self.port,
+                )
                 self._recovered()
             else:
-                LOGGER.warning(
+                # After proof of a wrong 3.1 key every push ends the session: warned once.
+                LOGGER.log(
+                    logging.DEBUG if self._key_proven_wrong else logging.WARNING,
                     "Lost the connection to %s (%s:%s): %s; reconnecting",
                     self.name,
                     self.host,
@@ -257,10 +271,13 @@ class TuyaLanCoordinator(DataUpdateCoordinator[DeviceUpdate]):
 
     @callback
     def _recovered(self) -> None:
-        self._set_issue(None)
         if self.version != "3.1":
             # A 3.3+ session opens only with the right key: any proof is out of date.
             self._key_proven_wrong = False
+        if not self._key_proven_wrong:
+            # On 3.1 a wrong key still reads the plaintext status, and loses the session
+            # at each encrypted push: the issue stays until the key changes.
+            self._set_issue(None)
         if self._reauth_started and not self._key_proven_wrong:
             self._reauth_started = False
             # It was busy after all, or the device has its old key again. Not after
