@@ -485,7 +485,7 @@ class TuyaDevice:
             connected=False,
             connected_since=None,
             fault=None if reconnect_now else classify(error),
-            error=_describe(error),
+            error="reconnecting with a new address or key" if reconnect_now else _describe(error),
             failures=0,
         )
         if reconnect_now:
