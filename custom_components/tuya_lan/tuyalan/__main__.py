@@ -20,7 +20,7 @@ import sys
 from collections.abc import Sequence
 from typing import Any
 
-from .client import TuyaClient, detect_version
+from .client import TuyaClient, detect_version, probe
 from .cloud import TuyaCloud
 from .cloud_sign import REGIONS
 from .const import TCP_PORT, UDP_PORTS, VERSIONS
@@ -108,11 +108,21 @@ async def _connect(args: argparse.Namespace) -> tuple[TuyaClient, dict[str, Any]
 
 
 async def _status(args: argparse.Namespace) -> dict[str, Any]:
-    client, _ = await _connect(args)
-    try:
-        return {"version": client.version, "dps": await client.status()}
-    finally:
-        await client.close()
+    if args.version is None:  # detecting the version reads the status too
+        version, status = await detect_version(
+            args.host, args.device_id, args.key, port=args.port, timeout=min(args.timeout, 3)
+        )
+        return {"version": version, "dps": status}
+    status = await probe(
+        args.host,
+        args.device_id,
+        args.key,
+        args.version,
+        port=args.port,
+        timeout=args.timeout,
+        device22=args.device22,
+    )
+    return {"version": args.version, "dps": status}
 
 
 async def _set(args: argparse.Namespace) -> dict[str, Any]:
