@@ -27,6 +27,7 @@ from .const import (
     ATTR_DP,
     ATTR_VALUE,
     CONF_DEVICE_ID,
+    CONF_LISTEN_ADDRESS,
     CONF_REQUEST_ADDRESS,
     CONF_REQUEST_PORT,
     DOMAIN,
@@ -50,7 +51,8 @@ def _ipv4(value: Any) -> str:
 
 # Devices are added through the UI only. `tuya_lan:` in configuration.yaml loads the
 # integration at start-up, so that discovery runs before any device is added; its
-# options say where the 0x25 discovery request goes (default: broadcast).
+# options say where the 0x25 discovery request goes (default: broadcast) and which
+# address the listener binds (default: all).
 CONFIG_SCHEMA = vol.Schema(
     {
         vol.Optional(DOMAIN): vol.Any(
@@ -59,6 +61,7 @@ CONFIG_SCHEMA = vol.Schema(
                 {
                     vol.Optional(CONF_REQUEST_ADDRESS): _ipv4,
                     vol.Optional(CONF_REQUEST_PORT): cv.port,
+                    vol.Optional(CONF_LISTEN_ADDRESS): _ipv4,
                 }
             ),
         )

@@ -624,6 +624,32 @@ async def test_request_address_option(
     )  # computed only
 
 
+async def test_listen_address_option(hass: HomeAssistant, ports: Ports) -> None:
+    """`listen_address` in configuration.yaml is the address the listener binds (the
+    demo: 127.0.0.1, so that nothing listens beyond loopback); without it, the
+    default (every interface: here an address nothing can bind, so only the option
+    makes the listener bind)."""
+    with patch.object(discovery, "LISTEN_HOST", "192.0.2.1"):
+        assert await async_setup_component(hass, DOMAIN, {DOMAIN: {"listen_address": "127.0.0.1"}})
+        listener = hass.data[discovery.DATA_DISCOVERY].listener
+        assert sorted(listener.listening_ports) == sorted(ports)
+        assert listener.host == "127.0.0.1"
+
+
+async def test_listen_address_default(hass: HomeAssistant, ports: Ports) -> None:
+    """Without the option the listener binds the default address."""
+    with patch.object(discovery, "LISTEN_HOST", "192.0.2.1"):
+        assert await async_setup_component(hass, DOMAIN, {DOMAIN: {}})
+        listener = hass.data[discovery.DATA_DISCOVERY].listener
+        assert listener.listening_ports == []
+        assert sorted(listener.unavailable_ports) == sorted(ports)
+
+
+async def test_bad_listen_address(hass: HomeAssistant) -> None:
+    """A listen address that is not IPv4 is a configuration error."""
+    assert not await async_setup_component(hass, DOMAIN, {DOMAIN: {"listen_address": "lan"}})
+
+
 async def test_bad_request_address(hass: HomeAssistant) -> None:
     """A request address that is not IPv4 is a configuration error."""
     assert not await async_setup_component(hass, DOMAIN, {DOMAIN: {"request_address": "lan"}})
