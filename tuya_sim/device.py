@@ -13,6 +13,7 @@ electrical reports) and closes connections silent for ``idle_timeout`` seconds o
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
 import random
 import time
@@ -332,6 +333,9 @@ class SimulatedDevice:
             return
         self.dps.update(changed)
         self.profile.on_set(self.dps, changed)
+        # Shown in the demo's terminal (and read by the browser test): what the
+        # device was told to do, in JSON spelling.
+        _LOGGER.info("%s: a client set %s", self.device_id, json.dumps(changed, default=str))
         # Set DPs are reported even when the value did not change, as devices do.
         self.push(changed)
 
@@ -363,7 +367,10 @@ class SimulatedDevice:
         self._pending_seconds += seconds
         while self._pending_seconds >= 1.0:
             self._pending_seconds -= 1.0
-            self.push(self.profile.step(self.dps))
+            pushed = self.profile.step(self.dps)
+            if switched := {dp: v for dp, v in pushed.items() if isinstance(v, bool)}:
+                _LOGGER.info("%s: switched by itself %s", self.device_id, json.dumps(switched, default=str))
+            self.push(pushed)
         self.close_idle()
 
     def close_idle(self) -> None:
