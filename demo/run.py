@@ -251,9 +251,7 @@ def main() -> None:
     parser.add_argument(
         "--config", type=Path, default=CONFIG, help="Home Assistant's config dir (demo_config/)"
     )
-    parser.add_argument(
-        "--port", type=int, default=HTTP_PORT, help="Home Assistant's port (8123)"
-    )
+    parser.add_argument("--port", type=int, default=HTTP_PORT, help="Home Assistant's port (8123)")
     args = parser.parse_args()
     # SIGTERM (from a test, a service manager or `timeout`) stops everything as Ctrl-C
     # does, instead of leaving Home Assistant and the devices running on their own.

@@ -369,7 +369,8 @@ class SimulatedDevice:
             self._pending_seconds -= 1.0
             pushed = self.profile.step(self.dps)
             if switched := {dp: v for dp, v in pushed.items() if isinstance(v, bool)}:
-                _LOGGER.info("%s: switched by itself %s", self.device_id, json.dumps(switched, default=str))
+                shown = json.dumps(switched, default=str)
+                _LOGGER.info("%s: switched by itself %s", self.device_id, shown)
             self.push(pushed)
         self.close_idle()
 
