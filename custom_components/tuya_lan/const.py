@@ -14,6 +14,8 @@ CONF_DEVICE_ID: Final = "device_id"
 CONF_LOCAL_KEY: Final = "local_key"
 CONF_PROTOCOL_VERSION: Final = "protocol_version"
 CONF_PRODUCT_KEY: Final = "product_key"
+# The product's name, when the cloud link has told it (the device never does).
+CONF_PRODUCT_NAME: Final = "product_name"
 # entry.options: {"dps": {"<dp>": {"kind": ..., "scale": ..., "unit": ..., "device_class": ...}}}
 CONF_DPS: Final = "dps"
 

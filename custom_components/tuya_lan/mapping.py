@@ -500,10 +500,21 @@ def build_descriptions(specs: Mapping[str, DpSpec]) -> Descriptions:
     for spec in specs.values():
         counts[spec.kind] = counts.get(spec.kind, 0) + 1
     seen: dict[DpKind, int] = {}
+    # A gang's countdown is named after its switch ("Switch 2" / "Switch 2 countdown"),
+    # so that the two sort side by side: countdown DP 6+k belongs to switch DP k.
+    gangs = {
+        str(int(spec.dp) + 6): number
+        for number, spec in enumerate(
+            (s for s in specs.values() if s.kind is DpKind.SWITCH), start=1
+        )
+        if spec.dp.isdigit()
+    }
     result = Descriptions()
     for spec in specs.values():
         seen[spec.kind] = seen.get(spec.kind, 0) + 1
         index = seen[spec.kind] if counts[spec.kind] > 1 else None
+        if index is not None and spec.kind is DpKind.COUNTDOWN and spec.dp in gangs:
+            index = gangs[spec.dp]
         translation_key, placeholders = _names(spec, index)
         key = f"{spec.kind}_{spec.dp}"
         if spec.kind is DpKind.SWITCH:
