@@ -112,7 +112,7 @@ class Walk:
     def shot(self, name: str) -> Path:
         self.count += 1
         path = self.shots / f"{self.count:02d}-{name}.png"
-        self.page.screenshot(path=path)
+        self.page.screenshot(path=path, animations="disabled")  # opening dialogs: at rest
         return path
 
     def states(self) -> dict[str, Any]:
@@ -202,8 +202,8 @@ class Walk:
             )
             card.wait_for(timeout=TIMEOUT_MS)
         # No modal (the demo's HTTP settings are confirmed) and no repair.
-        if self.page.locator("ha-dialog, ha-md-dialog").filter(visible=True).count():
-            raise StepFailed("a dialog is open after login")
+        if dialogs := self.page.get_by_role("dialog").filter(visible=True).all_inner_texts():
+            raise StepFailed(f"{len(dialogs)} dialog(s) open after login: see the screenshot")
         issues = self.page.evaluate(
             """async () => (await document.querySelector('home-assistant').hass.callWS(
                 {type: 'repairs/list_issues'})).issues.filter((i) => !i.ignored)"""
