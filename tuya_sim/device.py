@@ -13,6 +13,7 @@ electrical reports) and closes connections silent for ``idle_timeout`` seconds o
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
 import random
 import time
@@ -365,6 +366,9 @@ class SimulatedDevice:
             return
         self.dps.update(changed)
         self.profile.on_set(self.dps, changed)
+        # Shown in the demo's terminal (and read by the browser test): what the
+        # device was told to do, in JSON spelling.
+        _LOGGER.info("%s: a client set %s", self.device_id, json.dumps(changed, default=str))
         # Set DPs are reported even when the value did not change, as devices do.
         self.push(changed)
 
@@ -403,7 +407,11 @@ class SimulatedDevice:
         self._pending_seconds += seconds
         while self._pending_seconds >= 1.0:
             self._pending_seconds -= 1.0
-            self.push(self.profile.step(self.dps))
+            pushed = self.profile.step(self.dps)
+            if switched := {dp: v for dp, v in pushed.items() if isinstance(v, bool)}:
+                shown = json.dumps(switched, default=str)
+                _LOGGER.info("%s: switched by itself %s", self.device_id, shown)
+            self.push(pushed)
         self.close_idle()
 
     def close_idle(self) -> None:

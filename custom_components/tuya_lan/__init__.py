@@ -29,6 +29,7 @@ from .const import (
     ATTR_DP,
     ATTR_VALUE,
     CONF_DEVICE_ID,
+    CONF_LISTEN_ADDRESS,
     CONF_REQUEST_ADDRESS,
     CONF_REQUEST_PORT,
     CONF_TOKEN_INFO,
@@ -59,7 +60,8 @@ def _ipv4(value: Any) -> str:
 
 # Devices are added through the UI only. `tuya_lan:` in configuration.yaml loads the
 # integration at start-up, so that discovery runs before any device is added; its
-# options say where the 0x25 discovery request goes (default: broadcast).
+# options say where the 0x25 discovery request goes (default: broadcast) and which
+# address the listener binds (default: all).
 CONFIG_SCHEMA = vol.Schema(
     {
         vol.Optional(DOMAIN): vol.Any(
@@ -68,6 +70,7 @@ CONFIG_SCHEMA = vol.Schema(
                 {
                     vol.Optional(CONF_REQUEST_ADDRESS): _ipv4,
                     vol.Optional(CONF_REQUEST_PORT): cv.port,
+                    vol.Optional(CONF_LISTEN_ADDRESS): _ipv4,
                 }
             ),
         )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import json
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, Final
@@ -66,6 +67,7 @@ from .const import (
     CONF_LOCAL_KEY,
     CONF_MODEL,
     CONF_PRODUCT_KEY,
+    CONF_PRODUCT_NAME,
     CONF_PROTOCOL_VERSION,
     CONF_REGION,
     CONF_UID,
@@ -150,28 +152,43 @@ _VERSION_SELECTOR = SelectSelector(
         translation_key=CONF_PROTOCOL_VERSION,
     )
 )
-_ADVANCED_SECTION = section(
-    vol.Schema({vol.Required(CONF_PORT, default=DEFAULT_PORT): cv.port}),
-    {"collapsed": True},
-)
 
-USER_SCHEMA = vol.Schema(
-    {
-        vol.Required(CONF_HOST): TextSelector(),
-        vol.Required(CONF_DEVICE_ID): TextSelector(),
-        vol.Required(CONF_LOCAL_KEY): _KEY_SELECTOR,
-        vol.Required(CONF_PROTOCOL_VERSION, default=VERSION_AUTO): _VERSION_SELECTOR,
-        vol.Required(SECTION_ADVANCED): _ADVANCED_SECTION,
-    }
-)
-RECONFIGURE_SCHEMA = vol.Schema(
-    {
-        vol.Required(CONF_HOST): TextSelector(),
-        vol.Required(CONF_LOCAL_KEY): _KEY_SELECTOR,
-        vol.Required(CONF_PROTOCOL_VERSION, default=VERSION_AUTO): _VERSION_SELECTOR,
-        vol.Required(SECTION_ADVANCED): _ADVANCED_SECTION,
-    }
-)
+
+def _advanced_section(port_schema: vol.Schema, errors: Mapping[str, str]) -> section:
+    """The Advanced section (the port): open again after an error, which may be about it."""
+    return section(port_schema, {"collapsed": not errors})
+
+
+_PORT_SCHEMA = vol.Schema({vol.Required(CONF_PORT, default=DEFAULT_PORT): cv.port})
+
+
+def user_schema(errors: Mapping[str, str] | None = None) -> vol.Schema:
+    """The user step's form; Advanced opens after an error."""
+    return vol.Schema(
+        {
+            vol.Required(CONF_HOST): TextSelector(),
+            vol.Required(CONF_DEVICE_ID): TextSelector(),
+            vol.Required(CONF_LOCAL_KEY): _KEY_SELECTOR,
+            vol.Required(CONF_PROTOCOL_VERSION, default=VERSION_AUTO): _VERSION_SELECTOR,
+            vol.Required(SECTION_ADVANCED): _advanced_section(_PORT_SCHEMA, errors or {}),
+        }
+    )
+
+
+def reconfigure_schema(errors: Mapping[str, str] | None = None) -> vol.Schema:
+    """The reconfigure step's form; Advanced opens after an error."""
+    return vol.Schema(
+        {
+            vol.Required(CONF_HOST): TextSelector(),
+            vol.Required(CONF_LOCAL_KEY): _KEY_SELECTOR,
+            vol.Required(CONF_PROTOCOL_VERSION, default=VERSION_AUTO): _VERSION_SELECTOR,
+            vol.Required(SECTION_ADVANCED): _advanced_section(_PORT_SCHEMA, errors or {}),
+        }
+    )
+
+
+USER_SCHEMA = user_schema()
+RECONFIGURE_SCHEMA = reconfigure_schema()
 KEY_SCHEMA = vol.Schema({vol.Required(CONF_LOCAL_KEY): _KEY_SELECTOR})
 
 # The user step's menu, and the reauth step's when an account is linked.
@@ -211,9 +228,24 @@ DEVELOPER_SCHEMA = vol.Schema(
 )
 
 
-def entry_title(device_id: str) -> str:
-    """Return the default name of a device (the user can rename it)."""
-    return f"Tuya {device_id[-4:]}"
+def entry_title(
+    device_id: str, product_key: str | None = None, product_name: str | None = None
+) -> str:
+    """Return the one name of a device: on its Discovered card, in the pick list, and as
+    the entry and device name (the user can rename it).
+
+    The product's name when known (from the cloud), else the product key the device
+    broadcasts, then the end of the device id, which tells two of a kind apart.
+    """
+    return f"{product_name or product_key or 'Tuya'} {device_id[-4:]}"
+
+
+def shown_name(found: Mapping[str, Any]) -> str:
+    """A heard device as its card and the pick list show it: name, protocol, address."""
+    name = entry_title(
+        found[CONF_DEVICE_ID], found.get(CONF_PRODUCT_KEY), found.get(CONF_PRODUCT_NAME)
+    )
+    return f"{name} (protocol {found[CONF_PROTOCOL_VERSION]}, {found[CONF_HOST]})"
 
 
 def _key_format_ok(local_key: str) -> bool:
@@ -425,7 +457,7 @@ class TuyaLanConfigFlow(ConfigFlow, domain=DOMAIN):
                     )
         return self.async_show_form(
             step_id="local",
-            data_schema=self.add_suggested_values_to_schema(USER_SCHEMA, user_input),
+            data_schema=self.add_suggested_values_to_schema(user_schema(errors), user_input),
             errors=errors,
         )
 
@@ -436,16 +468,13 @@ class TuyaLanConfigFlow(ConfigFlow, domain=DOMAIN):
         if user_input is not None:
             choice = user_input[CONF_DEVICE]
             if choice not in self._heard:  # PICK_MANUAL
-                return self.async_show_form(step_id="local", data_schema=USER_SCHEMA)
+                return self.async_show_form(step_id="local", data_schema=user_schema())
             await self.async_set_unique_id(choice, raise_on_progress=False)
             self._abort_if_unique_id_configured()
             self._discovered = self._heard[choice]
             return await self.async_step_discovery_confirm()
         options = [
-            SelectOptionDict(
-                value=device_id,
-                label=f"{device_id} ({found[CONF_HOST]}, {found[CONF_PROTOCOL_VERSION]})",
-            )
+            SelectOptionDict(value=device_id, label=shown_name(found))
             for device_id, found in self._heard.items()
         ]
         options.append(SelectOptionDict(value=PICK_MANUAL, label=PICK_MANUAL))
@@ -483,10 +512,7 @@ class TuyaLanConfigFlow(ConfigFlow, domain=DOMAIN):
             CONF_PROTOCOL_VERSION: discovery_info.get(DISCOVERY_VERSION) or VERSION_AUTO,
             CONF_PRODUCT_KEY: discovery_info.get(CONF_PRODUCT_KEY),
         }
-        self.context["title_placeholders"] = {
-            "name": entry_title(device_id),
-            "host": discovery_info[DISCOVERY_IP],
-        }
+        self.context["title_placeholders"] = {"name": shown_name(self._discovered)}
         return await self.async_step_discovery_confirm()
 
     async def async_step_discovery_confirm(
@@ -522,21 +548,33 @@ class TuyaLanConfigFlow(ConfigFlow, domain=DOMAIN):
                 }
                 if found[CONF_PRODUCT_KEY]:
                     data[CONF_PRODUCT_KEY] = found[CONF_PRODUCT_KEY]
-                return self.async_create_entry(title=entry_title(found[CONF_DEVICE_ID]), data=data)
+                return self.async_create_entry(
+                    title=entry_title(
+                        found[CONF_DEVICE_ID], found[CONF_PRODUCT_KEY], found.get(CONF_PRODUCT_NAME)
+                    ),
+                    data=data,
+                )
+            if errors.get("base") == "cannot_connect":
+                # No host field here: a device that does not answer has its port to check.
+                errors["base"] = "cannot_connect_port"
         schema = vol.Schema(
             {
                 vol.Required(CONF_LOCAL_KEY): _KEY_SELECTOR,
-                vol.Optional(SECTION_ADVANCED): section(
+                vol.Optional(SECTION_ADVANCED): _advanced_section(
                     vol.Schema({vol.Required(CONF_PORT, default=found[CONF_PORT]): cv.port}),
-                    {"collapsed": True},
+                    errors,
                 ),
             }
         )
         return self.async_show_form(
             step_id="discovery_confirm",
-            data_schema=schema,
+            # After an error the key and the port stay as typed.
+            data_schema=self.add_suggested_values_to_schema(schema, user_input),
             errors=errors,
             description_placeholders={
+                "name": entry_title(
+                    found[CONF_DEVICE_ID], found[CONF_PRODUCT_KEY], found.get(CONF_PRODUCT_NAME)
+                ),
                 "device_id": found[CONF_DEVICE_ID],
                 "host": found[CONF_HOST],
                 "version": found[CONF_PROTOCOL_VERSION],
@@ -664,7 +702,7 @@ class TuyaLanConfigFlow(ConfigFlow, domain=DOMAIN):
             }
         return self.async_show_form(
             step_id="reconfigure",
-            data_schema=self.add_suggested_values_to_schema(RECONFIGURE_SCHEMA, user_input),
+            data_schema=self.add_suggested_values_to_schema(reconfigure_schema(errors), user_input),
             errors=errors,
             description_placeholders={"name": entry.title},
         )
@@ -1024,6 +1062,11 @@ class TuyaLanConfigFlow(ConfigFlow, domain=DOMAIN):
         return self.async_create_entry(title=title, data=data)
 
 
+def _shown(value: Any) -> str:
+    """A DP value as the device sends it: JSON (true, not Python's True)."""
+    return json.dumps(value, ensure_ascii=False, default=str)
+
+
 def _describe(spec: DpSpec) -> str:
     parts = [spec.kind.value]
     if spec.scale is not None:
@@ -1077,11 +1120,19 @@ class TuyaLanOptionsFlow(OptionsFlowWithReload):
         summary = ", ".join(
             f"DP {dp}: {_describe(spec)}" for dp, spec in self._specs().items() if spec.overridden
         )
-        return self.async_show_menu(
-            step_id="init",
-            menu_options=["pick_dp", "save"],
-            description_placeholders={"overrides": summary or "-"},
-        )
+        if summary:  # its own text: "Your changes" only when there are some
+            return self.async_show_menu(
+                step_id="init_changed",
+                menu_options=["pick_dp", "save"],
+                description_placeholders={"overrides": summary},
+            )
+        return self.async_show_menu(step_id="init", menu_options=["pick_dp", "save"])
+
+    async def async_step_init_changed(
+        self, user_input: dict[str, Any] | None = None
+    ) -> ConfigFlowResult:
+        """The menu once there are changes (its own text lists them)."""
+        return await self.async_step_init(user_input)
 
     async def async_step_pick_dp(
         self, user_input: dict[str, Any] | None = None
@@ -1100,7 +1151,7 @@ class TuyaLanOptionsFlow(OptionsFlowWithReload):
             SelectOptionDict(
                 value=dp,
                 label=f"DP {dp}: {_describe(spec)}"
-                + (f" = {reported[dp]!r}"[:60] if dp in reported else ""),
+                + (f" = {_shown(reported[dp])}"[:60] if dp in reported else ""),
             )
             for dp, spec in self._specs().items()
         ]
@@ -1152,7 +1203,7 @@ class TuyaLanOptionsFlow(OptionsFlowWithReload):
             description_placeholders={
                 "dp": dp,
                 "current": _describe(spec),
-                "value": repr(self._reported().get(dp))[:60],
+                "value": _shown(self._reported().get(dp))[:60],
             },
         )
 

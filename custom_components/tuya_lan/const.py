@@ -28,6 +28,9 @@ CONF_DPS: Final = "dps"
 # broadcast addresses of the allowed adapters (the demo: 127.0.0.1 only).
 CONF_REQUEST_ADDRESS: Final = "request_address"
 CONF_REQUEST_PORT: Final = "request_port"
+# ... and the address the discovery listener binds (default: every interface, where
+# broadcasts arrive; the demo: 127.0.0.1, so that nothing listens beyond loopback).
+CONF_LISTEN_ADDRESS: Final = "listen_address"
 
 # integration-discovery flow data (filled in by the broadcast listener, discovery.py)
 DISCOVERY_IP: Final = "ip"

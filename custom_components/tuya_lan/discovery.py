@@ -42,6 +42,7 @@ from homeassistant.util.hass_dict import HassKey
 from .account import is_account_entry
 from .const import (
     CONF_DEVICE_ID,
+    CONF_LISTEN_ADDRESS,
     CONF_LOCAL_KEY,
     CONF_PRODUCT_KEY,
     CONF_PROTOCOL_VERSION,
@@ -135,6 +136,7 @@ class TuyaLanDiscovery:
         *,
         request_address: str | None = None,
         request_port: int = REQUEST_PORT,
+        listen_address: str | None = None,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
         """Initialize; nothing is bound until async_start."""
@@ -143,7 +145,9 @@ class TuyaLanDiscovery:
         self._request_port = request_port
         self._clock = clock
         self.heard = HeardDevices(ACT_INTERVAL, clock=clock)
-        self.listener = DiscoveryListener(self._async_heard, LISTEN_HOST, LISTEN_PORTS)
+        self.listener = DiscoveryListener(
+            self._async_heard, listen_address or LISTEN_HOST, LISTEN_PORTS
+        )
         self._started = clock()
         self._following: set[str] = set()
         self._unavailable: list[int] = []
@@ -368,6 +372,7 @@ async def async_start_discovery(hass: HomeAssistant, options: Mapping[str, Any])
         hass,
         request_address=options.get(CONF_REQUEST_ADDRESS),
         request_port=options.get(CONF_REQUEST_PORT, REQUEST_PORT),
+        listen_address=options.get(CONF_LISTEN_ADDRESS),
     )
     try:
         await discovery.async_start()

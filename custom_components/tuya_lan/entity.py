@@ -2,16 +2,42 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
+from homeassistant.components.switch.const import SwitchDeviceClass
 from homeassistant.core import callback
 from homeassistant.helpers.device_registry import DeviceInfo
 from homeassistant.helpers.entity import EntityDescription
 from homeassistant.helpers.update_coordinator import CoordinatorEntity
 
-from .const import CONF_PRODUCT_KEY, DOMAIN
+from .const import CONF_PRODUCT_KEY, CONF_PRODUCT_NAME, DOMAIN
 from .coordinator import TuyaLanCoordinator
-from .mapping import unique_id
+from .mapping import DpKind, DpSpec, unique_id
+
+_METERING = frozenset({DpKind.POWER, DpKind.CURRENT, DpKind.VOLTAGE, DpKind.ENERGY})
+
+
+def device_model(specs: Mapping[str, DpSpec], product_name: str | None) -> str:
+    """What the device is, in words a person recognises.
+
+    The product's name when the cloud told it; otherwise what its data points say:
+    the product key (shown as the model ID beside it) means nothing to a person.
+    """
+    if product_name:
+        return product_name
+    switches = [spec for spec in specs.values() if spec.kind is DpKind.SWITCH]
+    metering = " with power metering" if any(s.kind in _METERING for s in specs.values()) else ""
+    if len(switches) > 1:
+        outlets = all(
+            (spec.device_class or SwitchDeviceClass.OUTLET) == SwitchDeviceClass.OUTLET
+            for spec in switches
+        )
+        kind = "power strip" if outlets else "switch"
+        return f"{len(switches)}-gang {kind}{metering}"
+    if switches:
+        return f"Smart plug{metering}"
+    return "Tuya device"
 
 
 class TuyaLanBaseEntity(CoordinatorEntity[TuyaLanCoordinator]):
@@ -27,6 +53,7 @@ class TuyaLanBaseEntity(CoordinatorEntity[TuyaLanCoordinator]):
         self._attr_device_info = DeviceInfo(
             identifiers={(DOMAIN, coordinator.device_id)},
             manufacturer="Tuya",
+            model=device_model(coordinator.specs, entry.data.get(CONF_PRODUCT_NAME)),
             model_id=entry.data.get(CONF_PRODUCT_KEY),
             name=entry.title,
         )

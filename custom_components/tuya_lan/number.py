@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+from datetime import datetime, timedelta
+from typing import Any, Final
+
 from homeassistant.components.number import NumberEntity
-from homeassistant.core import HomeAssistant
+from homeassistant.core import HomeAssistant, callback
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
+from homeassistant.util import dt as dt_util
 
 from .coordinator import TuyaLanConfigEntry, TuyaLanCoordinator
 from .entity import TuyaLanEntity
@@ -13,6 +17,9 @@ from .mapping import TuyaLanNumberEntityDescription, build_descriptions
 # One command at a time per platform; the coordinator also serializes and paces
 # writes across platforms.
 PARALLEL_UPDATES = 1
+
+# When the running countdown toggles the relay (ISO time; null when none runs).
+ATTR_SWITCHES_AT: Final = "switches_at"
 
 
 async def async_setup_entry(
@@ -33,20 +40,41 @@ class TuyaLanCountdown(TuyaLanEntity, NumberEntity):
 
     entity_description: TuyaLanNumberEntityDescription
 
+    _unrecorded_attributes = frozenset({ATTR_SWITCHES_AT})
+
     def __init__(
         self, coordinator: TuyaLanCoordinator, description: TuyaLanNumberEntityDescription
     ) -> None:
         """Initialize the countdown."""
         super().__init__(coordinator, description, description.dp)
+        self._switches_at: datetime | None = None
+
+    @callback
+    def _handle_coordinator_update(self) -> None:
+        """Note when the relay will switch, from the seconds the device reported now."""
+        if self.dp in self.coordinator.data.changed:
+            seconds = self.native_value
+            self._switches_at = dt_util.utcnow() + timedelta(seconds=seconds) if seconds else None
+        super()._handle_coordinator_update()
 
     @property
     def native_value(self) -> float | None:
-        """Return the seconds left."""
+        """Return the seconds left, as the device last reported them.
+
+        Most devices report a countdown when it starts and when it ends, not while it
+        runs: in between this stays at the seconds set, and `switches_at` tells when
+        the relay toggles. A status read (every few minutes) brings it up to date.
+        """
         value = self.dp_value
         if isinstance(value, bool) or not isinstance(value, int | float):
             return None
         scaled = value * self.entity_description.scale
         return int(scaled) if float(scaled).is_integer() else scaled
+
+    @property
+    def extra_state_attributes(self) -> dict[str, Any]:
+        """When the relay toggles, if a countdown runs."""
+        return {ATTR_SWITCHES_AT: self._switches_at.isoformat() if self._switches_at else None}
 
     async def async_set_native_value(self, value: float) -> None:
         """Start the countdown (in the device's unit: a model may count minutes)."""

@@ -1,4 +1,4 @@
-"""Which process holds a UDP port: /proc/net/udp inode -> /proc/<pid>/fd."""
+"""Which process holds a UDP or TCP port: /proc/net/{udp,tcp} inode -> /proc/<pid>/fd."""
 
 # ruff: noqa: E501 (the /proc tables below are copied as the kernel writes them)
 
@@ -12,7 +12,13 @@ from typing import Any
 
 import pytest
 
-from custom_components.tuya_lan.tuyalan.ports import PortHolder, socket_inodes, udp_port_holders
+from custom_components.tuya_lan.tuyalan.ports import (
+    TCP_LISTEN,
+    PortHolder,
+    socket_inodes,
+    tcp_port_holders,
+    udp_port_holders,
+)
 
 UDP = """\
   sl  local_address rem_address   st tx_queue rx_queue tr tm->when retrnsmt   uid  timeout inode ref pointer drops
@@ -25,6 +31,13 @@ UDP = """\
 UDP6 = """\
   sl  local_address                         remote_address                        st tx_queue rx_queue tr tm->when retrnsmt   uid  timeout inode ref pointer drops
     7: 00000000000000000000000000000000:1A0A 00000000000000000000000000000000:0000 07 00000000:00000000 00:00000000 00000000     0        0 5151 2 0000000000000000 0
+"""
+# A server on 8123 (state 0A, listening) and a connection from local port 8124
+# (state 01, established): only the server holds its port.
+TCP = """\
+  sl  local_address rem_address   st tx_queue rx_queue tr tm->when retrnsmt   uid  timeout inode
+   0: 0100007F:1FBB 00000000:0000 0A 00000000:00000000 00:00000000 00000000     0        0 6161 1 0000000000000000 100 0 0 10 0
+   1: 0100007F:1FBC 0100007F:1FBB 01 00000000:00000000 00:00000000 00000000     0        0 6262 1 0000000000000000 20 4 30 10 -1
 """
 
 
@@ -39,6 +52,7 @@ def fake_proc(root: Path) -> Path:
     (root / "net").mkdir(parents=True)
     (root / "net" / "udp").write_text(UDP)
     (root / "net" / "udp6").write_text(UDP6)
+    (root / "net" / "tcp").write_text(TCP)
 
     def process(pid: int, cmdline: bytes, comm: str, sockets: list[int]) -> None:
         fd = root / str(pid) / "fd"
@@ -56,7 +70,8 @@ def fake_proc(root: Path) -> Path:
         [4242, 4343],
     )
     process(11, b"", "localtuya-ish", [4242])
-    process(12, b"/usr/bin/other\0", "other", [999])
+    process(12, b"/usr/bin/other\0", "other", [999, 6262])
+    process(14, b"/usr/bin/python3\0-m\0homeassistant\0-c\0/config\0", "python3", [6161])
     (root / "13").mkdir()  # a process whose fds we may not read
     (root / "self").mkdir()  # not a pid
     return root
@@ -109,3 +124,23 @@ def test_finds_this_process(socket_enabled: None):
         holders = udp_port_holders(port)
     assert [h.pid for h in holders] == [os.getpid()]
     assert Path(sys.executable).name.startswith(holders[0].name.split()[0][:6])
+
+
+def test_tcp_listeners_only(tmp_path: Path):
+    assert socket_inodes(TCP, 8123, state=TCP_LISTEN) == {6161}
+    assert socket_inodes(TCP, 8124, state=TCP_LISTEN) == set()
+    proc = fake_proc(tmp_path)
+    assert tcp_port_holders(8123, proc=proc) == [PortHolder(14, "python3 -m homeassistant")]
+    assert tcp_port_holders(8124, proc=proc) == []  # a client's local port is not held
+    assert tcp_port_holders(6667, proc=proc) == []  # a UDP port is not a TCP one
+
+
+@pytest.mark.skipif(not Path("/proc/net/tcp").exists(), reason="Linux /proc only")
+def test_finds_this_process_listening(socket_enabled: None):
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+        assert tcp_port_holders(port) == []  # bound, not listening yet
+        sock.listen()
+        holders = tcp_port_holders(port)
+    assert [h.pid for h in holders] == [os.getpid()]

@@ -18,6 +18,7 @@ from homeassistant.core import HomeAssistant
 from homeassistant.data_entry_flow import FlowResultType
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
+from custom_components.tuya_lan.config_flow import entry_title
 from custom_components.tuya_lan.const import (
     CONF_DEVICE_ID,
     CONF_DPS,
@@ -263,39 +264,77 @@ async def test_discovery(hass: HomeAssistant, mock_flow_client: MagicMock) -> No
     )
     assert result["type"] is FlowResultType.FORM
     assert result["step_id"] == "discovery_confirm"
+    # One name on the card, in the form and for the entry: the product (here its key,
+    # as broadcast) and the end of the device id; the card adds protocol and address.
     assert result["description_placeholders"] == {
+        "name": "keyjup78v54myhan efgh",
         "device_id": DEVICE_ID,
         "host": "192.0.2.77",
         "version": "3.5",
         "product_key": "keyjup78v54myhan",
     }
     flows = hass.config_entries.flow.async_progress()
-    assert flows[0]["context"]["title_placeholders"] == {"name": TITLE, "host": "192.0.2.77"}
+    assert flows[0]["context"]["title_placeholders"] == {
+        "name": "keyjup78v54myhan efgh (protocol 3.5, 192.0.2.77)"
+    }
+    assert result["data_schema"].schema["advanced"].options == {"collapsed": True}
 
     client = _client(mock_flow_client)
     client.connect.side_effect = WrongKeyError("gcm tag")
     result = await hass.config_entries.flow.async_configure(
-        result["flow_id"], {CONF_LOCAL_KEY: LOCAL_KEY}
+        result["flow_id"], {CONF_LOCAL_KEY: LOCAL_KEY, "advanced": {CONF_PORT: 6668}}
     )
     assert result["errors"] == {"base": "invalid_auth"}
+    # What was typed stays, and Advanced stays open after an error.
+    assert _suggested(result) == {CONF_LOCAL_KEY: LOCAL_KEY, "advanced": {CONF_PORT: 6668}}
+    assert result["data_schema"].schema["advanced"].options == {"collapsed": False}
+
+    # Nothing answers: the form has no host field, so the text points at the port.
+    client.connect.side_effect = TuyaConnectionError("refused")
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], {CONF_LOCAL_KEY: LOCAL_KEY, "advanced": {CONF_PORT: 6669}}
+    )
+    assert result["errors"] == {"base": "cannot_connect_port"}
 
     client.connect.side_effect = None
     result = await hass.config_entries.flow.async_configure(
         result["flow_id"], {CONF_LOCAL_KEY: LOCAL_KEY}
     )
     assert result["type"] is FlowResultType.CREATE_ENTRY
+    assert result["title"] == "keyjup78v54myhan efgh"
     assert result["result"].unique_id == DEVICE_ID
     assert result["data"] == {
         CONF_HOST: "192.0.2.77",
-        CONF_PORT: 6668,
+        CONF_PORT: 6669,
         CONF_DEVICE_ID: DEVICE_ID,
         CONF_LOCAL_KEY: LOCAL_KEY,
         CONF_PROTOCOL_VERSION: "3.5",
         CONF_PRODUCT_KEY: "keyjup78v54myhan",
     }
     mock_flow_client.assert_called_with(
-        "192.0.2.77", DEVICE_ID, LOCAL_KEY, "3.5", port=6668, timeout=5.0, device22=False
+        "192.0.2.77", DEVICE_ID, LOCAL_KEY, "3.5", port=6669, timeout=5.0, device22=False
     )
+
+
+def _suggested(result: Any) -> dict[str, Any]:
+    """The values a form shows prefilled (suggested), sections included."""
+    found: dict[str, Any] = {}
+    for key, value in result["data_schema"].schema.items():
+        if key.description and "suggested_value" in key.description:
+            found[str(key)] = key.description["suggested_value"]
+        elif hasattr(value, "schema"):
+            inner = _suggested({"data_schema": value.schema})
+            if inner:
+                found[str(key)] = inner
+    return found
+
+
+def test_names() -> None:
+    """The product's name when known, else its product key, else "Tuya"; then the end
+    of the device id."""
+    assert entry_title(DEVICE_ID) == "Tuya efgh"
+    assert entry_title(DEVICE_ID, "keyjup78v54myhan") == "keyjup78v54myhan efgh"
+    assert entry_title(DEVICE_ID, "keyjup78v54myhan", "Smart Plug") == "Smart Plug efgh"
 
 
 @pytest.mark.usefixtures("mock_setup_entry")
@@ -482,17 +521,18 @@ async def test_options_edit_sensor(
     result = await hass.config_entries.options.async_init(entry.entry_id)
     assert result["type"] is FlowResultType.MENU
     assert result["menu_options"] == ["pick_dp", "save"]
-    assert result["description_placeholders"] == {"overrides": "-"}
+    assert result["step_id"] == "init"  # no "Your changes" text without changes
+    assert result["description_placeholders"] is None
     flow_id = result["flow_id"]
 
     result = await _menu(hass, flow_id, "pick_dp")
     assert result["step_id"] == "pick_dp"
     options = result["data_schema"].schema["dp"].config["options"]
     labels = {option["value"]: option["label"] for option in options}
-    assert labels["1"] == "DP 1: switch = True"
+    assert labels["1"] == "DP 1: switch = true"  # as the device sends it (JSON)
     assert labels["17"] == "DP 17: energy"
-    assert labels["38"] == "DP 38: select power_off/power_on/memory = 'memory'"
-    assert labels["41"] == "DP 41: raw = {'a': 1}"
+    assert labels["38"] == 'DP 38: select power_off/power_on/memory = "memory"'
+    assert labels["41"] == 'DP 41: raw = {"a": 1}'
 
     result = await _configure(hass, flow_id, {"dp": "abc"})
     assert result["errors"] == {"dp": "invalid_dp"}
@@ -504,7 +544,7 @@ async def test_options_edit_sensor(
     assert result["description_placeholders"] == {
         "dp": "38",
         "current": "select power_off/power_on/memory",
-        "value": "'memory'",
+        "value": '"memory"',
     }
     result = await _configure(hass, flow_id, {"kind": "sensor"})
     assert result["step_id"] == "dp_options"
@@ -518,6 +558,7 @@ async def test_options_edit_sensor(
         hass, flow_id, {"scale": 0.1, "device_class": "temperature", "unit": " °C "}
     )
     assert result["type"] is FlowResultType.MENU
+    assert result["step_id"] == "init_changed"
     assert result["description_placeholders"] == {"overrides": "DP 38: sensor x0.1 °C temperature"}
 
     result = await _menu(hass, flow_id, "save")
@@ -553,11 +594,14 @@ async def test_options_kinds_without_details_and_reset(
     assert next(iter(schema)).description == {"suggested_value": "ignore"}
     result = await _configure(hass, flow_id, {"kind": "default"})
     assert result["type"] is FlowResultType.MENU
-    assert result["description_placeholders"] == {"overrides": "-"}
+    assert result["step_id"] == "init"
+    assert result["description_placeholders"] is None
 
     await _menu(hass, flow_id, "pick_dp")
     result = await _configure(hass, flow_id, {"dp": "077"})  # typed, not reported yet
-    assert result["description_placeholders"]["value"] == "None"
+    assert (
+        result["description_placeholders"]["value"] == "null"
+    )  # JSON spelling, as the device would send it
     result = await _configure(hass, flow_id, {"kind": "countdown"})
     assert set(map(str, result["data_schema"].schema)) == {"scale"}  # minutes: 60
     result = await _configure(hass, flow_id, {})

@@ -243,16 +243,17 @@ async def test_simulated_devices_become_cards(hass: HomeAssistant, ports: Ports)
         await wait_for(lambda: set(cards(hass)) == {ID31, ID33, ID34, ID35}, timeout=5.0)
         for device_id, version in [(ID31, "3.1"), (ID33, "3.3"), (ID34, "3.4"), (ID35, "3.5")]:
             form = await card_form(hass, device_id)
+            product_key = f"prod{version.replace('.', '')}"
             assert form["description_placeholders"] == {
+                "name": f"{product_key} {device_id[-4:]}",
                 "device_id": device_id,
                 "host": NEW,
                 "version": version,
-                "product_key": f"prod{version.replace('.', '')}",
+                "product_key": product_key,
             }
             assert list(form["data_schema"].schema) == [CONF_LOCAL_KEY, "advanced"]
             assert cards(hass)[device_id]["context"]["title_placeholders"] == {
-                "name": f"Tuya {device_id[-4:]}",
-                "host": NEW,
+                "name": f"{product_key} {device_id[-4:]} (protocol {version}, {NEW})",
             }
 
         # The silent one answers the next periodic request (every 10 s).
@@ -304,6 +305,7 @@ async def test_captured_broadcasts_become_cards(
     await wait_for(lambda: announced["gwId"] in cards(hass))
     form = await card_form(hass, announced["gwId"])
     assert form["description_placeholders"] == {
+        "name": f"{announced['productKey']} {announced['gwId'][-4:]}",
         "device_id": announced["gwId"],
         "host": announced["ip"],
         "version": announced["version"],
@@ -621,6 +623,32 @@ async def test_request_address_option(
     )  # computed only
 
 
+async def test_listen_address_option(hass: HomeAssistant, ports: Ports) -> None:
+    """`listen_address` in configuration.yaml is the address the listener binds (the
+    demo: 127.0.0.1, so that nothing listens beyond loopback); without it, the
+    default (every interface: here an address nothing can bind, so only the option
+    makes the listener bind)."""
+    with patch.object(discovery, "LISTEN_HOST", "192.0.2.1"):
+        assert await async_setup_component(hass, DOMAIN, {DOMAIN: {"listen_address": "127.0.0.1"}})
+        listener = hass.data[discovery.DATA_DISCOVERY].listener
+        assert sorted(listener.listening_ports) == sorted(ports)
+        assert listener.host == "127.0.0.1"
+
+
+async def test_listen_address_default(hass: HomeAssistant, ports: Ports) -> None:
+    """Without the option the listener binds the default address."""
+    with patch.object(discovery, "LISTEN_HOST", "192.0.2.1"):
+        assert await async_setup_component(hass, DOMAIN, {DOMAIN: {}})
+        listener = hass.data[discovery.DATA_DISCOVERY].listener
+        assert listener.listening_ports == []
+        assert sorted(listener.unavailable_ports) == sorted(ports)
+
+
+async def test_bad_listen_address(hass: HomeAssistant) -> None:
+    """A listen address that is not IPv4 is a configuration error."""
+    assert not await async_setup_component(hass, DOMAIN, {DOMAIN: {"listen_address": "lan"}})
+
+
 async def test_bad_request_address(hass: HomeAssistant) -> None:
     """A request address that is not IPv4 is a configuration error."""
     assert not await async_setup_component(hass, DOMAIN, {DOMAIN: {"request_address": "lan"}})
@@ -740,8 +768,8 @@ async def test_user_step_lists_heard_devices(
         assert result["step_id"] == "pick_device"
         selector = result["data_schema"].schema["device"]
         assert selector.config["options"] == [
-            {"value": ID31, "label": f"{ID31} (192.0.2.41, 3.1)"},
-            {"value": ID35, "label": f"{ID35} (127.0.0.1, 3.5)"},
+            {"value": ID31, "label": f"Tuya {ID31[-4:]} (protocol 3.1, 192.0.2.41)"},
+            {"value": ID35, "label": f"simplugkey000000 {ID35[-4:]} (protocol 3.5, 127.0.0.1)"},
             {"value": "manual", "label": "manual"},
         ]
         assert selector.config["translation_key"] == "device"

@@ -219,6 +219,36 @@ def test_numbering_when_a_kind_repeats() -> None:
     assert single.switches[0].name is None
 
 
+def test_countdowns_take_their_switch_number() -> None:
+    """A gang's countdown is named after its switch, so the two sort side by side
+    ("Switch 3" beside "Switch 3 countdown"), even when a gang has no countdown."""
+    specs = resolve_specs({"1": True, "2": True, "3": True, "7": 0, "9": 0}, {})
+    descriptions = build_descriptions(specs)
+    assert [
+        (d.dp, d.translation_key, d.translation_placeholders) for d in descriptions.numbers
+    ] == [
+        ("7", "countdown_index", {"index": "1"}),
+        ("9", "countdown_index", {"index": "3"}),
+    ]
+
+
+def test_device_model() -> None:
+    """The model is what a person recognises: the product's name, else what the DPs say."""
+    from custom_components.tuya_lan.entity import device_model
+
+    plug = resolve_specs({"1": True, "9": 0, "18": 100, "19": 200, "20": 2300}, {})
+    strip = resolve_specs({"1": True, "2": False, "3": False, "4": False}, {})
+    wall = resolve_specs(
+        {"1": True, "2": False}, {"1": {"kind": "switch", "device_class": "switch"}}
+    )
+    assert device_model(plug, None) == "Smart plug with power metering"
+    assert device_model(plug, "Mini Smart Plug") == "Mini Smart Plug"
+    assert device_model(resolve_specs({"1": True}, {}), None) == "Smart plug"
+    assert device_model(strip, None) == "4-gang power strip"
+    assert device_model(wall, None) == "2-gang switch"
+    assert device_model(resolve_specs({"5": "x"}, {}), None) == "Tuya device"
+
+
 def test_values() -> None:
     """Scaling rounds to the scale's decimals; raw values always fit in a state."""
     assert scale_value(2301, 0.1) == 230.1

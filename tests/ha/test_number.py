@@ -54,3 +54,22 @@ async def test_set_countdown(hass: HomeAssistant, fake_device: FakeDevice) -> No
     fake_device.push({"9": "soon"})
     await hass.async_block_till_done()
     assert hass.states.get("number.tuya_efgh_countdown").state == "unknown"
+
+
+@pytest.mark.usefixtures("init_integration")
+async def test_countdown_says_when_it_switches(
+    hass: HomeAssistant, fake_device: FakeDevice, freezer: Any
+) -> None:
+    """Devices report a countdown when it starts and ends, not while it runs: the
+    number keeps the reported seconds, and `switches_at` tells when the relay toggles."""
+    freezer.move_to("2026-11-30 12:00:00+00:00")
+    entity_id = "number.tuya_efgh_countdown"
+    assert hass.states.get(entity_id).attributes["switches_at"] is None
+    fake_device.push({"9": 90})
+    await hass.async_block_till_done()
+    state = hass.states.get(entity_id)
+    assert state.state == "90"
+    assert state.attributes["switches_at"] == "2026-11-30T12:01:30+00:00"
+    fake_device.push({"1": False, "9": 0})  # it ended: the relay toggled
+    await hass.async_block_till_done()
+    assert hass.states.get(entity_id).attributes["switches_at"] is None

@@ -17,7 +17,7 @@ from . import checks
 ROOT = Path(__file__).parents[2]
 PACKAGE = "custom_components/tuya_lan"
 # What the checks read: the integration, the HACS files and the typing configuration.
-COPIED = ("custom_components", "hacs.json", "README.md", "LICENSE", "setup.cfg")
+COPIED = ("custom_components", "docs", "hacs.json", "README.md", "LICENSE", "setup.cfg")
 
 
 @pytest.mark.parametrize("check", checks.ALL_CHECKS, ids=lambda check: check.__name__)

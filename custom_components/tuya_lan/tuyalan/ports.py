@@ -1,7 +1,8 @@
-"""Which process holds a UDP port (Linux): /proc/net/udp{,6} inode -> /proc/<pid>/fd.
+"""Which process holds a UDP or TCP port (Linux): /proc/net/* inode -> /proc/<pid>/fd.
 
 Used to tell the user what keeps the discovery ports busy (often another Tuya
-integration or tool). Blocking file reads: call from an executor. Best effort: without
+integration or tool), and by the demo to name what holds a port it needs. Blocking
+file reads: call from an executor. Best effort: without
 /proc, or without permission to read another user's file descriptors, the answer is
 just shorter.
 """
@@ -21,8 +22,16 @@ class PortHolder:
     name: str
 
 
-def socket_inodes(table: str, port: int) -> set[int]:
-    """The inodes of the sockets bound to local ``port`` in a /proc/net/udp{,6} table."""
+# The "st" column of /proc/net/tcp for a listening socket.
+TCP_LISTEN = 0x0A
+
+
+def socket_inodes(table: str, port: int, *, state: int | None = None) -> set[int]:
+    """The inodes of the sockets bound to local ``port`` in a /proc/net/{udp,tcp}{,6} table.
+
+    With ``state``, only sockets in that state (``TCP_LISTEN``: a TCP server, not the
+    connections that happen to use the port).
+    """
     inodes: set[int] = set()
     for line in table.splitlines()[1:]:
         fields = line.split()
@@ -30,7 +39,11 @@ def socket_inodes(table: str, port: int) -> set[int]:
             continue
         _, _, local_port = fields[1].rpartition(":")
         try:
-            if int(local_port, 16) == port and (inode := int(fields[9])):
+            if (
+                int(local_port, 16) == port
+                and (state is None or int(fields[3], 16) == state)
+                and (inode := int(fields[9]))
+            ):
                 inodes.add(inode)
         except ValueError:
             continue
@@ -39,10 +52,19 @@ def socket_inodes(table: str, port: int) -> set[int]:
 
 def udp_port_holders(port: int, *, proc: Path = Path("/proc")) -> list[PortHolder]:
     """The processes holding UDP ``port`` (IPv4 or IPv6), by pid."""
+    return _holders(("udp", "udp6"), port, None, proc)
+
+
+def tcp_port_holders(port: int, *, proc: Path = Path("/proc")) -> list[PortHolder]:
+    """The processes listening on TCP ``port`` (IPv4 or IPv6), by pid."""
+    return _holders(("tcp", "tcp6"), port, TCP_LISTEN, proc)
+
+
+def _holders(tables: tuple[str, ...], port: int, state: int | None, proc: Path) -> list[PortHolder]:
     inodes: set[int] = set()
-    for name in ("udp", "udp6"):
+    for name in tables:
         try:
-            inodes |= socket_inodes((proc / "net" / name).read_text(), port)
+            inodes |= socket_inodes((proc / "net" / name).read_text(), port, state=state)
         except OSError:
             continue
     if not inodes:

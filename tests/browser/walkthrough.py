@@ -1,0 +1,408 @@
+"""A newcomer's walk through the demo, in Debian's Chromium, driven by Playwright.
+
+Run inside a private network namespace (see in_netns.py; test_browser.py does it):
+
+    unshare --net python tests/browser/in_netns.py \\
+        python -m tests.browser.walkthrough --out DIR
+
+Starts the demo (``demo/run.py --fresh`` with its config under DIR), logs in, adds
+devices, uses them and checks each step against Home Assistant's state and the
+simulated devices' own log. Saves a screenshot per step in DIR/screenshots; prints
+one line per step. Exits non-zero at the first step that fails, saying which, with
+the screenshot of the page at that moment.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import re
+import signal
+import subprocess
+import sys
+import time
+import traceback
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from playwright.sync_api import Browser, Locator, Page, sync_playwright
+
+REPO = Path(__file__).resolve().parents[2]
+DEVICES = {d["version"]: d for d in json.loads((REPO / "demo/devices.json").read_text())["devices"]}
+PLUG33, PLUG35, STRIP34 = DEVICES["3.3"], DEVICES["3.5"], DEVICES["3.4"]
+URL = "http://127.0.0.1:8123"
+CHROMIUM = "/usr/bin/chromium"
+# Headless Chromium as root, with nothing of Google's to reach (it would try even here).
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-dev-shm-usage",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+# Generous: a busy 2-core machine. Every wait ends as soon as its event happens.
+TIMEOUT_MS = 60_000
+READY_TIMEOUT = 240.0
+
+
+class StepFailed(Exception):
+    """A step did not see what it expected."""
+
+
+class Demo:
+    """The demo (demo/run.py) as a child process, its output in a file we can search."""
+
+    def __init__(self, out: Path) -> None:
+        self.log_path = out / "demo.log"
+        self._log = self.log_path.open("wb")
+        self.process = subprocess.Popen(
+            [sys.executable, "demo/run.py", "--fresh", "--config", str(out / "config")],
+            cwd=REPO,
+            stdout=self._log,
+            stderr=subprocess.STDOUT,
+            env={**os.environ, "PYTHONUNBUFFERED": "1"},
+        )
+
+    def text(self) -> str:
+        return self.log_path.read_text(errors="replace")
+
+    def wait_for(self, pattern: str, timeout: float = 60.0, start: int = 0) -> re.Match[str]:
+        """Wait until the demo's output (from offset `start`) matches `pattern`."""
+        deadline = time.monotonic() + timeout
+        regex = re.compile(pattern)
+        while True:
+            if match := regex.search(self.text(), start):
+                return match
+            if self.process.poll() is not None:
+                raise StepFailed(
+                    f"the demo exited ({self.process.returncode}); see {self.log_path}"
+                )
+            if time.monotonic() > deadline:
+                raise StepFailed(f"the demo never printed /{pattern}/; see {self.log_path}")
+            time.sleep(0.1)  # polling a log file for an event, not a fixed wait
+
+    def mark(self) -> int:
+        return len(self.text())
+
+    def stop(self) -> None:
+        if self.process.poll() is None:
+            self.process.send_signal(signal.SIGTERM)
+            try:
+                self.process.wait(timeout=60)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+        self._log.close()
+
+
+class Walk:
+    """The browser session and the steps of the walk-through."""
+
+    def __init__(self, page: Page, demo: Demo, shots: Path) -> None:
+        self.page = page
+        self.demo = demo
+        self.shots = shots
+        self.count = 0
+
+    # --- helpers ---------------------------------------------------------------------
+
+    def shot(self, name: str) -> Path:
+        self.count += 1
+        path = self.shots / f"{self.count:02d}-{name}.png"
+        self.page.screenshot(path=path, animations="disabled")  # opening dialogs: at rest
+        return path
+
+    def states(self) -> dict[str, Any]:
+        return self.page.evaluate("() => document.querySelector('home-assistant').hass.states")
+
+    def wait_state(self, condition: str, arg: Any = None) -> Any:
+        """Wait until a JS predicate over hass (`(hass, arg) => ...`) holds; return it."""
+        return self.page.wait_for_function(
+            f"""(arg) => {{
+                const ha = document.querySelector('home-assistant');
+                const hass = ha && ha.hass;
+                if (!hass || !hass.states) return false;
+                return ({condition})(hass, arg);
+            }}""",
+            arg=arg,
+            timeout=TIMEOUT_MS,
+        ).json_value()
+
+    def go(self, path: str) -> None:
+        """Open a page of the app as its own links do (no reload, no launch screen)."""
+        self.page.evaluate(
+            """(path) => {
+                history.pushState(null, '', path);
+                window.dispatchEvent(
+                    new CustomEvent('location-changed', {detail: {replace: false}}));
+            }""",
+            path,
+        )
+
+    def dialog(self) -> Locator:
+        return self.page.locator("dialog-data-entry-flow")
+
+    def entity_of(self, device_id: str, domain: str, name_part: str = "") -> str:
+        """The entity id of a device's entity (by the Tuya device id in its unique id)."""
+        return self.wait_state(
+            """(hass, arg) => {
+                const [id, domain, part] = arg;
+                const found = Object.values(hass.entities).find(
+                    (e) => e.entity_id.startsWith(domain + '.') && e.platform === 'tuya_lan'
+                      && hass.devices[e.device_id]
+                      && (hass.devices[e.device_id].identifiers || []).some((i) => i[1] === id)
+                      && e.entity_id.includes(part));
+                return found ? found.entity_id : false;
+            }""",
+            [device_id, domain, name_part],
+        )
+
+    def submit(self) -> None:
+        self.dialog().get_by_role("button", name=re.compile("^(Submit|Next)$")).click()
+
+    def error_shown(self, text: str) -> None:
+        self.dialog().locator("ha-alert", has_text=re.compile(text)).wait_for(timeout=TIMEOUT_MS)
+
+    def finish(self) -> None:
+        """Close the flow's success dialog (Home Assistant offers to name the device)."""
+        self.dialog().get_by_text("Name and assign").wait_for(timeout=TIMEOUT_MS)
+        self.dialog().get_by_role("button", name=re.compile("finish", re.IGNORECASE)).click()
+        self.dialog().wait_for(state="hidden", timeout=TIMEOUT_MS)
+
+    def key_field(self) -> Locator:
+        return self.dialog().locator("input[name=local_key]")
+
+    def port_field(self) -> Locator:
+        return self.dialog().locator("ha-form-integer input")
+
+    def open_advanced(self) -> None:
+        if not self.port_field().is_visible():
+            self.dialog().get_by_text("Advanced", exact=True).click()
+        self.port_field().wait_for(timeout=TIMEOUT_MS)
+
+    # --- the steps -------------------------------------------------------------------
+
+    def log_in(self) -> None:
+        self.page.goto(URL)
+        self.page.locator("input[name=username]").fill("demo")
+        self.page.locator("input[name=password]").fill("demo")
+        self.page.keyboard.press("Enter")
+        self.wait_state("(hass) => hass.user && hass.user.name === 'demo'")
+        self.page.locator("#ha-launch-screen").wait_for(state="detached", timeout=TIMEOUT_MS)
+        self.shot("logged-in")
+
+    def discovered_cards(self) -> None:
+        self.go("/config/integrations/dashboard")
+        for device in (PLUG33, PLUG35, STRIP34):
+            card = self.page.locator(
+                "ha-config-flow-card", has_text=f"{device['id'][-4:]} (protocol {device['version']}"
+            )
+            card.wait_for(timeout=TIMEOUT_MS)
+        # No modal (the demo's HTTP settings are confirmed) and no repair.
+        if dialogs := self.page.get_by_role("dialog").filter(visible=True).all_inner_texts():
+            raise StepFailed(f"{len(dialogs)} dialog(s) open after login: see the screenshot")
+        issues = self.page.evaluate(
+            """async () => (await document.querySelector('home-assistant').hass.callWS(
+                {type: 'repairs/list_issues'})).issues.filter((i) => !i.ignored)"""
+        )
+        if issues:
+            raise StepFailed(f"repairs shown: {[i['issue_id'] for i in issues]}")
+        self.shot("discovered-cards")
+
+    def card(self, device: dict[str, Any]) -> Locator:
+        return self.page.locator("ha-config-flow-card", has_text=device["id"][-4:])
+
+    def add_plug_from_card(self) -> None:
+        self.card(PLUG33).get_by_role("button", name="Add").click()
+        self.key_field().wait_for(timeout=TIMEOUT_MS)
+        self.shot("add-dialog")
+        self.key_field().fill("0123456789abcdef")  # a wrong key
+        self.open_advanced()
+        self.port_field().fill(str(PLUG33["port"]))
+        self.submit()
+        self.error_shown("rejects the local key")
+        if self.key_field().input_value() != "0123456789abcdef":
+            raise StepFailed("the key typed was emptied after the error")
+        self.shot("wrong-key")
+        self.key_field().fill(PLUG33["key"])
+        self.open_advanced()
+        self.port_field().fill("6668")  # the real devices' port; the simulator is elsewhere
+        self.submit()
+        self.error_shown("Check the port under Advanced")
+        if not self.port_field().is_visible():
+            raise StepFailed("Advanced collapsed after the error")
+        self.shot("wrong-port")
+        self.port_field().fill(str(PLUG33["port"]))
+        self.submit()
+        self.finish()
+
+    def device_page(self, device: dict[str, Any]) -> None:
+        entity = self.entity_of(device["id"], "switch")
+        device_id = self.wait_state("(hass, e) => hass.entities[e].device_id", entity)
+        self.go(f"/config/devices/device/{device_id}")
+        self.page.locator("ha-config-device-page").wait_for(timeout=TIMEOUT_MS)
+
+    def toggle_switch(self) -> None:
+        self.device_page(PLUG33)
+        switch = self.entity_of(PLUG33["id"], "switch")
+        self.wait_state("(hass, e) => hass.states[e].state === 'on'", switch)
+        toggle = self.page.locator("ha-config-device-page ha-switch").first
+        mark = self.demo.mark()
+        toggle.click()
+        self.demo.wait_for(rf'{PLUG33["id"]}: a client set \{{"1": false\}}', start=mark)
+        self.wait_state("(hass, e) => hass.states[e].state === 'off'", switch)
+        self.shot("switched-off")
+        mark = self.demo.mark()
+        toggle.click()
+        self.demo.wait_for(rf'{PLUG33["id"]}: a client set \{{"1": true\}}', start=mark)
+        self.wait_state("(hass, e) => hass.states[e].state === 'on'", switch)
+
+    def countdown(self) -> None:
+        switch = self.entity_of(PLUG33["id"], "switch")
+        number = self.entity_of(PLUG33["id"], "number", "countdown")
+        box = self.page.locator("ha-config-device-page hui-number-entity-row input").first
+        box.fill("2")
+        mark = self.demo.mark()
+        box.press("Enter")
+        self.demo.wait_for(rf'{PLUG33["id"]}: a client set \{{"9": 2\}}', start=mark)
+        self.wait_state(
+            "(hass, e) => hass.states[e].attributes.switches_at", number
+        )  # it says when
+        self.shot("countdown-set")
+        self.demo.wait_for(rf'{PLUG33["id"]}: switched by itself \{{"1": false\}}', start=mark)
+        self.wait_state("(hass, e) => hass.states[e].state === 'off'", switch)
+        self.shot("countdown-done")
+
+    def electrical(self) -> None:
+        values = {}
+        for kind in ("power", "current", "voltage"):
+            entity = self.entity_of(PLUG33["id"], "sensor", kind)
+            # The relay was just switched on again: wait for the load to show.
+            values[kind] = float(
+                self.wait_state(
+                    "(hass, e) => parseFloat(hass.states[e].state) > 0 && hass.states[e].state",
+                    entity,
+                )
+            )
+        if not (200 <= values["voltage"] <= 260 and values["power"] > 0 and values["current"] > 0):
+            raise StepFailed(f"implausible values for a 60 W load at 230 V: {values}")
+        print(f"    power/current/voltage: {values}", flush=True)
+        self.shot("device-page")
+
+    def add_plug_through_add_integration(self) -> None:
+        self.go("/config/integrations/dashboard")
+        self.page.get_by_role("button", name="Add integration").click()
+        self.page.locator("ha-dialog input, search-input input").first.fill("Tuya LAN")
+        self.page.get_by_text("Tuya LAN", exact=True).last.click()
+        # Home Assistant's own step first: it lists the discovered devices.
+        self.page.get_by_text(re.compile("Set up another instance of Tuya LAN")).click()
+        option = self.dialog().get_by_text(re.compile(rf"{PLUG35['id'][-4:]} \(protocol 3\.5"))
+        option.wait_for(timeout=TIMEOUT_MS)
+        self.shot("pick-list")
+        option.click()
+        self.submit()
+        self.key_field().wait_for(timeout=TIMEOUT_MS)
+        self.key_field().fill(PLUG35["key"])
+        self.open_advanced()
+        self.port_field().fill(str(PLUG35["port"]))
+        self.submit()
+        self.finish()
+        self.entity_of(PLUG35["id"], "switch")
+
+    def add_strip_from_card(self) -> None:
+        self.go("/config/integrations/dashboard")
+        self.card(STRIP34).get_by_role("button", name="Add").click()
+        self.key_field().wait_for(timeout=TIMEOUT_MS)
+        self.key_field().fill(STRIP34["key"])
+        self.open_advanced()
+        self.port_field().fill(str(STRIP34["port"]))
+        self.submit()
+        self.finish()
+        self.device_page(STRIP34)
+        self.page.get_by_text("Switch 4 countdown").first.wait_for(timeout=TIMEOUT_MS)
+        self.shot("strip")
+
+    def configure(self) -> None:
+        self.go("/config/integrations/integration/tuya_lan")
+        row = self.page.locator("ha-config-entry-row", has_text=PLUG33["product_key"]).first
+        row.get_by_role("button", name=re.compile("Configure|Options", re.IGNORECASE)).click()
+        self.dialog().get_by_text("Edit a data point").wait_for(timeout=TIMEOUT_MS)
+        self.shot("configure")
+        self.page.keyboard.press("Escape")
+        self.dialog().wait_for(state="hidden", timeout=TIMEOUT_MS)
+
+    def diagnostics(self, out: Path) -> None:
+        self.go("/config/integrations/integration/tuya_lan")
+        row = self.page.locator("ha-config-entry-row", has_text=PLUG33["product_key"]).first
+        row.get_by_role("button", name="Menu").first.click()  # the entry's, then the device's
+        with self.page.expect_download(timeout=TIMEOUT_MS) as download:
+            self.page.locator("ha-dropdown-item", has_text="Download diagnostics").filter(
+                visible=True
+            ).first.click()
+        path = out / "diagnostics.json"
+        download.value.save_as(path)
+        text = path.read_text()
+        if PLUG33["key"] in text or json.dumps(PLUG33["key"])[1:-1] in text:
+            raise StepFailed("the local key is in the diagnostics")
+        if "REDACTED" not in text:
+            raise StepFailed("nothing is redacted in the diagnostics")
+        print(f"    diagnostics: {len(text)} bytes, local key redacted", flush=True)
+
+
+def run(out: Path) -> int:
+    shots = out / "screenshots"
+    shots.mkdir(parents=True, exist_ok=True)
+    started = time.monotonic()
+    print(f"screenshots: {shots}", flush=True)
+    demo = Demo(out)
+    browser: Browser | None = None
+    walk: Walk | None = None
+    try:
+        demo.wait_for("Home Assistant is ready", timeout=READY_TIMEOUT)
+        with sync_playwright() as playwright:
+            browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+            context = browser.new_context(viewport={"width": 1280, "height": 860})
+            context.set_default_timeout(TIMEOUT_MS)
+            walk = Walk(context.new_page(), demo, shots)
+            steps: list[tuple[str, Callable[[], None]]] = [
+                ("log in", walk.log_in),
+                ("Discovered cards, no modal", walk.discovered_cards),
+                ("add the 3.3 plug from its card (wrong key, wrong port)", walk.add_plug_from_card),
+                ("toggle the switch", walk.toggle_switch),
+                ("power, current, voltage", walk.electrical),
+                ("countdown turns the relay off", walk.countdown),
+                ("add the 3.5 plug through Add integration", walk.add_plug_through_add_integration),
+                ("add the 3.4 strip from its card", walk.add_strip_from_card),
+                ("Configure", walk.configure),
+                ("download diagnostics", lambda: walk.diagnostics(out) if walk else None),
+            ]
+            for name, step in steps:
+                began = time.monotonic()
+                try:
+                    step()
+                except Exception as err:
+                    failed = walk.shot("FAILED")
+                    print(f"FAILED: {name}: {err}", flush=True)
+                    traceback.print_exc()
+                    print(f"screenshot of the failure: {failed}", flush=True)
+                    return 1
+                print(f"ok  {name} ({time.monotonic() - began:.1f} s)", flush=True)
+            browser.close()
+    finally:
+        demo.stop()
+    print(f"walk-through passed in {time.monotonic() - started:.0f} s", flush=True)
+    return 0
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--out", type=Path, required=True, help="where logs and screenshots go")
+    args = parser.parse_args()
+    sys.exit(run(args.out.resolve()))
+
+
+if __name__ == "__main__":
+    main()
