@@ -8,8 +8,8 @@ depend on it: they keep their key and a cached copy of their model in their own 
 so removing the account, or the cloud being down, leaves every device working locally.
 
 The SDK logs whole decrypted answers (local keys, tokens) at debug level, and a failed
-token refresh with its URL (the refresh token): :class:`SecretsFilter` keeps those out
-of Home Assistant's log.
+token refresh with its URL (the refresh token), which ``urllib3`` also logs at debug
+level: :class:`SecretsFilter` keeps those out of Home Assistant's log.
 """
 
 from __future__ import annotations
@@ -136,6 +136,9 @@ class SecretsFilter(logging.Filter):
 
 SECRETS_FILTER: Final = SecretsFilter()
 logging.getLogger("tuya_sharing").addFilter(SECRETS_FILTER)
+# requests' transport logs each request line at debug level, and the SDK's token refresh
+# carries the refresh token in its path (GET /v1.0/m/token/<refresh token>).
+logging.getLogger("urllib3.connectionpool").addFilter(SECRETS_FILTER)
 
 
 def _remember_secrets(token_info: Mapping[str, Any]) -> None:
