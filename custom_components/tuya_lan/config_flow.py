@@ -1018,7 +1018,7 @@ class TuyaLanConfigFlow(ConfigFlow, domain=DOMAIN):
             data_schema=vol.Schema(
                 {
                     vol.Required(CONF_HOST): TextSelector(),
-                    vol.Optional(SECTION_ADVANCED): _ADVANCED_SECTION,
+                    vol.Optional(SECTION_ADVANCED): _advanced_section(_PORT_SCHEMA, errors),
                 }
             ),
             errors=errors,

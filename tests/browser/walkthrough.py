@@ -299,6 +299,11 @@ class Walk:
         self.page.get_by_text("Tuya LAN", exact=True).last.click()
         # Home Assistant's own step first: it lists the discovered devices.
         self.page.get_by_text(re.compile("Set up another instance of Tuya LAN")).click()
+        # The integration's menu: a device on the network, or a linked account.
+        menu = self.dialog().get_by_text("A device on my network (I know its local key)")
+        menu.wait_for(timeout=TIMEOUT_MS)
+        self.shot("add-menu")
+        menu.click()
         option = self.dialog().get_by_text(re.compile(rf"{PLUG35['id'][-4:]} \(protocol 3\.5"))
         option.wait_for(timeout=TIMEOUT_MS)
         self.shot("pick-list")
