@@ -3,10 +3,15 @@
 Run through ``scripts/demo`` (which provides the Python 3.14 environment). Prepares
 ``demo_config/`` (kept between runs: your devices and history survive a restart,
 ``--fresh`` starts over), checks that every port it needs is free, starts the
-simulated devices described in ``demo/devices.json``, then Home Assistant on
-http://127.0.0.1:8123 (user demo, password demo). Everything listens on 127.0.0.1
-only: Home Assistant's web server, the simulated devices, and Tuya LAN's discovery
-listener (``listen_address`` in ``demo/configuration.yaml``).
+simulated devices described in ``demo/devices.json`` with the fake Tuya clouds holding
+them, then Home Assistant on http://127.0.0.1:8123 (user demo, password demo).
+Everything listens on loopback only: Home Assistant's web server, the fake clouds and
+Tuya LAN's discovery listener (``listen_address`` in ``demo/configuration.yaml``) on
+127.0.0.1; each simulated device on port 6668 of a loopback address of its own
+(127.0.0.2, 127.0.0.3, ...), as real devices on a LAN.
+
+Lines typed into the demo's terminal go to the simulator: ``rekey DEVICE`` re-pairs a
+device with a new key (see ``python -m tuya_sim --help``).
 """
 
 from __future__ import annotations
@@ -35,6 +40,11 @@ HTTP_PORT = 8123
 # Home Assistant's Tuya LAN listens here for announcements (6666, 6667) and answers to
 # the 0x25 request (7000): the ports of real devices.
 DISCOVERY_PORTS = (6666, 6667, 7000)
+# The fake clouds of demo/devices.json, by their key there.
+CLOUDS = {
+    "cloud": "the fake Tuya IoT developer cloud",
+    "smart_life": "the fake Smart Life app cloud",
+}
 # Home Assistant serves the UI this long after start on a busy 2-core machine at most.
 READY_TIMEOUT = 300.0
 
@@ -46,15 +56,27 @@ class NeededPort:
     protocol: str  # "tcp" or "udp"
     port: int
     purpose: str
+    host: str = HOST
 
 
 def needed_ports(http_port: int) -> list[NeededPort]:
-    """Every port the demo binds: Home Assistant's, the devices' and discovery's."""
+    """Every port the demo binds: Home Assistant's, the devices', the fake clouds' and
+    discovery's."""
     spec = json.loads(DEVICES.read_text())
     ports = [NeededPort("tcp", http_port, "Home Assistant's web server")]
     ports += [
-        NeededPort("tcp", device["port"], f"the simulated device {device['id']}")
+        NeededPort(
+            "tcp",
+            device["port"],
+            f"the simulated device {device['id']}",
+            device.get("host", HOST),
+        )
         for device in spec["devices"]
+    ]
+    ports += [
+        NeededPort("tcp", spec[kind]["port"], purpose)
+        for kind, purpose in CLOUDS.items()
+        if kind in spec
     ]
     ports += [NeededPort("udp", port, "Tuya LAN's discovery listener") for port in DISCOVERY_PORTS]
     if spec.get("request_port"):
@@ -72,7 +94,7 @@ def _free(needed: NeededPort) -> bool:
             sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         # No SO_REUSEPORT: a program sharing the port would take some of the traffic.
         try:
-            sock.bind((HOST, needed.port))
+            sock.bind((needed.host, needed.port))
         except OSError:
             return False
     return True
@@ -94,9 +116,8 @@ def ports_in_use(needed: list[NeededPort]) -> list[str]:
             ", ".join(f"{holder.name} (pid {holder.pid})" for holder in holders)
             or "a process this user cannot see"
         )
-        problems.append(
-            f"  {item.protocol.upper()} port {item.port} ({item.purpose}) is held by {named}"
-        )
+        where = f"port {item.port}" if item.host == HOST else f"{item.host}:{item.port}"
+        problems.append(f"  {item.protocol.upper()} {where} ({item.purpose}) is held by {named}")
     return problems
 
 
@@ -169,9 +190,13 @@ def prepare_config(config: Path, fresh: bool, port: int) -> None:
     shutil.copy(REPO / "demo" / "configuration.yaml", config / "configuration.yaml")
     components = config / "custom_components"
     components.mkdir(exist_ok=True)
-    link = components / "tuya_lan"
-    if not link.exists():
-        link.symlink_to(REPO / "custom_components" / "tuya_lan", target_is_directory=True)
+    for name, target in (
+        ("tuya_lan", REPO / "custom_components" / "tuya_lan"),
+        ("tuya_lan_demo", REPO / "demo" / "tuya_lan_demo"),
+    ):
+        link = components / name
+        if not link.is_symlink():
+            link.symlink_to(target, target_is_directory=True)
     storage = config / ".storage"
     if not (storage / "auth_provider.homeassistant").exists():
         subprocess.run(
@@ -208,26 +233,81 @@ def prepare_config(config: Path, fresh: bool, port: int) -> None:
     ignore_issues(storage)
 
 
-def start_devices() -> subprocess.Popen[str]:
-    """The simulated devices, in their own process as real devices would be."""
+@dataclass(frozen=True)
+class Clouds:
+    """Where the simulator's fake clouds listen (None: not in demo/devices.json)."""
+
+    developer_url: str | None = None
+    smart_life_url: str | None = None
+    smart_life_ca: str | None = None
+
+
+def start_devices() -> tuple[subprocess.Popen[str], Clouds]:
+    """The simulated devices and the fake clouds, in their own process as real devices
+    would be. It reads the demo's terminal: ``rekey DEVICE`` there re-pairs a device."""
+    spec = json.loads(DEVICES.read_text())
     devices = subprocess.Popen(
-        [sys.executable, "-m", "tuya_sim", "--config", str(DEVICES)],
+        [sys.executable, "-m", "tuya_sim", "--config", str(DEVICES), "--commands"],
         cwd=REPO,
         stdout=subprocess.PIPE,
         text=True,
         start_new_session=True,  # Ctrl-C reaches us only; we stop the children once
     )
     assert devices.stdout is not None
-    for device in json.loads(DEVICES.read_text())["devices"]:
+    for device in spec["devices"]:
         line = devices.stdout.readline()
         if not line:
             raise SystemExit("the device simulator did not start")
         print(
-            f"  protocol {device['version']} {device['profile']:6}  host {HOST}  "
-            f"port {line.split()[0]}  device id {device['id']}  local key {device['key']}",
+            f"  {device.get('name', ''):12} protocol {device['version']} {device['profile']:6}  "
+            f"host {device.get('host', HOST)}  port {line.split()[0]}  "
+            f"device id {device['id']}  local key {device['key']}",
             flush=True,
         )
-    return devices
+    found: dict[str, list[str]] = {}
+    for _ in (kind for kind in CLOUDS if kind in spec):
+        words = devices.stdout.readline().split()
+        if words[:1] != ["cloud"]:
+            raise SystemExit("the fake clouds did not start")
+        found[words[1]] = words[2:]
+    clouds = Clouds(
+        developer_url=found.get("developer", [None])[0],
+        smart_life_url=found.get("smart_life", [None])[0],
+        smart_life_ca=found.get("smart_life", [None, None])[1],
+    )
+    if clouds.developer_url:
+        project = spec["cloud"]
+        print(
+            "Fake Tuya IoT developer project (Add integration > Tuya LAN > Link a Tuya IoT "
+            f"developer project):\n  Access ID {project['access_id']}  Access Secret "
+            f"{project['access_secret']}  data center: any\n  under Advanced, Endpoint "
+            f"{clouds.developer_url}",
+            flush=True,
+        )
+    if clouds.smart_life_url:
+        app = spec["smart_life"]
+        approve = app.get("auto_approve_after")
+        print(
+            "Fake Smart Life app (Add integration > Tuya LAN > Link my Smart Life app account):\n"
+            f"  User Code {app['user_code']}"
+            + (f"; the QR code counts as scanned {approve:g} s after it shows" if approve else ""),
+            flush=True,
+        )
+    print(
+        "To re-pair a device with a new key, type here: rekey NAME (e.g. rekey Fan).",
+        flush=True,
+    )
+    return devices, clouds
+
+
+def hass_environment(clouds: Clouds) -> dict[str, str]:
+    """Home Assistant's environment: the repository importable, and where the demo's
+    component (demo/tuya_lan_demo) points the Smart Life SDK."""
+    env = {**os.environ, "PYTHONPATH": str(REPO)}
+    if clouds.smart_life_url and clouds.smart_life_ca:
+        env["TUYA_LAN_DEMO_SMART_LIFE"] = clouds.smart_life_url.removeprefix("https://")
+        env["REQUESTS_CA_BUNDLE"] = clouds.smart_life_ca
+    return env
 
 
 def serving(port: int) -> bool:
@@ -267,12 +347,12 @@ def main() -> None:
         raise SystemExit(1)
     prepare_config(args.config, args.fresh, args.port)
     print("Starting simulated Tuya devices on 127.0.0.1:", flush=True)
-    devices = start_devices()
+    devices, clouds = start_devices()
     print("Starting Home Assistant (about a minute)...", flush=True)
     hass = subprocess.Popen(
         [sys.executable, "-m", "homeassistant", "-c", str(args.config), "--skip-pip"],
         cwd=REPO,
-        env={**os.environ, "PYTHONPATH": str(REPO)},
+        env=hass_environment(clouds),
         start_new_session=True,
     )
     ready = interrupted = False
@@ -284,8 +364,9 @@ def main() -> None:
                 print(
                     f"Home Assistant is ready: open http://{HOST}:{args.port} and log in as "
                     f"{USER} / {PASSWORD}.\nThe devices appear under Settings > Devices & "
-                    "services as discovered Tuya LAN devices; each asks for its local key "
-                    "(see README.md). Ctrl-C stops everything.",
+                    "services as discovered Tuya LAN devices; each asks for its local key, "
+                    "or link the fake cloud above and add them with no key typed (see "
+                    "README.md). Ctrl-C stops everything.",
                     flush=True,
                 )
             elif not ready and time.monotonic() - started > READY_TIMEOUT:

@@ -2,11 +2,17 @@
 
     python -m tuya_sim --version 3.4 --id ID --key KEY --port 0 [--dps JSON]
         [--profile plug|plug_a|strip|none] [--discovery-port P] [--device22] ...
-    python -m tuya_sim --config devices.json
+    python -m tuya_sim --config devices.json [--commands]
 
 The first line on stdout is the listening TCP port (with ``--config``: one line per
-device, ``PORT ID``), so a script can start it with ``--port 0`` and read where it
-listens. Logs go to stderr. SIGINT or SIGTERM stops it cleanly.
+device, ``PORT ID``, then one per fake cloud of the config: ``cloud developer URL`` or
+``cloud smart_life URL CA_FILE``), so a script can start it with ``--port 0`` and read
+where it listens. Logs go to stderr. SIGINT or SIGTERM stops it cleanly.
+
+``--commands`` reads commands from stdin, one a line, answering on stderr:
+``rekey DEVICE [KEY]`` re-pairs a device (DEVICE: its id, the id's last characters,
+or its name) with a new local key (random when not given), as a re-pairing in the app
+would; the fake clouds hand out the new key from then on.
 """
 
 from __future__ import annotations
@@ -16,7 +22,9 @@ import asyncio
 import contextlib
 import json
 import logging
+import secrets
 import signal
+import string
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -24,8 +32,11 @@ from typing import Any
 
 from custom_components.tuya_lan.tuyalan.const import VERSIONS
 
-from .config import DeviceSpec, SimulatorSpec, parse_config
+from .cloud import FakeTuyaCloud, cloud_device_for
+from .config import CloudSpec, DeviceSpec, SimulatorSpec, parse_config
+from .device import SimulatedDevice
 from .profiles import PROFILES
+from .sharing import FakeSmartLifeCloud
 from .simulator import DeviceSimulator
 
 _LOGGER = logging.getLogger("tuya_sim")
@@ -54,6 +65,9 @@ def _parser() -> argparse.ArgumentParser:
         "--tick-interval", type=float, default=1.0, help="real seconds per simulated second"
     )
     parser.add_argument("--seed", type=int, help="random seed, for reproducible runs")
+    parser.add_argument(
+        "--commands", action="store_true", help="read commands from stdin (rekey DEVICE [KEY])"
+    )
     parser.add_argument("-v", "--verbose", action="store_true", help="debug logging")
     return parser
 
@@ -85,10 +99,86 @@ def _spec_from_args(args: argparse.Namespace) -> SimulatorSpec:
     return SimulatorSpec([DeviceSpec(args.device_id, args.key, args.version, options)])
 
 
-async def _run(spec: SimulatorSpec, *, single: bool) -> None:
+# The account the fake clouds' devices belong to, unless the config names one.
+DEFAULT_UID = "eu1700000000000demo"
+_KEY_ALPHABET = string.ascii_letters + string.digits
+
+
+def _cloud(spec: CloudSpec) -> FakeTuyaCloud | FakeSmartLifeCloud:
+    options = spec.options
+    if spec.kind == "developer":
+        return FakeTuyaCloud(options["access_id"], options["access_secret"], port=spec.port)
+    return FakeSmartLifeCloud(
+        options["user_code"],
+        uid=options.get("uid", DEFAULT_UID),
+        port=spec.port,
+        auto_approve_after=options.get("auto_approve_after"),
+    )
+
+
+def find_device(simulator: DeviceSimulator, names: dict[str, str], wanted: str) -> SimulatedDevice:
+    """The device ``wanted`` names: its id, the id's last characters, or its name."""
+    wanted = wanted.strip().lower()
+    found = [
+        device
+        for device in simulator
+        if device.device_id.lower().endswith(wanted)
+        or names.get(device.device_id, "").lower() == wanted
+    ]
+    if len(found) != 1:
+        known = ", ".join(f"{d.device_id[-4:]} ({names.get(d.device_id, '-')})" for d in simulator)
+        raise ValueError(
+            f"{'no' if not found else 'more than one'} device matches {wanted!r}; "
+            f"the devices: {known}"
+        )
+    return found[0]
+
+
+def run_command(simulator: DeviceSimulator, names: dict[str, str], line: str) -> str:
+    """Carry out one console command; the answer to show."""
+    words = line.split()
+    if not words:
+        return ""
+    if words[0] == "rekey" and len(words) >= 2:
+        try:
+            try:  # a name may have spaces: all of it, with a random key
+                device, key = find_device(simulator, names, " ".join(words[1:])), None
+            except ValueError:
+                if len(words) == 2:
+                    raise
+                device, key = find_device(simulator, names, " ".join(words[1:-1])), words[-1]
+            key = key or "".join(secrets.choice(_KEY_ALPHABET) for _ in range(16))
+            device.change_key(key)
+        except ValueError as err:
+            return f"rekey: {err}"
+        # A simulated device's key, shown on purpose: without a linked account the
+        # person trying the demo types it in the reauthentication dialog.
+        return f"rekeyed {device.device_id}: its new local key is {key}"
+    return "commands: rekey DEVICE [KEY]  (DEVICE: id, last characters of the id, or name)"
+
+
+async def _commands(simulator: DeviceSimulator, names: dict[str, str]) -> None:
+    """Read and run commands from stdin until it ends."""
+    loop = asyncio.get_running_loop()
+    reader = asyncio.StreamReader()
+    try:
+        await loop.connect_read_pipe(lambda: asyncio.StreamReaderProtocol(reader), sys.stdin)
+    except ValueError:  # a regular file: nothing to wait for
+        _LOGGER.warning("stdin is not a terminal or a pipe: no commands")
+        return
+    while line := await reader.readline():
+        if answer := run_command(simulator, names, line.decode(errors="replace")):
+            print(answer, file=sys.stderr, flush=True)
+
+
+async def _run(spec: SimulatorSpec, *, single: bool, commands: bool = False) -> None:
     simulator = DeviceSimulator(request_port=spec.request_port)
+    names: dict[str, str] = {}
     for device_spec in spec.devices:
         simulator.add(device_spec.build())
+        if device_spec.name:
+            names[device_spec.device_id] = device_spec.name
+    clouds = [(_cloud(cloud), cloud.options.get("uid", DEFAULT_UID)) for cloud in spec.clouds]
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for signum in (signal.SIGINT, signal.SIGTERM):
@@ -98,7 +188,23 @@ async def _run(spec: SimulatorSpec, *, single: bool) -> None:
             print(device.port if single else f"{device.port} {device.device_id}", flush=True)
         if simulator.request_port is not None:
             _LOGGER.info("answering discovery requests on UDP %d", simulator.request_port)
-        await stop.wait()
+        for cloud, uid in clouds:
+            for device in simulator:
+                name = names.get(device.device_id)
+                cloud.add_device(cloud_device_for(device, uid=uid, name=name))
+            await cloud.start()
+            if isinstance(cloud, FakeSmartLifeCloud):
+                print(f"cloud smart_life {cloud.url} {cloud.ca_file}", flush=True)
+            else:
+                print(f"cloud developer {cloud.url}", flush=True)
+        reading = asyncio.create_task(_commands(simulator, names)) if commands else None
+        try:
+            await stop.wait()
+        finally:
+            if reading is not None:
+                reading.cancel()
+            for cloud, _ in clouds:
+                await cloud.stop()
     _LOGGER.info("stopped")
 
 
@@ -118,7 +224,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"tuya_sim: {err}", file=sys.stderr)
         return 2
     try:
-        asyncio.run(_run(spec, single=args.config is None))
+        asyncio.run(_run(spec, single=args.config is None, commands=args.commands))
     except OSError as err:
         print(f"tuya_sim: {err}", file=sys.stderr)
         return 1

@@ -1,8 +1,14 @@
 """Device definitions from JSON, for the command line and the demo.
 
-A config file is a list of device objects, or ``{"devices": [...], "request_port": N}``.
-Each device object has ``id``, ``key`` and ``version`` and, optionally, any keyword
-of :class:`~.device.SimulatedDevice` under the same name, for example::
+A config file is a list of device objects, or ``{"devices": [...], "request_port": N}``
+with, optionally, fake clouds holding every device (see :class:`CloudSpec`)::
+
+    "cloud": {"access_id": "...", "access_secret": "...", "port": 17100, "uid": "..."},
+    "smart_life": {"user_code": "...", "port": 17101, "auto_approve_after": 5}
+
+Each device object has ``id``, ``key`` and ``version``, optionally ``name`` (what the
+clouds call it) and any keyword of :class:`~.device.SimulatedDevice` under the same
+name, for example::
 
     {"devices": [
       {"id": "bf0123456789abcdef01", "key": "0123456789abcdef", "version": "3.4",
@@ -37,10 +43,34 @@ class DeviceSpec:
     local_key: str
     version: str
     options: dict[str, Any] = field(default_factory=dict)
+    name: str | None = None
 
     def build(self) -> SimulatedDevice:
         """The device, not yet started."""
         return SimulatedDevice(self.device_id, self.local_key, self.version, **self.options)
+
+
+@dataclass(frozen=True, slots=True)
+class CloudSpec:
+    """A fake cloud on 127.0.0.1 holding every simulated device.
+
+    ``kind`` ``"developer"``: a Tuya IoT developer project (:mod:`.cloud`), with
+    ``access_id``, ``access_secret`` and the app account ``uid`` its devices belong to.
+    ``"smart_life"``: the Smart Life app API (:mod:`.sharing`), with the ``user_code``
+    its QR login accepts and ``auto_approve_after`` (seconds until a QR code counts as
+    scanned and approved; None: never).
+    """
+
+    kind: str
+    port: int
+    options: dict[str, Any]
+
+
+_CLOUD_KEYS: dict[str, tuple[frozenset[str], frozenset[str]]] = {
+    # kind: (required, optional)
+    "cloud": (frozenset({"access_id", "access_secret", "port"}), frozenset({"uid"})),
+    "smart_life": (frozenset({"user_code", "port"}), frozenset({"auto_approve_after", "uid"})),
+}
 
 
 @dataclass(frozen=True, slots=True)
@@ -49,19 +79,37 @@ class SimulatorSpec:
 
     devices: list[DeviceSpec]
     request_port: int | None = None
+    clouds: list[CloudSpec] = field(default_factory=list)
 
 
 def parse_config(data: Any) -> SimulatorSpec:
     """Validate a loaded JSON config; ValueError says what is wrong."""
     request_port = None
+    clouds = []
     if isinstance(data, dict):
         request_port = data.get("request_port")
         if request_port is not None and not isinstance(request_port, int):
             raise ValueError("request_port must be an integer")
+        clouds = [_parse_cloud(kind, data[kind]) for kind in _CLOUD_KEYS if kind in data]
         data = data.get("devices")
     if not isinstance(data, list) or not data:
         raise ValueError("a config is a non-empty list of devices, or {'devices': [...]}")
-    return SimulatorSpec([_parse_device(i, item) for i, item in enumerate(data)], request_port)
+    devices = [_parse_device(i, item) for i, item in enumerate(data)]
+    return SimulatorSpec(devices, request_port, clouds)
+
+
+def _parse_cloud(kind: str, item: Any) -> CloudSpec:
+    required, optional = _CLOUD_KEYS[kind]
+    if not isinstance(item, dict):
+        raise ValueError(f"{kind} is not an object")
+    if missing := required - item.keys():
+        raise ValueError(f"{kind} lacks {', '.join(sorted(missing))}")
+    if unknown := item.keys() - required - optional:
+        raise ValueError(f"{kind}: unknown option(s) {', '.join(sorted(unknown))}")
+    if not isinstance(item["port"], int):
+        raise ValueError(f"{kind}: port must be an integer")
+    options = {k: v for k, v in item.items() if k != "port"}
+    return CloudSpec("developer" if kind == "cloud" else kind, item["port"], options)
 
 
 def _parse_device(index: int, item: Any) -> DeviceSpec:
@@ -70,8 +118,15 @@ def _parse_device(index: int, item: Any) -> DeviceSpec:
     missing = {"id", "key", "version"} - item.keys()
     if missing:
         raise ValueError(f"device {index} lacks {', '.join(sorted(missing))}")
-    options = {k: v for k, v in item.items() if k not in ("id", "key", "version")}
+    options = {k: v for k, v in item.items() if k not in ("id", "key", "version", "name")}
     unknown = options.keys() - _OPTIONS
     if unknown:
         raise ValueError(f"device {index}: unknown option(s) {', '.join(sorted(unknown))}")
-    return DeviceSpec(str(item["id"]), str(item["key"]), str(item["version"]), options)
+    name = item.get("name")
+    return DeviceSpec(
+        str(item["id"]),
+        str(item["key"]),
+        str(item["version"]),
+        options,
+        str(name) if name is not None else None,
+    )

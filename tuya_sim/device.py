@@ -13,6 +13,7 @@ electrical reports) and closes connections silent for ``idle_timeout`` seconds o
 from __future__ import annotations
 
 import asyncio
+import ipaddress
 import json
 import logging
 import random
@@ -106,8 +107,20 @@ class _Connection(asyncio.Protocol):
                 self.transport.close()
 
 
+def _loopback(host: str) -> bool:
+    try:
+        return ipaddress.IPv4Address(host).is_loopback
+    except ValueError:
+        return False
+
+
 class SimulatedDevice:
-    """A Tuya WiFi device on ``127.0.0.1:port`` (port 0 = any free port).
+    """A Tuya WiFi device on ``host:port`` (port 0 = any free port).
+
+    ``host`` is 127.0.0.1 unless given; any other loopback address (127.0.0.2, ...)
+    lets several devices listen on the real devices' port 6668 side by side, each at
+    an address of its own, as on a LAN (the demo does). It announces ``host`` unless
+    ``discovery_ip`` says otherwise.
 
     ``dps`` overrides or adds to the profile's initial DPs. ``profile`` is a name
     from :data:`~.profiles.PROFILES` or a :class:`~.profiles.Profile`. ``device22``
@@ -128,6 +141,7 @@ class SimulatedDevice:
         dps: Mapping[str, Any] | None = None,
         profile: str | Profile = "plug",
         port: int = 0,
+        host: str = LOOPBACK,
         device22: bool = False,
         max_clients: int = DEFAULT_MAX_CLIENTS,
         idle_timeout: float = IDLE_TIMEOUT,
@@ -140,12 +154,14 @@ class SimulatedDevice:
         product_key: str = "simplugkey000000",
         discovery_port: int | None = None,
         discovery_interval: float = DEFAULT_INTERVAL,
-        discovery_ip: str = LOOPBACK,
+        discovery_ip: str | None = None,
         request_port: int | None = None,
         request_reply_port: int = 7000,
     ) -> None:
         if version not in VERSIONS:
             raise ValueError(f"unknown protocol version {version!r}; expected one of {VERSIONS}")
+        if not _loopback(host):
+            raise ValueError(f"a simulated device listens on a loopback address, not {host!r}")
         if request_port is not None and version != "3.5":
             raise ValueError("only 3.5 devices answer discovery requests")
         self.device_id = device_id
@@ -156,12 +172,13 @@ class SimulatedDevice:
         self.ack_retcode = ack_retcode
         self.query_ack_then_push = query_ack_then_push
         self.port = port
+        self.host = host
         self.max_clients = max_clients
         self.idle_timeout = idle_timeout
         self.tick_interval = tick_interval
         self.strict_seqno = strict_seqno
         self.product_key = product_key
-        self.discovery_ip = discovery_ip
+        self.discovery_ip = discovery_ip or host
         self._clock = clock
         self._rng = random.Random(seed)
         self.profile = make_profile(profile, rng=self._rng) if isinstance(profile, str) else profile
@@ -207,7 +224,10 @@ class SimulatedDevice:
         self.stalled_bytes = 0
 
     def __repr__(self) -> str:
-        return f"SimulatedDevice({self.device_id!r}, version={self.version!r}, port={self.port})"
+        return (
+            f"SimulatedDevice({self.device_id!r}, version={self.version!r}, "
+            f"host={self.host!r}, port={self.port})"
+        )
 
     # -- lifecycle -------------------------------------------------------------------
 
@@ -247,7 +267,7 @@ class SimulatedDevice:
             return
         loop = asyncio.get_running_loop()
         self._server = await loop.create_server(
-            lambda: _Connection(self), LOOPBACK, self.port, backlog=5
+            lambda: _Connection(self), self.host, self.port, backlog=5
         )
         # Keep the bound port: going back online listens on the same one.
         self.port = self._server.sockets[0].getsockname()[1]
@@ -510,20 +530,20 @@ class SimulatedDevice:
             self.set_dps({dp: value})
         return value
 
-    async def move(self, port: int | None = None, *, ip: str = LOOPBACK) -> None:
+    async def move(self, port: int | None = None, *, ip: str | None = None) -> None:
         """The device gets a new address (a new DHCP lease) and announces it at once.
 
-        Connections close, the device stops listening where it was and listens on
-        127.0.0.1 at ``port`` (None: the same port; 0: any free one), announcing ``ip``
-        (on ``discovery_port``, and in its 0x25 answers). Only 127.0.0.1 is ever bound
-        or sent to: a test stands for the old address with a host name that stops
+        Connections close, the device stops listening where it was and listens on its
+        loopback ``host`` at ``port`` (None: the same port; 0: any free one), announcing
+        ``ip`` (default: ``host``; on ``discovery_port``, and in its 0x25 answers). Only
+        loopback is ever bound or sent to: a test stands for the old address with a host name that stops
         resolving (see ``tests/ha/test_discovery.py``). Home Assistant follows a new IP,
         not a new port: the entry keeps its port.
         """
         await self.go_offline()
         if port is not None:
             self.port = port
-        self.discovery_ip = ip
+        self.discovery_ip = ip or self.host
         await self.go_online()
 
     # -- discovery -------------------------------------------------------------------
