@@ -1057,7 +1057,9 @@ class TuyaLanConfigFlow(ConfigFlow, domain=DOMAIN):
         """A device the account flow proved: saved as its own entry, nothing asked."""
         data = dict(data)
         title = data.pop(IMPORT_TITLE)
-        await self.async_set_unique_id(data[CONF_DEVICE_ID])
+        # A Discovered card of the device may be waiting: the user chose to add it from
+        # the account instead; Home Assistant ends the card's flow once this entry exists.
+        await self.async_set_unique_id(data[CONF_DEVICE_ID], raise_on_progress=False)
         self._abort_if_unique_id_configured()
         return self.async_create_entry(title=title, data=data)
 

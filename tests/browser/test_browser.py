@@ -67,4 +67,4 @@ def test_walkthrough_in_browser(tmp_path: Path) -> None:
         + (log.read_text(errors="replace")[-4000:] if log.exists() else "(none)")
     )
     assert "walk-through passed" in result.stdout
-    assert len(list((out / "screenshots").glob("*.png"))) >= 10
+    assert len(list((out / "screenshots").glob("*.png"))) >= 13

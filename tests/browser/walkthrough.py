@@ -6,8 +6,9 @@ Run inside a private network namespace (see in_netns.py; test_browser.py does it
         python -m tests.browser.walkthrough --out DIR
 
 Starts the demo (``demo/run.py --fresh`` with its config under DIR), logs in, adds
-devices, uses them and checks each step against Home Assistant's state and the
-simulated devices' own log. Saves a screenshot per step in DIR/screenshots; prints
+devices, uses them, links the demo's fake cloud account and adds the rest with no key
+typed, re-pairs one in the simulator and watches it heal, and checks each step against
+Home Assistant's state and the simulated devices' own log. Saves a screenshot per step in DIR/screenshots; prints
 one line per step. Exits non-zero at the first step that fails, saying which, with
 the screenshot of the page at that moment.
 """
@@ -30,8 +31,11 @@ from typing import Any
 from playwright.sync_api import Browser, Locator, Page, sync_playwright
 
 REPO = Path(__file__).resolve().parents[2]
-DEVICES = {d["version"]: d for d in json.loads((REPO / "demo/devices.json").read_text())["devices"]}
-PLUG33, PLUG35, STRIP34 = DEVICES["3.3"], DEVICES["3.5"], DEVICES["3.4"]
+SPEC = json.loads((REPO / "demo/devices.json").read_text())
+DEVICES = {d["name"]: d for d in SPEC["devices"]}
+PLUG33, PLUG35, STRIP34 = DEVICES["Desk lamp"], DEVICES["Kettle"], DEVICES["Office strip"]
+# Added from the linked fake cloud account, with no key typed.
+FROM_CLOUD = [d for d in SPEC["devices"] if d not in (PLUG33, PLUG35, STRIP34)]
 URL = "http://127.0.0.1:8123"
 CHROMIUM = "/usr/bin/chromium"
 # Headless Chromium as root, with nothing of Google's to reach (it would try even here).
@@ -62,6 +66,7 @@ class Demo:
         self.process = subprocess.Popen(
             [sys.executable, "demo/run.py", "--fresh", "--config", str(out / "config")],
             cwd=REPO,
+            stdin=subprocess.PIPE,  # the demo's terminal: commands to the simulator
             stdout=self._log,
             stderr=subprocess.STDOUT,
             env={**os.environ, "PYTHONUNBUFFERED": "1"},
@@ -87,6 +92,12 @@ class Demo:
 
     def mark(self) -> int:
         return len(self.text())
+
+    def command(self, line: str) -> None:
+        """Type a line into the demo's terminal (the simulator reads it)."""
+        assert self.process.stdin is not None
+        self.process.stdin.write(f"{line}\n".encode())
+        self.process.stdin.flush()
 
     def stop(self) -> None:
         if self.process.poll() is None:
@@ -220,8 +231,6 @@ class Walk:
         self.key_field().wait_for(timeout=TIMEOUT_MS)
         self.shot("add-dialog")
         self.key_field().fill("0123456789abcdef")  # a wrong key
-        self.open_advanced()
-        self.port_field().fill(str(PLUG33["port"]))
         self.submit()
         self.error_shown("rejects the local key")
         if self.key_field().input_value() != "0123456789abcdef":
@@ -229,7 +238,7 @@ class Walk:
         self.shot("wrong-key")
         self.key_field().fill(PLUG33["key"])
         self.open_advanced()
-        self.port_field().fill("6668")  # the real devices' port; the simulator is elsewhere
+        self.port_field().fill("6669")  # nothing listens there
         self.submit()
         self.error_shown("Check the port under Advanced")
         if not self.port_field().is_visible():
@@ -292,16 +301,23 @@ class Walk:
         print(f"    power/current/voltage: {values}", flush=True)
         self.shot("device-page")
 
-    def add_plug_through_add_integration(self) -> None:
+    def open_add_menu(self) -> None:
+        """Add integration > Tuya LAN, past Home Assistant's list of discovered devices,
+        to the integration's menu."""
         self.go("/config/integrations/dashboard")
         self.page.get_by_role("button", name="Add integration").click()
         self.page.locator("ha-dialog input, search-input input").first.fill("Tuya LAN")
         self.page.get_by_text("Tuya LAN", exact=True).last.click()
         # Home Assistant's own step first: it lists the discovered devices.
         self.page.get_by_text(re.compile("Set up another instance of Tuya LAN")).click()
+        self.dialog().get_by_text("Link a Tuya IoT developer project").wait_for(
+            timeout=TIMEOUT_MS
+        )
+
+    def add_plug_through_add_integration(self) -> None:
+        self.open_add_menu()
         # The integration's menu: a device on the network, or a linked account.
         menu = self.dialog().get_by_text("A device on my network (I know its local key)")
-        menu.wait_for(timeout=TIMEOUT_MS)
         self.shot("add-menu")
         menu.click()
         option = self.dialog().get_by_text(re.compile(rf"{PLUG35['id'][-4:]} \(protocol 3\.5"))
@@ -311,8 +327,6 @@ class Walk:
         self.submit()
         self.key_field().wait_for(timeout=TIMEOUT_MS)
         self.key_field().fill(PLUG35["key"])
-        self.open_advanced()
-        self.port_field().fill(str(PLUG35["port"]))
         self.submit()
         self.finish()
         self.entity_of(PLUG35["id"], "switch")
@@ -322,8 +336,6 @@ class Walk:
         self.card(STRIP34).get_by_role("button", name="Add").click()
         self.key_field().wait_for(timeout=TIMEOUT_MS)
         self.key_field().fill(STRIP34["key"])
-        self.open_advanced()
-        self.port_field().fill(str(STRIP34["port"]))
         self.submit()
         self.finish()
         self.device_page(STRIP34)
@@ -357,6 +369,71 @@ class Walk:
         print(f"    diagnostics: {len(text)} bytes, local key redacted", flush=True)
 
 
+    def link_cloud_account(self) -> None:
+        """Link the demo's fake developer project: every simulated device is listed,
+        the ones not added yet are ticked, and one Submit adds them with their keys."""
+        project = SPEC["cloud"]
+        url = re.search(r"Endpoint (http://\S+)", self.demo.text())
+        if url is None:
+            raise StepFailed("the demo did not print the fake cloud's endpoint")
+        self.open_add_menu()
+        self.dialog().get_by_text("Link a Tuya IoT developer project").click()
+        self.dialog().locator("input[name=access_id]").fill(project["access_id"])
+        self.dialog().locator("input[name=access_secret]").fill(project["access_secret"])
+        self.dialog().get_by_text("Advanced", exact=True).click()
+        self.dialog().locator("input[name=endpoint]").fill(url[1])
+        self.shot("link-developer-project")
+        self.submit()
+        # Every simulated device: the ones added by hand before, and the rest offered
+        # as heard on the LAN (address and version). Locators see into shadow roots.
+        for device in (PLUG33, PLUG35, STRIP34):
+            self.dialog().get_by_text(
+                re.compile(rf"Already added:.*{re.escape(device['name'])}")
+            ).wait_for(timeout=TIMEOUT_MS)
+        for device in FROM_CLOUD:
+            offer = f"{device['name']} ({device['host']}, {device['version']})"
+            self.dialog().get_by_text(offer, exact=True).wait_for(timeout=TIMEOUT_MS)
+        self.shot("account-devices")
+        self.submit()  # the heard devices are ticked already
+        self.dialog().get_by_role("button", name=re.compile("finish", re.IGNORECASE)).click()
+        self.dialog().wait_for(state="hidden", timeout=TIMEOUT_MS)
+        for device in FROM_CLOUD:
+            switch = self.entity_of(device["id"], "switch")
+            self.wait_state("(hass, e) => hass.states[e].state !== 'unavailable'", switch)
+        self.go("/config/integrations/integration/tuya_lan")
+        self.page.locator("ha-config-entry-row", has_text=FROM_CLOUD[0]["name"]).first.wait_for(
+            timeout=TIMEOUT_MS
+        )
+        self.shot("added-from-account")
+
+    def key_heals(self) -> None:
+        """Re-pair a device in the simulator: its new key comes from the linked account
+        by itself, and the switch works again."""
+        device = FROM_CLOUD[0]
+        switch = self.entity_of(device["id"], "switch")
+        self.device_page(device)
+        self.wait_state("(hass, e) => hass.states[e].state !== 'unavailable'", switch)
+        mark = self.demo.mark()
+        self.demo.command(f"rekey {device['name']}")
+        self.demo.wait_for(rf"rekeyed {device['id']}: its new local key", start=mark)
+        self.demo.wait_for(rf"{device['name']} has a new local key", start=mark, timeout=120)
+        self.wait_state("(hass, e) => hass.states[e].state !== 'unavailable'", switch)
+        flows = self.page.evaluate(
+            """async () => (await document.querySelector('home-assistant').hass.callWS(
+                {type: 'config_entries/flow/progress'})).filter(
+                    (f) => f.handler === 'tuya_lan' && f.context.source === 'reauth')"""
+        )
+        if flows:
+            raise StepFailed("a reauthentication was started instead of healing")
+        toggle = self.page.locator("ha-config-device-page ha-switch").first
+        before = self.wait_state("(hass, e) => hass.states[e].state", switch)
+        mark = self.demo.mark()
+        toggle.click()
+        value = "false" if before == "on" else "true"
+        self.demo.wait_for(rf'{device["id"]}: a client set \{{"1": {value}\}}', start=mark)
+        self.shot("healed")
+
+
 def run(out: Path) -> int:
     shots = out / "screenshots"
     shots.mkdir(parents=True, exist_ok=True)
@@ -383,6 +460,8 @@ def run(out: Path) -> int:
                 ("add the 3.4 strip from its card", walk.add_strip_from_card),
                 ("Configure", walk.configure),
                 ("download diagnostics", lambda: walk.diagnostics(out) if walk else None),
+                ("link the fake cloud, add the rest, no key typed", walk.link_cloud_account),
+                ("a re-paired device heals by itself", walk.key_heals),
             ]
             for name, step in steps:
                 began = time.monotonic()

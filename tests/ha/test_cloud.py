@@ -224,6 +224,50 @@ async def test_link_developer_project_and_add_several(
     await unload_all(hass)
 
 
+async def test_adding_from_the_account_takes_over_a_discovered_card(
+    hass: HomeAssistant, cloud: FakeTuyaCloud, sims: list[SimulatedDevice]
+) -> None:
+    """A device with a Discovered card waiting (the usual case: the card came first) is
+    added from the account all the same, and its card goes away."""
+    sim = sims[1]
+    card = await hass.config_entries.flow.async_init(
+        DOMAIN,
+        context={"source": "integration_discovery"},
+        data={CONF_DEVICE_ID: sim.device_id, "ip": "127.0.0.1", "version": "3.4", "port": sim.port},
+    )
+    assert card["step_id"] == "discovery_confirm"  # no account yet: it asks for the key
+    result = await hass.config_entries.flow.async_init(DOMAIN, context={"source": SOURCE_USER})
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], {"next_step_id": "developer"}
+    )
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"],
+        {
+            "access_id": ACCESS_ID,
+            "access_secret": ACCESS_SECRET,
+            "region": "eu",
+            "advanced": {"endpoint": cloud.url},
+        },
+    )
+    assert result["step_id"] == "account_devices"
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], {"devices": [sim.device_id]}
+    )
+    assert result["step_id"] == "account_address"
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], {CONF_HOST: "127.0.0.1", "advanced": {CONF_PORT: sim.port}}
+    )
+    assert result["type"] is FlowResultType.CREATE_ENTRY
+    await hass.async_block_till_done()
+    entry = hass.config_entries.async_entry_for_domain_unique_id(DOMAIN, sim.device_id)
+    assert entry is not None
+    assert entry.data[CONF_LOCAL_KEY] == KEYS[1]
+    assert card["flow_id"] not in {
+        flow["flow_id"] for flow in hass.config_entries.flow.async_progress()
+    }
+    await unload_all(hass)
+
+
 @pytest.mark.parametrize(
     ("code", "error"),
     [
