@@ -190,13 +190,9 @@ def prepare_config(config: Path, fresh: bool, port: int) -> None:
     shutil.copy(REPO / "demo" / "configuration.yaml", config / "configuration.yaml")
     components = config / "custom_components"
     components.mkdir(exist_ok=True)
-    for name, target in (
-        ("tuya_lan", REPO / "custom_components" / "tuya_lan"),
-        ("tuya_lan_demo", REPO / "demo" / "tuya_lan_demo"),
-    ):
-        link = components / name
-        if not link.is_symlink():
-            link.symlink_to(target, target_is_directory=True)
+    link = components / "tuya_lan"
+    if not link.exists():
+        link.symlink_to(REPO / "custom_components" / "tuya_lan", target_is_directory=True)
     storage = config / ".storage"
     if not (storage / "auth_provider.homeassistant").exists():
         subprocess.run(
@@ -301,8 +297,8 @@ def start_devices() -> tuple[subprocess.Popen[str], Clouds]:
 
 
 def hass_environment(clouds: Clouds) -> dict[str, str]:
-    """Home Assistant's environment: the repository importable, and where the demo's
-    component (demo/tuya_lan_demo) points the Smart Life SDK."""
+    """Home Assistant's environment: the repository importable, and where demo/hass.py
+    points the Smart Life SDK."""
     env = {**os.environ, "PYTHONPATH": str(REPO)}
     if clouds.smart_life_url and clouds.smart_life_ca:
         env["TUYA_LAN_DEMO_SMART_LIFE"] = clouds.smart_life_url.removeprefix("https://")
@@ -350,7 +346,8 @@ def main() -> None:
     devices, clouds = start_devices()
     print("Starting Home Assistant (about a minute)...", flush=True)
     hass = subprocess.Popen(
-        [sys.executable, "-m", "homeassistant", "-c", str(args.config), "--skip-pip"],
+        # demo/hass.py: Home Assistant, with the Smart Life SDK pointed at the fake cloud.
+        [sys.executable, str(REPO / "demo" / "hass.py"), "-c", str(args.config), "--skip-pip"],
         cwd=REPO,
         env=hass_environment(clouds),
         start_new_session=True,

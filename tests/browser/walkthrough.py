@@ -308,11 +308,13 @@ class Walk:
         self.page.get_by_role("button", name="Add integration").click()
         self.page.locator("ha-dialog input, search-input input").first.fill("Tuya LAN")
         self.page.get_by_text("Tuya LAN", exact=True).last.click()
-        # Home Assistant's own step first: it lists the discovered devices.
-        self.page.get_by_text(re.compile("Set up another instance of Tuya LAN")).click()
-        self.dialog().get_by_text("Link a Tuya IoT developer project").wait_for(
-            timeout=TIMEOUT_MS
-        )
+        # Home Assistant's own step first while discovered devices wait: it lists them.
+        another = self.page.get_by_text(re.compile("Set up another instance of Tuya LAN"))
+        menu = self.dialog().get_by_text("Link a Tuya IoT developer project")
+        another.or_(menu).first.wait_for(timeout=TIMEOUT_MS)
+        if another.is_visible():
+            another.click()
+        menu.wait_for(timeout=TIMEOUT_MS)
 
     def add_plug_through_add_integration(self) -> None:
         self.open_add_menu()
@@ -434,6 +436,49 @@ class Walk:
         self.shot("healed")
 
 
+    def link_smart_life(self) -> None:
+        """Link the demo's fake Smart Life account: User Code, QR code (approved by
+        itself a few seconds after it shows), and the same devices listed, all added."""
+        user_code = SPEC["smart_life"]["user_code"]
+        self.open_add_menu()
+        self.dialog().get_by_text("Link my Smart Life app account (QR code)").click()
+        self.dialog().locator("input[name=user_code]").fill(user_code)
+        self.submit()
+        self.dialog().get_by_text("Scan the QR code with the Smart Life app").wait_for(
+            timeout=TIMEOUT_MS
+        )
+        self.shot("smart-life-qr")
+        # As a person would: Submit until the app approved the scan (the demo's fake
+        # approves it a few seconds after the QR code was made). Each answer of Home
+        # Assistant's flow API says which: the QR step again, or the account's devices.
+        deadline = time.monotonic() + TIMEOUT_MS / 1000
+        while True:
+            with self.page.expect_response(
+                lambda r: "/api/config/config_entries/flow/" in r.url
+                and r.request.method == "POST"
+            ) as answer:
+                self.submit()
+            step = answer.value.json()
+            if step.get("step_id") == "account_devices":
+                break
+            if step.get("errors") != {"base": "cloud_qr_pending"}:
+                raise StepFailed(f"the QR step answered {step.get('step_id')}: {step.get('errors')}")
+            if time.monotonic() > deadline:
+                raise StepFailed("the QR code was never approved")
+        for device in SPEC["devices"]:
+            self.dialog().get_by_text(
+                re.compile(rf"Already added:.*{re.escape(device['name'])}")
+            ).wait_for(timeout=TIMEOUT_MS)
+        self.shot("smart-life-devices")
+        self.submit()
+        self.dialog().get_by_role("button", name=re.compile("finish", re.IGNORECASE)).click()
+        self.dialog().wait_for(state="hidden", timeout=TIMEOUT_MS)
+        self.go("/config/integrations/integration/tuya_lan")
+        self.page.locator("ha-config-entry-row", has_text="Smart Life:").first.wait_for(
+            timeout=TIMEOUT_MS
+        )
+
+
 def run(out: Path) -> int:
     shots = out / "screenshots"
     shots.mkdir(parents=True, exist_ok=True)
@@ -462,6 +507,7 @@ def run(out: Path) -> int:
                 ("download diagnostics", lambda: walk.diagnostics(out) if walk else None),
                 ("link the fake cloud, add the rest, no key typed", walk.link_cloud_account),
                 ("a re-paired device heals by itself", walk.key_heals),
+                ("link the fake Smart Life account by QR code", walk.link_smart_life),
             ]
             for name, step in steps:
                 began = time.monotonic()
