@@ -536,9 +536,9 @@ class SimulatedDevice:
         Connections close, the device stops listening where it was and listens on its
         loopback ``host`` at ``port`` (None: the same port; 0: any free one), announcing
         ``ip`` (default: ``host``; on ``discovery_port``, and in its 0x25 answers). Only
-        loopback is ever bound or sent to: a test stands for the old address with a host name that stops
-        resolving (see ``tests/ha/test_discovery.py``). Home Assistant follows a new IP,
-        not a new port: the entry keeps its port.
+        loopback is ever bound or sent to: a test stands for the old address with a host
+        name that stops resolving (see ``tests/ha/test_discovery.py``). Home Assistant
+        follows a new IP, not a new port: the entry keeps its port.
         """
         await self.go_offline()
         if port is not None:

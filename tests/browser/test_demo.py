@@ -55,16 +55,17 @@ def test_a_taken_port_is_named_with_its_holder(socket_enabled: None) -> None:
 
 def test_every_port_the_demo_binds_is_checked() -> None:
     demo = load_demo()
-    needed = {(p.protocol, p.port) for p in demo.needed_ports(8123)}
+    needed = {(p.protocol, p.host, p.port) for p in demo.needed_ports(8123)}
     assert needed == {
-        ("tcp", 8123),
-        ("tcp", 16668),
-        ("tcp", 16669),
-        ("tcp", 16670),
-        ("udp", 6666),
-        ("udp", 6667),
-        ("udp", 7000),
-        ("udp", 17000),
+        ("tcp", "127.0.0.1", 8123),
+        # Each simulated device on the real devices' port, at a loopback address of its own.
+        *(("tcp", f"127.0.0.{n}", 6668) for n in range(2, 7)),
+        ("tcp", "127.0.0.1", 17100),  # the fake developer cloud
+        ("tcp", "127.0.0.1", 17101),  # the fake Smart Life cloud
+        ("udp", "127.0.0.1", 6666),
+        ("udp", "127.0.0.1", 6667),
+        ("udp", "127.0.0.1", 7000),
+        ("udp", "127.0.0.1", 17000),
     }
 
 

@@ -8,9 +8,9 @@ Run inside a private network namespace (see in_netns.py; test_browser.py does it
 Starts the demo (``demo/run.py --fresh`` with its config under DIR), logs in, adds
 devices, uses them, links the demo's fake cloud account and adds the rest with no key
 typed, re-pairs one in the simulator and watches it heal, and checks each step against
-Home Assistant's state and the simulated devices' own log. Saves a screenshot per step in DIR/screenshots; prints
-one line per step. Exits non-zero at the first step that fails, saying which, with
-the screenshot of the page at that moment.
+Home Assistant's state and the simulated devices' own log. Saves a screenshot per
+step in DIR/screenshots; prints one line per step. Exits non-zero at the first step
+that fails, saying which, with the screenshot of the page at that moment.
 """
 
 from __future__ import annotations
@@ -370,7 +370,6 @@ class Walk:
             raise StepFailed("nothing is redacted in the diagnostics")
         print(f"    diagnostics: {len(text)} bytes, local key redacted", flush=True)
 
-
     def link_cloud_account(self) -> None:
         """Link the demo's fake developer project: every simulated device is listed,
         the ones not added yet are ticked, and one Submit adds them with their keys."""
@@ -435,7 +434,6 @@ class Walk:
         self.demo.wait_for(rf'{device["id"]}: a client set \{{"1": {value}\}}', start=mark)
         self.shot("healed")
 
-
     def link_smart_life(self) -> None:
         """Link the demo's fake Smart Life account: User Code, QR code (approved by
         itself a few seconds after it shows), and the same devices listed, all added."""
@@ -454,15 +452,16 @@ class Walk:
         deadline = time.monotonic() + TIMEOUT_MS / 1000
         while True:
             with self.page.expect_response(
-                lambda r: "/api/config/config_entries/flow/" in r.url
-                and r.request.method == "POST"
+                lambda r: "/api/config/config_entries/flow/" in r.url and r.request.method == "POST"
             ) as answer:
                 self.submit()
             step = answer.value.json()
             if step.get("step_id") == "account_devices":
                 break
             if step.get("errors") != {"base": "cloud_qr_pending"}:
-                raise StepFailed(f"the QR step answered {step.get('step_id')}: {step.get('errors')}")
+                raise StepFailed(
+                    f"the QR step answered {step.get('step_id')}: {step.get('errors')}"
+                )
             if time.monotonic() > deadline:
                 raise StepFailed("the QR code was never approved")
         for device in SPEC["devices"]:

@@ -10,12 +10,13 @@ from pathlib import Path
 
 import pytest
 
-from custom_components.tuya_lan.tuyalan import TuyaClient
+from custom_components.tuya_lan.tuyalan import TuyaClient, TuyaCloud
 from tuya_sim.config import parse_config
 
 from .conftest import DEVICE22_ID, DEVICE_ID, KEY
 
 REPO = Path(__file__).resolve().parents[2]
+ACCESS_ID = "demo0access0id000001"
 
 
 async def run_cli(*args: str) -> asyncio.subprocess.Process:
@@ -115,3 +116,71 @@ def test_config_validation():
     )
     assert spec.request_port == 7000
     assert spec.devices[0].build().version == "3.5"
+
+
+async def test_demo_config_clouds_and_rekey_command(socket_enabled: None, tmp_path: Path):
+    """A device with a name and a host, the fake developer cloud holding it,
+    and ``rekey`` on stdin: the device takes the new key, and the cloud hands it out."""
+    new_key = "Nw7#Kp2!Vx9@Lm4q"
+    config = tmp_path / "devices.json"
+    config.write_text(
+        json.dumps(
+            {
+                "cloud": {"access_id": ACCESS_ID, "access_secret": "s" * 32, "port": 0},
+                "devices": [
+                    {"id": DEVICE_ID, "key": KEY, "version": "3.4", "name": "Desk lamp",
+                     "host": "127.0.0.1", "port": 0},
+                ],
+            }
+        )
+    )  # fmt: skip
+    process = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "tuya_sim", "--config", str(config), "--commands",
+        cwd=REPO, stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
+    )  # fmt: skip
+    assert process.stdin is not None
+    assert process.stdout is not None
+    assert process.stderr is not None
+    try:
+        port = int((await asyncio.wait_for(process.stdout.readline(), 15)).split()[0])
+        words = (await asyncio.wait_for(process.stdout.readline(), 15)).decode().split()
+        assert words[:2] == ["cloud", "developer"]
+        client = TuyaClient("127.0.0.1", DEVICE_ID, KEY, "3.4", port=port, timeout=3)
+        try:
+            await client.connect()
+            assert await client.status()
+        finally:
+            await client.close()
+        process.stdin.write(f"rekey desk lamp {new_key}\n".encode())
+        await process.stdin.drain()
+        while b"rekeyed" not in (line := await asyncio.wait_for(process.stderr.readline(), 15)):
+            assert line, "the simulator ended"
+        assert line.decode().strip() == f"rekeyed {DEVICE_ID}: its new local key is {new_key}"
+        cloud = TuyaCloud(ACCESS_ID, "s" * 32, endpoint=words[2])
+        try:
+            (device,) = await cloud.devices()
+        finally:
+            await cloud.close()
+        assert device.name == "Desk lamp"
+        assert device.local_key == new_key
+        client = TuyaClient("127.0.0.1", DEVICE_ID, new_key, "3.4", port=port, timeout=3)
+        try:
+            await client.connect()
+            assert await client.status()
+        finally:
+            await client.close()
+    finally:
+        if process.returncode is None:
+            await interrupt(process)
+
+
+def test_cloud_config_validation():
+    device = {"id": DEVICE_ID, "key": KEY, "version": "3.3"}
+    with pytest.raises(ValueError, match="smart_life lacks user_code"):
+        parse_config({"smart_life": {"port": 0}, "devices": [device]})
+    with pytest.raises(ValueError, match="unknown option"):
+        parse_config({"cloud": {"access_id": "a", "access_secret": "b", "port": 0, "x": 1},
+                      "devices": [device]})  # fmt: skip
+    with pytest.raises(ValueError, match="loopback"):
+        parse_config([{**device, "host": "192.0.2.7"}]).devices[0].build()
