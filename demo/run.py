@@ -342,7 +342,7 @@ def main() -> None:
         )
         raise SystemExit(1)
     prepare_config(args.config, args.fresh, args.port)
-    print("Starting simulated Tuya devices on 127.0.0.1:", flush=True)
+    print("Starting simulated Tuya devices (port 6668 at loopback addresses):", flush=True)
     devices, clouds = start_devices()
     print("Starting Home Assistant (about a minute)...", flush=True)
     hass = subprocess.Popen(
