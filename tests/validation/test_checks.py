@@ -279,7 +279,7 @@ BROKEN: list[tuple[str, Callable[[Path], list[str]], Callable[[Path], None], str
         "error key renamed in the code",
         checks.check_code_translations,
         _code(
-            "config_flow.py", "errors[OPT_SCALE] = ERROR_SCALE", 'errors[OPT_SCALE] = "bad_scale"'
+            "options_flow.py", "errors[OPT_SCALE] = ERROR_SCALE", 'errors[OPT_SCALE] = "bad_scale"'
         ),
         "code uses options.error.bad_scale, missing",
     ),
@@ -316,7 +316,7 @@ BROKEN: list[tuple[str, Callable[[Path], list[str]], Callable[[Path], None], str
     (
         "menu option without a step",
         checks.check_code_translations,
-        _code("config_flow.py", '["pick_dp", "save"]', '["pick_dp", "save", "reset"]'),
+        _code("options_flow.py", '["pick_dp", "save"]', '["pick_dp", "save", "reset"]'),
         "menu option 'reset' is not a step",
     ),
     (
@@ -611,7 +611,7 @@ def test_check_reports_broken_copy(
 
 def test_selector_options_are_translated() -> None:
     """Every option the flows offer has a translation, and none is translated in vain."""
-    from custom_components.tuya_lan import config_flow
+    from custom_components.tuya_lan import config_flow, options_flow
     from custom_components.tuya_lan.mapping import (
         SENSOR_DEVICE_CLASSES,
         SWITCH_DEVICE_CLASSES,
@@ -627,7 +627,7 @@ def test_selector_options_are_translated() -> None:
             if str(key) == "protocol_version"
         ),
         "device": [config_flow.PICK_MANUAL],
-        "kind": [config_flow.KIND_DEFAULT, *DpKind],
+        "kind": [options_flow.KIND_DEFAULT, *DpKind],
         "device_class": [str(c) for c in (*SWITCH_DEVICE_CLASSES, *SENSOR_DEVICE_CLASSES)],
     }
     assert checks.check_selector_options(strings, offered) == []
