@@ -49,8 +49,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from homeassistant import bootstrap, config_entries, loader, runner
-from homeassistant.const import EVENT_STATE_CHANGED, EVENT_STATE_REPORTED
-from homeassistant.const import __version__ as HA_VERSION
+from homeassistant.const import EVENT_STATE_CHANGED, EVENT_STATE_REPORTED, __version__ as HA_VERSION
 from homeassistant.core import Event, EventStateChangedData, HomeAssistant, callback
 from homeassistant.helpers import entity_registry as er
 from homeassistant.setup import async_setup_component

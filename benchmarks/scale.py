@@ -75,8 +75,8 @@ from homeassistant.const import (
     CONF_PORT,
     EVENT_STATE_CHANGED,
     STATE_UNAVAILABLE,
+    __version__ as HA_VERSION,
 )
-from homeassistant.const import __version__ as HA_VERSION
 from homeassistant.core import Event, HomeAssistant, callback
 from homeassistant.helpers import entity_registry as er
 from homeassistant.setup import async_setup_component

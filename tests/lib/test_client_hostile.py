@@ -13,8 +13,7 @@ from typing import Any
 
 import pytest
 
-from custom_components.tuya_lan.tuyalan import TuyaClient, TuyaTimeoutError
-from custom_components.tuya_lan.tuyalan import client as client_module
+from custom_components.tuya_lan.tuyalan import TuyaClient, TuyaTimeoutError, client as client_module
 from custom_components.tuya_lan.tuyalan.const import Command
 from custom_components.tuya_lan.tuyalan.crypto import gcm_for
 from custom_components.tuya_lan.tuyalan.frames import (

@@ -3,8 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from tinytuya.core import header as tt_header
-from tinytuya.core import message_helper as tt
+from tinytuya.core import header as tt_header, message_helper as tt
 
 from custom_components.tuya_lan.tuyalan.const import Command
 from custom_components.tuya_lan.tuyalan.crypto import gcm_for

@@ -16,8 +16,7 @@ from typing import Any
 
 import aiohttp
 import pytest
-from tuya_sharing import CustomerApi, LoginControl, Manager, SharingTokenListener
-from tuya_sharing import user as sdk_user
+from tuya_sharing import CustomerApi, LoginControl, Manager, SharingTokenListener, user as sdk_user
 from tuya_sharing.customerapi import CustomerTokenInfo
 from tuya_sharing.exceptions import ApiRequestException
 

@@ -4,8 +4,7 @@ and (property-based) arbitrary bytes."""
 from __future__ import annotations
 
 import pytest
-from hypothesis import given, settings
-from hypothesis import strategies as st
+from hypothesis import given, settings, strategies as st
 
 from custom_components.tuya_lan.tuyalan.const import MAX_FRAME_SIZE, Command
 from custom_components.tuya_lan.tuyalan.crypto import gcm_for
