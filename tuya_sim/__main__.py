@@ -22,8 +22,10 @@ import asyncio
 import contextlib
 import json
 import logging
+import os
 import secrets
 import signal
+import stat
 import string
 import sys
 from collections.abc import Sequence
@@ -161,11 +163,13 @@ async def _commands(simulator: DeviceSimulator, names: dict[str, str]) -> None:
     """Read and run commands from stdin until it ends."""
     loop = asyncio.get_running_loop()
     reader = asyncio.StreamReader()
-    try:
-        await loop.connect_read_pipe(lambda: asyncio.StreamReaderProtocol(reader), sys.stdin)
-    except ValueError:  # a regular file: nothing to wait for
-        _LOGGER.warning("stdin is not a terminal or a pipe: no commands")
+    mode = os.fstat(sys.stdin.fileno()).st_mode
+    # Only a terminal, a pipe or a socket can be waited on (/dev/null or a file cannot:
+    # epoll refuses them, and asyncio would report it from a callback).
+    if not (sys.stdin.isatty() or stat.S_ISFIFO(mode) or stat.S_ISSOCK(mode)):
+        _LOGGER.info("stdin is not a terminal or a pipe: no commands")
         return
+    await loop.connect_read_pipe(lambda: asyncio.StreamReaderProtocol(reader), sys.stdin)
     while line := await reader.readline():
         if answer := run_command(simulator, names, line.decode(errors="replace")):
             print(answer, file=sys.stderr, flush=True)
