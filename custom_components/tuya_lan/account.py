@@ -126,9 +126,8 @@ class SecretsFilter(logging.Filter):
             return False  # "response ret = ...": keys and tokens, decrypted
         text = record.getMessage()
         scrubbed = _TOKEN_IN_URL.sub(r"\1***", text)
-        for secret in self.secrets:
-            if secret:
-                scrubbed = scrubbed.replace(secret, "***")
+        for secret in self.secrets:  # never empty: _remember_secrets keeps 8+ characters
+            scrubbed = scrubbed.replace(secret, "***")
         if scrubbed != text:
             record.msg, record.args = scrubbed, None
         return True
@@ -153,8 +152,6 @@ def _remember_secrets(token_info: Mapping[str, Any]) -> None:
 
 def sharing_error(err: BaseException) -> CloudError:
     """A typed cloud error for what the sharing SDK raised (no URL, no token in it)."""
-    if isinstance(err, CloudError):
-        return err
     if isinstance(err, ApiRequestException):
         code, msg = str(err.error_code), str(err.error_message)
         if code in _SESSION_CODES or "sign invalid" in msg.lower():

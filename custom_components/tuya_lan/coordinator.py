@@ -82,15 +82,14 @@ PROVE_RETRY_DELAY: Final = 0.5
 
 async def prove_key(host: str, port: int, device_id: str, local_key: str, version: str) -> None:
     """A handshake and a status read with ``local_key``; raises the library's error."""
-    for attempt in range(PROVE_ATTEMPTS):
+    for _ in range(PROVE_ATTEMPTS - 1):
         try:
             await probe(host, device_id, local_key, version, port=port)
         except ConnectionRefusedByDevice, HandshakeDroppedError:
-            if attempt == PROVE_ATTEMPTS - 1:
-                raise
             await asyncio.sleep(PROVE_RETRY_DELAY)
         else:
             return
+    await probe(host, device_id, local_key, version, port=port)
 
 
 def unavailable_issue_id(entry_id: str) -> str:

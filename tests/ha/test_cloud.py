@@ -24,11 +24,16 @@ from custom_components.tuya_lan.const import (
     CONF_DEVICE_ID,
     CONF_LOCAL_KEY,
     CONF_MODEL,
+    CONF_PRODUCT_KEY,
     CONF_PRODUCT_NAME,
     CONF_PROTOCOL_VERSION,
     DOMAIN,
 )
-from custom_components.tuya_lan.tuyalan import DpModel
+from custom_components.tuya_lan.tuyalan import (
+    ConnectionRefusedByDevice,
+    DpModel,
+    probe as real_probe,
+)
 from tuya_sim import SimulatedDevice
 from tuya_sim.cloud import FakeTuyaCloud, cloud_device_for
 
@@ -475,22 +480,427 @@ async def test_account_entry_is_not_a_device(
     await unload_all(hass)
 
 
+@pytest.mark.parametrize("announces_product", [False, True])
 async def test_discovered_card_of_a_known_device_needs_no_key(
-    hass: HomeAssistant, cloud: FakeTuyaCloud, sims: list[SimulatedDevice]
+    hass: HomeAssistant, cloud: FakeTuyaCloud, sims: list[SimulatedDevice], announces_product: bool
 ) -> None:
+    """The card of a device the account holds asks nothing but the port (in case the
+    device does not answer at the one announced); the product key is kept when heard."""
     await add_account(hass, cloud)
     sim = sims[1]
+    heard = {CONF_PRODUCT_KEY: sim.product_key} if announces_product else {}
+    result = await hass.config_entries.flow.async_init(
+        DOMAIN,
+        context={"source": "integration_discovery"},
+        data={
+            CONF_DEVICE_ID: sim.device_id,
+            "ip": "127.0.0.1",
+            "version": "3.4",
+            "port": sim.port + 1000,  # nothing answers there
+            **heard,
+        },
+    )
+    assert result["step_id"] == "discovery_cloud"
+    assert result["description_placeholders"]["name"] == "Plug 2"
+    result = await hass.config_entries.flow.async_configure(result["flow_id"], {})
+    assert result["step_id"] == "discovery_cloud"
+    assert result["errors"] == {"base": "cannot_connect"}
+    assert hass.config_entries.async_entry_for_domain_unique_id(DOMAIN, sim.device_id) is None
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], {"advanced": {CONF_PORT: sim.port}}
+    )
+    assert result["type"] is FlowResultType.CREATE_ENTRY
+    assert result["title"] == "Plug 2"
+    assert result["data"][CONF_LOCAL_KEY] == KEYS[1]
+    assert result["data"][CONF_PORT] == sim.port
+    assert result["data"][CONF_MODEL]
+    assert result["data"].get(CONF_PRODUCT_KEY) == heard.get(CONF_PRODUCT_KEY)
+    await hass.async_block_till_done()
+    await unload_all(hass)
+
+
+async def test_discovered_card_whose_account_key_is_stale_asks_for_the_key(
+    hass: HomeAssistant, cloud: FakeTuyaCloud, sims: list[SimulatedDevice]
+) -> None:
+    """The account still has the old key (re-paired since): the card says so by asking
+    for the key by hand, and saves the one typed."""
+    await add_account(hass, cloud)
+    sim = sims[1]
+    cloud.devices[sim.device_id].local_key = KEYS[1]  # the cloud no longer follows it
+    sim.change_key(NEW_KEY)
     result = await hass.config_entries.flow.async_init(
         DOMAIN,
         context={"source": "integration_discovery"},
         data={CONF_DEVICE_ID: sim.device_id, "ip": "127.0.0.1", "version": "3.4", "port": sim.port},
     )
     assert result["step_id"] == "discovery_cloud"
-    assert result["description_placeholders"]["name"] == "Plug 2"
     result = await hass.config_entries.flow.async_configure(result["flow_id"], {})
+    assert result["type"] is FlowResultType.FORM
+    assert result["step_id"] == "discovery_confirm"
+    assert result["errors"] == {}
+    assert hass.config_entries.async_entry_for_domain_unique_id(DOMAIN, sim.device_id) is None
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], {CONF_LOCAL_KEY: NEW_KEY}
+    )
     assert result["type"] is FlowResultType.CREATE_ENTRY
-    assert result["title"] == "Plug 2"
-    assert result["data"][CONF_LOCAL_KEY] == KEYS[1]
-    assert result["data"][CONF_MODEL]
+    assert result["data"][CONF_LOCAL_KEY] == NEW_KEY
+    await hass.async_block_till_done()
+    await unload_all(hass)
+
+
+# --- reauth and reconfigure through the account -----------------------------------------------
+
+
+async def test_reauth_from_account_unexpected_error_then_model_kept(
+    hass: HomeAssistant, cloud: FakeTuyaCloud, sims: list[SimulatedDevice]
+) -> None:
+    """An unexpected error while proving the account's key shows "unknown" and changes
+    nothing; an account that has the key but no model saves the key and keeps the model
+    the entry has."""
+    sim = sims[1]
+    await add_account(hass, cloud)
+    entry = MockConfigEntry(
+        domain=DOMAIN,
+        title="Plug",
+        unique_id=sim.device_id,
+        data={
+            CONF_HOST: "127.0.0.1",
+            CONF_PORT: sim.port,
+            CONF_DEVICE_ID: sim.device_id,
+            CONF_LOCAL_KEY: "a" * 16,
+            CONF_PROTOCOL_VERSION: sim.version,
+            CONF_CATEGORY: "kept",
+        },
+    )
+    entry.add_to_hass(hass)
+
+    result = await entry.start_reauth_flow(hass)
+    assert result["menu_options"] == ["reauth_cloud", "reauth_confirm"]
+    with patch(
+        "custom_components.tuya_lan.config_flow.prove_key", side_effect=RuntimeError("boom")
+    ):
+        result = await hass.config_entries.flow.async_configure(
+            result["flow_id"], {"next_step_id": "reauth_cloud"}
+        )
+    assert result["step_id"] == "reauth_confirm"
+    assert result["errors"] == {"base": "unknown"}
+    assert entry.data[CONF_LOCAL_KEY] == "a" * 16
+    hass.config_entries.flow.async_abort(result["flow_id"])
+
+    # The account's key does not open the device either: the user types one.
+    cloud.devices[sim.device_id].local_key = "b" * 16
+    result = await entry.start_reauth_flow(hass)
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], {"next_step_id": "reauth_cloud"}
+    )
+    assert result["step_id"] == "reauth_confirm"
+    assert result["errors"] == {"base": "invalid_auth"}
+    assert entry.data[CONF_LOCAL_KEY] == "a" * 16
+    hass.config_entries.flow.async_abort(result["flow_id"])
+    cloud.devices[sim.device_id].local_key = KEYS[1]
+
+    for known in cloud.devices.values():  # models are asked once per product
+        known.specs_error = 2009  # "not supported": no DPs, no model
+    result = await entry.start_reauth_flow(hass)
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], {"next_step_id": "reauth_cloud"}
+    )
+    assert result["type"] is FlowResultType.ABORT
+    assert result["reason"] == "reauth_successful"
+    assert entry.data[CONF_LOCAL_KEY] == KEYS[1]
+    assert entry.data[CONF_CATEGORY] == "kept"
+    assert CONF_MODEL not in entry.data
+    await hass.async_block_till_done()
+    await unload_all(hass)
+
+
+def suggested(schema: dict[Any, Any]) -> dict[str, Any]:
+    """The values a form shows filled in."""
+    return {
+        str(key): key.description["suggested_value"]
+        for key in schema
+        if key.description and "suggested_value" in key.description
+    }
+
+
+async def test_reconfigure_account_links_it_again(
+    hass: HomeAssistant, cloud: FakeTuyaCloud
+) -> None:
+    """Reconfiguring the account entry asks for the project again (the secret is not
+    shown back) and saves what was typed."""
+    account = await add_account(hass, cloud)
+    result = await account.start_reconfigure_flow(hass)
+    assert result["step_id"] == "developer"
+    schema = result["data_schema"].schema
+    assert suggested(schema) == {"access_id": ACCESS_ID, "region": "eu"}  # not the secret
+    (advanced,) = (value for key, value in schema.items() if key == "advanced")
+    assert suggested(advanced.schema.schema) == {"endpoint": cloud.url}
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"],
+        {
+            "access_id": ACCESS_ID,
+            "access_secret": ACCESS_SECRET,
+            "region": "us",
+            "advanced": {"endpoint": cloud.url},
+        },
+    )
+    assert result["type"] is FlowResultType.ABORT
+    assert result["reason"] == "account_relinked"
+    assert account.data["region"] == "us"
+    await hass.async_block_till_done()
+    assert account.state is ConfigEntryState.LOADED
+    await unload_all(hass)
+
+
+async def test_developer_link_by_data_center_and_uid(
+    hass: HomeAssistant, cloud: FakeTuyaCloud, sims: list[SimulatedDevice]
+) -> None:
+    """With a UID under Advanced and no endpoint: the data center's address is used, and
+    only that app account's devices are listed."""
+    cloud.add_device(
+        cloud_device_for(
+            SimulatedDevice("bf00000000000000aa09", KEYS[0], "3.3"), uid="eu17other", name="Other"
+        )
+    )
+    result = await hass.config_entries.flow.async_init(DOMAIN, context={"source": SOURCE_USER})
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], {"next_step_id": "developer"}
+    )
+    with patch("custom_components.tuya_lan.tuyalan.cloud.region_endpoint", return_value=cloud.url):
+        result = await hass.config_entries.flow.async_configure(
+            result["flow_id"],
+            {
+                "access_id": ACCESS_ID,
+                "access_secret": ACCESS_SECRET,
+                "region": "eu",
+                "advanced": {"uid": f" {UID} ", "endpoint": " "},
+            },
+        )
+        assert result["step_id"] == "account_devices"
+        options = result["data_schema"].schema["devices"].config["options"]
+        assert [option["value"] for option in options] == list(IDS)
+        result = await hass.config_entries.flow.async_configure(result["flow_id"], {"devices": []})
+        assert result["type"] is FlowResultType.CREATE_ENTRY
+        assert result["data"]["uid"] == UID
+        assert "endpoint" not in result["data"]
+        await hass.async_block_till_done()
+        await unload_all(hass)
+
+
+# --- adding devices of a linked account ------------------------------------------------------
+
+
+async def _pick_account_devices(hass: HomeAssistant) -> dict[str, Any]:
+    result = await hass.config_entries.flow.async_init(DOMAIN, context={"source": SOURCE_USER})
+    assert "account_devices" in result["menu_options"]
+    return await hass.config_entries.flow.async_configure(
+        result["flow_id"], {"next_step_id": "account_devices"}
+    )
+
+
+async def test_add_from_linked_account(
+    hass: HomeAssistant, cloud: FakeTuyaCloud, sims: list[SimulatedDevice]
+) -> None:
+    """From the menu: a cloud error is shown; a bad address is refused; a device added
+    meanwhile by other means is not added twice; the count says what was added."""
+    await add_account(hass, cloud)
+    cloud.fail(500, "the cloud is down", path="/v1.0/", times=1)
+    result = await _pick_account_devices(hass)
+    assert result["errors"] == {"base": "cloud_error"}
+    assert "the cloud is down" in result["description_placeholders"]["error"]
+    assert result["data_schema"].schema["devices"].config["options"] == []
+    result = await hass.config_entries.flow.async_configure(result["flow_id"], {"devices": []})
+    assert result["type"] is FlowResultType.ABORT
+    assert result["reason"] == "devices_added"
+    assert result["description_placeholders"] == {"count": "0"}
+
+    result = await _pick_account_devices(hass)
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], {"devices": list(IDS[1:])}
+    )
+    assert result["step_id"] == "account_address"
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], {CONF_HOST: "not a host!", "advanced": {CONF_PORT: sims[1].port}}
+    )
+    assert result["step_id"] == "account_address"
+    assert result["errors"] == {CONF_HOST: "invalid_host"}
+    assert result["description_placeholders"]["device_id"] == IDS[1]
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], {CONF_HOST: "127.0.0.1", "advanced": {CONF_PORT: sims[1].port}}
+    )
+    assert result["description_placeholders"]["device_id"] == IDS[2]
+    # Added by hand while this flow waited.
+    by_hand = MockConfigEntry(
+        domain=DOMAIN,
+        unique_id=IDS[2],
+        data={CONF_HOST: "127.0.0.1", CONF_DEVICE_ID: IDS[2], CONF_LOCAL_KEY: "b" * 16},
+    )
+    by_hand.add_to_hass(hass)
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], {CONF_HOST: "127.0.0.1", "advanced": {CONF_PORT: sims[2].port}}
+    )
+    assert result["type"] is FlowResultType.ABORT
+    assert result["reason"] == "devices_added"
+    assert result["description_placeholders"] == {"count": "1"}
+    await hass.async_block_till_done()
+    added = hass.config_entries.async_entry_for_domain_unique_id(DOMAIN, IDS[1])
+    assert added is not None
+    assert added.data[CONF_LOCAL_KEY] == KEYS[1]
+    assert [e for e in hass.config_entries.async_entries(DOMAIN) if e.unique_id == IDS[2]] == [
+        by_hand
+    ]
+    await unload_all(hass)
+
+
+async def test_account_gone_before_its_devices_are_listed(
+    hass: HomeAssistant, cloud: FakeTuyaCloud
+) -> None:
+    """The menu offered the account's devices, then the account was unloaded: the flow
+    ends saying no account is linked."""
+    account = await add_account(hass, cloud)
+    result = await hass.config_entries.flow.async_init(DOMAIN, context={"source": SOURCE_USER})
+    assert "account_devices" in result["menu_options"]
+    assert await hass.config_entries.async_unload(account.entry_id)
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], {"next_step_id": "account_devices"}
+    )
+    assert result["type"] is FlowResultType.ABORT
+    assert result["reason"] == "no_account"
+
+
+async def test_discovered_card_when_the_account_cannot_answer(
+    hass: HomeAssistant, cloud: FakeTuyaCloud, sims: list[SimulatedDevice]
+) -> None:
+    """The account's cloud fails: the card asks for the key, as without an account."""
+    await add_account(hass, cloud)
+    cloud.fail(500, "the cloud is down", path="/v1.0/", times=1)
+    sim = sims[1]
+    result = await hass.config_entries.flow.async_init(
+        DOMAIN,
+        context={"source": "integration_discovery"},
+        data={CONF_DEVICE_ID: sim.device_id, "ip": "127.0.0.1", "version": "3.4", "port": sim.port},
+    )
+    assert result["step_id"] == "discovery_confirm"
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], {CONF_LOCAL_KEY: KEYS[1]}
+    )
+    assert result["type"] is FlowResultType.CREATE_ENTRY
+    await hass.async_block_till_done()
+    await unload_all(hass)
+
+
+async def test_discovered_card_after_a_listing_asks_the_cloud_nothing(
+    hass: HomeAssistant, cloud: FakeTuyaCloud, sims: list[SimulatedDevice]
+) -> None:
+    """Just after the account's devices were listed, a card uses that list."""
+    await add_account(hass, cloud)
+    result = await _pick_account_devices(hass)
+    hass.config_entries.flow.async_abort(result["flow_id"])
+    asked = len(cloud.requests)
+    sim = sims[2]
+    result = await hass.config_entries.flow.async_init(
+        DOMAIN,
+        context={"source": "integration_discovery"},
+        data={CONF_DEVICE_ID: sim.device_id, "ip": "127.0.0.1", "version": "3.5", "port": sim.port},
+    )
+    assert result["step_id"] == "discovery_cloud"
+    assert result["description_placeholders"]["name"] == "Plug 3"
+    assert len(cloud.requests) == asked
+
+
+@pytest.mark.parametrize(
+    ("cloud_key", "logged"),
+    [
+        (None, "has no local key for this device"),
+        (KEYS[1], "has the same key"),  # not updated yet after the re-pairing
+        ("b" * 16, "does not open the device either"),
+    ],
+)
+async def test_account_that_has_no_better_key_starts_reauth(
+    hass: HomeAssistant,
+    cloud: FakeTuyaCloud,
+    sims: list[SimulatedDevice],
+    caplog: pytest.LogCaptureFixture,
+    cloud_key: str | None,
+    logged: str,
+) -> None:
+    """The device rejects its key and the account has none that opens it: the user is
+    asked (reauth), the log says why, and the entry keeps its key."""
+    sim = sims[1]
+    await add_account(hass, cloud)
+    entry = await add_device(hass, sim)
+    await wait_for(lambda: entry.runtime_data.device.connected)
+    cloud.devices[sim.device_id].local_key = cloud_key
+    with patch("custom_components.tuya_lan.coordinator.PROVE_RETRY_DELAY", 0):
+        sim.change_key(NEW_KEY)
+        await wait_for(lambda: bool(hass.config_entries.flow.async_progress()))
+    (flow,) = hass.config_entries.flow.async_progress()
+    assert flow["context"]["source"] == SOURCE_REAUTH
+    assert logged in caplog.text
+    assert entry.data[CONF_LOCAL_KEY] == KEYS[1]
+    await unload_all(hass)
+
+
+async def test_key_heals_without_a_model(
+    hass: HomeAssistant, cloud: FakeTuyaCloud, sims: list[SimulatedDevice]
+) -> None:
+    """An account that knows the key but no model: the key heals, the entry's model and
+    category stay as they were."""
+    sim = sims[1]
+    for known in cloud.devices.values():  # models are asked once per product
+        known.specs_error = 2009
+    await add_account(hass, cloud)
+    entry = await add_device(hass, sim)
+    await wait_for(lambda: entry.runtime_data.device.connected)
+    sim.change_key(NEW_KEY)
+    await wait_for(lambda: entry.data[CONF_LOCAL_KEY] == NEW_KEY)
+    assert CONF_MODEL not in entry.data
+    assert CONF_CATEGORY not in entry.data
+    await wait_for(lambda: entry.runtime_data.device.connected)
+    await unload_all(hass)
+
+
+async def test_reauth_from_account_tries_a_busy_device_again(
+    hass: HomeAssistant, cloud: FakeTuyaCloud, sims: list[SimulatedDevice]
+) -> None:
+    """Right after a re-pairing the device may still be busy with the old key's
+    retries: the account's key is tried again before the user is told."""
+    sim = sims[1]
+    await add_account(hass, cloud)
+    entry = MockConfigEntry(
+        domain=DOMAIN,
+        unique_id=sim.device_id,
+        data={
+            CONF_HOST: "127.0.0.1",
+            CONF_PORT: sim.port,
+            CONF_DEVICE_ID: sim.device_id,
+            CONF_LOCAL_KEY: "a" * 16,
+            CONF_PROTOCOL_VERSION: sim.version,
+        },
+    )
+    entry.add_to_hass(hass)
+    result = await entry.start_reauth_flow(hass)
+    sim.occupy()  # the phone app holds the only connection, for now
+    attempts: list[str] = []
+
+    async def probe_then_release(*args: Any, **kwargs: Any) -> Any:
+        attempts.append("probe")
+        try:
+            return await real_probe(*args, **kwargs)
+        except ConnectionRefusedByDevice:
+            sim.release()  # the app lets go
+            raise
+
+    with (
+        patch("custom_components.tuya_lan.coordinator.PROVE_RETRY_DELAY", 0),
+        patch("custom_components.tuya_lan.coordinator.probe", probe_then_release),
+    ):
+        result = await hass.config_entries.flow.async_configure(
+            result["flow_id"], {"next_step_id": "reauth_cloud"}
+        )
+    assert result["type"] is FlowResultType.ABORT
+    assert result["reason"] == "reauth_successful"
+    assert len(attempts) == 2
+    assert entry.data[CONF_LOCAL_KEY] == KEYS[1]
     await hass.async_block_till_done()
     await unload_all(hass)

@@ -30,6 +30,7 @@ from homeassistant.components import network
 from homeassistant.config_entries import (
     SOURCE_IGNORE,
     SOURCE_INTEGRATION_DISCOVERY,
+    SOURCE_USER,
     ConfigEntryDisabler,
     ConfigEntryState,
 )
@@ -54,6 +55,7 @@ from custom_components.tuya_lan.tuyalan import build_discovery_request
 from custom_components.tuya_lan.tuyalan.discovery import decode_discovery_request
 from tests.loopback import free_tcp_port, free_udp_ports
 from tuya_sim import DeviceSimulator, SimulatedDevice, build_datagram
+from tuya_sim.cloud import FakeCloudDevice, FakeTuyaCloud
 
 from .conftest import FakeDevice, entry_data, start_user_flow
 
@@ -68,6 +70,9 @@ ID34 = "bf34000000000000aa34"
 ID35 = "bf35000000000000aa35"
 ID35_SILENT = "bf35000000000000ab35"
 NEW = "127.0.0.1"  # the address devices announce
+ACCESS_ID = "1KAD46OrT9HafiKdsXeg"
+ACCESS_SECRET = "4OHBOnWOqaEC1mWXOpVL3yV50s0qGSRC"
+UID = "eu1700000000000aaaaa"
 OLD = "old-address.test"  # the entries' address (see the old_address fixture)
 
 
@@ -816,3 +821,51 @@ async def test_user_step_starts_the_listener(hass: HomeAssistant, ports: Ports) 
         socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as sock,
     ):
         sock.bind(("127.0.0.1", ports.encrypted))
+
+
+# --- the linked account's devices, heard on the LAN ---------------------------------------
+
+
+async def test_account_offers_a_heard_device_at_its_address(
+    hass: HomeAssistant, ports: Ports, send: Sender
+) -> None:
+    """A device of the account heard on the LAN is offered ticked, with the address and
+    protocol heard, and proven there at once (no address asked); one that does not
+    answer there is reported, ticked again for another try, and nothing is saved."""
+    async with FakeTuyaCloud(ACCESS_ID, ACCESS_SECRET) as cloud:
+        cloud.add_device(FakeCloudDevice(ID35, "Heard plug", KEY, uid=UID))
+        MockConfigEntry(
+            domain=DOMAIN,
+            unique_id=f"account_{ACCESS_ID}",
+            data={
+                "entry_type": "account",
+                "kind": "developer",
+                "access_id": ACCESS_ID,
+                "access_secret": ACCESS_SECRET,
+                "region": "eu",
+                "endpoint": cloud.url,
+            },
+        ).add_to_hass(hass)
+        await start_listening(hass)
+        # Announced from 127.0.0.1; the device's port 6668 there has no such device.
+        send(build_datagram(ID35, "3.5", ip=NEW), ports.encrypted)
+        await wait_for(lambda: discovery.heard_device(hass, ID35) is not None)
+
+        result = await hass.config_entries.flow.async_init(DOMAIN, context={"source": SOURCE_USER})
+        result = await hass.config_entries.flow.async_configure(
+            result["flow_id"], {"next_step_id": "account_devices"}
+        )
+        assert result["step_id"] == "account_devices"
+        options = result["data_schema"].schema["devices"].config["options"]
+        assert options == [{"value": ID35, "label": f"Heard plug ({NEW}, 3.5)"}]
+        assert result["data_schema"]({})["devices"] == [ID35]
+
+        result = await hass.config_entries.flow.async_configure(
+            result["flow_id"], {"devices": [ID35]}
+        )
+        assert result["step_id"] == "account_devices"
+        assert result["errors"] == {"base": "cloud_devices_failed"}
+        assert f"Heard plug ({NEW})" in result["description_placeholders"]["failed"]
+        assert result["data_schema"]({})["devices"] == [ID35]
+        assert hass.config_entries.async_entry_for_domain_unique_id(DOMAIN, ID35) is None
+        hass.config_entries.flow.async_abort(result["flow_id"])

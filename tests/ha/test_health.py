@@ -16,6 +16,7 @@ from custom_components.tuya_lan.const import DOMAIN
 from custom_components.tuya_lan.coordinator import unavailable_issue_id
 from custom_components.tuya_lan.tuyalan import (
     ConnectionRefusedByDevice,
+    MalformedFrameError,
     TuyaConnectionError,
     TuyaTimeoutError,
     WrongKeyError,
@@ -72,6 +73,7 @@ async def test_health_sensors_follow_the_connection(
         (ConnectionRefusedByDevice("closed at once"), "unavailable_busy"),
         (TuyaConnectionError("refused"), "unavailable_unreachable"),
         (TuyaTimeoutError("no answer"), "unavailable_unreachable"),
+        (MalformedFrameError("bytes that are not a Tuya frame"), "unavailable_protocol"),
     ],
 )
 async def test_repair_issue_says_why_and_goes_when_back(

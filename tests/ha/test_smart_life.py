@@ -87,6 +87,7 @@ class FakeSdk:
         ]
         self.cache_error: BaseException | None = None
         self.qr_error: BaseException | None = None
+        self.unload_error: BaseException | None = None
         self.managers: list[dict[str, Any]] = []
         self.unloaded = 0
         self.issued = 0  # QR codes handed out: qr-token-1, qr-token-2, ...
@@ -126,6 +127,8 @@ class FakeSdk:
             manager.device_map = {device.id: device for device in self.devices}
 
         def unload() -> None:
+            if self.unload_error is not None:
+                raise self.unload_error
             self.unloaded += 1
 
         manager.update_device_cache.side_effect = update_device_cache
@@ -316,3 +319,106 @@ def test_sdk_debug_dumps_are_kept_out_of_the_log(caplog: pytest.LogCaptureFixtur
     assert LOCAL_KEY not in caplog.text
     assert REFRESH_TOKEN not in caplog.text
     assert "/v1.0/m/token/***" in caplog.text
+
+
+async def test_qr_login_odd_answers(hass: HomeAssistant, sdk: FakeSdk) -> None:
+    """Answers the SDK passes on unchecked (not an object, no QR code, a login without
+    its session) read as a cloud error on the form; nothing is saved until a good one."""
+    result = await start_smart_life(hass)
+    for answer in (None, {"success": True, "result": {"qrcode": ""}}):
+        sdk.qr_answers.append(answer)  # type: ignore[arg-type]  # what an HTTP error gives
+        result = await hass.config_entries.flow.async_configure(
+            result["flow_id"], {"user_code": USER_CODE}
+        )
+        assert result["step_id"] == "smart_life"
+        assert result["errors"] == {"base": "cloud_error"}
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], {"user_code": USER_CODE}
+    )
+    assert result["step_id"] == "scan"
+
+    sdk.results.append((True, None))  # type: ignore[arg-type]
+    result = await hass.config_entries.flow.async_configure(result["flow_id"], {})
+    assert result["errors"] == {"base": "cloud_error"}
+    assert "unexpected answer" in result["description_placeholders"]["error"]
+    sdk.results.append((True, {k: v for k, v in LOGIN.items() if k != "uid"}))
+    result = await hass.config_entries.flow.async_configure(result["flow_id"], {})
+    assert result["errors"] == {"base": "cloud_error"}
+    assert "without 'uid'" in result["description_placeholders"]["error"]
+    assert hass.config_entries.async_entries(DOMAIN) == []
+
+    sdk.results.append((True, dict(LOGIN)))
+    result = await hass.config_entries.flow.async_configure(result["flow_id"], {})
+    assert result["step_id"] == "account_devices"
+
+
+async def add_smart_life_account(hass: HomeAssistant) -> MockConfigEntry:
+    data = {
+        "entry_type": "account",
+        "kind": "smart_life",
+        "user_code": USER_CODE,
+        "terminal_id": "terminal-1",
+        "endpoint": "https://apigw.tuyaeu.com",
+        "token_info": {
+            k: LOGIN[k] for k in ("t", "uid", "expire_time", "access_token", "refresh_token")
+        },
+    }
+    entry = MockConfigEntry(
+        domain=DOMAIN, title="Smart Life", unique_id="account_eu1700000000000aaaaa", data=data
+    )
+    entry.add_to_hass(hass)
+    assert await hass.config_entries.async_setup(entry.entry_id)
+    return entry
+
+
+async def account_devices(hass: HomeAssistant) -> dict[str, Any]:
+    result = await hass.config_entries.flow.async_init(DOMAIN, context={"source": SOURCE_USER})
+    return await hass.config_entries.flow.async_configure(
+        result["flow_id"], {"next_step_id": "account_devices"}
+    )
+
+
+@pytest.mark.parametrize(
+    ("error", "form_error", "text"),
+    [
+        (
+            ApiRequestException(error_code="28841002", error_message="subscription expired"),
+            "cloud_permission",
+            "subscription expired",
+        ),
+        (TypeError("'NoneType' object is not subscriptable"), "cloud_error", "unexpected answer"),
+    ],
+)
+async def test_account_devices_sdk_errors(
+    hass: HomeAssistant, sdk: FakeSdk, error: BaseException, form_error: str, text: str
+) -> None:
+    """A refusal of the Smart Life cloud, or an answer the SDK choked on, is shown on
+    the list of the account's devices."""
+    await add_smart_life_account(hass)
+    sdk.cache_error = error
+    result = await account_devices(hass)
+    assert result["errors"] == {"base": form_error}
+    assert text in result["description_placeholders"]["error"]
+
+
+async def test_account_device_without_an_id_is_left_out(hass: HomeAssistant, sdk: FakeSdk) -> None:
+    sdk.devices.append(sdk_device("", "Ghost", LOCAL_KEY))
+    await add_smart_life_account(hass)
+    result = await account_devices(hass)
+    assert result["errors"] == {}
+    labels = [o["label"] for o in result["data_schema"].schema["devices"].config["options"]]
+    assert labels
+    assert not any("Ghost" in label for label in labels)
+
+
+async def test_removal_when_the_session_cannot_be_ended(
+    hass: HomeAssistant, sdk: FakeSdk, caplog: pytest.LogCaptureFixture
+) -> None:
+    """The cloud cannot be reached to end the session: the account is removed anyway."""
+    caplog.set_level(logging.DEBUG)
+    entry = await add_smart_life_account(hass)
+    sdk.unload_error = requests.ConnectionError(f"https://x/v1.0/m/token/{REFRESH_TOKEN}")
+    assert await hass.config_entries.async_remove(entry.entry_id)
+    assert hass.config_entries.async_entries(DOMAIN) == []
+    assert "Could not end the Smart Life session" in caplog.text
+    assert REFRESH_TOKEN not in caplog.text
