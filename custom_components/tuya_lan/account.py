@@ -263,6 +263,10 @@ class LinkedAccount:
     async def _fetch(self) -> tuple[CloudDevice, ...]:
         raise NotImplementedError
 
+    def entry_data(self, data: Mapping[str, Any]) -> dict[str, Any]:
+        """``data`` to save for this account, with what changed since it was linked."""
+        return dict(data)
+
     async def async_devices(self, *, max_age: float = DEVICES_MAX_AGE) -> dict[str, CloudDevice]:
         """The account's devices by id, fetched again when older than ``max_age`` s."""
         asked = time.monotonic()
@@ -366,6 +370,11 @@ class SmartLifeAccount(LinkedAccount):
     @property
     def unique_id(self) -> str:
         return f"account_{self.token_info['uid']}"
+
+    def entry_data(self, data: Mapping[str, Any]) -> dict[str, Any]:
+        """The SDK may have refreshed the session while the link's flow was open: the
+        entry saves the current tokens (the login's refresh token is spent by then)."""
+        return {**data, CONF_TOKEN_INFO: dict(self.token_info)}
 
     @callback
     def _token_refreshed(self, token_info: dict[str, Any]) -> None:

@@ -204,12 +204,18 @@ async def test_qr_login(
     options = result["data_schema"].schema["devices"].config["options"]
     assert [o["value"] for o in options] == ["bf00000000000000aa01"]
 
+    # The SDK refreshes the session while the list is open (on a worker thread): the
+    # entry must save the new tokens, the login's refresh token being spent by then.
+    refreshed = {**sdk.managers[-1]["token_info"], "refresh_token": "r" * 32}
+    await hass.async_add_executor_job(sdk.managers[-1]["listener"].update_token, refreshed)
+    await hass.async_block_till_done()
+
     result = await hass.config_entries.flow.async_configure(result["flow_id"], {"devices": []})
     assert result["type"] is FlowResultType.CREATE_ENTRY
     assert result["title"] == "Smart Life: someone@example.com"
     entry = result["result"]
     assert entry.unique_id == "account_eu1700000000000aaaaa"
-    assert entry.data["token_info"]["refresh_token"] == REFRESH_TOKEN
+    assert entry.data["token_info"]["refresh_token"] == "r" * 32
     assert entry.data["user_code"] == USER_CODE
     await hass.async_block_till_done()
     assert entry.state is ConfigEntryState.LOADED
