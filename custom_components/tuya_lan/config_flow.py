@@ -1016,9 +1016,8 @@ class TuyaLanConfigFlow(ConfigFlow, domain=DOMAIN):
 
     def _async_finish_adding(self, added: int) -> ConfigFlowResult:
         if self._account_data is not None:  # a new link: the account is the flow's entry
-            data = self._account_data
-            if self._account is not None:
-                data = self._account.entry_data(data)
+            assert self._account is not None  # linked together (_async_linked)
+            data = self._account.entry_data(self._account_data)
             return self.async_create_entry(title=self._account_title, data=data)
         return self.async_abort(
             reason="devices_added", description_placeholders={"count": str(added)}
