@@ -63,8 +63,8 @@ def test_device_id_refused(value: object) -> None:
 @pytest.mark.parametrize(
     ("value", "expected"),
     [
-        ("192.168.1.50", "192.168.1.50"),
-        (" 192.168.1.50 ", "192.168.1.50"),
+        ("192.0.2.50", "192.0.2.50"),
+        (" 192.0.2.50 ", "192.0.2.50"),
         ("plug-kitchen", "plug-kitchen"),
         ("plug_kitchen.lan.", "plug_kitchen.lan."),
         ("fe80::1", "fe80::1"),
@@ -80,7 +80,7 @@ def test_host_accepted(value: str, expected: str) -> None:
     [
         "",
         "  ",
-        "192.168.1.50:6668",
+        "192.0.2.50:6668",
         "my plug",
         "999.1.1.1",
         "1.2.3",
