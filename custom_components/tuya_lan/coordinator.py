@@ -9,7 +9,6 @@ when the device's key changed.
 
 from __future__ import annotations
 
-import asyncio
 import logging
 from collections.abc import Callable
 from typing import Any, Final
@@ -38,7 +37,6 @@ from .errors import AUTH_FAULTS, exception_key, translated_error
 from .mapping import DpKind, DpSpec, parse_model, resolve_specs
 from .tuyalan import (
     CloudError,
-    ConnectionRefusedByDevice,
     DeviceUpdate,
     Fault,
     HandshakeDroppedError,
@@ -82,14 +80,15 @@ PROVE_RETRY_DELAY: Final = 0.5
 
 async def prove_key(host: str, port: int, device_id: str, local_key: str, version: str) -> None:
     """A handshake and a status read with ``local_key``; raises the library's error."""
-    for _ in range(PROVE_ATTEMPTS - 1):
-        try:
-            await probe(host, device_id, local_key, version, port=port)
-        except ConnectionRefusedByDevice, HandshakeDroppedError:
-            await asyncio.sleep(PROVE_RETRY_DELAY)
-        else:
-            return
-    await probe(host, device_id, local_key, version, port=port)
+    await probe(
+        host,
+        device_id,
+        local_key,
+        version,
+        port=port,
+        busy_retries=PROVE_ATTEMPTS - 1,
+        retry_delay=PROVE_RETRY_DELAY,
+    )
 
 
 def unavailable_issue_id(entry_id: str) -> str:

@@ -30,9 +30,7 @@ from custom_components.tuya_lan.const import (
     DOMAIN,
 )
 from custom_components.tuya_lan.tuyalan import (
-    ConnectionRefusedByDevice,
     DpModel,
-    probe as real_probe,
 )
 from tuya_sim import SimulatedDevice
 from tuya_sim.cloud import FakeTuyaCloud, cloud_device_for
@@ -881,26 +879,17 @@ async def test_reauth_from_account_tries_a_busy_device_again(
     entry.add_to_hass(hass)
     result = await entry.start_reauth_flow(hass)
     sim.occupy()  # the phone app holds the only connection, for now
-    attempts: list[str] = []
-
-    async def probe_then_release(*args: Any, **kwargs: Any) -> Any:
-        attempts.append("probe")
-        try:
-            return await real_probe(*args, **kwargs)
-        except ConnectionRefusedByDevice:
-            sim.release()  # the app lets go
-            raise
-
-    with (
-        patch("custom_components.tuya_lan.coordinator.PROVE_RETRY_DELAY", 0),
-        patch("custom_components.tuya_lan.coordinator.probe", probe_then_release),
-    ):
-        result = await hass.config_entries.flow.async_configure(
+    configure = hass.async_create_task(
+        hass.config_entries.flow.async_configure(
             result["flow_id"], {"next_step_id": "reauth_cloud"}
         )
+    )
+    await wait_for(lambda: sim.refused >= 1)  # refused once, then waits to try again
+    sim.release()  # the app lets go
+    result = await configure
     assert result["type"] is FlowResultType.ABORT
     assert result["reason"] == "reauth_successful"
-    assert len(attempts) == 2
+    assert sim.refused == 1
     assert entry.data[CONF_LOCAL_KEY] == KEYS[1]
     await hass.async_block_till_done()
     await unload_all(hass)

@@ -14,6 +14,7 @@ import logging
 import time
 from collections import deque
 from collections.abc import Callable, Sequence
+from functools import partial
 from types import TracebackType
 from typing import Any, Self
 
@@ -459,15 +460,35 @@ async def probe(
     port: int = TCP_PORT,
     timeout: float = 5.0,
     device22: bool = False,
+    busy_retries: int = 0,
+    retry_delay: float = 0.5,
 ) -> dict[str, Any]:
     """Connect, read the device's status and close: proof that id, key and version fit.
 
-    Raises the library's typed errors (WrongKeyError, HandshakeDroppedError,
+    A device that looks busy with another client (it closes at once, or hangs up a
+    3.4/3.5 handshake) is tried again up to ``busy_retries`` times, ``retry_delay`` s
+    apart. Raises the library's typed errors (WrongKeyError, HandshakeDroppedError,
     ConnectionRefusedByDevice, TuyaTimeoutError, ...).
     """
-    client = TuyaClient(
-        host, device_id, local_key, version, port=port, timeout=timeout, device22=device22
+    client = partial(
+        TuyaClient,
+        host,
+        device_id,
+        local_key,
+        version,
+        port=port,
+        timeout=timeout,
+        device22=device22,
     )
+    for _ in range(busy_retries):
+        try:
+            return await _status_once(client())
+        except ConnectionRefusedByDevice, HandshakeDroppedError:
+            await asyncio.sleep(retry_delay)
+    return await _status_once(client())
+
+
+async def _status_once(client: TuyaClient) -> dict[str, Any]:
     await client.connect()
     try:
         return await client.status()
