@@ -69,7 +69,10 @@ from pathlib import Path
 from typing import Any
 from unittest.mock import patch
 
-from homeassistant import bootstrap, config_entries, loader, runner
+# Home Assistant started as the latency benchmark starts it (this script's folder is on
+# sys.path when it runs).
+from ha_latency import start_hass
+from homeassistant import config_entries, loader, runner
 from homeassistant.const import (
     CONF_HOST,
     CONF_PORT,
@@ -267,22 +270,6 @@ class Simulator:
         if self.process is not None:
             self.process.terminate()
             await self.process.wait()
-
-
-async def start_hass(config_dir: str) -> HomeAssistant:
-    """The core, its registries and the core integrations, as ha_latency.py starts them."""
-    hass = HomeAssistant(config_dir)
-    loader.async_setup(hass)
-    hass.config.skip_pip = True
-    hass.config_entries = config_entries.ConfigEntries(hass, {})
-    await loader.async_get_custom_components(hass)
-    if not await bootstrap.async_load_base_functionality(hass):
-        raise RuntimeError("Home Assistant's registries did not load")
-    for domain in bootstrap.CORE_INTEGRATIONS:
-        if not await async_setup_component(hass, domain, {}):
-            raise RuntimeError(f"Home Assistant's {domain} did not set up")
-    await hass.async_start()
-    return hass
 
 
 async def prepare_platforms(hass: HomeAssistant) -> None:
