@@ -25,14 +25,13 @@ import secrets
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from types import TracebackType
-from typing import Any, Self
+from typing import Any
 
 from aiohttp import web
 
 from .device import SimulatedDevice
+from .http import LOOPBACK, LoopbackServer
 
-LOOPBACK = "127.0.0.1"
 TOKEN_LIFETIME = 7200
 # Tuya's tolerance for the signed time is undocumented; 5 minutes is generous.
 MAX_SKEW_MS = 300_000
@@ -252,7 +251,7 @@ def _error(code: int, msg: str) -> dict[str, Any]:
     return {"code": code, "msg": msg, "success": False}
 
 
-class FakeTuyaCloud:
+class FakeTuyaCloud(LoopbackServer):
     """The fake OpenAPI server: one project (``access_id``/``access_secret``).
 
     ``token_lifetime`` is the ``expire_time`` handed out; ``clock`` (monotonic) is
@@ -276,7 +275,7 @@ class FakeTuyaCloud:
     ) -> None:
         self.access_id = access_id
         self.access_secret = access_secret
-        self.port = port
+        super().__init__(port)
         self.token_lifetime = token_lifetime
         self.page_limit = page_limit
         self.keys_in_associated_list = keys_in_associated_list
@@ -292,7 +291,6 @@ class FakeTuyaCloud:
         self._tokens: dict[str, _Issued] = {}
         self._refresh_tokens: set[str] = set()
         self._failures: list[_Failure] = []
-        self._runner: web.AppRunner | None = None
 
     # -- test controls ---------------------------------------------------------------
 
@@ -319,35 +317,6 @@ class FakeTuyaCloud:
         return sum(1 for issued in self._tokens.values() if issued.expires_at > now)
 
     # -- lifecycle -------------------------------------------------------------------
-
-    async def start(self) -> None:
-        """Listen on 127.0.0.1 (and nowhere else)."""
-        if self._runner is not None:
-            return
-        app = web.Application()
-        app.router.add_route("*", "/{tail:.*}", self._handle)
-        self._runner = web.AppRunner(app, access_log=None)
-        await self._runner.setup()
-        site = web.TCPSite(self._runner, LOOPBACK, self.port)
-        await site.start()
-        self.port = self._runner.addresses[0][1]  # the bound port when 0 was asked for
-
-    async def stop(self) -> None:
-        if self._runner is not None:
-            await self._runner.cleanup()
-            self._runner = None
-
-    async def __aenter__(self) -> Self:
-        await self.start()
-        return self
-
-    async def __aexit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        await self.stop()
 
     # -- the API ---------------------------------------------------------------------
 

@@ -55,8 +55,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from types import TracebackType
-from typing import Any, Final, Self
+from typing import Any, Final
 from unittest.mock import patch
 
 from aiohttp import web
@@ -68,8 +67,8 @@ from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 
 from .cloud import FakeCloudDevice, FakeDp
+from .http import LOOPBACK, LoopbackServer
 
-LOOPBACK: Final = "127.0.0.1"
 # What Home Assistant's core tuya integration (and ours) log in as.
 CLIENT_ID: Final = "HA_3y9q4ak7g4ephrvke"
 SCHEMA: Final = "haauthorize"
@@ -244,7 +243,7 @@ def _refusal(code: int | str, msg: str) -> dict[str, Any]:
     return {"success": False, "code": code, "msg": msg}
 
 
-class FakeSmartLifeCloud:
+class FakeSmartLifeCloud(LoopbackServer):
     """One Smart Life app account (``uid``) behind its User Code(s), holding devices.
 
     ``token_lifetime`` is the ``expire_time`` handed out (the SDK refreshes when less
@@ -271,7 +270,7 @@ class FakeSmartLifeCloud:
         self.username = username
         self.client_id = client_id
         self.schema = schema
-        self.port = port
+        super().__init__(port)
         self.token_lifetime = token_lifetime
         self.qr_lifetime = qr_lifetime
         self.auto_approve_after = auto_approve_after
@@ -289,7 +288,6 @@ class FakeSmartLifeCloud:
         self._qrs: dict[str, _Qr] = {}
         self._sessions: dict[str, _Session] = {}  # by access token
         self._failures: list[_Failure] = []
-        self._runner: web.AppRunner | None = None
         self._tmp: tempfile.TemporaryDirectory[str] | None = None
         self.ca_file: Path | None = None
 
@@ -355,33 +353,14 @@ class FakeSmartLifeCloud:
         ca, cert, key = await asyncio.to_thread(_write_certificates, Path(self._tmp.name))
         context = await asyncio.to_thread(_server_context, cert, key)
         self.ca_file = ca
-        app = web.Application()
-        app.router.add_route("*", "/{tail:.*}", self._handle)
-        self._runner = web.AppRunner(app, access_log=None)
-        await self._runner.setup()
-        site = web.TCPSite(self._runner, LOOPBACK, self.port, ssl_context=context)
-        await site.start()
-        self.port = self._runner.addresses[0][1]
+        await self._serve(context)
 
     async def stop(self) -> None:
-        if self._runner is not None:
-            await self._runner.cleanup()
-            self._runner = None
+        """Stop listening and remove the certificates; idempotent."""
+        await super().stop()
         if self._tmp is not None:
             await asyncio.to_thread(self._tmp.cleanup)
             self._tmp = None
-
-    async def __aenter__(self) -> Self:
-        await self.start()
-        return self
-
-    async def __aexit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        await self.stop()
 
     def client_ssl_context(self) -> ssl.SSLContext:
         """An SSL context trusting this server (for clients other than the SDK)."""
