@@ -20,15 +20,15 @@ from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 from homeassistant.helpers.typing import StateType
 
 from .coordinator import TuyaLanConfigEntry, TuyaLanCoordinator
-from .entity import TuyaLanBaseEntity, TuyaLanEntity
+from .entity import TuyaLanBaseEntity, TuyaLanEntity, async_setup_dp_entities
 from .mapping import (
     TuyaLanSensorEntityDescription,
-    build_descriptions,
     health_unique_id,
     raw_spec,
     sensor_description,
 )
 from .tuyalan import Fault, Health
+from .tuyalan.dpmap import is_dp_id
 
 # Sensors are pushed by the coordinator: no parallel-update limit needed.
 PARALLEL_UPDATES = 0
@@ -42,20 +42,19 @@ async def async_setup_entry(
     """Set up the sensors of a device, and a raw sensor for any DP reported later."""
     coordinator = entry.runtime_data
     known = set(coordinator.specs)
-    async_add_entities(
-        _create(coordinator, description)
-        for description in build_descriptions(coordinator.specs).sensors
-    )
+    async_setup_dp_entities(entry, async_add_entities, lambda found: found.sensors, _create)
     async_add_entities(
         TuyaLanHealthSensor(coordinator, description) for description in HEALTH_SENSORS
     )
 
     @callback
     def _async_add_new_dps() -> None:
-        new = [dp for dp in coordinator.data.changed if dp not in known]
+        # Only what can be a DP (1-255): a device cannot get more raw sensors than that.
+        new = [dp for dp in coordinator.data.changed if dp not in known and is_dp_id(dp)]
+        known.update(new)
+        new = [dp for dp in new if dp not in coordinator.specs]  # proved: has its entity
         if not new:
             return
-        known.update(new)
         async_add_entities(
             _create(coordinator, sensor_description(raw_spec(dp))) for dp in sorted(new)
         )
