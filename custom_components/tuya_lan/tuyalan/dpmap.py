@@ -556,6 +556,12 @@ def _idle_countdown(value: Any) -> bool:
     return _is_int(value) and value == 0
 
 
+def _running_countdown(value: Any) -> bool:
+    """A value a countdown beside an idle one may hold: seconds up to a day, not a
+    reading that looks like a mains voltage."""
+    return _is_int(value) and 0 <= value <= 86400 and not _reads_like_mains(value)
+
+
 def _reads_like_mains(value: Any) -> bool:
     """A reading that could be a mains voltage (V x 10 or V): a meter sits nearby."""
     return _is_int(value) and voltage_scale(value, allow_centivolts=False) is not None
@@ -581,8 +587,8 @@ def _countdown_sets(gangs: int) -> list[tuple[list[int], int]]:
 def _countdowns(dps: Mapping[str, Any], gangs: int) -> dict[str, Detected]:
     """The gangs' countdowns, from the one known set that proves itself best.
 
-    A set proves itself when every one of its DPs the device reported reads an idle
-    countdown (0) and no DP beside it reads like a mains voltage (a meter's DPs read 0
+    A set proves itself when one of its DPs reads an idle countdown (0), the others
+    seconds that cannot be a mains voltage, and no DP beside it reads like one (a meter's DPs read 0
     too with no load, and the dual plugs that meter on 7-9 put their countdowns on 10,
     11). The set with the most such DPs wins; two sets as good prove nothing: the DPs
     stay raw until a later reading or the user decides.
@@ -590,7 +596,10 @@ def _countdowns(dps: Mapping[str, Any], gangs: int) -> dict[str, Detected]:
     proved: list[tuple[int, list[int], int]] = []
     for dp_ids, offset in _countdown_sets(gangs):
         reported = [dp for dp in dp_ids if str(dp) in dps]
-        if not reported or not all(_idle_countdown(dps[str(dp)]) for dp in reported):
+        values = [dps[str(dp)] for dp in reported]
+        if not any(_idle_countdown(value) for value in values) or not all(
+            _running_countdown(value) for value in values
+        ):
             continue
         beside = {dp_ids[0] - 1, dp_ids[-1] + 1} - set(dp_ids)
         if any(_reads_like_mains(dps.get(str(dp))) for dp in beside):
