@@ -239,7 +239,9 @@ async def test_energy_increment_beyond_the_power_is_not_added(
     fake_device.push({"17": 5000})
     await hass.async_block_till_done()
     assert hass.states.get(ENERGY).state == "0.005"
-    warned = [r for r in caplog.records if r.levelname == "WARNING" and "increment" in r.message]
+    warned = [
+        r for r in caplog.records if r.levelname == "WARNING" and "ignoring an energy" in r.message
+    ]
     assert len(warned) == 1
     freezer.tick(timedelta(hours=1))
     fake_device.push({"17": 50})
