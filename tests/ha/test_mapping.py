@@ -289,3 +289,35 @@ def test_values() -> None:
     assert raw_value(True) is True
     assert raw_value({"a": [1, 2]}) == '{"a":[1,2]}'
     assert len(raw_value("x" * 1000)) == MAX_STATE_LENGTH  # type: ignore[arg-type]
+
+
+def test_power_near_1kw_is_not_taken_for_a_voltage() -> None:
+    """Around 1 kW a power in W x 10 (9990) reads like a voltage x 0.01 (99.9 V): the
+    meter on 21-23 is proved only by the fit that does not need V x 100."""
+    specs = resolve_specs({"1": True, "21": 4350, "22": 9990, "23": 2301}, {})
+    assert {dp: specs[dp].kind.value for dp in ("21", "22", "23")} == {
+        "21": "current",
+        "22": "power",
+        "23": "voltage",
+    }
+
+
+def test_implausible_model_scale_is_caught_and_noted() -> None:
+    """A model saying scale 0 for voltage and power (core #152295: 2352 V, and 83 W at
+    81 mA) is replaced by the plausible scale, and the change is noted."""
+    from custom_components.tuya_lan.mapping import resolve
+    from custom_components.tuya_lan.tuyalan.cloud_model import DpModel
+
+    model = (
+        DpModel.from_values(1, "switch_1", "Boolean", {}),
+        DpModel.from_values(18, "cur_current", "Integer", {"unit": "mA", "scale": 0}),
+        DpModel.from_values(19, "cur_power", "Integer", {"unit": "W", "scale": 0}),
+        DpModel.from_values(20, "cur_voltage", "Integer", {"unit": "V", "scale": 0}),
+        DpModel.from_values(17, "add_ele", "Integer", {"unit": "度", "scale": 0}),
+    )
+    found = resolve({"1": True, "18": 81, "19": 83, "20": 2352}, {}, category="cz", model=model)
+    assert found.specs["20"].effective_scale == 0.1
+    assert found.specs["19"].effective_scale == 0.1
+    assert found.specs["17"].effective_scale == 0.001
+    assert set(found.notes) == {"17", "19", "20"}
+    assert "2352 V" in found.notes["20"]

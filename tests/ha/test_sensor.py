@@ -294,3 +294,45 @@ async def test_energy_after_device_restart_and_home_assistant_restart(
     fake_device.push({"17": 10})  # 10 Wh: 55 W for the 10 minutes before the start
     await hass.async_block_till_done()
     assert hass.states.get(ENERGY).state == "3.01"
+
+
+@pytest.mark.parametrize(
+    "device_status", [{"1": True, "9": 0, "21": 0, "22": 0, "23": 2305, "38": "memory"}]
+)
+async def test_meter_proved_by_a_later_load_is_added_and_kept(
+    hass: HomeAssistant,
+    init_integration: MockConfigEntry,
+    fake_device: FakeDevice,
+    entity_registry: er.EntityRegistry,
+) -> None:
+    """A plug set up with no load gets its meter when a load runs, without a restart;
+    the proof is stored, so the meter stays after a reload with no load again."""
+    assert hass.states.get("sensor.tuya_efgh_power") is None
+    fake_device.push({"21": 260, "22": 572})  # 260 mA, 57.2 W at 230.5 V
+    await hass.async_block_till_done()
+    assert hass.states.get("sensor.tuya_efgh_power").state == "57.2"
+    assert hass.states.get("sensor.tuya_efgh_current").state == "0.26"
+    assert hass.states.get("sensor.tuya_efgh_voltage").state == "230.5"
+    learned = init_integration.data["learned"]
+    assert learned["22"] == {"kind": "power", "scale": 0.1}
+    fake_device.dps.update({"21": 0, "22": 0})
+    assert await hass.config_entries.async_reload(init_integration.entry_id)
+    await hass.async_block_till_done()
+    assert hass.states.get("sensor.tuya_efgh_power").state == "0.0"
+
+
+@pytest.mark.usefixtures("init_integration")
+async def test_dp_ids_that_cannot_be_dps_get_no_sensor(
+    hass: HomeAssistant, fake_device: FakeDevice, entity_registry: er.EntityRegistry
+) -> None:
+    """A device pushing thousands of made-up DP ids gets at most one raw sensor per
+    real DP id (1-255), none for 0, 256, 10**30 or "²"."""
+    before = len(er.async_entries_for_config_entry(entity_registry, _entry_id(hass)))
+    fake_device.push({str(dp): 1 for dp in range(200, 10_200)} | {"0": 1, "²": 1})
+    await hass.async_block_till_done()
+    after = len(er.async_entries_for_config_entry(entity_registry, _entry_id(hass)))
+    assert after - before == 56  # DPs 200-255
+
+
+def _entry_id(hass: HomeAssistant) -> str:
+    return hass.config_entries.async_entries(DOMAIN)[0].entry_id

@@ -651,12 +651,18 @@ def from_numbers(dps: Mapping[str, Any]) -> dict[str, Detected]:
             )
         elif status in POWER_ON_LEGACY:
             found["38"] = Detected(kind=DpKind.SELECT, role=ROLE_POWER_ON, options=POWER_ON_LEGACY)
-    if dps.get("39") in INDICATOR_MODES:
-        found["39"] = Detected(
-            kind=DpKind.SELECT, role=ROLE_INDICATOR_MODE, options=INDICATOR_MODES
-        )
-    if _is_bool(dps.get("40")):
-        found["40"] = Detected(kind=DpKind.CONFIG_SWITCH, role=ROLE_CHILD_LOCK)
+    # Indicator mode and child lock: 39, 40 (older firmware) or 40, 41 (newer).
+    for mode, lock in (("39", "40"), ("40", "41")):
+        if dps.get(mode) in INDICATOR_MODES:
+            found[mode] = Detected(
+                kind=DpKind.SELECT, role=ROLE_INDICATOR_MODE, options=INDICATOR_MODES
+            )
+            if _is_bool(dps.get(lock)):
+                found[lock] = Detected(kind=DpKind.CONFIG_SWITCH, role=ROLE_CHILD_LOCK)
+            break
+    else:
+        if _is_bool(dps.get("40")):
+            found["40"] = Detected(kind=DpKind.CONFIG_SWITCH, role=ROLE_CHILD_LOCK)
     return found
 
 
@@ -668,7 +674,12 @@ def _metering(
     if standard is not None:
         # add_ele often appears only in pushes: with the standard meter proved on
         # 18-20, DP 17 is add_ele even before the device first sends it.
-        return {"17": Detected(kind=DpKind.ENERGY), **standard}
+        found = {"17": Detected(kind=DpKind.ENERGY), **standard}
+        # The metering firmware's calibration block: test bit 21, coefficients 22-25,
+        # then the fault bitmap on 26 (0 when all is well).
+        if _ints(dps, [str(dp) for dp in range(21, 27)]) is not None:
+            found["26"] = Detected(kind=DpKind.PROBLEM, role=ROLE_FAULT)
+        return found
     if gangs == 1 and (older := _standard_metering(dps, "4", "5", "6")):
         return older
     for first in (21, *range(101, 111)):
