@@ -9,8 +9,8 @@ from homeassistant.core import HomeAssistant
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
 from .coordinator import TuyaLanConfigEntry, TuyaLanCoordinator
-from .entity import TuyaLanEntity
-from .mapping import TuyaLanBinarySensorEntityDescription, bitmap_faults, build_descriptions
+from .entity import TuyaLanEntity, async_setup_dp_entities
+from .mapping import TuyaLanBinarySensorEntityDescription, bitmap_faults
 
 # Binary sensors are pushed by the coordinator: no parallel-update limit needed.
 PARALLEL_UPDATES = 0
@@ -24,10 +24,8 @@ async def async_setup_entry(
     async_add_entities: AddConfigEntryEntitiesCallback,
 ) -> None:
     """Set up the problem sensors of a device."""
-    coordinator = entry.runtime_data
-    async_add_entities(
-        TuyaLanProblemSensor(coordinator, description)
-        for description in build_descriptions(coordinator.specs).binary_sensors
+    async_setup_dp_entities(
+        entry, async_add_entities, lambda found: found.binary_sensors, TuyaLanProblemSensor
     )
 
 

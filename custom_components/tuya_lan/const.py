@@ -20,6 +20,9 @@ CONF_PRODUCT_KEY: Final = "product_key"
 CONF_CATEGORY: Final = "category"
 CONF_PRODUCT_NAME: Final = "product_name"
 CONF_MODEL: Final = "model"
+# What the numbering rule proved of a device without a model: kept, so a DP never
+# changes kind again without the user (dpmap.detected_to_dict per DP).
+CONF_LEARNED: Final = "learned"
 # entry.options: {"dps": {"<dp>": {"kind": ..., "scale": ..., "unit": ..., "device_class": ...,
 # "options": [...]}}}
 CONF_DPS: Final = "dps"

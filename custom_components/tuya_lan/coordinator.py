@@ -25,6 +25,7 @@ from .const import (
     CONF_CATEGORY,
     CONF_DEVICE_ID,
     CONF_DPS,
+    CONF_LEARNED,
     CONF_LOCAL_KEY,
     CONF_MODEL,
     CONF_PROTOCOL_VERSION,
@@ -34,7 +35,15 @@ from .const import (
     SAFETY_REFRESH_INTERVAL,
 )
 from .errors import AUTH_FAULTS, exception_key, translated_error
-from .mapping import DpKind, DpSpec, parse_model, resolve_specs
+from .mapping import (
+    DpKind,
+    DpSpec,
+    parse_learned,
+    parse_model,
+    resolve,
+    spec_of,
+    store_learned,
+)
 from .tuyalan import (
     CloudError,
     DeviceUpdate,
@@ -46,6 +55,7 @@ from .tuyalan import (
     WrongKeyError,
     probe,
 )
+from .tuyalan.dpmap import Detected, from_numbers
 
 type TuyaLanConfigEntry = ConfigEntry[TuyaLanCoordinator]
 
@@ -117,6 +127,9 @@ class TuyaLanCoordinator(DataUpdateCoordinator[DeviceUpdate]):
         self.version: str = data[CONF_PROTOCOL_VERSION]
         self.device = self._make_device(data[CONF_LOCAL_KEY])
         self.specs: dict[str, DpSpec] = {}
+        self.model_notes: dict[str, str] = {}  # model scales the readings contradicted
+        self._has_model = False
+        self._spec_listeners: list[Callable[[dict[str, DpSpec]], None]] = []
         self._energy_dps: frozenset[str] = frozenset()
         self._health_listeners: list[Callable[[], None]] = []
         self._was_connected = False
@@ -170,12 +183,20 @@ class TuyaLanCoordinator(DataUpdateCoordinator[DeviceUpdate]):
             ) from err
         data = self.config_entry.data
         category = data.get(CONF_CATEGORY)
-        self.specs = resolve_specs(
+        model = parse_model(data.get(CONF_MODEL))
+        self._has_model = bool(model)
+        resolved = resolve(
             dict(update.dps),
             self.config_entry.options.get(CONF_DPS, {}),
             category=category if isinstance(category, str) else None,
-            model=parse_model(data.get(CONF_MODEL)),
+            model=model,
+            learned=parse_learned(data.get(CONF_LEARNED)),
         )
+        self.specs = resolved.specs
+        self.model_notes = resolved.notes
+        for dp, note in resolved.notes.items():
+            LOGGER.warning("%s: DP %s: %s", self.name, dp, note)
+        self._keep_proved(resolved.proved)
         self._energy_dps = frozenset(
             dp for dp, spec in self.specs.items() if spec.kind is DpKind.ENERGY
         )
@@ -219,7 +240,53 @@ class TuyaLanCoordinator(DataUpdateCoordinator[DeviceUpdate]):
             self._recovered()
         if not update.changed and not (update.pushed.keys() & self._energy_dps):
             return  # nothing any entity shows
+        self._promote(update)
         self.async_set_updated_data(update)
+
+    # --- what later readings prove (no model) ------------------------------------------
+
+    @callback
+    def _keep_proved(self, proved: dict[str, Detected]) -> None:
+        """Store what the numbering rule proved: it keeps that kind from now on."""
+        if not proved:
+            return
+        entry = self.config_entry
+        learned = {**parse_learned(entry.data.get(CONF_LEARNED)), **proved}
+        self.hass.config_entries.async_update_entry(
+            entry, data={**entry.data, CONF_LEARNED: store_learned(learned)}
+        )
+
+    @callback
+    def _promote(self, update: DeviceUpdate) -> None:
+        """A reading that proves a raw DP (a load on a meter, an idle countdown) gives
+        it its entity now; a DP with a kind keeps it."""
+        if self._has_model or not any(
+            (spec := self.specs.get(dp)) is None or spec.kind is DpKind.RAW for dp in update.changed
+        ):
+            return
+        proved = {
+            dp: found
+            for dp, found in from_numbers(update.dps).items()
+            if (spec := self.specs.get(dp)) is None
+            or (spec.kind is DpKind.RAW and not spec.overridden)
+        }
+        if not proved:
+            return
+        new = {dp: spec_of(dp, found) for dp, found in proved.items()}
+        LOGGER.info("%s: readings now prove DPs %s", self.name, ", ".join(sorted(new)))
+        self.specs.update(new)
+        self._energy_dps |= {dp for dp, spec in new.items() if spec.kind is DpKind.ENERGY}
+        self._keep_proved(proved)
+        for listener in list(self._spec_listeners):
+            listener(new)
+
+    @callback
+    def async_add_spec_listener(
+        self, listener: Callable[[dict[str, DpSpec]], None]
+    ) -> Callable[[], None]:
+        """Call ``listener`` with the specs of DPs that later readings proved."""
+        self._spec_listeners.append(listener)
+        return lambda: self._spec_listeners.remove(listener)
 
     @callback
     def _on_health(self, health: Health) -> None:

@@ -71,6 +71,8 @@ async def async_get_config_entry_diagnostics(
             }
             for dp, spec in coordinator.specs.items()
         },
+        # Model scales the readings contradicted, and the scale used instead.
+        "model_scale_notes": dict(coordinator.model_notes),
     }
 
 

@@ -2,18 +2,20 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import weakref
+from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
 from homeassistant.components.switch.const import SwitchDeviceClass
 from homeassistant.core import callback
 from homeassistant.helpers.device_registry import DeviceInfo
-from homeassistant.helpers.entity import EntityDescription
+from homeassistant.helpers.entity import Entity, EntityDescription
+from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 from homeassistant.helpers.update_coordinator import CoordinatorEntity
 
 from .const import CONF_PRODUCT_KEY, CONF_PRODUCT_NAME, DOMAIN
-from .coordinator import TuyaLanCoordinator
-from .mapping import DpKind, DpSpec, unique_id
+from .coordinator import TuyaLanConfigEntry, TuyaLanCoordinator
+from .mapping import Descriptions, DpKind, DpSpec, build_descriptions, unique_id
 
 _METERING = frozenset({DpKind.POWER, DpKind.CURRENT, DpKind.VOLTAGE, DpKind.ENERGY})
 
@@ -40,6 +42,50 @@ def device_model(specs: Mapping[str, DpSpec], product_name: str | None) -> str:
     return "Tuya device"
 
 
+# One DeviceInfo per device, built once: every entity of a device shares it (building
+# it per entity walks every spec per entity, quadratic in the number of DPs).
+_DEVICE_INFO: weakref.WeakKeyDictionary[TuyaLanCoordinator, DeviceInfo] = (
+    weakref.WeakKeyDictionary()
+)
+
+
+def _device_info(coordinator: TuyaLanCoordinator) -> DeviceInfo:
+    if (info := _DEVICE_INFO.get(coordinator)) is None:
+        entry = coordinator.config_entry
+        info = DeviceInfo(
+            identifiers={(DOMAIN, coordinator.device_id)},
+            manufacturer="Tuya",
+            model=device_model(coordinator.specs, entry.data.get(CONF_PRODUCT_NAME)),
+            model_id=entry.data.get(CONF_PRODUCT_KEY),
+            name=entry.title,
+        )
+        _DEVICE_INFO[coordinator] = info
+    return info
+
+
+def async_setup_dp_entities[DescriptionT: EntityDescription](
+    entry: TuyaLanConfigEntry,
+    async_add_entities: AddConfigEntryEntitiesCallback,
+    pick: Callable[[Descriptions], Iterable[DescriptionT]],
+    create: Callable[[TuyaLanCoordinator, DescriptionT], Entity],
+) -> None:
+    """Add a platform's entities now, and those of DPs that later readings prove."""
+    coordinator = entry.runtime_data
+    async_add_entities(
+        create(coordinator, description)
+        for description in pick(build_descriptions(coordinator.specs))
+    )
+
+    @callback
+    def _async_add_proved(specs: dict[str, DpSpec]) -> None:
+        if entities := [
+            create(coordinator, description) for description in pick(build_descriptions(specs))
+        ]:
+            async_add_entities(entities)
+
+    entry.async_on_unload(coordinator.async_add_spec_listener(_async_add_proved))
+
+
 class TuyaLanBaseEntity(CoordinatorEntity[TuyaLanCoordinator]):
     """An entity of a Tuya device."""
 
@@ -49,14 +95,7 @@ class TuyaLanBaseEntity(CoordinatorEntity[TuyaLanCoordinator]):
         """Initialize the entity."""
         super().__init__(coordinator)
         self.entity_description = description
-        entry = coordinator.config_entry
-        self._attr_device_info = DeviceInfo(
-            identifiers={(DOMAIN, coordinator.device_id)},
-            manufacturer="Tuya",
-            model=device_model(coordinator.specs, entry.data.get(CONF_PRODUCT_NAME)),
-            model_id=entry.data.get(CONF_PRODUCT_KEY),
-            name=entry.title,
-        )
+        self._attr_device_info = _device_info(coordinator)
 
 
 class TuyaLanEntity(TuyaLanBaseEntity):

@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from decimal import Decimal
 from functools import partial
 from typing import Any, Final
@@ -56,13 +56,18 @@ from . import validation
 from .const import LOGGER
 from .tuyalan.cloud_model import DpModel
 from .tuyalan.dpmap import (
+    DP_ID_MAX,
     SECONDS_PER,
     Detected,
     DpKind,
+    check_model_scales,
     decode_phase,
+    detected_from_dict,
+    detected_to_dict,
     from_model,
     from_numbers,
     gang_device_class_outlet,
+    is_dp_id,
 )
 
 __all__ = ["DpKind"]
@@ -345,25 +350,76 @@ def parse_model(stored: Any) -> tuple[DpModel, ...]:
     return tuple(models)
 
 
-def default_specs(
-    dps: Mapping[str, Any], *, category: str | None = None, model: Iterable[DpModel] = ()
-) -> dict[str, DpSpec]:
+@dataclass(frozen=True, kw_only=True)
+class Defaults:
+    """The spec of every DP before the user's overrides, and how it was reached."""
+
+    specs: dict[str, DpSpec]
+    # DPs the numbering rule proved that the entry does not keep yet (to store).
+    proved: dict[str, Detected] = field(default_factory=dict)
+    # Model scales the readings contradicted, by DP: what was used instead.
+    notes: dict[str, str] = field(default_factory=dict)
+
+
+def parse_learned(stored: Any) -> dict[str, Detected]:
+    """The proofs an entry keeps (``entry.data["learned"]``); a malformed one is skipped."""
+    if not isinstance(stored, Mapping):
+        return {}
+    learned: dict[str, Detected] = {}
+    for dp, item in list(stored.items())[: DP_ID_MAX * 2]:
+        if isinstance(dp, str) and is_dp_id(dp) and (found := detected_from_dict(item)):
+            learned[dp] = found
+    return learned
+
+
+def store_learned(learned: Mapping[str, Detected]) -> dict[str, Any]:
+    """The JSON the entry keeps of proofs (see :func:`parse_learned`)."""
+    return {dp: detected_to_dict(found) for dp, found in learned.items()}
+
+
+def defaults(
+    dps: Mapping[str, Any],
+    *,
+    category: str | None = None,
+    model: Iterable[DpModel] = (),
+    learned: Mapping[str, Detected] | None = None,
+) -> Defaults:
     """Return the spec of every DP before the user's overrides.
 
     With a model, the model decides (and the numbering rule is not used: a DP the model
-    does not name stays raw); without one, the numbering rule.
+    does not name stays raw); a scale the readings contradict is replaced and noted.
+    Without one, what the numbering rule proved earlier (``learned``) keeps its kind,
+    and what it proves now is added. A DP id outside 1-255 gets no entity at all.
     """
+    dps = {dp: value for dp, value in dps.items() if is_dp_id(dp)}
     models = tuple(model)
+    notes: dict[str, str] = {}
+    proved: dict[str, Detected] = {}
     if models:
-        detected = from_model(category, models)
+        detected, notes = check_model_scales(from_model(category, models), dps)
         outlet = gang_device_class_outlet(category)
     else:
+        kept = dict(learned or {})
         detected = from_numbers(dps)
+        proved = {dp: found for dp, found in detected.items() if dp not in kept}
+        detected.update(kept)
         outlet = True
     specs = {dp: _spec(dp, found, outlet=outlet) for dp, found in detected.items()}
     for reported in dps:
         specs.setdefault(reported, DpSpec(dp=reported, kind=DpKind.RAW))
-    return specs
+    return Defaults(specs=specs, proved=proved, notes=notes)
+
+
+def default_specs(
+    dps: Mapping[str, Any], *, category: str | None = None, model: Iterable[DpModel] = ()
+) -> dict[str, DpSpec]:
+    """Return the spec of every DP before the user's overrides (see :func:`defaults`)."""
+    return defaults(dps, category=category, model=model).specs
+
+
+def spec_of(dp: str, detected: Detected) -> DpSpec:
+    """The spec of a DP the numbering rule proved after setup."""
+    return _spec(dp, detected, outlet=True)
 
 
 def _dp_sort_key(dp: str) -> tuple[int, str]:
@@ -379,16 +435,30 @@ def resolve_specs(
     *,
     category: str | None = None,
     model: Iterable[DpModel] = (),
+    learned: Mapping[str, Detected] | None = None,
 ) -> dict[str, DpSpec]:
-    """Return the spec of every DP: defaults (model or numbering), then the overrides.
+    """Return the spec of every DP: defaults (model or numbering), then the overrides."""
+    return resolve(dps, overrides, category=category, model=model, learned=learned).specs
+
+
+def resolve(
+    dps: Mapping[str, Any],
+    overrides: Any,
+    *,
+    category: str | None = None,
+    model: Iterable[DpModel] = (),
+    learned: Mapping[str, Detected] | None = None,
+) -> Defaults:
+    """The defaults (model or numbering), then the overrides, sorted by DP.
 
     ``overrides`` is what ``entry.options["dps"]`` holds, unchecked: a mapping that
     does not make sense is skipped (see :func:`parse_overrides`).
     """
-    specs = default_specs(dps, category=category, model=model)
+    found = defaults(dps, category=category, model=model, learned=learned)
+    specs = found.specs
     for dp, override in parse_overrides(overrides).items():
         specs[dp] = spec_from_override(dp, override, specs.get(dp))
-    return {dp: specs[dp] for dp in sorted(specs, key=_dp_sort_key)}
+    return replace(found, specs={dp: specs[dp] for dp in sorted(specs, key=_dp_sort_key)})
 
 
 def parse_overrides(stored: Any) -> dict[str, dict[str, Any]]:

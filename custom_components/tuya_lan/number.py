@@ -11,8 +11,8 @@ from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 from homeassistant.util import dt as dt_util
 
 from .coordinator import TuyaLanConfigEntry, TuyaLanCoordinator
-from .entity import TuyaLanEntity
-from .mapping import TuyaLanNumberEntityDescription, build_descriptions
+from .entity import TuyaLanEntity, async_setup_dp_entities
+from .mapping import TuyaLanNumberEntityDescription
 
 # One command at a time per platform; the coordinator also serializes and paces
 # writes across platforms.
@@ -28,10 +28,8 @@ async def async_setup_entry(
     async_add_entities: AddConfigEntryEntitiesCallback,
 ) -> None:
     """Set up the countdowns of a device."""
-    coordinator = entry.runtime_data
-    async_add_entities(
-        TuyaLanCountdown(coordinator, description)
-        for description in build_descriptions(coordinator.specs).numbers
+    async_setup_dp_entities(
+        entry, async_add_entities, lambda found: found.numbers, TuyaLanCountdown
     )
 
 

@@ -7,8 +7,8 @@ from homeassistant.core import HomeAssistant
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
 from .coordinator import TuyaLanConfigEntry, TuyaLanCoordinator
-from .entity import TuyaLanEntity
-from .mapping import TuyaLanSelectEntityDescription, build_descriptions
+from .entity import TuyaLanEntity, async_setup_dp_entities
+from .mapping import TuyaLanSelectEntityDescription
 
 # One command at a time per platform; the coordinator also serializes and paces
 # writes across platforms.
@@ -21,11 +21,7 @@ async def async_setup_entry(
     async_add_entities: AddConfigEntryEntitiesCallback,
 ) -> None:
     """Set up the selects of a device."""
-    coordinator = entry.runtime_data
-    async_add_entities(
-        TuyaLanSelect(coordinator, description)
-        for description in build_descriptions(coordinator.specs).selects
-    )
+    async_setup_dp_entities(entry, async_add_entities, lambda found: found.selects, TuyaLanSelect)
 
 
 class TuyaLanSelect(TuyaLanEntity, SelectEntity):

@@ -9,8 +9,8 @@ from homeassistant.core import HomeAssistant
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
 from .coordinator import TuyaLanConfigEntry, TuyaLanCoordinator
-from .entity import TuyaLanEntity
-from .mapping import TuyaLanSwitchEntityDescription, build_descriptions
+from .entity import TuyaLanEntity, async_setup_dp_entities
+from .mapping import TuyaLanSwitchEntityDescription
 
 # One command at a time per platform; the coordinator also serializes and paces
 # writes across platforms.
@@ -23,11 +23,7 @@ async def async_setup_entry(
     async_add_entities: AddConfigEntryEntitiesCallback,
 ) -> None:
     """Set up the switches of a device."""
-    coordinator = entry.runtime_data
-    async_add_entities(
-        TuyaLanSwitch(coordinator, description)
-        for description in build_descriptions(coordinator.specs).switches
-    )
+    async_setup_dp_entities(entry, async_add_entities, lambda found: found.switches, TuyaLanSwitch)
 
 
 class TuyaLanSwitch(TuyaLanEntity, SwitchEntity):

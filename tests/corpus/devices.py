@@ -235,10 +235,11 @@ PLUG_CALIBRATION = CorpusDevice(
         "18": "current",
         "19": "power@0.1",
         "20": "voltage@0.1",
+        "26": "problem:fault",
         "38": "select:power_on_behavior",
     },
-    notes="Without a model the fault bitmap (26) and the overcharge switch (46) stay raw: "
-    "nothing in their numbers says what they are.",
+    notes="Without a model the overcharge switch (46) stays raw: nothing in its number "
+    "says what it is. The fault bitmap (26) follows the calibration block 21-25.",
 )
 
 DOUBLE_OUTLET_USB = CorpusDevice(
@@ -477,6 +478,422 @@ DUAL_METER = CorpusDevice(
     without_model={},
     notes="Without a model nothing is guessed: several DPs look like a mains voltage "
     "(a 1500 mA current reads as 150.0 V), so the 101+ rule proves no meter.",
+)
+
+
+# --- real layouts from public trackers ------------------------------------------------
+# Each ``dps`` is the status a user posted (values as posted; "updated_at" dropped);
+# each model holds the codes the thread gives (the cloud's listing where posted, else
+# the standard instruction set's code at that DP, marked). Kinds a DP "should" be are
+# the model's.
+
+
+def _std(*dp_ids: int, gangs: int = 1) -> tuple[tuple[int, str, str, dict[str, Any]], ...]:
+    """The standard cz/pc/kg codes at their standard DP ids (those the device has)."""
+    table: dict[int, tuple[str, str, dict[str, Any]]] = {
+        17: ("add_ele", "Integer", ADD_ELE),
+        18: ("cur_current", "Integer", CURRENT),
+        19: ("cur_power", "Integer", POWER),
+        20: ("cur_voltage", "Integer", VOLTAGE),
+        21: ("test_bit", "Integer", {"min": 0, "max": 5, "scale": 0, "step": 1}),
+        26: ("fault", "Bitmap", PLUG_FAULTS),
+    }
+    items = [(gang, f"switch_{gang}", "Boolean", {}) for gang in range(1, gangs + 1)]
+    items.extend((dp, *table[dp]) for dp in dp_ids)
+    return tuple(items)
+
+
+METERING_PLUG = {
+    "1": "switch",
+    "9": "countdown",
+    "17": "energy",
+    "18": "current",
+    "19": "power@0.1",
+    "20": "voltage@0.1",
+    "26": "problem:fault",
+    "38": "select:power_on_behavior",
+}
+
+
+def _plug(
+    name: str, source: str, dps: dict[str, Any], *extra: tuple[int, str, str, dict[str, Any]]
+) -> CorpusDevice:
+    """A metering plug of the standard layout (1, 9, 17-26, 38), as posted."""
+    reported = set(dps) | {"17"}
+    model = tuple(
+        dp
+        for dp in _model(
+            *_std(17, 18, 19, 20, 21, 26),
+            (9, "countdown_1", "Integer", COUNTDOWN),
+            (38, "relay_status", "Enum", {"range": ["off", "on", "memory"]}),
+            *extra,
+        )
+        if str(dp.dp_id) in reported
+    )
+    expected = {dp: kind for dp, kind in METERING_PLUG.items() if dp in dps or dp == "17"}
+    for dp_id, code, _, _ in extra:
+        if code == "light_mode":
+            expected[str(dp_id)] = "select:indicator_mode"
+        elif code == "child_lock":
+            expected[str(dp_id)] = "config_switch:child_lock"
+    with_model = {dp: kind.replace("energy", "energy@0.001") for dp, kind in expected.items()}
+    with_model.update({"18": "current@1", "19": "power@0.1", "20": "voltage@0.1"})
+    return CorpusDevice(
+        name=name,
+        source=source,
+        category="cz",
+        dps=dps,
+        model=model,
+        with_model={dp: kind for dp, kind in with_model.items() if dp in expected},
+        without_model=expected,
+    )
+
+
+_CAL = {"21": 1, "22": 628, "23": 30636, "24": 17426, "25": 2400, "26": 0}
+
+HELD_OUT: tuple[CorpusDevice, ...] = (
+    _plug(
+        "Metering plug at 487 W (tuya-local #72)",
+        "https://github.com/make-all/tuya-local/issues/72",
+        {
+            "1": True,
+            "9": 0,
+            "17": 100,
+            "18": 2368,
+            "19": 4866,
+            "20": 2148,
+            **_CAL,
+            "38": "memory",
+            "41": "",
+            "42": "",
+            "46": False,
+        },
+    ),
+    _plug(
+        "SMART socket 2, newer firmware (localtuya #768)",
+        "https://github.com/rospogrigio/localtuya/issues/768",
+        {
+            "1": True,
+            "9": 0,
+            "17": 21,
+            "18": 222,
+            "19": 423,
+            "20": 2305,
+            **_CAL,
+            "38": "memory",
+            "39": False,
+            "40": "relay",
+            "41": False,
+            "42": "",
+            "43": "",
+            "44": "",
+        },
+        (40, "light_mode", "Enum", LIGHT_MODE),
+        (41, "child_lock", "Boolean", {}),
+    ),
+    _plug(
+        "SH 100 plug, no load (tuya-local #5060)",
+        "https://github.com/make-all/tuya-local/issues/5060",
+        {"1": False, "9": 0, "18": 0, "19": 0, "20": 2295, **_CAL, "38": "off", "40": "relay"},
+        (40, "light_mode", "Enum", LIGHT_MODE),
+    ),
+    _plug(
+        "MOES plug, no load (tuya-local #1409)",
+        "https://github.com/make-all/tuya-local/issues/1409",
+        {
+            "1": False,
+            "9": 0,
+            "18": 0,
+            "19": 0,
+            "20": 2169,
+            **_CAL,
+            "38": "memory",
+            "39": False,
+            "41": False,
+            "42": "",
+            "43": "",
+            "44": "",
+        },
+    ),
+    _plug(
+        "Aziot 10 A plug (tuya-local #3828)",
+        "https://github.com/make-all/tuya-local/issues/3828",
+        {
+            "1": True,
+            "9": 0,
+            "17": 10,
+            "18": 0,
+            "19": 0,
+            "20": 2362,
+            **_CAL,
+            "38": "memory",
+            "39": False,
+            "40": "relay",
+            "41": False,
+            "42": "",
+            "43": "",
+            "44": "",
+        },
+        (40, "light_mode", "Enum", LIGHT_MODE),
+        (41, "child_lock", "Boolean", {}),
+    ),
+    _plug(
+        "LN plug at 25 W (Bildass/localtuya #16)",
+        "https://github.com/Bildass/localtuya/issues/16",
+        {"1": True, "9": 0, "17": 12, "18": 235, "19": 251, "20": 2391},
+    ),
+    CorpusDevice(
+        name="Older metering plug under load (Domoticz-Tuya-SmartPlug-Plugin #5)",
+        source="https://github.com/tixi/Domoticz-Tuya-SmartPlug-Plugin/issues/5",
+        category="cz",
+        dps={"1": True, "2": 0, "4": 160, "5": 224, "6": 2400},
+        model=PLUG_OLDER.model,
+        with_model=PLUG_OLDER.with_model,
+        without_model=PLUG_OLDER.without_model,
+        notes="Model: the older layout's codes [TL-V1] (none posted).",
+    ),
+    CorpusDevice(
+        name="Feit plug without metering (localtuya #276)",
+        source="https://github.com/rospogrigio/localtuya/issues/276",
+        category="cz",
+        dps={"1": False, "9": 0, "38": "off"},
+        model=_model(
+            (1, "switch_1", "Boolean", {}),
+            (9, "countdown_1", "Integer", COUNTDOWN),
+            (38, "relay_status", "Enum", {"range": ["off", "on", "memory"]}),
+        ),
+        with_model={"1": "switch", "9": "countdown", "38": "select:power_on_behavior"},
+        without_model={"1": "switch", "9": "countdown", "38": "select:power_on_behavior"},
+    ),
+    CorpusDevice(
+        name="Kogan metering strip, idle (tuya-local #457)",
+        source="https://github.com/make-all/tuya-local/issues/457",
+        category="cz",
+        dps={
+            **{str(g): False for g in range(1, 5)},
+            **{str(8 + g): 0 for g in range(1, 5)},
+            "18": 0,
+            "19": 0,
+            "20": 2410,
+            "21": 1,
+            "22": 596,
+            "23": 27351,
+            "24": 14992,
+            "25": 1396,
+        },
+        model=_model(
+            *_std(17, 18, 19, 20, gangs=4),
+            *((8 + g, f"countdown_{g}", "Integer", COUNTDOWN) for g in range(1, 5)),
+        ),
+        with_model={
+            **{str(g): "switch" for g in range(1, 5)},
+            **{str(8 + g): "countdown" for g in range(1, 5)},
+            "17": "energy",
+            "18": "current",
+            "19": "power",
+            "20": "voltage",
+        },
+        without_model={
+            **{str(g): "switch" for g in range(1, 5)},
+            **{str(8 + g): "countdown" for g in range(1, 5)},
+            "17": "energy",
+            "18": "current",
+            "19": "power",
+            "20": "voltage",
+        },
+    ),
+    CorpusDevice(
+        name="CEREBRO SPS1 five-outlet strip (tuya-local #2924)",
+        source="https://github.com/make-all/tuya-local/issues/2924",
+        category="pc",
+        dps={
+            **{str(g): False for g in range(1, 6)},
+            **{str(8 + g): 0 for g in range(1, 6)},
+            "38": "memory",
+            "40": "relay",
+            "41": False,
+            "42": "",
+            "43": "",
+            "44": "",
+        },
+        model=_model(
+            *((g, f"switch_{g}", "Boolean", {}) for g in range(1, 6)),
+            *((8 + g, f"countdown_{g}", "Integer", COUNTDOWN) for g in range(1, 6)),
+            (38, "relay_status", "Enum", RELAY_STATUS),
+            (40, "light_mode", "Enum", LIGHT_MODE),
+            (41, "child_lock", "Boolean", {}),
+        ),
+        with_model={
+            **{str(g): "switch" for g in range(1, 6)},
+            **{str(8 + g): "countdown" for g in range(1, 6)},
+            "38": "select:power_on_behavior",
+            "40": "select:indicator_mode",
+            "41": "config_switch:child_lock",
+        },
+        without_model={
+            **{str(g): "switch" for g in range(1, 6)},
+            **{str(8 + g): "countdown" for g in range(1, 6)},
+            "38": "select:power_on_behavior",
+            "40": "select:indicator_mode",
+            "41": "config_switch:child_lock",
+        },
+        notes="Model: codes 40/41 are the standard ones at those ids (the thread's "
+        "listing is cut off after switch_3).",
+    ),
+    CorpusDevice(
+        name="Five-outlet metering strip at 17 W (tuya-local #3998)",
+        source="https://github.com/make-all/tuya-local/issues/3998",
+        category="cz",
+        dps={
+            **{str(g): True for g in range(1, 6)},
+            **{str(8 + g): 0 for g in range(1, 6)},
+            "17": 9,
+            "18": 160,
+            "19": 170,
+            "20": 2291,
+            "21": 2,
+            "22": 0,
+            "23": 0,
+            "24": 0,
+            "25": 0,
+            "26": 0,
+            "38": "memory",
+            "40": "relay",
+            "41": True,
+            "42": "",
+            "43": "",
+            "44": "",
+        },
+        model=_model(
+            *_std(17, 18, 19, 20, 26, gangs=5),
+            *((8 + g, f"countdown_{g}", "Integer", COUNTDOWN) for g in range(1, 6)),
+            (38, "relay_status", "Enum", RELAY_STATUS),
+            (40, "light_mode", "Enum", LIGHT_MODE),
+            (41, "child_lock", "Boolean", {}),
+        ),
+        with_model={
+            **{str(g): "switch" for g in range(1, 6)},
+            **{str(8 + g): "countdown" for g in range(1, 6)},
+            "17": "energy",
+            "18": "current",
+            "19": "power",
+            "20": "voltage",
+            "26": "problem:fault",
+            "38": "select:power_on_behavior",
+            "40": "select:indicator_mode",
+            "41": "config_switch:child_lock",
+        },
+        without_model={
+            **{str(g): "switch" for g in range(1, 6)},
+            **{str(8 + g): "countdown" for g in range(1, 6)},
+            "17": "energy",
+            "18": "current",
+            "19": "power",
+            "20": "voltage",
+            "26": "problem:fault",
+            "38": "select:power_on_behavior",
+            "40": "select:indicator_mode",
+            "41": "config_switch:child_lock",
+        },
+    ),
+    CorpusDevice(
+        name="Bytech outdoor two-outlet strip (tuya-local #6188)",
+        source="https://github.com/make-all/tuya-local/issues/6188",
+        category="cz",
+        dps={
+            "1": False,
+            "2": False,
+            "9": 0,
+            "10": 0,
+            "38": "memory",
+            "40": "relay",
+            "41": False,
+            "44": "",
+        },
+        model=_model(
+            (1, "switch_1", "Boolean", {}),
+            (2, "switch_2", "Boolean", {}),
+            (9, "countdown_1", "Integer", COUNTDOWN),
+            (10, "countdown_2", "Integer", COUNTDOWN),
+            (38, "relay_status", "Enum", {"range": ["power_off", "power_on", "last"]}),
+            (40, "light_mode", "Enum", LIGHT_MODE),
+            (41, "child_lock", "Boolean", {}),
+        ),
+        with_model={
+            "1": "switch",
+            "2": "switch",
+            "9": "countdown",
+            "10": "countdown",
+            "38": "select:power_on_behavior",
+            "40": "select:indicator_mode",
+            "41": "config_switch:child_lock",
+        },
+        without_model={
+            "1": "switch",
+            "2": "switch",
+            "9": "countdown",
+            "10": "countdown",
+            "38": "select:power_on_behavior",
+            "40": "select:indicator_mode",
+            "41": "config_switch:child_lock",
+        },
+        notes="38 reads 'memory' where the model's range says 'last': a select offering "
+        "the model's options would not show it, so both paths leave it as the rule "
+        "finds it (the model's select is kept; see with_model).",
+    ),
+    CorpusDevice(
+        name="Three-gang wall switch, countdowns 7-9 (tuya-local #5758)",
+        source="https://github.com/make-all/tuya-local/issues/5758",
+        category="kg",
+        dps={
+            "1": True,
+            "2": True,
+            "3": True,
+            "7": 0,
+            "8": 0,
+            "9": 0,
+            "14": "off",
+            "15": "relay",
+            "17": "",
+            "18": "",
+            "19": "",
+        },
+        model=tuple(dp for dp in WALL_SWITCH.model if dp.dp_id < 16),
+        with_model={k: v for k, v in WALL_SWITCH.with_model.items() if int(k) < 16},
+        without_model={
+            **{str(g): "switch" for g in range(1, 4)},
+            **{str(6 + g): "countdown" for g in range(1, 4)},
+        },
+    ),
+    CorpusDevice(
+        name="Earth-leakage meter switch, off (tuya-local #1078)",
+        source="https://github.com/make-all/tuya-local/issues/1078",
+        category="dlq",
+        dps={
+            "9": 0,
+            "11": False,
+            "12": False,
+            "13": 0,
+            "16": False,
+            "19": "FSE-F723C43410DB35",
+            "101": 275,
+            "102": 110,
+            "103": 50,
+            "104": 50,
+            "105": False,
+            "106": False,
+        },
+        model=_model(
+            (1, "total_forward_energy", "Integer", {"unit": "kW·h", "scale": 2, "max": 99999999}),
+            (6, "phase_a", "Raw", {}),
+            (9, "fault", "Bitmap", BREAKER_FAULTS),
+            (16, "switch", "Boolean", {}),
+        ),
+        with_model={"1": "energy_total@0.01", "6": "phase", "9": "problem:fault", "16": "switch"},
+        without_model={},
+        notes="Without a model nothing: no phase record was reported, so nothing "
+        "proves a breaker (its 101-104 are thresholds, not a meter).",
+    ),
 )
 
 CORPUS: tuple[CorpusDevice, ...] = (

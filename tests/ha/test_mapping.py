@@ -54,13 +54,14 @@ def kinds(dps: dict[str, Any], overrides: dict[str, Any] | None = None) -> dict[
                 "20": "voltage",
             },
         ),
-        # energy on 20 and a meter on 21-23 (current, power, voltage), proved by V x I
+        # a meter on 21-23 (current, power, voltage), proved by V x I; the integer
+        # before it may be a lifetime total as well as add_ele: it stays raw
         (
             {"1": True, "9": 0, "20": 3, "21": 260, "22": 572, "23": 2305},
             {
                 "1": "switch",
                 "9": "countdown",
-                "20": "energy",
+                "20": "raw",
                 "21": "current",
                 "22": "power",
                 "23": "voltage",
@@ -82,8 +83,27 @@ def kinds(dps: dict[str, Any], overrides: dict[str, Any] | None = None) -> dict[
             {"1": "switch", "104": "current", "105": "power", "106": "voltage"},
         ),
         # plain plugs
-        ({"1": False, "9": 30}, {"1": "switch", "9": "countdown"}),
-        ({"1": False, "2": 30}, {"1": "switch", "2": "countdown"}),
+        ({"1": False, "9": 0}, {"1": "switch", "9": "countdown"}),
+        ({"1": False, "2": 0}, {"1": "switch", "2": "countdown"}),
+        # a running countdown proves nothing yet (it could be anything): raw until idle
+        ({"1": False, "9": 30}, {"1": "switch", "9": "raw"}),
+        # a mains voltage on DP 9 is no countdown; the idle DP 2 is
+        ({"1": True, "2": 0, "9": 2296}, {"1": "switch", "2": "countdown", "9": "raw"}),
+        # a single-gang wall switch's countdown on 7
+        ({"1": True, "7": 0, "14": "memory"}, {"1": "switch", "7": "countdown", "14": "raw"}),
+        # two places that fit as well prove nothing
+        ({"1": True, "2": 0, "9": 0}, {"1": "switch", "2": "raw", "9": "raw"}),
+        # countdowns from 101 (strips)
+        (
+            {"1": True, "2": True, "101": 0, "102": 0},
+            {"1": "switch", "2": "switch", "101": "countdown", "102": "countdown"},
+        ),
+        # a dual plug metering on 7-9 (120 V, idle): countdowns 10, 11 beside a voltage
+        # prove nothing, and the idle meter proves nothing either
+        (
+            {"1": True, "2": True, "7": 0, "8": 0, "9": 1198, "10": 0, "11": 0},
+            {"1": "switch", "2": "switch", **dict.fromkeys(("7", "8", "9", "10", "11"), "raw")},
+        ),
         ({"1": False, "9": "x"}, {"1": "switch", "9": "raw"}),
         # a strip with countdowns on 6+k and metering; DP 12 is no countdown (3 gangs)
         (
@@ -130,10 +150,14 @@ def kinds(dps: dict[str, Any], overrides: dict[str, Any] | None = None) -> dict[
             {"1": "switch", "38": "select", "39": "select"},
         ),
         ({"1": True, "38": "2", "39": "blink"}, {"1": "switch", "38": "raw", "39": "raw"}),
-        # at most 6 gangs
+        # at most 6 gangs; a boolean DP 7 is a USB relay only beside its countdown 15
         (
             {str(dp): True for dp in range(1, 8)},
-            {**{str(dp): "switch" for dp in range(1, 7)}, "7": "switch"},
+            {**{str(dp): "switch" for dp in range(1, 7)}, "7": "raw"},
+        ),
+        (
+            {"1": True, "7": False},
+            {"1": "switch", "7": "raw"},
         ),
         # DP 1 is not a relay: nothing is guessed
         ({"1": 50, "20": 3}, {"1": "raw", "20": "raw"}),
@@ -147,13 +171,15 @@ def test_detection(dps: dict[str, Any], expected: dict[str, str]) -> None:
 
 def test_overrides_win_and_sort() -> None:
     """Overrides replace detected kinds; DPs are sorted numerically."""
-    result = kinds({"1": True, "10": 1, "2": 0, "x": 3}, {"10": {"kind": "power"}})
-    assert result == {"1": "switch", "2": "countdown", "10": "power", "x": "raw"}
+    result = kinds({"1": True, "10": 1, "2": 0}, {"10": {"kind": "power"}})
+    assert result == {"1": "switch", "2": "countdown", "10": "power"}
 
 
-def test_digit_like_dp_ids_sort_last() -> None:
-    """A reported DP id that str.isdigit() takes but int() refuses sorts last, no crash."""
-    assert list(kinds({"²": 1, "1": True, "\u0661": 2})) == ["1", "²", "\u0661"]
+@pytest.mark.parametrize("dp", ["x", "²", "\u0661", "0", "-5", "256", "007", str(10**30), " 1"])
+def test_ids_that_cannot_be_a_dp_get_no_entity(dp: str) -> None:
+    """Tuya's DP ids are 1-255: anything else a device reports gets no entity at all."""
+    assert kinds({dp: True, "1": True}) == {"1": "switch"}
+    assert kinds({dp: 5}) == {}
 
 
 @pytest.mark.parametrize(
@@ -263,3 +289,35 @@ def test_values() -> None:
     assert raw_value(True) is True
     assert raw_value({"a": [1, 2]}) == '{"a":[1,2]}'
     assert len(raw_value("x" * 1000)) == MAX_STATE_LENGTH  # type: ignore[arg-type]
+
+
+def test_power_near_1kw_is_not_taken_for_a_voltage() -> None:
+    """Around 1 kW a power in W x 10 (9990) reads like a voltage x 0.01 (99.9 V): the
+    meter on 21-23 is proved only by the fit that does not need V x 100."""
+    specs = resolve_specs({"1": True, "21": 4350, "22": 9990, "23": 2301}, {})
+    assert {dp: specs[dp].kind.value for dp in ("21", "22", "23")} == {
+        "21": "current",
+        "22": "power",
+        "23": "voltage",
+    }
+
+
+def test_implausible_model_scale_is_caught_and_noted() -> None:
+    """A model saying scale 0 for voltage and power (core #152295: 2352 V, and 83 W at
+    81 mA) is replaced by the plausible scale, and the change is noted."""
+    from custom_components.tuya_lan.mapping import resolve
+    from custom_components.tuya_lan.tuyalan.cloud_model import DpModel
+
+    model = (
+        DpModel.from_values(1, "switch_1", "Boolean", {}),
+        DpModel.from_values(18, "cur_current", "Integer", {"unit": "mA", "scale": 0}),
+        DpModel.from_values(19, "cur_power", "Integer", {"unit": "W", "scale": 0}),
+        DpModel.from_values(20, "cur_voltage", "Integer", {"unit": "V", "scale": 0}),
+        DpModel.from_values(17, "add_ele", "Integer", {"unit": "度", "scale": 0}),
+    )
+    found = resolve({"1": True, "18": 81, "19": 83, "20": 2352}, {}, category="cz", model=model)
+    assert found.specs["20"].effective_scale == 0.1
+    assert found.specs["19"].effective_scale == 0.1
+    assert found.specs["17"].effective_scale == 0.001
+    assert set(found.notes) == {"17", "19", "20"}
+    assert "2352 V" in found.notes["20"]

@@ -6,6 +6,7 @@ from datetime import timedelta
 from typing import Any
 
 import pytest
+from freezegun.api import FrozenDateTimeFactory
 from homeassistant.const import Platform
 from homeassistant.core import HomeAssistant, State
 from homeassistant.helpers import entity_registry as er
@@ -138,9 +139,9 @@ async def test_energy_restored(
     assert await hass.config_entries.async_setup(mock_config_entry.entry_id)
     await hass.async_block_till_done()
     assert hass.states.get(ENERGY).state == "12.5"
-    fake_device.push({"17": 250})
+    fake_device.push({"17": 20})
     await hass.async_block_till_done()
-    assert hass.states.get(ENERGY).state == "12.75"
+    assert hass.states.get(ENERGY).state == "12.52"
 
 
 async def test_energy_restore_ignores_garbage(
@@ -214,3 +215,124 @@ async def test_overrides(hass: HomeAssistant, fake_device: FakeDevice) -> None:
     fake_device.push({"17": 3})
     await hass.async_block_till_done()
     assert hass.states.get(ENERGY).state == "0.03"
+
+
+@pytest.mark.usefixtures("init_integration")
+async def test_energy_increment_beyond_the_power_is_not_added(
+    hass: HomeAssistant,
+    fake_device: FakeDevice,
+    freezer: FrozenDateTimeFactory,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """A wrongly scaled increment (x1000, the "度" model bug) cannot enter the total.
+
+    The plug draws 55 W (DP 19 = 550): 0.005 kWh after a minute is plausible, 5 kWh a
+    minute later is not (it is not added, and warned about once); a real increment
+    after an hour at that power is added again.
+    """
+    fake_device.push({"17": 5})
+    await hass.async_block_till_done()
+    assert hass.states.get(ENERGY).state == "0.005"
+    freezer.tick(timedelta(minutes=1))
+    fake_device.push({"17": 5000})
+    await hass.async_block_till_done()
+    fake_device.push({"17": 5000})
+    await hass.async_block_till_done()
+    assert hass.states.get(ENERGY).state == "0.005"
+    warned = [
+        r for r in caplog.records if r.levelname == "WARNING" and "ignoring an energy" in r.message
+    ]
+    assert len(warned) == 1
+    freezer.tick(timedelta(hours=1))
+    fake_device.push({"17": 50})
+    await hass.async_block_till_done()
+    assert hass.states.get(ENERGY).state == "0.055"
+
+
+@pytest.mark.usefixtures("init_integration")
+async def test_energy_burst_after_reconnect_counts_what_is_possible(
+    hass: HomeAssistant, fake_device: FakeDevice, freezer: FrozenDateTimeFactory
+) -> None:
+    """After a reconnect a device may push the same increment again and again: what
+    the device could have drawn while away counts (it does not know its power then),
+    a replay seconds later does not."""
+    fake_device.push({"17": 5})
+    await hass.async_block_till_done()
+    fake_device.drop(None)
+    await hass.async_block_till_done()
+    freezer.tick(timedelta(minutes=10))
+    async_fire_time_changed(hass, dt_util.utcnow() + timedelta(seconds=2))
+    await hass.async_block_till_done()
+    assert len(fake_device.clients) == 2
+    assert hass.states.get(ENERGY).state == "0.005"  # the status read adds nothing
+    for _ in range(3):
+        fake_device.push({"17": 30})
+        await hass.async_block_till_done()
+    # 0.03 kWh in 10 minutes away is possible (the rated bound); the replays are not.
+    assert hass.states.get(ENERGY).state == "0.035"
+
+
+async def test_energy_after_device_restart_and_home_assistant_restart(
+    hass: HomeAssistant,
+    mock_config_entry: MockConfigEntry,
+    fake_device: FakeDevice,
+    freezer: FrozenDateTimeFactory,
+) -> None:
+    """A device that restarts reports its add_ele in the status read: not counted;
+    Home Assistant restarting restores the total, and the first increment after it
+    may cover some minutes before the start."""
+    fake_device.dps["17"] = 40  # what the device shows after its own restart
+    mock_restore_cache_with_extra_data(
+        hass,
+        [(State(ENERGY, "3.0"), {"native_value": 3.0, "native_unit_of_measurement": "kWh"})],
+    )
+    mock_config_entry.add_to_hass(hass)
+    assert await hass.config_entries.async_setup(mock_config_entry.entry_id)
+    await hass.async_block_till_done()
+    assert hass.states.get(ENERGY).state == "3.0"
+    freezer.tick(timedelta(seconds=5))
+    fake_device.push({"17": 10})  # 10 Wh: 55 W for the 10 minutes before the start
+    await hass.async_block_till_done()
+    assert hass.states.get(ENERGY).state == "3.01"
+
+
+@pytest.mark.parametrize(
+    "device_status", [{"1": True, "9": 0, "21": 0, "22": 0, "23": 2305, "38": "memory"}]
+)
+async def test_meter_proved_by_a_later_load_is_added_and_kept(
+    hass: HomeAssistant,
+    init_integration: MockConfigEntry,
+    fake_device: FakeDevice,
+    entity_registry: er.EntityRegistry,
+) -> None:
+    """A plug set up with no load gets its meter when a load runs, without a restart;
+    the proof is stored, so the meter stays after a reload with no load again."""
+    assert hass.states.get("sensor.tuya_efgh_power") is None
+    fake_device.push({"21": 260, "22": 572})  # 260 mA, 57.2 W at 230.5 V
+    await hass.async_block_till_done()
+    assert hass.states.get("sensor.tuya_efgh_power").state == "57.2"
+    assert hass.states.get("sensor.tuya_efgh_current").state == "0.26"
+    assert hass.states.get("sensor.tuya_efgh_voltage").state == "230.5"
+    learned = init_integration.data["learned"]
+    assert learned["22"] == {"kind": "power", "scale": 0.1}
+    fake_device.dps.update({"21": 0, "22": 0})
+    assert await hass.config_entries.async_reload(init_integration.entry_id)
+    await hass.async_block_till_done()
+    assert hass.states.get("sensor.tuya_efgh_power").state == "0.0"
+
+
+@pytest.mark.usefixtures("init_integration")
+async def test_dp_ids_that_cannot_be_dps_get_no_sensor(
+    hass: HomeAssistant, fake_device: FakeDevice, entity_registry: er.EntityRegistry
+) -> None:
+    """A device pushing thousands of made-up DP ids gets at most one raw sensor per
+    real DP id (1-255), none for 0, 256, 10**30 or "²"."""
+    before = len(er.async_entries_for_config_entry(entity_registry, _entry_id(hass)))
+    fake_device.push({str(dp): 1 for dp in range(200, 10_200)} | {"0": 1, "²": 1})
+    await hass.async_block_till_done()
+    after = len(er.async_entries_for_config_entry(entity_registry, _entry_id(hass)))
+    assert after - before == 56  # DPs 200-255
+
+
+def _entry_id(hass: HomeAssistant) -> str:
+    return hass.config_entries.async_entries(DOMAIN)[0].entry_id

@@ -18,9 +18,10 @@ from __future__ import annotations
 
 import base64
 import binascii
+import math
 import re
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass, replace
 from enum import StrEnum
 from typing import Any, Final
 
@@ -135,6 +136,76 @@ class Detected:
     step: int | None = None
     phase: str | None = None
     code: str | None = None
+
+
+# Tuya's DP ids: 1-255. Anything else (0, -5, 10**30, "²") cannot be a DP.
+DP_ID_MAX: Final = 255
+
+
+def is_dp_id(dp: str) -> bool:
+    """Whether ``dp`` is a DP id as devices send it: "1" to "255", no sign or padding."""
+    return (
+        isinstance(dp, str)
+        and 1 <= len(dp) <= 3
+        and dp.isascii()
+        and dp.isdigit()
+        and dp[0] != "0"
+        and int(dp) <= DP_ID_MAX
+    )
+
+
+_STORED_FIELDS: Final = ("role", "index", "scale", "unit", "options", "phase")
+
+
+def detected_to_dict(detected: Detected) -> dict[str, Any]:
+    """What the entry stores of a DP the numbering rule proved (JSON-ready, small)."""
+    stored = {key: value for key, value in asdict(detected).items() if key in _STORED_FIELDS}
+    stored = {key: value for key, value in stored.items() if value not in (None, ())}
+    if "options" in stored:
+        stored["options"] = list(stored["options"])
+    return {"kind": detected.kind.value, **stored}
+
+
+def detected_from_dict(stored: Any) -> Detected | None:
+    """A stored proof back, or None when it is not one (stored data is input too)."""
+    if not isinstance(stored, Mapping):
+        return None
+    try:
+        kind = DpKind(str(stored.get("kind")))
+    except ValueError:
+        return None
+    role, unit, phase = (stored.get(key) for key in ("role", "unit", "phase"))
+    index, scale, options = stored.get("index"), stored.get("scale"), stored.get("options", [])
+    if (
+        kind in (DpKind.RAW, DpKind.IGNORE, DpKind.SENSOR)
+        or not all(
+            value is None or (isinstance(value, str) and len(value) <= 32)
+            for value in (role, unit, phase)
+        )
+        or not (index is None or (_is_int(index) and 0 <= index <= DP_ID_MAX))
+        or not (
+            scale is None
+            or (
+                isinstance(scale, (int, float))
+                and not isinstance(scale, bool)
+                and math.isfinite(scale)
+                and 1e-6 <= scale <= 1e6
+            )
+        )
+        or not isinstance(options, list)
+        or len(options) > 32
+        or not all(isinstance(option, str) and len(option) <= 64 for option in options)
+    ):
+        return None
+    return Detected(
+        kind=kind,
+        role=role,
+        index=index,
+        scale=None if scale is None else float(scale),
+        unit=unit,
+        options=tuple(options),
+        phase=phase,
+    )
 
 
 def normalise_unit(unit: str | None) -> str | None:
@@ -255,12 +326,89 @@ def from_model(category: str | None, models: Iterable[DpModel]) -> dict[str, Det
     """The DPs the model describes and we can name, by DP id (others: raw)."""
     found: dict[str, Detected] = {}
     for dp in models:
-        if dp.code in RAW_CODES:
+        if dp.code in RAW_CODES or not 1 <= dp.dp_id <= DP_ID_MAX:
             continue
         detected = classify_model(dp, category)
         if detected is not None:
             found[str(dp.dp_id)] = detected
     return found
+
+
+def _int_value(value: Any) -> int | None:
+    return value if isinstance(value, int) and not isinstance(value, bool) else None
+
+
+def _model_scale(detected: Detected, default: float) -> float:
+    return detected.scale if detected.scale is not None else default
+
+
+def _current_ma(detected: Detected, raw: int) -> float:
+    if detected.unit == "mA":
+        return raw * _model_scale(detected, 1.0)
+    return raw * _model_scale(detected, 0.001) * 1000  # amperes after scaling
+
+
+def check_model_scales(
+    found: Mapping[str, Detected], dps: Mapping[str, Any]
+) -> tuple[dict[str, Detected], dict[str, str]]:
+    """Catch a model scale the readings contradict, and use the plausible one.
+
+    Tuya's cloud has declared ``cur_voltage``/``cur_power`` with scale 0 on many plugs
+    (home-assistant/core#152295: 2352 V, and 83 W at 81 mA) and ``add_ele`` with
+    scale 0 (tuya-device-handlers#253). A voltage that is no mains voltage at the
+    model's scale but is one at another takes that one; a power takes the scale that
+    matches volts x amps (or, when no load says, the voltage's correction); an
+    increment of whole kWh takes Tuya's standard 0.001. Returns the corrected DPs and,
+    by DP, a note for diagnostics.
+    """
+    fixed = dict(found)
+    notes: dict[str, str] = {}
+
+    def by_kind(kind: DpKind) -> str | None:
+        dp_ids = [dp for dp, detected in found.items() if detected.kind is kind]
+        return dp_ids[0] if len(dp_ids) == 1 else None
+
+    voltage_dp, power_dp, current_dp = (
+        by_kind(DpKind.VOLTAGE),
+        by_kind(DpKind.POWER),
+        by_kind(DpKind.CURRENT),
+    )
+    volts: float | None = None
+    factor = 1.0
+    raw_volts = None if voltage_dp is None else _int_value(dps.get(voltage_dp))
+    if voltage_dp is not None and raw_volts is not None and found[voltage_dp].unit in (None, "V"):
+        detected = found[voltage_dp]
+        model_volts = raw_volts * _model_scale(detected, 0.1)
+        plausible = voltage_scale(raw_volts)
+        if 90 <= model_volts <= 260:
+            volts = model_volts
+        elif plausible is not None:
+            factor = plausible / _model_scale(detected, 0.1)
+            fixed[voltage_dp] = replace(detected, scale=plausible, unit="V")
+            notes[voltage_dp] = f"the model's scale gives {model_volts:g} V; using x{plausible:g}"
+            volts = raw_volts * plausible
+    if power_dp is not None and found[power_dp].unit in (None, "W"):
+        detected = found[power_dp]
+        model_scale = _model_scale(detected, 0.1)
+        raw_power = _int_value(dps.get(power_dp))
+        raw_current = None if current_dp is None else _int_value(dps.get(current_dp))
+        power: float | None = None
+        if volts is not None and raw_power is not None and raw_current is not None:
+            assert current_dp is not None
+            current_ma = round(_current_ma(found[current_dp], raw_current))
+            power = power_scale(raw_power, current_ma, volts)
+        if power is None and factor != 1.0:
+            power = model_scale * factor
+        if power is not None and not math.isclose(power, model_scale):
+            fixed[power_dp] = replace(detected, scale=power, unit="W")
+            notes[power_dp] = (
+                f"the model's scale x{model_scale:g} contradicts volts x amps; using x{power:g}"
+            )
+    for dp, detected in found.items():
+        if detected.kind is DpKind.ENERGY and detected.code == "add_ele" and detected.scale == 1:
+            fixed[dp] = replace(detected, scale=0.001, unit="kWh")
+            notes[dp] = "the model's scale makes each increment whole kWh; using x0.001"
+    return fixed, notes
 
 
 def gang_device_class_outlet(category: str | None) -> bool:
@@ -279,9 +427,13 @@ def _is_int(value: Any) -> bool:
     return isinstance(value, int) and not isinstance(value, bool)
 
 
-def voltage_scale(raw: int) -> float | None:
-    """The scale that makes ``raw`` a mains voltage (90-260 V), or None."""
-    for scale in (0.1, 1.0, 0.01):
+def voltage_scale(raw: int, *, allow_centivolts: bool = True) -> float | None:
+    """The scale that makes ``raw`` a mains voltage (90-260 V), or None.
+
+    V x 100 only where the DP's place says it is a voltage: elsewhere a power of about
+    1 kW in W x 10 (9000-26000) reads as one too.
+    """
+    for scale in (0.1, 1.0, 0.01) if allow_centivolts else (0.1, 1.0):
         if 90 <= raw * scale <= 260:
             return scale
     return None
@@ -327,7 +479,7 @@ def _metering_triple(dps: Mapping[str, Any], first: int) -> tuple[dict[str, Dete
     # needs fewer other scales wins, and a tie proves nothing.
     fits: list[tuple[int, int, int, float, float]] = []
     for v, raw_volts in enumerate(values):
-        v_scale = voltage_scale(raw_volts)
+        v_scale = voltage_scale(raw_volts, allow_centivolts=False)
         if v_scale is None:
             continue
         others = [i for i in range(3) if i != v]
@@ -399,28 +551,77 @@ def _gangs(dps: Mapping[str, Any]) -> int:
     return gangs
 
 
+def _idle_countdown(value: Any) -> bool:
+    """A countdown that is not running reads 0; a running one could read like anything."""
+    return _is_int(value) and value == 0
+
+
+def _running_countdown(value: Any) -> bool:
+    """A value a countdown beside an idle one may hold: seconds up to a day, not a
+    reading that looks like a mains voltage."""
+    return _is_int(value) and 0 <= value <= 86400 and not _reads_like_mains(value)
+
+
+def _reads_like_mains(value: Any) -> bool:
+    """A reading that could be a mains voltage (V x 10 or V): a meter sits nearby."""
+    return _is_int(value) and voltage_scale(value, allow_centivolts=False) is not None
+
+
+def _countdown_sets(gangs: int) -> list[tuple[list[int], int]]:
+    """The DP sets that hold gang k's countdown in real layouts, with the offset that
+    gives k back: 8+k (the standard), 6+k (older strips, 1-gang wall switches on 7),
+    100+k (strips with countdowns from 101), 9+k (dual plugs with countdowns on 10, 11),
+    and for one gang DP 2 (older plugs) and 11."""
+    sets = [
+        ([8 + gang for gang in range(1, gangs + 1)], 8),
+        ([6 + gang for gang in range(1, gangs + 1)], 6),
+        ([100 + gang for gang in range(1, gangs + 1)], 100),
+    ]
+    if gangs == 2:
+        sets.append(([10, 11], 9))
+    if gangs == 1:
+        sets.extend((([2], 1), ([11], 10)))
+    return sets
+
+
 def _countdowns(dps: Mapping[str, Any], gangs: int) -> dict[str, Detected]:
-    """Gang k's countdown: DP 8+k (the standard), else DP 6+k (older strips), else
-    DP 2 for a single gang (older plugs). Only integers the device reported count."""
+    """The gangs' countdowns, from the one known set that proves itself best.
 
-    def ints(dp_ids: Sequence[int]) -> list[int]:
-        return [dp for dp in dp_ids if _is_int(dps.get(str(dp)))]
-
-    standard = ints([8 + gang for gang in range(1, gangs + 1)])
-    older = ints([6 + gang for gang in range(1, gangs + 1)]) if gangs > 1 else []
-    if gangs == 1 and not standard and not older:
-        older = ints([2])
-    chosen, offset = (standard, 8) if len(standard) >= len(older) else (older, 6)
-    if chosen == [2]:
-        offset = 1
+    A set proves itself when one of its DPs reads an idle countdown (0), the others
+    seconds that cannot be a mains voltage, and no DP beside it reads like one (a meter's DPs read 0
+    too with no load, and the dual plugs that meter on 7-9 put their countdowns on 10,
+    11). The set with the most such DPs wins; two sets as good prove nothing: the DPs
+    stay raw until a later reading or the user decides.
+    """
+    proved: list[tuple[int, list[int], int]] = []
+    for dp_ids, offset in _countdown_sets(gangs):
+        reported = [dp for dp in dp_ids if str(dp) in dps]
+        values = [dps[str(dp)] for dp in reported]
+        if not any(_idle_countdown(value) for value in values) or not all(
+            _running_countdown(value) for value in values
+        ):
+            continue
+        beside = {dp_ids[0] - 1, dp_ids[-1] + 1} - set(dp_ids)
+        if any(_reads_like_mains(dps.get(str(dp))) for dp in beside):
+            continue
+        proved.append((len(reported), reported, offset))
+    proved.sort(key=lambda found: -found[0])
+    if not proved or (len(proved) > 1 and proved[1][0] == proved[0][0]):
+        return {}
+    _, dp_ids, offset = proved[0]
     return {
         str(dp): Detected(kind=DpKind.COUNTDOWN, index=dp - offset if gangs > 1 else None)
-        for dp in chosen
+        for dp in dp_ids
     }
 
 
 def from_numbers(dps: Mapping[str, Any]) -> dict[str, Detected]:
-    """The DPs the standard numbering and the magnitudes prove, by DP id (others: raw)."""
+    """The DPs the standard numbering and the magnitudes prove, by DP id (others: raw).
+
+    Only DPs with a real DP id (1-255) count; what the readings cannot prove is left
+    out, so a later reading (a load on a meter, an idle countdown) can still prove it.
+    """
+    dps = {dp: value for dp, value in dps.items() if is_dp_id(dp)}
     found: dict[str, Detected] = {}
     gangs = _gangs(dps)
     breaker = (
@@ -436,10 +637,11 @@ def from_numbers(dps: Mapping[str, Any]) -> dict[str, Detected]:
     for gang in range(1, gangs + 1):
         found[str(gang)] = Detected(kind=DpKind.SWITCH, index=gang if gangs > 1 else None)
     found.update(_countdowns(dps, gangs))
-    if _is_bool(dps.get("7")) and "7" not in found:
+    # DP 7 is a USB relay only beside its countdown on 15 (the standard strip); alone
+    # it is as often RF pairing or an overcurrent alarm.
+    if _is_bool(dps.get("7")) and _idle_countdown(dps.get("15")) and "7" not in found:
         found["7"] = Detected(kind=DpKind.SWITCH, role=ROLE_USB)
-        if _is_int(dps.get("15")):
-            found["15"] = Detected(kind=DpKind.COUNTDOWN, role=ROLE_USB_COUNTDOWN)
+        found["15"] = Detected(kind=DpKind.COUNTDOWN, role=ROLE_USB_COUNTDOWN)
     found.update(_metering(dps, gangs, found))
     status = dps.get("38")
     if isinstance(status, str):
@@ -449,12 +651,18 @@ def from_numbers(dps: Mapping[str, Any]) -> dict[str, Detected]:
             )
         elif status in POWER_ON_LEGACY:
             found["38"] = Detected(kind=DpKind.SELECT, role=ROLE_POWER_ON, options=POWER_ON_LEGACY)
-    if dps.get("39") in INDICATOR_MODES:
-        found["39"] = Detected(
-            kind=DpKind.SELECT, role=ROLE_INDICATOR_MODE, options=INDICATOR_MODES
-        )
-    if _is_bool(dps.get("40")):
-        found["40"] = Detected(kind=DpKind.CONFIG_SWITCH, role=ROLE_CHILD_LOCK)
+    # Indicator mode and child lock: 39, 40 (older firmware) or 40, 41 (newer).
+    for mode, lock in (("39", "40"), ("40", "41")):
+        if dps.get(mode) in INDICATOR_MODES:
+            found[mode] = Detected(
+                kind=DpKind.SELECT, role=ROLE_INDICATOR_MODE, options=INDICATOR_MODES
+            )
+            if _is_bool(dps.get(lock)):
+                found[lock] = Detected(kind=DpKind.CONFIG_SWITCH, role=ROLE_CHILD_LOCK)
+            break
+    else:
+        if _is_bool(dps.get("40")):
+            found["40"] = Detected(kind=DpKind.CONFIG_SWITCH, role=ROLE_CHILD_LOCK)
     return found
 
 
@@ -466,18 +674,22 @@ def _metering(
     if standard is not None:
         # add_ele often appears only in pushes: with the standard meter proved on
         # 18-20, DP 17 is add_ele even before the device first sends it.
-        return {"17": Detected(kind=DpKind.ENERGY), **standard}
+        found = {"17": Detected(kind=DpKind.ENERGY), **standard}
+        # The metering firmware's calibration block: test bit 21, coefficients 22-25,
+        # then the fault bitmap on 26 (0 when all is well).
+        if _ints(dps, [str(dp) for dp in range(21, 27)]) is not None:
+            found["26"] = Detected(kind=DpKind.PROBLEM, role=ROLE_FAULT)
+        return found
     if gangs == 1 and (older := _standard_metering(dps, "4", "5", "6")):
         return older
     for first in (21, *range(101, 111)):
-        proved = _metering_triple(dps, first)
-        if proved is None:
+        if any(str(first + offset) in taken for offset in range(3)):
             continue
-        meter, _ = proved
-        before = str(first - 1)
-        if _is_int(dps.get(before)) and before not in taken and voltage_scale(dps[before]) is None:
-            meter[before] = Detected(kind=DpKind.ENERGY)
-        return meter
+        proved = _metering_triple(dps, first)
+        if proved is not None:
+            # The integer just before such a meter is, on most devices, a lifetime
+            # total, on others add_ele: nothing in one reading tells, so it stays raw.
+            return proved[0]
     return {}
 
 
