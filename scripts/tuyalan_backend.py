@@ -120,9 +120,7 @@ def build_wheel(
     """PEP 517: write ``<name>-<version>-py3-none-any.whl`` and return its file name."""
     project = _Project(ROOT)
     dist_info = f"{project.stem}.dist-info"
-    files: list[tuple[str, bytes]] = [
-        (name, path.read_bytes()) for path, name in project.sources()
-    ]
+    files: list[tuple[str, bytes]] = [(name, path.read_bytes()) for path, name in project.sources()]
     files += [(f"{dist_info}/licenses/{p.name}", p.read_bytes()) for p in project.licenses()]
     files.append((f"{dist_info}/METADATA", project.metadata().encode()))
     wheel = "Wheel-Version: 1.0\nGenerator: tuyalan_backend\nRoot-Is-Purelib: true\n"
