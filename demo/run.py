@@ -102,7 +102,7 @@ def _free(needed: NeededPort) -> bool:
 
 def ports_in_use(needed: list[NeededPort]) -> list[str]:
     """One line per port that another program holds, naming it when /proc tells."""
-    from custom_components.tuya_lan.tuyalan.ports import (  # noqa: PLC0415 (slow import)
+    from custom_components.tuya_lan.ports import (  # noqa: PLC0415 (slow import)
         tcp_port_holders,
         udp_port_holders,
     )

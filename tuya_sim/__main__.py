@@ -32,7 +32,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from custom_components.tuya_lan.tuyalan.const import VERSIONS
+from custom_components.tuya_lan.tuyalan import VERSIONS
 
 from .cloud import FakeTuyaCloud, cloud_device_for
 from .config import CloudSpec, DeviceSpec, SimulatorSpec, parse_config

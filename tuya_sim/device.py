@@ -22,8 +22,7 @@ from collections import deque
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
-from custom_components.tuya_lan.tuyalan.const import VERSIONS
-from custom_components.tuya_lan.tuyalan.protocol import validate_local_key
+from custom_components.tuya_lan.tuyalan import VERSIONS, validate_local_key
 
 from .discovery import DEFAULT_INTERVAL, LOOPBACK, Broadcaster, RequestResponder, build_datagram
 from .profiles import Profile, make_profile

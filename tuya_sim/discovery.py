@@ -21,18 +21,22 @@ import logging
 from collections.abc import Callable
 from typing import Any
 
-from custom_components.tuya_lan.tuyalan.const import (
-    UDP_KEY,
+from custom_components.tuya_lan.tuyalan import (
     UDP_PORT_APP,
     UDP_PORT_ENCRYPTED,
     UDP_PORT_PLAIN,
     Command,
+    TuyaError,
 )
-from custom_components.tuya_lan.tuyalan.crypto import ecb_for, gcm_for
-from custom_components.tuya_lan.tuyalan.discovery import decode_discovery_request
-from custom_components.tuya_lan.tuyalan.errors import TuyaError
-from custom_components.tuya_lan.tuyalan.frames import encode_55aa, encode_6699
-from custom_components.tuya_lan.tuyalan.protocol import json_bytes
+from custom_components.tuya_lan.tuyalan.codec import (
+    UDP_KEY,
+    decode_discovery_request,
+    ecb_for,
+    encode_55aa,
+    encode_6699,
+    gcm_for,
+    json_bytes,
+)
 
 _LOGGER = logging.getLogger(__name__)
 

@@ -37,12 +37,25 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from custom_components.tuya_lan.tuyalan.const import VERSIONS, Command
-from custom_components.tuya_lan.tuyalan.crypto import ecb_for, gcm_for, hmac_sha256
-from custom_components.tuya_lan.tuyalan.errors import MalformedFrameError, WrongKeyError
-from custom_components.tuya_lan.tuyalan.frames import Frame, FrameKeys, encode_55aa, encode_6699
-from custom_components.tuya_lan.tuyalan.protocol import derive_session_key, json_bytes, sign_31
-from custom_components.tuya_lan.tuyalan.stream import FrameParser
+from custom_components.tuya_lan.tuyalan import (
+    VERSIONS,
+    Command,
+    MalformedFrameError,
+    WrongKeyError,
+)
+from custom_components.tuya_lan.tuyalan.codec import (
+    Frame,
+    FrameKeys,
+    FrameParser,
+    derive_session_key,
+    ecb_for,
+    encode_55aa,
+    encode_6699,
+    gcm_for,
+    hmac_sha256,
+    json_bytes,
+    sign_31,
+)
 
 _LOGGER = logging.getLogger(__name__)
 

@@ -9,7 +9,9 @@ so removing the account, or the cloud being down, leaves every device working lo
 
 The SDK logs whole decrypted answers (local keys, tokens) at debug level, and a failed
 token refresh with its URL (the refresh token), which ``urllib3`` also logs at debug
-level: :class:`SecretsFilter` keeps those out of Home Assistant's log.
+level: :class:`SecretsFilter` keeps those out of Home Assistant's log. It goes onto those
+loggers when the SDK is first used, not at import: an install without a Smart Life
+account leaves global logging as it found it.
 """
 
 from __future__ import annotations
@@ -62,8 +64,8 @@ from .tuyalan import (
     CloudSessionError,
     CloudUserCodeError,
     TuyaCloud,
+    cloud_error,
 )
-from .tuyalan.cloud import cloud_error
 
 # A device list this young is reused (many devices healing at once share one fetch).
 DEVICES_MAX_AGE: Final = 30.0
@@ -134,10 +136,16 @@ class SecretsFilter(logging.Filter):
 
 
 SECRETS_FILTER: Final = SecretsFilter()
-logging.getLogger("tuya_sharing").addFilter(SECRETS_FILTER)
-# requests' transport logs each request line at debug level, and the SDK's token refresh
-# carries the refresh token in its path (GET /v1.0/m/token/<refresh token>).
-logging.getLogger("urllib3.connectionpool").addFilter(SECRETS_FILTER)
+# The SDK's package logger, and requests' transport, which logs each request line at
+# debug level: the SDK's token refresh carries the refresh token in its path
+# (GET /v1.0/m/token/<refresh token>).
+_SDK_LOGGERS: Final = ("tuya_sharing", "urllib3.connectionpool")
+
+
+def _filter_sdk_logs() -> None:
+    """Put the filter on the SDK's loggers (once: a filter is added only once)."""
+    for name in _SDK_LOGGERS:
+        logging.getLogger(name).addFilter(SECRETS_FILTER)
 
 
 def _remember_secrets(token_info: Mapping[str, Any]) -> None:
@@ -182,6 +190,7 @@ class SmartLifeLogin:
     """The QR login of the Smart Life app, as Home Assistant's core tuya does it."""
 
     def __init__(self, hass: HomeAssistant) -> None:
+        _filter_sdk_logs()  # before the SDK's first answer, which it dumps at debug level
         self.hass = hass
         self._control: LoginControl | None = None
 
@@ -361,6 +370,7 @@ class SmartLifeAccount(LinkedAccount):
         on_token: Callable[[dict[str, Any]], None] | None = None,
     ) -> None:
         super().__init__(hass)
+        _filter_sdk_logs()
         self.data = dict(data)
         self.token_info: dict[str, Any] = dict(data[CONF_TOKEN_INFO])
         _remember_secrets(self.token_info)

@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import asyncio
 import ipaddress
-import os
 import time
 from collections.abc import Callable, Mapping
 from datetime import datetime, timedelta
@@ -53,11 +52,17 @@ from .const import (
     DOMAIN,
     LOGGER,
 )
-from .tuyalan import UDP_PORTS, DiscoveredDevice, TuyaError, probe
-from .tuyalan.const import UDP_PORT_APP
-from .tuyalan.heard import HeardDevice, HeardDevices
-from .tuyalan.listener import DiscoveryListener
-from .tuyalan.ports import udp_port_holders
+from .ports import describe_port_holders
+from .tuyalan import (
+    UDP_PORT_APP,
+    UDP_PORTS,
+    DiscoveredDevice,
+    DiscoveryListener,
+    HeardDevice,
+    HeardDevices,
+    TuyaError,
+    probe,
+)
 
 DATA_DISCOVERY: HassKey[TuyaLanDiscovery] = HassKey(f"{DOMAIN}_discovery")
 
@@ -105,25 +110,6 @@ async def async_request_targets(
     source_ip = await network.async_get_source_ip(hass)
     addresses = await network.async_get_ipv4_broadcast_addresses(hass)
     return source_ip, sorted((str(broadcast), port) for broadcast in addresses)
-
-
-def describe_port_holders(ports: list[int]) -> str:
-    """Name what holds each port, for the repair issue (blocking: run in an executor)."""
-    own = os.getpid()
-    parts = []
-    for port in ports:
-        holders = udp_port_holders(port)
-        names = [
-            f"{holder.name} (pid {holder.pid}"
-            + (
-                ", this Home Assistant: another integration, such as localtuya)"
-                if holder.pid == own
-                else ")"
-            )
-            for holder in holders
-        ]
-        parts.append(f"UDP {port}: {', '.join(names) if names else 'unknown process'}")
-    return "; ".join(parts)
 
 
 class TuyaLanDiscovery:

@@ -54,7 +54,7 @@ from homeassistant.helpers.typing import StateType
 
 from . import validation
 from .const import LOGGER
-from .tuyalan.cloud_model import DpModel
+from .tuyalan import DpModel
 from .tuyalan.dpmap import (
     DP_ID_MAX,
     SECONDS_PER,

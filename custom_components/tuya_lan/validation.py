@@ -11,7 +11,7 @@ import ipaddress
 import re
 from typing import Final
 
-from .tuyalan.heard import valid_device_id
+from .tuyalan import valid_device_id
 
 DP_MIN: Final = 1
 DP_MAX: Final = 255

@@ -43,7 +43,7 @@ from homeassistant.setup import async_setup_component
 from homeassistant.util import dt as dt_util
 from pytest_homeassistant_custom_component.common import MockConfigEntry, async_fire_time_changed
 
-from custom_components.tuya_lan import discovery
+from custom_components.tuya_lan import discovery, ports as host_ports
 from custom_components.tuya_lan.const import (
     CONF_DEVICE_ID,
     CONF_LOCAL_KEY,
@@ -705,7 +705,7 @@ async def test_unknown_holder(
     blocker = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
     blocker.bind(("127.0.0.1", ports.plain))
     try:
-        with patch.object(discovery, "udp_port_holders", return_value=[]):
+        with patch.object(host_ports, "udp_port_holders", return_value=[]):
             await start_listening(hass)
         issue = issue_registry.async_get_issue(DOMAIN, "ports_in_use")
         assert issue is not None

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import json
 import logging
+import subprocess
+import sys
 from collections.abc import Generator
 from types import SimpleNamespace
 from typing import Any
@@ -18,7 +20,7 @@ from homeassistant.data_entry_flow import FlowResultType
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 from tuya_sharing.exceptions import ApiRequestException
 
-from custom_components.tuya_lan.account import SECRETS_FILTER, async_find_device
+from custom_components.tuya_lan.account import SECRETS_FILTER, SmartLifeLogin, async_find_device
 from custom_components.tuya_lan.const import DOMAIN, TUYA_CLIENT_ID, TUYA_SCHEMA
 from custom_components.tuya_lan.diagnostics import async_get_config_entry_diagnostics
 from custom_components.tuya_lan.tuyalan import CloudSessionError
@@ -314,8 +316,11 @@ async def test_account_session_refresh_relink_and_removal(
     assert sdk.unloaded == 1
 
 
-def test_sdk_debug_dumps_are_kept_out_of_the_log(caplog: pytest.LogCaptureFixture) -> None:
+async def test_sdk_debug_dumps_are_kept_out_of_the_log(
+    hass: HomeAssistant, caplog: pytest.LogCaptureFixture
+) -> None:
     """The SDK's own debug lines carry decrypted answers and token URLs."""
+    SmartLifeLogin(hass)  # the filter comes with the first use of the SDK
     caplog.set_level(logging.DEBUG, logger="tuya_sharing")
     logger = logging.getLogger("tuya_sharing")  # the SDK logs on its package logger
     logger.debug("response ret = %s", {"local_key": LOCAL_KEY})
@@ -325,6 +330,25 @@ def test_sdk_debug_dumps_are_kept_out_of_the_log(caplog: pytest.LogCaptureFixtur
     assert LOCAL_KEY not in caplog.text
     assert REFRESH_TOKEN not in caplog.text
     assert "/v1.0/m/token/***" in caplog.text
+
+
+def test_importing_the_integration_leaves_the_sdk_loggers_alone() -> None:
+    """The filter is installed by the first login or account, not at import: an install
+    without a Smart Life account keeps global logging as it was."""
+    script = """if True:
+        import json, logging
+        from custom_components.tuya_lan import account
+        loggers = [logging.getLogger(name) for name in ("tuya_sharing", "urllib3.connectionpool")]
+        at_import = [len(logger.filters) for logger in loggers]
+        account.SmartLifeLogin(None)
+        account.SmartLifeLogin(None)
+        in_use = [logger.filters.count(account.SECRETS_FILTER) for logger in loggers]
+        print(json.dumps([at_import, in_use]))
+    """
+    run = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, check=True, timeout=60
+    )
+    assert json.loads(run.stdout) == [[0, 0], [1, 1]]
 
 
 async def test_qr_login_odd_answers(hass: HomeAssistant, sdk: FakeSdk) -> None:

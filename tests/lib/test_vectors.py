@@ -4,6 +4,7 @@ we produce the same bytes, encodes) exactly."""
 from __future__ import annotations
 
 import json
+from typing import Any
 
 import pytest
 
@@ -15,6 +16,7 @@ from custom_components.tuya_lan.tuyalan.discovery import (
     decode_discovery_request,
 )
 from custom_components.tuya_lan.tuyalan.frames import (
+    Frame,
     FrameKeys,
     decode_frame,
     encode_55aa,
@@ -22,7 +24,6 @@ from custom_components.tuya_lan.tuyalan.frames import (
 )
 from custom_components.tuya_lan.tuyalan.protocol import (
     ClientSession,
-    decrypt_31_payload,
     derive_session_key,
 )
 from custom_components.tuya_lan.tuyalan.stream import FrameParser
@@ -106,10 +107,16 @@ def test_v31_two_frames_in_one_read() -> None:
     ]
 
 
+def open_31(vector: dict[str, Any]) -> str:
+    """The payload as a 3.1 session reads it from a device's frame."""
+    session = ClientSession("002004265ccf7fb1b659", vector_key(vector), "3.1")
+    frame = Frame(1, Command.STATUS, vector["payload_ascii"].encode(), 0)
+    return session.decode(frame).payload.decode()
+
+
 def test_v31_signed_payload_decrypts() -> None:
     vector = load_vector("v31_payload_tuyapi_status")
-    plaintext = decrypt_31_payload(vector["payload_ascii"].encode(), vector_key(vector))
-    assert plaintext.decode() == vector["expected_plaintext"]
+    assert open_31(vector) == vector["expected_plaintext"]
 
 
 def test_v31_signed_payload_encodes_identically() -> None:
@@ -123,8 +130,7 @@ def test_v31_signed_payload_encodes_identically() -> None:
 
 def test_v31_error_text_payload_decrypts() -> None:
     vector = load_vector("v31_payload_tuyapi_gw_id_invalid")
-    plaintext = decrypt_31_payload(vector["payload_ascii"].encode(), vector_key(vector))
-    assert plaintext.decode() == vector["expected_plaintext"]
+    assert open_31(vector) == vector["expected_plaintext"]
 
 
 def test_v31_truncated_push_is_incomplete_not_an_error() -> None:

@@ -1,15 +1,36 @@
 """Tuya LAN protocol library: talk to Tuya WiFi devices on the local network.
 
-No Home Assistant imports here: this package is the protocol (framing, crypto,
-session, asyncio client, discovery), a cloud client for local keys and DP models,
-and could ship on PyPI on its own.
+A package of its own, with no Home Assistant import (a ruff rule keeps it so): the
+protocol (framing, crypto, session, asyncio client), supervision of one device,
+discovery, the DP model, and a cloud client for local keys and DP models. Home
+Assistant's integration holds it as ``custom_components.tuya_lan.tuyalan``; the wheel
+built from the repository's ``pyproject.toml`` installs it as ``tuyalan``. Its modules
+import each other relatively, so both names work.
+
+The public surface is what ``__all__`` lists (``tests/lib/test_package.py`` pins it),
+with two public modules: :mod:`.dpmap` (what each DP is) and :mod:`.codec` (the wire
+format, for peers such as a device simulator). Every other module is private.
+
+The cloud client needs ``aiohttp`` (the ``cloud`` extra): :class:`TuyaCloud` and
+:func:`cloud_error` are imported on first use, so the LAN side loads without it.
 """
 
+from typing import TYPE_CHECKING
+
+from . import codec, dpmap
 from .client import TuyaClient, detect_version, probe
-from .cloud import TuyaCloud
 from .cloud_model import CloudDevice, DpModel, merge_model, model_from_sharing
 from .cloud_sign import REGIONS
-from .const import DETECT_ORDER, TCP_PORT, UDP_PORTS, VERSIONS, Command
+from .const import (
+    DETECT_ORDER,
+    TCP_PORT,
+    UDP_PORT_APP,
+    UDP_PORT_ENCRYPTED,
+    UDP_PORT_PLAIN,
+    UDP_PORTS,
+    VERSIONS,
+    Command,
+)
 from .device import DeviceUpdate, Fault, Health, TuyaDevice, backoff_delay, classify
 from .discovery import DiscoveredDevice, build_discovery_request, decode_broadcast
 from .errors import (
@@ -36,12 +57,37 @@ from .errors import (
     UnknownVersionError,
     WrongKeyError,
 )
+from .heard import HeardDevice, HeardDevices, valid_device_id
+from .listener import DiscoveryListener
+from .protocol import validate_local_key
+
+if TYPE_CHECKING:
+    from .cloud import TuyaCloud, cloud_error
+
+# Names served by the cloud module, which imports aiohttp: loaded when first asked for.
+_CLOUD_NAMES = frozenset({"TuyaCloud", "cloud_error"})
+
+
+def __getattr__(name: str) -> object:
+    if name in _CLOUD_NAMES:
+        from . import cloud  # noqa: PLC0415 (aiohttp only for those who use the cloud)
+
+        return getattr(cloud, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    return sorted({*globals(), *_CLOUD_NAMES})
+
 
 __all__ = [
     "DETECT_ORDER",
     "REGIONS",
     "TCP_PORT",
     "UDP_PORTS",
+    "UDP_PORT_APP",
+    "UDP_PORT_ENCRYPTED",
+    "UDP_PORT_PLAIN",
     "VERSIONS",
     "CloudAuthError",
     "CloudClockError",
@@ -60,10 +106,13 @@ __all__ = [
     "DeviceError",
     "DeviceUpdate",
     "DiscoveredDevice",
+    "DiscoveryListener",
     "DpModel",
     "Fault",
     "HandshakeDroppedError",
     "Health",
+    "HeardDevice",
+    "HeardDevices",
     "InvalidKeyError",
     "MalformedFrameError",
     "NotConnectedError",
@@ -78,9 +127,14 @@ __all__ = [
     "backoff_delay",
     "build_discovery_request",
     "classify",
+    "cloud_error",
+    "codec",
     "decode_broadcast",
     "detect_version",
+    "dpmap",
     "merge_model",
     "model_from_sharing",
     "probe",
+    "valid_device_id",
+    "validate_local_key",
 ]

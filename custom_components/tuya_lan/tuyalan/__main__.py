@@ -1,13 +1,15 @@
 """Command line: poke a device, or listen for devices.
 
-    python -m custom_components.tuya_lan.tuyalan status --host H --id ID --key KEY [--version V]
-    python -m custom_components.tuya_lan.tuyalan set --host H --id ID --key KEY --dps '{"1":true}'
-    python -m custom_components.tuya_lan.tuyalan scan [--seconds 10] [--listen 0.0.0.0]
-    python -m custom_components.tuya_lan.tuyalan cloud --access-id ID --access-secret SECRET \
+    python -m tuyalan status --host H --id ID --key KEY [--version V]
+    python -m tuyalan set --host H --id ID --key KEY --dps '{"1":true}'
+    python -m tuyalan scan [--seconds 10] [--listen 0.0.0.0]
+    python -m tuyalan cloud --access-id ID --access-secret SECRET \
         (--region eu|us|us-e|eu-w|in|cn|sg | --endpoint URL) [--uid APP_UID]
 
-JSON on stdout; on failure a non-zero exit and a one-line reason on stderr.
-Without ``--version`` the version is detected (3.5, 3.4, 3.3, 3.1 in turn).
+(``tuyalan`` as the installed wheel names it; in this repository's checkout it is
+``custom_components.tuya_lan.tuyalan``.) JSON on stdout; on failure a non-zero exit and
+a one-line reason on stderr. Without ``--version`` the version is detected (3.5, 3.4,
+3.3, 3.1 in turn). The ``cloud`` command needs the ``cloud`` extra (aiohttp).
 """
 
 from __future__ import annotations
@@ -21,7 +23,6 @@ from collections.abc import Sequence
 from typing import Any
 
 from .client import TuyaClient, detect_version, probe
-from .cloud import TuyaCloud
 from .cloud_sign import REGIONS
 from .const import TCP_PORT, UDP_PORTS, VERSIONS
 from .discovery import DiscoveredDevice
@@ -31,7 +32,7 @@ from .listener import DiscoveryListener
 
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
-        prog="python -m custom_components.tuya_lan.tuyalan",
+        prog=f"python -m {__package__}",
         description="Talk to Tuya WiFi devices on the local network.",
     )
     commands = parser.add_subparsers(dest="command", required=True)
@@ -176,6 +177,10 @@ async def _scan(args: argparse.Namespace) -> dict[str, Any]:
 async def _cloud(args: argparse.Namespace) -> dict[str, Any]:
     if not args.access_id or not args.access_secret:
         raise TuyaError("give --access-id and --access-secret (or TUYA_ACCESS_ID/_SECRET)")
+    try:
+        from .cloud import TuyaCloud  # noqa: PLC0415 (aiohttp: only this command needs it)
+    except ImportError as err:
+        raise TuyaError(f"the cloud command needs the cloud extra (aiohttp): {err}") from None
     async with TuyaCloud(
         args.access_id,
         args.access_secret,

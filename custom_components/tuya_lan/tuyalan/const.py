@@ -1,4 +1,4 @@
-"""Protocol constants: command numbers, ports, keys and limits (see docs/PROTOCOL references)."""
+"""Protocol constants: command numbers, ports, keys and limits."""
 
 from __future__ import annotations
 

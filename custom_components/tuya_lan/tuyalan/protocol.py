@@ -442,11 +442,6 @@ def sign_31(b64: bytes, real_key: bytes) -> bytes:
     return b"3.1" + signature.encode() + b64
 
 
-def decrypt_31_payload(payload: bytes, real_key: bytes) -> bytes:
-    """Open a 3.1 ``3.1<md5 slice><base64>`` payload; plaintext payloads pass through."""
-    return _decrypt_31(payload, real_key)
-
-
 def _decrypt_31(payload: bytes, real_key: bytes) -> bytes:
     if payload[:3] != b"3.1":
         return payload  # 3.1 replies to queries travel as plaintext JSON

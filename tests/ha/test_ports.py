@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 
-from custom_components.tuya_lan.tuyalan.ports import (
+from custom_components.tuya_lan.ports import (
     TCP_LISTEN,
     PortHolder,
     socket_inodes,

@@ -1,8 +1,8 @@
 """Which process holds a UDP or TCP port (Linux): /proc/net/* inode -> /proc/<pid>/fd.
 
-Used to tell the user what keeps the discovery ports busy (often another Tuya
-integration or tool), and by the demo to name what holds a port it needs. Blocking
-file reads: call from an executor. Best effort: without
+Host diagnostics, not protocol: the discovery repair issue names what keeps the
+discovery ports busy (often another Tuya integration or tool), and the demo names what
+holds a port it needs. Blocking file reads: call from an executor. Best effort: without
 /proc, or without permission to read another user's file descriptors, the answer is
 just shorter.
 """
@@ -115,3 +115,22 @@ def _process_name(pid_dir: Path) -> str:
         return (pid_dir / "comm").read_text().strip() or "?"
     except OSError:
         return "?"
+
+
+def describe_port_holders(ports: list[int]) -> str:
+    """Name what holds each port, for the repair issue (blocking: run in an executor)."""
+    own = os.getpid()
+    parts = []
+    for port in ports:
+        holders = udp_port_holders(port)
+        names = [
+            f"{holder.name} (pid {holder.pid}"
+            + (
+                ", this Home Assistant: another integration, such as localtuya)"
+                if holder.pid == own
+                else ")"
+            )
+            for holder in holders
+        ]
+        parts.append(f"UDP {port}: {', '.join(names) if names else 'unknown process'}")
+    return "; ".join(parts)
