@@ -91,10 +91,10 @@ async def test_flaky_or_padded_session_key_exchange_is_not_a_wrong_key(
 async def test_recycled_socket_keeps_entities_available(
     hass: HomeAssistant, socket_enabled: None, caplog: pytest.LogCaptureFixture
 ) -> None:
-    """The device closes its socket (FIN) every 0.4 s while heartbeats flow: entities
+    """The device closes its socket (FIN) every second while heartbeats flow: entities
     never go unavailable, nothing is logged as an outage, diagnostics count it."""
     async with make_rig(hass, "3.3") as rig:
-        rig.sim.socket_lifetime = 0.4
+        rig.sim.socket_lifetime = 2 * HEARTBEAT  # a session that ran a heartbeat
         rig.sim.drop()
         await wait_for(lambda: rig.coordinator.quick_reconnects >= 3, 4 * SLACK)
         assert not rig.recorder.went_unavailable()
