@@ -183,7 +183,7 @@ class DeviceSession:
         self.closed = False
         self.frames_received = 0
         self.quirks = quirks or SessionQuirks()
-        self._heartbeats = 0
+        self.heartbeats = 0  # heartbeats received on this connection
 
     @property
     def ready(self) -> bool:
@@ -235,8 +235,8 @@ class DeviceSession:
                     return [self._close("too many frames before the session key")]
                 return []
         if cmd == Command.HEART_BEAT:
-            self._heartbeats += 1
-            if self.quirks.answers_every_other_heartbeat and self._heartbeats % 2 == 0:
+            self.heartbeats += 1
+            if self.quirks.answers_every_other_heartbeat and self.heartbeats % 2 == 0:
                 return []
             # Answered without looking at the payload (TuyaOpen); localtuya notes that
             # 3.1/3.2 devices answer heartbeats with seqno 0.

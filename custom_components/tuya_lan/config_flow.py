@@ -744,7 +744,7 @@ class TuyaLanConfigFlow(ConfigFlow, domain=DOMAIN):
                 if found[CONF_PRODUCT_KEY]:
                     data[CONF_PRODUCT_KEY] = found[CONF_PRODUCT_KEY]
                 return self.async_create_entry(title=cloud.name, data=data)
-            if errors.get("base") == "invalid_auth":
+            if errors.get("base") in ("invalid_auth", "handshake_dropped", "key_unproven"):
                 # The account's key is stale too: let the user type one.
                 self._key_by_hand = True
                 return await self.async_step_discovery_confirm()

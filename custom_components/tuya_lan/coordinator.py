@@ -335,6 +335,10 @@ class TuyaLanCoordinator(DataUpdateCoordinator[DeviceUpdate]):
         fault = health.fault
         if fault is Fault.WRONG_KEY:
             self._key_proven_wrong = True
+            if self._grace is not None:  # proof: no point waiting out the grace
+                self._grace()
+                self._grace = None
+                self._unavailable()
         if fault in AUTH_FAULTS and not self._reauth_started and not self._healing:
             if loaded_accounts(self.hass):
                 self._healing = True

@@ -79,7 +79,7 @@ GRACE = 0.3  # s
 LOST_WITHIN = GRACE + SLACK
 # A device that stops answering (stall, a slow device over the timeout) is noticed by
 # the next heartbeat going unanswered: at most one heartbeat interval until it is sent,
-# then the timeout twice (one missed heartbeat is not a stall; defaults: 10 s + 2 x 5 s).
+# then the timeout twice (a missed heartbeat, then a status read; defaults: 10 s + 2 x 5 s).
 STALL_WITHIN = HEARTBEAT + 2 * TIMEOUT + GRACE + SLACK
 # Once the fault ends, the attempt in flight may still wait out its timeout, then one
 # backoff, then a connect and status read (milliseconds). Defaults: 5 s + the backoff

@@ -304,12 +304,8 @@ class TuyaClient:
             raise reply.error
 
     async def heartbeat(self) -> None:
-        """Keep-alive round trip; raises TuyaTimeoutError when the device is gone.
-
-        An unanswered heartbeat is not remembered as abandoned: any heartbeat reply,
-        late or not, only shows the device is there, so the next heartbeat may take it.
-        """
-        await self._request(self._session.heartbeat_request, abandon=False)
+        """Keep-alive round trip; raises TuyaTimeoutError when the device is gone."""
+        await self._request(self._session.heartbeat_request)
 
     async def confirm_key(self, status: dict[str, Any]) -> bool:
         """3.1: prove the key with a write that changes nothing; whether it is proven.
@@ -348,9 +344,7 @@ class TuyaClient:
                 push.exception()
         return self._session.key_proven
 
-    async def _request(
-        self, build: Callable[[], tuple[int, int, bytes]], *, abandon: bool = True
-    ) -> Message:
+    async def _request(self, build: Callable[[], tuple[int, int, bytes]]) -> Message:
         if not self.connected:
             raise NotConnectedError(f"not connected to {self.host}")
         reply_cmd, seqno, frame = build()
@@ -365,13 +359,12 @@ class TuyaClient:
         except TimeoutError:
             if future.done() and not future.cancelled() and future.exception() is None:
                 return future.result()  # the reply won the race with the deadline
-            if abandon:
-                self._abandon(reply_cmd, seqno)
+            self._abandon(reply_cmd, seqno)
             raise TuyaTimeoutError(
                 f"{self.host} did not answer command {Command(reply_cmd).name}"
             ) from None
         except asyncio.CancelledError:
-            if not future.done() and abandon:  # sent, and its reply may still come
+            if not future.done():  # sent, and its reply may still come
                 self._abandon(reply_cmd, seqno)
             raise
         finally:

@@ -597,10 +597,15 @@ class TuyaDevice:
                 if client is not self._client:
                     return
                 # One unanswered heartbeat is not a stall: busy firmware skips some.
-                # Another at once decides; its timeout drops the session.
-                _LOGGER.debug("%s missed a heartbeat; trying once more", self.host)
-                started = time.perf_counter()
-                await client.heartbeat()
+                # A status read at once decides (a command of its own, so no late
+                # heartbeat reply can pass for its answer); its timeout drops the session.
+                _LOGGER.debug("%s missed a heartbeat; reading its status", self.host)
+                try:
+                    status = await client.status()
+                except DeviceError:
+                    continue  # it answered: alive
+                self._report(client, status, pushed=False)
+                continue
             if client is self._client:
                 self._set_health(rtt=time.perf_counter() - started, last_seen=client.last_seen)
 
