@@ -17,6 +17,8 @@ import ipaddress
 import json
 import logging
 import random
+import socket
+import struct
 import time
 from collections import deque
 from collections.abc import Callable, Iterable, Mapping
@@ -26,7 +28,7 @@ from custom_components.tuya_lan.tuyalan import VERSIONS, validate_local_key
 
 from .discovery import DEFAULT_INTERVAL, LOOPBACK, Broadcaster, RequestResponder, build_datagram
 from .profiles import Profile, make_profile
-from .session import Action, Close, Control, DeviceSession, Refresh
+from .session import Action, Close, Control, DeviceSession, Refresh, SessionQuirks
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -38,6 +40,7 @@ IDLE_TIMEOUT = 30.0
 DEFAULT_MAX_CLIENTS = 1
 # Junk for the garbage fault: it contains no frame prefix, so a client must skip it.
 GARBAGE = b"\x13\x37garbage\xde\xad\xbe\xef\x00\x00\x55"
+_LINGER_ZERO = struct.pack("ii", 1, 0)
 
 
 class _Connection(asyncio.Protocol):
@@ -51,6 +54,7 @@ class _Connection(asyncio.Protocol):
         # Actions held back by the slow-device fault: (due time, actions), in order.
         self._held: deque[tuple[float, list[Action]]] = deque()
         self._release: asyncio.TimerHandle | None = None
+        self._recycle: asyncio.TimerHandle | None = None
 
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
         assert isinstance(transport, asyncio.Transport)
@@ -63,7 +67,19 @@ class _Connection(asyncio.Protocol):
     def eof_received(self) -> bool:
         return False  # the client hung up: close our side too
 
+    def recycle_after(self, seconds: float) -> None:
+        """Close (FIN) this connection ``seconds`` from now (socket_lifetime)."""
+        self._recycle = asyncio.get_running_loop().call_later(seconds, self._recycle_now)
+
+    def _recycle_now(self) -> None:
+        if self.live:
+            self.device.recycled += 1
+            _LOGGER.info("%r: recycled a connection (socket lifetime)", self.device)
+            self.close()
+
     def connection_lost(self, exc: Exception | None) -> None:
+        if self._recycle is not None:
+            self._recycle.cancel()
         if self._release is not None:
             self._release.cancel()
             self._release = None
@@ -101,6 +117,10 @@ class _Connection(asyncio.Protocol):
     def close(self, *, reset: bool = False) -> None:
         if self.transport is not None:
             if reset:
+                # A zero linger makes the kernel send a reset, not a FIN.
+                sock = self.transport.get_extra_info("socket")
+                if sock is not None:
+                    sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, _LINGER_ZERO)
                 self.transport.abort()
             else:
                 self.transport.close()
@@ -216,11 +236,45 @@ class SimulatedDevice:
         # failed, a value out of its range): the ack comes, no change, no push.
         self.ignore_sets = False
         self.occupied = 0  # client slots held by another client (the phone app)
+        self._firmware_quirks()
         # Counters for tests.
         self.refused = 0
         self.reboots = 0
         self.pushes = 0
         self.stalled_bytes = 0
+
+    def _firmware_quirks(self) -> None:
+        """Behaviours of shipping firmware (off by default); see also SessionQuirks."""
+        self.quirks = SessionQuirks(drops_session_key_exchange=self._drop_this_exchange)
+        self.reset_on_first_frame = False
+        """Held by another client (the phone app): connections are accepted, and reset
+        (RST) when the client's first frame arrives. "I see 'Connection reset by peer'
+        after controlling the device with the Smart Life app"
+        (https://github.com/clach04/python-tuya/issues/2); "most tuya devices support a
+        single tcp network connection only" (rospogrigio/localtuya#725)."""
+        self.drop_session_key_exchanges = 0
+        """3.4/3.5 firmware that drops this many session key exchanges in a row, with
+        the right key, before it answers one (then again): flaky firmware that clients
+        retry ("Session key negotiation fails (null payload) on v3.4",
+        https://github.com/jasonacox/tinytuya/issues/731)."""
+        self._exchanges_dropped = 0
+        self.socket_lifetime: float | None = None
+        """Seconds after which the device closes each connection with a FIN, heartbeats
+        or not: many devices recycle their LAN socket every few minutes ("the devices
+        seem to close the TCP connection after a few tens of seconds",
+        https://github.com/jasonacox/tinytuya/issues/559; "re-discovered within 0.056
+        seconds ... have one go at reconnecting before taking the device OFFLINE",
+        https://github.com/smarthomej/addons/issues/369)."""
+        self.recycled = 0  # connections closed by socket_lifetime
+
+    def _drop_this_exchange(self) -> bool:
+        if self.drop_session_key_exchanges <= 0:
+            return False
+        if self._exchanges_dropped >= self.drop_session_key_exchanges:
+            self._exchanges_dropped = 0
+            return False
+        self._exchanges_dropped += 1
+        return True
 
     def __repr__(self) -> str:
         return (
@@ -340,8 +394,11 @@ class SimulatedDevice:
             ack_retcode=self.ack_retcode,
             query_ack_then_push=self.query_ack_then_push,
             rng=self._rng,
+            quirks=self.quirks,
         )
         connection.last_seen = self._clock()
+        if self.socket_lifetime is not None:
+            connection.recycle_after(self.socket_lifetime)
         self._connections.append(connection)
         self._notify_clients_changed()
         _LOGGER.debug("%r: client connected (%d open)", self, self.clients)
@@ -355,6 +412,11 @@ class SimulatedDevice:
     def _data_received(self, connection: _Connection, data: bytes) -> None:
         session = connection.session
         if session is None:
+            return
+        if self.reset_on_first_frame and session.frames_received == 0:
+            _LOGGER.info("%r: reset a client at its first frame (held by another)", self)
+            self.refused += 1
+            connection.close(reset=True)
             return
         connection.last_seen = self._clock()
         if self.stall:

@@ -108,6 +108,39 @@ class Close:
 type Action = bytes | Control | Refresh | Close
 
 
+def _never() -> bool:
+    return False
+
+
+@dataclass(slots=True)
+class SessionQuirks:
+    """Behaviours of shipping firmware, each off by default. One object is shared by
+    every connection of a device, so a test may switch a quirk on at any time."""
+
+    answers_every_other_heartbeat: bool = False
+    """Busy firmware that leaves every second heartbeat unanswered. Other clients do not
+    drop a session on one missed heartbeat (localtuya's heartbeat loop counts failures;
+    users report sessions dropped on single misses as flapping devices,
+    https://github.com/rospogrigio/localtuya/issues/1102)."""
+
+    empty_frame_before_session_key: bool = False
+    """3.4/3.5: an empty frame comes before the real session key answer. tinytuya reads
+    the answer with ``_send_receive_quick(..., 2)``, which reads on past a null payload
+    ("received null payload ... fetch new one"), so the handshake still succeeds there
+    (jasonacox/tinytuya ``XenonDevice._negotiate_session_key``;
+    https://github.com/jasonacox/tinytuya/issues/731 shows such null payloads)."""
+
+    refuses_multi_dp_writes: bool = False
+    """A CONTROL that sets more than one DP is refused with "json obj data unvalid";
+    one DP per CONTROL works ("some devices will not accept all commands at once. You
+    have to give it one by one",
+    https://github.com/vinodsr/node-red-contrib-tuya-smart-device/issues/30)."""
+
+    drops_session_key_exchange: Callable[[], bool] = _never
+    """Asked at each session key start: True drops that handshake (a close, no answer)
+    although the key is right (see SimulatedDevice.drop_session_key_exchanges)."""
+
+
 class DeviceSession:
     """Protocol state of one client connection, seen from the device.
 
@@ -127,6 +160,7 @@ class DeviceSession:
         ack_retcode: int = RETCODE_OK,
         query_ack_then_push: bool = False,
         rng: random.Random | None = None,
+        quirks: SessionQuirks | None = None,
     ) -> None:
         if version not in VERSIONS:
             raise ValueError(f"unknown protocol version {version!r}")
@@ -161,6 +195,8 @@ class DeviceSession:
         self._parser = FrameParser(self.keys, has_retcode=False, max_frame_size=DEVICE_MAX_FRAME)
         self.closed = False
         self.frames_received = 0
+        self.quirks = quirks or SessionQuirks()
+        self.heartbeats = 0  # heartbeats received on this connection
 
     @property
     def ready(self) -> bool:
@@ -212,6 +248,9 @@ class DeviceSession:
                     return [self._close("too many frames before the session key")]
                 return []
         if cmd == Command.HEART_BEAT:
+            self.heartbeats += 1
+            if self.quirks.answers_every_other_heartbeat and self.heartbeats % 2 == 0:
+                return []
             # Answered without looking at the payload (TuyaOpen); localtuya notes that
             # 3.1/3.2 devices answer heartbeats with seqno 0.
             seqno = 0 if self.version in ("3.1", "3.2") else frame.seqno
@@ -235,11 +274,16 @@ class DeviceSession:
         if frame.cmd == Command.SESS_KEY_NEG_START:
             if len(body) < NONCE_SIZE:
                 return [self._close("session key start too short")]
+            if self.quirks.drops_session_key_exchange():
+                return [self._close("dropped the session key exchange (flaky firmware)")]
             self._client_nonce = body[:NONCE_SIZE]
             # 16 random ASCII hex characters, as devices send (openHAB, TuyaOpen).
             self._device_nonce = f"{self._rng.getrandbits(64):016x}".encode()
             proof = hmac_sha256(self._real_key, self._client_nonce)
-            return [self._seal_handshake(Command.SESS_KEY_NEG_RESP, self._device_nonce + proof)]
+            answer = self._seal_handshake(Command.SESS_KEY_NEG_RESP, self._device_nonce + proof)
+            if self.quirks.empty_frame_before_session_key:
+                return [self._empty_handshake_frame(), answer]
+            return [answer]
         if frame.cmd == Command.SESS_KEY_NEG_FINISH:
             if self._client_nonce is None or self._device_nonce is None:
                 return [self._close("session key finish without a start")]
@@ -260,6 +304,13 @@ class DeviceSession:
         if self.version == "3.5":
             return payload  # opened by the GCM frame layer
         return ecb_for(self._real_key).decrypt(payload)
+
+    def _empty_handshake_frame(self) -> bytes:
+        """A session key answer with nothing in it (the empty-frame quirk)."""
+        seqno, cmd = self._next_out_seqno(), Command.SESS_KEY_NEG_RESP
+        if self.version == "3.5":
+            return encode_6699(seqno, cmd, b"", gcm_for(self._real_key), retcode=RETCODE_OK)
+        return encode_55aa(seqno, cmd, b"", retcode=RETCODE_OK, hmac_key=self._real_key)
 
     def _seal_handshake(self, cmd: int, body: bytes) -> bytes:
         seqno = self._next_out_seqno()
@@ -302,6 +353,8 @@ class DeviceSession:
             found = {dp: current[dp] for dp in dps if dp in current}
             return [self._frame(frame.cmd, frame.seqno, self._dps_json(found))]
         to_set = {dp: value for dp, value in dps.items() if value is not None}
+        if self.quirks.refuses_multi_dp_writes and len(to_set) > 1:
+            return [self._error(frame, NO_DP_DATA)]
         ack = self._frame(frame.cmd, frame.seqno, b"", retcode=self.ack_retcode)
         return [ack, Control(to_set)]
 

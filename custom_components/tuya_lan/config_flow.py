@@ -223,20 +223,43 @@ def _key_format_ok(local_key: str) -> bool:
         return False
 
 
+# A device busy with another client, or flaky firmware, may refuse an attempt or hang
+# up a 3.4/3.5 handshake with the right key: tried this many times more.
+BUSY_RETRIES: Final = 2
+
+
 async def validate_device(
-    host: str, port: int, device_id: str, local_key: str, version: str
+    host: str,
+    port: int,
+    device_id: str,
+    local_key: str,
+    version: str,
+    *,
+    accept_unproven: bool = False,
 ) -> tuple[str, dict[str, str]]:
     """Handshake with the device and read its status.
 
     Returns the protocol version (detected when `version` is auto) and the form errors.
+    A 3.1 key must be proven by the device (see probe's require_proof), unless the
+    user confirmed it unproven (`accept_unproven`).
     """
     if not _key_format_ok(local_key):
         return version, {CONF_LOCAL_KEY: "invalid_key_format"}
     try:
         if version == VERSION_AUTO:
-            version, _ = await detect_version(host, device_id, local_key, port=port)
+            version, _ = await detect_version(
+                host, device_id, local_key, port=port, require_proof=not accept_unproven
+            )
         else:
-            await probe(host, device_id, local_key, version, port=port)
+            await probe(
+                host,
+                device_id,
+                local_key,
+                version,
+                port=port,
+                busy_retries=BUSY_RETRIES,
+                require_proof=not accept_unproven,
+            )
     except Exception as err:
         if not isinstance(err, TuyaError | OSError):
             LOGGER.exception("Unexpected error while validating a Tuya device")
@@ -341,6 +364,8 @@ class TuyaLanConfigFlow(ConfigFlow, domain=DOMAIN):
         """Initialize the flow."""
         self._discovered: dict[str, Any] = {}
         self._heard: dict[str, dict[str, Any]] = {}
+        # (host, device id, key) of a 3.1 key the device could not prove, shown once.
+        self._unproven: tuple[str, str, str] | None = None
         # Linking an account, and adding its devices.
         self._login: SmartLifeLogin | None = None
         self._user_code = ""
@@ -366,6 +391,18 @@ class TuyaLanConfigFlow(ConfigFlow, domain=DOMAIN):
     def async_get_options_flow(config_entry: TuyaLanConfigEntry) -> TuyaLanOptionsFlow:
         """Return the options flow."""
         return TuyaLanOptionsFlow()
+
+    async def _validate(
+        self, host: str, port: int, device_id: str, local_key: str, version: str
+    ) -> tuple[str, dict[str, str]]:
+        """validate_device; a 3.1 key the device could not prove is saved only when the
+        user submits it a second time, after being told."""
+        typed = (host, device_id, local_key)
+        version, errors = await validate_device(
+            host, port, device_id, local_key, version, accept_unproven=self._unproven == typed
+        )
+        self._unproven = typed if errors.get("base") == "key_unproven" else None
+        return version, errors
 
     async def async_step_user(self, user_input: dict[str, Any] | None = None) -> ConfigFlowResult:
         """Add a device on the LAN, or link a Tuya account that knows the keys."""
@@ -405,7 +442,7 @@ class TuyaLanConfigFlow(ConfigFlow, domain=DOMAIN):
                 local_key = user_input[CONF_LOCAL_KEY]
                 await self.async_set_unique_id(device_id)
                 self._abort_if_unique_id_configured()
-                version, errors = await validate_device(
+                version, errors = await self._validate(
                     host,
                     port,
                     device_id,
@@ -499,7 +536,7 @@ class TuyaLanConfigFlow(ConfigFlow, domain=DOMAIN):
             found[CONF_PORT] = user_input.get(SECTION_ADVANCED, {}).get(CONF_PORT, found[CONF_PORT])
             # The card may be older than the device's latest announcement.
             found[CONF_HOST] = heard_ip(self.hass, found[CONF_DEVICE_ID]) or found[CONF_HOST]
-            version, errors = await validate_device(
+            version, errors = await self._validate(
                 found[CONF_HOST],
                 found[CONF_PORT],
                 found[CONF_DEVICE_ID],
@@ -606,7 +643,7 @@ class TuyaLanConfigFlow(ConfigFlow, domain=DOMAIN):
         if user_input is not None:
             data = entry.data
             local_key = user_input[CONF_LOCAL_KEY]
-            _, errors = await validate_device(
+            _, errors = await self._validate(
                 data[CONF_HOST],
                 data.get(CONF_PORT, DEFAULT_PORT),
                 data[CONF_DEVICE_ID],
@@ -642,7 +679,7 @@ class TuyaLanConfigFlow(ConfigFlow, domain=DOMAIN):
             except validation.InvalidInput:
                 errors[CONF_HOST] = ERROR_HOST
             if not errors:
-                version, errors = await validate_device(
+                version, errors = await self._validate(
                     host,
                     port,
                     device_id,
@@ -688,7 +725,7 @@ class TuyaLanConfigFlow(ConfigFlow, domain=DOMAIN):
         if user_input is not None:
             found[CONF_PORT] = user_input.get(SECTION_ADVANCED, {}).get(CONF_PORT, found[CONF_PORT])
             found[CONF_HOST] = heard_ip(self.hass, found[CONF_DEVICE_ID]) or found[CONF_HOST]
-            version, errors = await validate_device(
+            version, errors = await self._validate(
                 found[CONF_HOST],
                 found[CONF_PORT],
                 found[CONF_DEVICE_ID],
@@ -707,7 +744,7 @@ class TuyaLanConfigFlow(ConfigFlow, domain=DOMAIN):
                 if found[CONF_PRODUCT_KEY]:
                     data[CONF_PRODUCT_KEY] = found[CONF_PRODUCT_KEY]
                 return self.async_create_entry(title=cloud.name, data=data)
-            if errors.get("base") == "invalid_auth":
+            if errors.get("base") in ("invalid_auth", "handshake_dropped", "key_unproven"):
                 # The account's key is stale too: let the user type one.
                 self._key_by_hand = True
                 return await self.async_step_discovery_confirm()

@@ -15,9 +15,10 @@ from typing import Any, Final
 
 from homeassistant.config_entries import SOURCE_REAUTH, ConfigEntry
 from homeassistant.const import CONF_HOST, CONF_PORT
-from homeassistant.core import HomeAssistant, callback
+from homeassistant.core import CALLBACK_TYPE, HomeAssistant, callback
 from homeassistant.exceptions import ConfigEntryAuthFailed
 from homeassistant.helpers import issue_registry as ir
+from homeassistant.helpers.event import async_call_later
 from homeassistant.helpers.update_coordinator import DataUpdateCoordinator, UpdateFailed
 
 from .account import async_find_device, loaded_accounts, model_data
@@ -63,6 +64,10 @@ type TuyaLanConfigEntry = ConfigEntry[TuyaLanCoordinator]
 # backoff of 1, 2, 4 s that is about 7 s down): a device that comes straight back, as
 # after a WiFi hiccup, does not raise one. Proof of a wrong key raises it at once.
 ATTEMPTS_BEFORE_ISSUE = 3
+# How long entities stay available after the session ends: many devices close their
+# socket every few minutes and take a new connection at once (the library reconnects
+# at once after such a close). Only a device not back within this is unavailable.
+AVAILABILITY_GRACE: Final = 3.0  # seconds
 
 # Why setup failed (a retry follows), by the fault the attempt showed.
 SETUP_FAILED: Final[dict[Fault | None, str]] = {
@@ -89,7 +94,11 @@ PROVE_RETRY_DELAY: Final = 0.5
 
 
 async def prove_key(host: str, port: int, device_id: str, local_key: str, version: str) -> None:
-    """A handshake and a status read with ``local_key``; raises the library's error."""
+    """A handshake and a status read with ``local_key``; raises the library's error.
+
+    On 3.1 (plaintext status) the key must also be proven by the device's report of a
+    same-value write: KeyUnprovenError otherwise, and nothing is healed on it.
+    """
     await probe(
         host,
         device_id,
@@ -98,6 +107,7 @@ async def prove_key(host: str, port: int, device_id: str, local_key: str, versio
         port=port,
         busy_retries=PROVE_ATTEMPTS - 1,
         retry_delay=PROVE_RETRY_DELAY,
+        require_proof=True,
     )
 
 
@@ -138,6 +148,11 @@ class TuyaLanCoordinator(DataUpdateCoordinator[DeviceUpdate]):
         self._key_proven_wrong = False
         self._issue: str | None = None  # the reason of the open repair issue
         self._healing = False  # a key is being fetched from the linked account
+        self.availability_grace = AVAILABILITY_GRACE
+        self._grace: CALLBACK_TYPE | None = None  # cancels the pending "unavailable"
+        self._lost_error: str | None = None
+        # Sessions that ended and came back within the grace: not outages (diagnostics).
+        self.quick_reconnects = 0
 
     def _make_device(self, local_key: str) -> TuyaDevice:
         return TuyaDevice(
@@ -224,6 +239,9 @@ class TuyaLanCoordinator(DataUpdateCoordinator[DeviceUpdate]):
     async def async_shutdown(self) -> None:
         """Close the session on unload; no task, timer or socket is left behind."""
         await super().async_shutdown()
+        if self._grace is not None:
+            self._grace()
+            self._grace = None
         await self.device.close()
         self._set_issue(None)
 
@@ -294,7 +312,14 @@ class TuyaLanCoordinator(DataUpdateCoordinator[DeviceUpdate]):
             return  # setup reports its own errors
         if health.connected != self._was_connected:
             self._was_connected = health.connected
-            if health.connected:
+            if health.connected and self._grace is not None:
+                # Back within the grace (a recycled socket): never was unavailable.
+                self._grace()
+                self._grace = None
+                self.quick_reconnects += 1
+                LOGGER.debug("%s closed its connection and took a new one at once", self.name)
+                self._recovered()
+            elif health.connected:
                 LOGGER.log(
                     logging.DEBUG if self._key_proven_wrong else logging.INFO,
                     "Reconnected to %s (%s:%s)",
@@ -303,30 +328,49 @@ class TuyaLanCoordinator(DataUpdateCoordinator[DeviceUpdate]):
                     self.port,
                 )
                 self._recovered()
+            elif (
+                self.availability_grace > 0
+                and not self._key_proven_wrong
+                and health.fault is not Fault.WRONG_KEY
+            ):
+                self._lost_error = health.error
+                self._grace = async_call_later(self.hass, self.availability_grace, self._grace_over)
             else:
-                # After proof of a wrong 3.1 key every push ends the session: warned once.
-                LOGGER.log(
-                    logging.DEBUG if self._key_proven_wrong else logging.WARNING,
-                    "Lost the connection to %s (%s:%s): %s; reconnecting",
-                    self.name,
-                    self.host,
-                    self.port,
-                    health.error,
-                )
-                self.last_exception = UpdateFailed(
-                    translation_domain=DOMAIN,
-                    translation_key="connection_lost",
-                    translation_placeholders={"name": self.name, "error": str(health.error)},
-                )
-                if self.last_update_success:
-                    self.last_update_success = False
-                    self.async_update_listeners()
+                self._lost_error = health.error
+                self._unavailable()
             if health.fault is Fault.WRONG_KEY:
                 self._attempt_failed(health)  # a 3.1 push we cannot decrypt: proof
         elif not health.connected and health.failures:
             self._attempt_failed(health)
         for listener in list(self._health_listeners):
             listener()
+
+    @callback
+    def _grace_over(self, _now: Any) -> None:
+        self._grace = None
+        if not self.device.connected:
+            self._unavailable()
+
+    @callback
+    def _unavailable(self) -> None:
+        """The device is away (past the grace, or with proof of a wrong key)."""
+        # After proof of a wrong 3.1 key every push ends the session: warned once.
+        LOGGER.log(
+            logging.DEBUG if self._key_proven_wrong else logging.WARNING,
+            "Lost the connection to %s (%s:%s): %s; reconnecting",
+            self.name,
+            self.host,
+            self.port,
+            self._lost_error,
+        )
+        self.last_exception = UpdateFailed(
+            translation_domain=DOMAIN,
+            translation_key="connection_lost",
+            translation_placeholders={"name": self.name, "error": str(self._lost_error)},
+        )
+        if self.last_update_success:
+            self.last_update_success = False
+            self.async_update_listeners()
 
     @callback
     def async_add_health_listener(self, listener: Callable[[], None]) -> Callable[[], None]:
@@ -358,6 +402,10 @@ class TuyaLanCoordinator(DataUpdateCoordinator[DeviceUpdate]):
         fault = health.fault
         if fault is Fault.WRONG_KEY:
             self._key_proven_wrong = True
+            if self._grace is not None:  # proof: no point waiting out the grace
+                self._grace()
+                self._grace = None
+                self._unavailable()
         if fault in AUTH_FAULTS and not self._reauth_started and not self._healing:
             if loaded_accounts(self.hass):
                 self._healing = True

@@ -83,7 +83,11 @@ def _health(coordinator: TuyaLanCoordinator) -> dict[str, Any]:
     if health["error"] is not None:
         health["error"] = "**REDACTED**"
     # Wall-clock times and round trips change from one download to the next.
-    return {key: health[key] for key in ("connected", "version", "reconnects", "fault", "error")}
+    shown = ("connected", "version", "reconnects", "closed_by_device", "fault", "error")
+    return {key: health[key] for key in shown} | {
+        # Closed by the device and back within the grace: never shown as unavailable.
+        "quick_reconnects": coordinator.quick_reconnects
+    }
 
 
 def _account_diagnostics(entry: TuyaLanConfigEntry) -> dict[str, Any]:

@@ -316,6 +316,9 @@ class TuyaLanDiscovery:
                     data[CONF_PROTOCOL_VERSION],
                     port=data.get(CONF_PORT, DEFAULT_PORT),
                     timeout=PROBE_TIMEOUT,
+                    # A 3.1 status is plaintext: anything at the new address could
+                    # send it. Only a report that proves our key moves the entry.
+                    require_proof=True,
                 )
             except (TuyaError, OSError) as err:
                 LOGGER.debug(

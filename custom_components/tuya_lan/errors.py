@@ -24,6 +24,8 @@ from .tuyalan import (
     Fault,
     HandshakeDroppedError,
     InvalidKeyError,
+    InvalidValueError,
+    KeyUnprovenError,
     MalformedFrameError,
     NotConnectedError,
     TuyaError,
@@ -41,6 +43,7 @@ EXCEPTION_KEYS: Final[dict[type[BaseException], str]] = {
     InvalidKeyError: "invalid_auth",
     WrongKeyError: "invalid_auth",
     ConnectionRefusedByDevice: "device_busy",
+    InvalidValueError: "value_refused",
     NotConnectedError: "not_connected",
     DeviceError: "device_error",
     TuyaTimeoutError: "timeout",
@@ -52,8 +55,9 @@ EXCEPTION_KEYS: Final[dict[type[BaseException], str]] = {
 FORM_ERRORS: Final[dict[type[BaseException], str]] = {
     InvalidKeyError: "invalid_key_format",
     WrongKeyError: "invalid_auth",
-    # A 3.4/3.5 hang-up during the handshake: a wrong key or version (or busy).
-    HandshakeDroppedError: "invalid_auth",
+    # 3.4/3.5 hang-ups during the handshake, after retries: a wrong key, or busy.
+    HandshakeDroppedError: "handshake_dropped",
+    KeyUnprovenError: "key_unproven",
     ConnectionRefusedByDevice: "device_busy",
     DeviceError: "device_error",
     MalformedFrameError: "not_tuya",

@@ -71,6 +71,14 @@ async def loopback_only(*_: Any) -> tuple[str, list[tuple[str, int]]]:
 
 
 @pytest.fixture(autouse=True)
+def no_availability_grace() -> Generator[None]:
+    """Entities go unavailable as soon as the session ends, unless a test sets a grace
+    (tests/ha/test_faults.py and test_firmware_quirks.py measure it)."""
+    with patch("custom_components.tuya_lan.coordinator.AVAILABILITY_GRACE", 0):
+        yield
+
+
+@pytest.fixture(autouse=True)
 def discovery_sandbox() -> Generator[None]:
     """The discovery listener binds no port, and sends nothing, unless a test asks.
 

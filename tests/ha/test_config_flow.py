@@ -126,7 +126,7 @@ async def test_user_auto_detect(hass: HomeAssistant, mock_detect: AsyncMock) -> 
         CONF_LOCAL_KEY: LOCAL_KEY,
         CONF_PROTOCOL_VERSION: "3.4",
     }
-    mock_detect.assert_awaited_once_with(HOST, DEVICE_ID, LOCAL_KEY, port=6668)
+    mock_detect.assert_awaited_once_with(HOST, DEVICE_ID, LOCAL_KEY, port=6668, require_proof=True)
 
 
 @pytest.mark.parametrize(

@@ -242,15 +242,19 @@ async def test_wrong_key_on_reconnect_starts_reauth(
 
 @pytest.mark.usefixtures("init_integration")
 async def test_heartbeat(hass: HomeAssistant, fake_device: FakeDevice) -> None:
-    """A heartbeat every 10 s; a failed one means the connection is gone."""
+    """A heartbeat every 10 s; one unanswered is followed by a status read at once (busy
+    firmware skips heartbeats), and only when that fails too is the connection gone."""
     client = fake_device.client
     await advance(hass, 10.5)
     assert client.heartbeat.await_count == 1
     client.heartbeat.side_effect = TuyaTimeoutError("no answer")
     await advance(hass, 10.5)
+    assert hass.states.get(SWITCH).state == "on"  # the status read answered
+    client.status.side_effect = TuyaTimeoutError("no answer")
+    await advance(hass, 10.5)
     assert hass.states.get(SWITCH).state == STATE_UNAVAILABLE
     await advance(hass, 10.5)  # while disconnected the heartbeat waits
-    assert client.heartbeat.await_count == 2
+    assert client.heartbeat.await_count == 3
 
 
 @pytest.mark.usefixtures("init_integration")

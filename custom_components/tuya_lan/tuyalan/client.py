@@ -23,6 +23,7 @@ from .errors import (
     ConnectionRefusedByDevice,
     DeviceError,
     HandshakeDroppedError,
+    KeyUnprovenError,
     MalformedFrameError,
     NotConnectedError,
     TuyaConnectionError,
@@ -41,6 +42,9 @@ BUSY_GRACE = 0.05
 # How long, in request timeouts, the late reply to an abandoned 3.5 request is still
 # awaited after it timed out (see TuyaClient._is_late_reply).
 LATE_REPLY_WINDOW = 2.0
+# How long a 3.1 device has to report the same-value write that proves the key (see
+# TuyaClient.confirm_key); real firmware pushes within tens of milliseconds.
+KEY_CONFIRM_WAIT = 2.0
 
 type StatusCallback = Callable[[dict[str, Any]], None]
 type DisconnectCallback = Callable[[Exception | None], None]
@@ -115,6 +119,9 @@ class TuyaClient:
         self._closing = False
         self._disconnect_error: Exception | None = None
         self._known_dps: list[int] = []
+        # Whether the device sent anything on this connection: a reset before that is
+        # a refusal (another client holds the device), not a lost session.
+        self._heard_from_device = False
         # Wall-clock time of the last frame received from the device.
         self.last_seen: float | None = None
 
@@ -122,6 +129,13 @@ class TuyaClient:
     def connected(self) -> bool:
         """True while a connection is open and ready for requests."""
         return self._transport is not None and not self._closing and self._session.ready
+
+    @property
+    def key_proven(self) -> bool:
+        """Whether this connection proved the device holds our key: the 3.4/3.5
+        handshake, or a 3.1-3.3 frame that decrypted to JSON (a 3.1 status is plaintext
+        and proves nothing; see confirm_key)."""
+        return self._session.key_proven
 
     # -- connecting ------------------------------------------------------------------
 
@@ -144,6 +158,7 @@ class TuyaClient:
         loop = asyncio.get_running_loop()
         self._session = ClientSession(self.device_id, self._local_key, self.version)
         self._closing = False
+        self._heard_from_device = False
         self._abandoned.clear()
         self._abandoned_35.clear()
         try:
@@ -184,6 +199,8 @@ class TuyaClient:
             raise TuyaTimeoutError(
                 "no session key response: wrong protocol version, or not a Tuya device"
             ) from None
+        except ConnectionRefusedByDevice:
+            raise  # reset at our first frame: busy, not a hang-up about the key
         except TuyaConnectionError:
             raise HandshakeDroppedError(
                 "the device dropped the connection during the handshake: "
@@ -290,6 +307,43 @@ class TuyaClient:
         """Keep-alive round trip; raises TuyaTimeoutError when the device is gone."""
         await self._request(self._session.heartbeat_request)
 
+    async def confirm_key(self, status: dict[str, Any]) -> bool:
+        """3.1: prove the key with a write that changes nothing; whether it is proven.
+
+        A 3.1 device answers status in plaintext, so a status proves nothing about the
+        key. Its CONTROL frames are encrypted and signed with the key, and it reports a
+        write it carried out with an encrypted push: writing a DP the value it already
+        holds (``status``, just read) changes nothing on the device, and a push that
+        decrypts proves the key. A push that does not decrypt raises WrongKeyError
+        (proof the other way). No push, or a refusal, proves nothing: False.
+        """
+        if self._session.key_proven:
+            return True
+        if self.version != "3.1":
+            return False
+        dp = _unchanging_dp(status)
+        if dp is None:
+            return False
+        push: asyncio.Future[dict[str, Any]] = asyncio.get_running_loop().create_future()
+        self._push_waiters.append(push)
+        try:
+            reply = await self._request(lambda: self._session.control_request({dp: status[dp]}))
+            if reply.error is not None:
+                _LOGGER.debug("%s refused the key-proving write: %s", self.host, reply.error)
+                return self._session.key_proven
+            with contextlib.suppress(TimeoutError):
+                async with asyncio.timeout(min(self.timeout, KEY_CONFIRM_WAIT)):
+                    while not self._session.key_proven:
+                        await asyncio.shield(push)
+                        push = asyncio.get_running_loop().create_future()
+                        self._push_waiters.append(push)
+        finally:
+            with contextlib.suppress(ValueError):
+                self._push_waiters.remove(push)
+            if not push.cancel():
+                push.exception()
+        return self._session.key_proven
+
     async def _request(self, build: Callable[[], tuple[int, int, bytes]]) -> Message:
         if not self.connected:
             raise NotConnectedError(f"not connected to {self.host}")
@@ -334,6 +388,7 @@ class TuyaClient:
 
     def _data_received(self, data: bytes) -> None:
         self.last_seen = time.time()
+        self._heard_from_device = True
         session = self._session
         session.feed(data)
         while True:
@@ -351,6 +406,11 @@ class TuyaClient:
 
     def _dispatch(self, message: Message) -> None:
         if self._handshake is not None:
+            if message.is_empty:
+                # Some 3.4/3.5 firmware sends an empty frame before its session key
+                # answer (tinytuya reads on past empty payloads there). Not the answer.
+                _LOGGER.debug("%s: skipped an empty frame during the handshake", self.host)
+                return
             if not self._handshake.done():
                 self._handshake.set_result(message)
             return
@@ -433,6 +493,13 @@ class TuyaClient:
         error = self._disconnect_error or exc
         self._disconnect_error = None
         self._transport = None
+        if isinstance(error, ConnectionResetError) and not self._heard_from_device:
+            # Accepted, then reset when our first frame arrived, before any answer:
+            # what a device does while another client (the phone app) holds it.
+            error = ConnectionRefusedByDevice(
+                "the device reset the connection at our first request: it is probably "
+                "busy with another client (the phone app or another integration)"
+            )
         lost = TuyaConnectionError(f"connection to {self.host} lost")
         self._reject_waiters(error if isinstance(error, TuyaError) else lost)
         on_disconnect = self.on_disconnect
@@ -451,6 +518,18 @@ class TuyaClient:
         self._push_waiters.clear()
 
 
+def _unchanging_dp(status: dict[str, Any]) -> str | None:
+    """The DP a same-value write may touch: the lowest boolean (the relay on a plug,
+    a gang on a strip). Writing a relay the state it is in changes nothing; counters
+    and readings are left alone (they move, and are often read-only)."""
+    booleans = [
+        dp
+        for dp, value in status.items()
+        if isinstance(value, bool) and dp.isascii() and dp.isdigit() and len(dp) <= 3
+    ]
+    return min(booleans, key=int) if booleans else None
+
+
 async def probe(
     host: str,
     device_id: str,
@@ -462,13 +541,16 @@ async def probe(
     device22: bool = False,
     busy_retries: int = 0,
     retry_delay: float = 0.5,
+    require_proof: bool = False,
 ) -> dict[str, Any]:
     """Connect, read the device's status and close: proof that id, key and version fit.
 
-    A device that looks busy with another client (it closes at once, or hangs up a
-    3.4/3.5 handshake) is tried again up to ``busy_retries`` times, ``retry_delay`` s
-    apart. Raises the library's typed errors (WrongKeyError, HandshakeDroppedError,
-    ConnectionRefusedByDevice, TuyaTimeoutError, ...).
+    A device that looks busy with another client (it closes or resets at once, or hangs
+    up a 3.4/3.5 handshake) is tried again up to ``busy_retries`` times, ``retry_delay``
+    s apart. A 3.1 device proves the key only by reporting a same-value write (see
+    TuyaClient.confirm_key); with ``require_proof`` a status without that proof raises
+    KeyUnprovenError. Raises the library's typed errors (WrongKeyError,
+    HandshakeDroppedError, ConnectionRefusedByDevice, TuyaTimeoutError, ...).
     """
     client = partial(
         TuyaClient,
@@ -482,16 +564,23 @@ async def probe(
     )
     for _ in range(busy_retries):
         try:
-            return await _status_once(client())
+            return await _status_once(client(), require_proof=require_proof)
         except ConnectionRefusedByDevice, HandshakeDroppedError:
             await asyncio.sleep(retry_delay)
-    return await _status_once(client())
+    return await _status_once(client(), require_proof=require_proof)
 
 
-async def _status_once(client: TuyaClient) -> dict[str, Any]:
+async def _status_once(client: TuyaClient, *, require_proof: bool = False) -> dict[str, Any]:
     await client.connect()
     try:
-        return await client.status()
+        status = await client.status()
+        if require_proof and not await client.confirm_key(status):
+            raise KeyUnprovenError(
+                f"{client.host} answered, but protocol {client.version} sent nothing that "
+                "proves the local key (its status travels in plaintext, and it did not "
+                "report a write that changes nothing)"
+            )
+        return status
     finally:
         await client.close()
 
@@ -504,37 +593,53 @@ async def detect_version(
     port: int = TCP_PORT,
     timeout: float = 2.0,
     versions: Sequence[str] = DETECT_ORDER,
+    drop_retries: int = 2,
+    require_proof: bool = False,
 ) -> tuple[str, dict[str, Any]]:
     """Find the protocol version a device speaks: (version, its status).
 
     Tries each version in turn. A connection refused, or a device busy with another
-    client, ends the search at once; otherwise, when no version works, raises the
-    strongest evidence about the key: WrongKeyError (proof) if some attempt failed on
-    it, else HandshakeDroppedError (a hang-up during a 3.4/3.5 handshake), else the
-    last error.
+    client, ends the search at once. A dropped 3.4/3.5 handshake is tried again up to
+    ``drop_retries`` times on the same version (some firmware drops one now and then
+    with the right key). Otherwise, when no version works, raises the strongest
+    evidence about the key: WrongKeyError (proof) if some attempt failed on it, else
+    HandshakeDroppedError (hang-ups during a 3.4/3.5 handshake), else the last error.
+    ``require_proof``: see probe (KeyUnprovenError for a 3.1 device that gave none).
     """
     last_error: TuyaError = TuyaError("no protocol version to try")
     key_error: WrongKeyError | None = None
     dropped: HandshakeDroppedError | None = None
-    for attempt, version in enumerate(versions):
-        client = TuyaClient(host, device_id, local_key, version, port=port, timeout=timeout)
-        try:
-            await _connect_after(client, retry=attempt > 0)
-            return version, await client.status()
-        except ConnectionRefusedByDevice:
-            raise
-        except WrongKeyError as err:
-            key_error = last_error = err
-        except HandshakeDroppedError as err:
-            dropped = last_error = err
-        except (TuyaTimeoutError, DeviceError) as err:
-            last_error = err
-        except TuyaConnectionError as err:
-            if not client.connected and isinstance(err.__cause__, OSError):
-                raise  # nothing listens there: no point trying other versions
-            last_error = err
-        finally:
-            await client.close()
+    attempt = 0
+    for version in versions:
+        for drops in range(drop_retries + 1):
+            client = TuyaClient(host, device_id, local_key, version, port=port, timeout=timeout)
+            try:
+                await _connect_after(client, retry=attempt > 0)
+                status = await client.status()
+                if require_proof and not await client.confirm_key(status):
+                    raise KeyUnprovenError(
+                        f"{host} answered as protocol {version}, but sent nothing that "
+                        "proves the local key"
+                    )
+                return version, status
+            except ConnectionRefusedByDevice, KeyUnprovenError:
+                raise
+            except WrongKeyError as err:
+                key_error = last_error = err
+            except HandshakeDroppedError as err:
+                dropped = last_error = err
+                if drops < drop_retries:
+                    continue
+            except (TuyaTimeoutError, DeviceError) as err:
+                last_error = err
+            except TuyaConnectionError as err:
+                if not client.connected and isinstance(err.__cause__, OSError):
+                    raise  # nothing listens there: no point trying other versions
+                last_error = err
+            finally:
+                attempt += 1
+                await client.close()
+            break
     raise key_error or dropped or last_error
 
 

@@ -60,6 +60,10 @@ DROPS_BEFORE_KEY_SUSPECT: Final = 3
 # Between the dropped handshakes of the first connection (a busy device lets go of
 # its other client within a second or two).
 FIRST_CONNECT_RETRY: Final = 0.5  # seconds
+# The device's error text when it refuses a write of several DPs at once (some take
+# only one DP per CONTROL); the write is then split, for as long as the session object
+# lives.
+MULTI_DP_REFUSED: Final = "data unvalid"
 
 
 def backoff_delay(attempt: int) -> float:
@@ -128,6 +132,9 @@ class Health:
     """Wall-clock time of the last frame received from the device."""
     reconnects: int = 0
     """Sessions opened after the first one."""
+    closed_by_device: int = 0
+    """Sessions the device ended with a clean close (FIN) after they had run for a
+    heartbeat interval: many devices recycle their socket every few minutes."""
     rtt: float | None = None
     """Round trip of the last heartbeat, in seconds."""
     fault: Fault | None = None
@@ -194,6 +201,9 @@ class TuyaDevice:
         self._confirm_task: asyncio.Task[None] | None = None
         self._logged_unexpected = False
         self._reconnect_now = False
+        self._session_opened = 0.0  # self._clock() when the current session opened
+        # Set once the device refused a multi-DP write: every later one is split.
+        self._single_dp_writes = False
 
     # -- what a consumer reads -----------------------------------------------------
 
@@ -317,7 +327,7 @@ class TuyaDevice:
                     client = self._require_client()
             self._last_write = self._clock()
             try:
-                reported = await client.set_dps(dict(dps))
+                reported = await self._write(client, dict(dps))
             except DeviceError, TuyaTimeoutError:
                 raise  # the device is there, it did not do it: the session stays
             except (TuyaError, OSError) as err:
@@ -326,6 +336,28 @@ class TuyaDevice:
         if reported:
             self._report(client, reported, pushed=True)
         self._expect_report(client, {str(dp) for dp in dps})
+
+    async def _write(self, client: TuyaClient, dps: dict[str, Any]) -> dict[str, Any]:
+        """One CONTROL, or one per DP for a device that refuses several in one."""
+        if not self._single_dp_writes or len(dps) < 2:
+            try:
+                return await client.set_dps(dps)
+            except DeviceError as err:
+                if len(dps) < 2 or MULTI_DP_REFUSED not in err.text:
+                    raise
+                _LOGGER.debug(
+                    "%s refuses a write of %d DPs (%s): one DP per write from now on",
+                    self.host,
+                    len(dps),
+                    err.text,
+                )
+                self._single_dp_writes = True
+        reported: dict[str, Any] = {}
+        for index, (dp, value) in enumerate(dps.items()):
+            if index:
+                await self._sleep(self.min_command_gap)
+            reported.update(await client.set_dps({dp: value}))
+        return reported
 
     def _require_client(self) -> TuyaClient:
         if self._client is None:
@@ -455,6 +487,7 @@ class TuyaDevice:
             held, self._held = self._held, {}
             self._opening = None
         self._client = client
+        self._session_opened = self._clock()
         self._sessions += 1
         self._drops = 0
         self._logged_unexpected = False
@@ -481,16 +514,24 @@ class TuyaDevice:
         except Exception:  # a transport that fails to close is gone anyway
             _LOGGER.debug("%s: aborting the lost connection failed", self.host, exc_info=True)
         self._cancel_confirmation()
+        # A clean close after a session that ran for a while is a device recycling its
+        # socket (many do every few minutes): reconnect at once, not after a backoff.
+        recycled = (
+            error is None
+            and not reconnect_now
+            and self._clock() - self._session_opened >= self.heartbeat_interval
+        )
         self._set_health(
             connected=False,
             connected_since=None,
+            closed_by_device=self._health.closed_by_device + recycled,
             fault=None if reconnect_now else classify(error),
             error="reconnecting with a new address or key" if reconnect_now else _describe(error),
             failures=0,
         )
         if reconnect_now:
             self._drops = 0
-        self._reconnect_now = reconnect_now
+        self._reconnect_now = reconnect_now or recycled
         self._wakeup.set()
 
     def _attempt_failed(self, error: Exception) -> None:
@@ -550,7 +591,21 @@ class TuyaDevice:
             except TimeoutError:
                 pass
             started = time.perf_counter()
-            await client.heartbeat()
+            try:
+                await client.heartbeat()
+            except TuyaTimeoutError:
+                if client is not self._client:
+                    return
+                # One unanswered heartbeat is not a stall: busy firmware skips some.
+                # A status read at once decides (a command of its own, so no late
+                # heartbeat reply can pass for its answer); its timeout drops the session.
+                _LOGGER.debug("%s missed a heartbeat; reading its status", self.host)
+                try:
+                    status = await client.status()
+                except DeviceError:
+                    continue  # it answered: alive
+                self._report(client, status, pushed=False)
+                continue
             if client is self._client:
                 self._set_health(rtt=time.perf_counter() - started, last_seen=client.last_seen)
 

@@ -61,6 +61,17 @@ class HandshakeDroppedError(TuyaConnectionError):
     """
 
 
+class KeyUnprovenError(TuyaError):
+    """The device answered, but nothing it sent involved the local key (protocol 3.1:
+    status travels in plaintext, and the device did not report the same-value write
+    that would have proven the key). Not proof of a wrong key either."""
+
+
+class InvalidValueError(TuyaError, ValueError):
+    """A DP value that cannot be sent: not a boolean, an integer in 64 bits, a finite
+    number or text (NaN, infinity, lists, objects, ...), or a DP id that is not one."""
+
+
 class NotConnectedError(TuyaConnectionError):
     """A request was made while no connection is open."""
 

@@ -95,6 +95,12 @@ def encode_6699(
     return header + nonce + sealed + SUFFIX_6699
 
 
+class ForeignFrameError(WrongKeyError):
+    """A 6699 (3.5) frame where no GCM key is set. A device taking it from a client
+    treats it like a frame that fails its tag; a 3.1-3.4 client session takes it for
+    junk: it says nothing about a key that never was a GCM key there."""
+
+
 def decode_frame(data: bytes, keys: FrameKeys, *, has_retcode: bool) -> Frame:
     """Decode one complete frame, verifying its CRC32, HMAC or GCM tag.
 
@@ -147,7 +153,7 @@ def decode_6699(data: bytes, keys: FrameKeys, has_retcode: bool) -> Frame:
     if data[-SUFFIX_SIZE:] != SUFFIX_6699:
         raise MalformedFrameError("missing 00009966 suffix")
     if keys.gcm is None:
-        raise WrongKeyError("a 3.5 frame arrived but no key is set to open it")
+        raise ForeignFrameError("a 3.5 frame arrived but no key is set to open it")
     nonce = data[HEADER_6699_SIZE : HEADER_6699_SIZE + GCM_NONCE_SIZE]
     sealed = data[HEADER_6699_SIZE + GCM_NONCE_SIZE : -SUFFIX_SIZE]
     plaintext = keys.gcm.decrypt(bytes(nonce), bytes(sealed), bytes(data[4:HEADER_6699_SIZE]))

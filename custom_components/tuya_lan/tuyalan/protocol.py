@@ -12,6 +12,7 @@ import base64
 import binascii
 import hmac
 import json
+import math
 import os
 import time
 from collections.abc import Callable, Iterable, Iterator
@@ -23,12 +24,13 @@ from .crypto import BLOCK, HMAC_SIZE, AesEcb, ecb_for, gcm_for, hmac_sha256, md5
 from .errors import (
     DeviceError,
     InvalidKeyError,
+    InvalidValueError,
     MalformedFrameError,
     TuyaError,
     UnknownVersionError,
     WrongKeyError,
 )
-from .frames import Frame, FrameKeys, encode_55aa, encode_6699
+from .frames import ForeignFrameError, Frame, FrameKeys, encode_55aa, encode_6699
 from .stream import FrameParser
 
 VERSION_HEADER_SIZE = 15
@@ -75,6 +77,32 @@ def load_json(payload: bytes) -> Any:
         return _json_loads(payload)
     except (ValueError, RecursionError) as err:  # JSONDecodeError and UnicodeError too
         raise MalformedFrameError(f"not JSON: {str(err)[:80]}") from None
+
+
+# What a DP value can be on the wire: Tuya DPs are booleans, integers (64-bit at most on
+# any firmware), enum/string/raw (base64) text; a finite number passes for odd firmware.
+_INT_LIMIT = 2**63
+
+
+def validate_dps(dps: dict[Any, Any]) -> None:
+    """InvalidValueError unless every id is a DP id and every value can be sent.
+
+    JSON cannot carry NaN or infinity (the encoder would send null, which a device may
+    take as false or 0), nor an integer past 64 bits, a list, an object or bytes.
+    """
+    if not dps:
+        raise InvalidValueError("no DP to write")
+    for dp, value in dps.items():
+        dp_id = str(dp)
+        if isinstance(dp, bool) or not (dp_id.isascii() and dp_id.isdigit() and len(dp_id) <= 3):
+            raise InvalidValueError(f"{str(dp)[:20]!r} is not a DP id")
+        if isinstance(value, bool | str):
+            continue
+        if isinstance(value, int) and -_INT_LIMIT <= value < _INT_LIMIT:
+            continue
+        if isinstance(value, float) and math.isfinite(value):
+            continue
+        raise InvalidValueError(f"DP {dp_id} cannot take {type(value).__name__} {str(value)[:40]}")
 
 
 def validate_local_key(local_key: str | bytes) -> bytes:
@@ -195,6 +223,11 @@ class ClientSession:
         """True once requests may be sent (after the handshake, if the version has one)."""
         return self._ready
 
+    @property
+    def key_proven(self) -> bool:
+        """Whether a frame of this connection proved the device holds our key."""
+        return self._key_proven
+
     def next_seqno(self) -> int:
         """Client sequence numbers start at 1 and strictly increase per connection."""
         self._seqno += 1
@@ -260,7 +293,11 @@ class ClientSession:
         return cmd, seqno, frame
 
     def control_request(self, dps: dict[str, Any]) -> tuple[int, int, bytes]:
-        """Set DPs (ids as str or int): (expected reply cmd, seqno, frame)."""
+        """Set DPs (ids as str or int): (expected reply cmd, seqno, frame).
+
+        InvalidValueError, before anything is sent, for a value no device can take.
+        """
+        validate_dps(dps)
         if self._wrapped_data:
             cmd = Command.CONTROL_NEW
             data: dict[str, Any] = {"protocol": 5, "t": int(time.time()), "data": {"dps": dps}}
@@ -364,6 +401,8 @@ class ClientSession:
             if frame is None:
                 return None
             message = self.decode(frame)
+        except ForeignFrameError as err:
+            raise MalformedFrameError(f"skipped a frame of another protocol: {err}") from None
         except WrongKeyError as err:
             if not self._key_proven:
                 raise
