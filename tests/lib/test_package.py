@@ -72,6 +72,8 @@ PUBLIC_NAMES = [
     "HeardDevices",
     "Health",
     "InvalidKeyError",
+    "InvalidValueError",
+    "KeyUnprovenError",
     "MalformedFrameError",
     "NotConnectedError",
     "TuyaClient",
