@@ -27,6 +27,7 @@ from custom_components.tuya_lan.tuyalan.protocol import validate_local_key
 
 from .discovery import DEFAULT_INTERVAL, LOOPBACK, Broadcaster, RequestResponder, build_datagram
 from .profiles import Profile, make_profile
+from .quirks import QueryQuirks
 from .session import Action, Close, Control, DeviceSession, Refresh
 
 _LOGGER = logging.getLogger(__name__)
@@ -168,7 +169,11 @@ class SimulatedDevice:
         self.local_key = local_key
         self._key = validate_local_key(local_key)
         self.version = version
-        self.device22 = device22
+        # 3.2 devices are always device22 (tinytuya set_version: "3.2 behaves like 3.3
+        # with device22").
+        self.device22 = device22 or version == "3.2"
+        # The status path's firmware quirks (see .quirks), and their counters.
+        self.quirks = QueryQuirks()
         self.ack_retcode = ack_retcode
         self.query_ack_then_push = query_ack_then_push
         self.port = port
@@ -248,6 +253,7 @@ class SimulatedDevice:
 
     async def start(self) -> None:
         """Listen on 127.0.0.1, start ticking and announcing."""
+        self.quirks.power_up()
         await self.go_online()
         if self.tick_interval is not None and self._ticker is None:
             self._ticker = asyncio.create_task(self._tick_forever(), name=f"tick {self!r}")
@@ -342,6 +348,7 @@ class SimulatedDevice:
             query_ack_then_push=self.query_ack_then_push,
             rng=self._rng,
         )
+        connection.session.quirks = self.quirks
         connection.last_seen = self._clock()
         self._connections.append(connection)
         self._notify_clients_changed()
@@ -482,6 +489,7 @@ class SimulatedDevice:
         self.drop(reset=reset)
         await self.go_offline()
         self.reboots += 1
+        self.quirks.power_up()
         self._serial = self._rng.randrange(1, 0x10000)
         self._pending_seconds = 0.0
         if offline_for <= 0:

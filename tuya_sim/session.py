@@ -44,6 +44,8 @@ from custom_components.tuya_lan.tuyalan.frames import Frame, FrameKeys, encode_5
 from custom_components.tuya_lan.tuyalan.protocol import derive_session_key, json_bytes, sign_31
 from custom_components.tuya_lan.tuyalan.stream import FrameParser
 
+from .quirks import QueryQuirks, null_value
+
 _LOGGER = logging.getLogger(__name__)
 
 VERSION_HEADER_SIZE = 15
@@ -148,6 +150,8 @@ class DeviceSession:
         self._parser = FrameParser(self.keys, has_retcode=False, max_frame_size=DEVICE_MAX_FRAME)
         self.closed = False
         self.frames_received = 0
+        # How the status path behaves (see .quirks); the device shares its own.
+        self.quirks = QueryQuirks()
 
     @property
     def ready(self) -> bool:
@@ -206,6 +210,8 @@ class DeviceSession:
         if cmd in _QUERY_CMDS:
             return self._query(frame)
         if cmd in _CONTROL_CMDS:
+            if self._foreign_header(frame):
+                return [self._error(frame, DATA_FORMAT_ERROR)]
             return self._control(frame)
         if cmd == Command.UPDATEDPS:
             return self._update_dps(frame)
@@ -267,10 +273,13 @@ class DeviceSession:
         if not isinstance(request, dict):
             return [self._error(frame, DATA_FORMAT_ERROR)]
         dps = dict(self._dps())
-        if self.device22 or not dps:
+        self.quirks.plain_queries += 1
+        if self.device22 or not dps or self.quirks.refuse_query():
             # A device22 rejects the plain query; Tuya firmware sends the same text
             # when it has no DP to report (PROTOCOL.md 3.4).
             return [self._error(frame, NO_DP_DATA)]
+        if self.quirks.reports_only_changes:
+            return [self._frame(frame.cmd, frame.seqno, b"")]
         if self.query_ack_then_push:
             return [self._frame(frame.cmd, frame.seqno, b""), Refresh(list(dps))]
         return [self._frame(frame.cmd, frame.seqno, self._dps_json(dps))]
@@ -285,7 +294,16 @@ class DeviceSession:
         if dps and all(value is None for value in dps.values()):
             # The device22 query: CONTROL_NEW with a null-valued DP map; the device
             # answers with the values of just the DPs asked for that it has.
+            quirks = self.quirks
+            quirks.null_queries += 1
             current = self._dps()
+            if quirks.null_control_writes:
+                written = {dp: null_value(current[dp]) for dp in dps if dp in current}
+                ack = self._frame(frame.cmd, frame.seqno, b"", retcode=self.ack_retcode)
+                return [ack, Control(written)]
+            limit = quirks.device22_payload_limit
+            if self.device22 and limit is not None and len(frame.payload) > limit:
+                return [self._error(frame, PARSE_DATA_ERROR)]
             found = {dp: current[dp] for dp in dps if dp in current}
             return [self._frame(frame.cmd, frame.seqno, self._dps_json(found))]
         to_set = {dp: value for dp, value in dps.items() if value is not None}
@@ -297,7 +315,21 @@ class DeviceSession:
         dp_ids = request.get("dpId") if isinstance(request, dict) else None
         if not isinstance(dp_ids, list):
             return [self._error(frame, DATA_FORMAT_ERROR)]
+        self.quirks.refreshes += 1
+        if self.quirks.ignores_refresh:
+            return [self._frame(frame.cmd, frame.seqno, b"")]
         return [self._frame(frame.cmd, frame.seqno, b""), Refresh([str(dp) for dp in dp_ids])]
+
+    def _foreign_header(self, frame: Frame) -> bool:
+        """A 3.2/3.3 frame whose clear version header names another version, on a
+        device that checks it (QueryQuirks.strict_version_header)."""
+        payload = frame.payload
+        return (
+            self.quirks.strict_version_header
+            and self.version in ("3.2", "3.3")
+            and len(payload) % 16 == VERSION_HEADER_SIZE
+            and payload[:3] != self._version_bytes
+        )
 
     def _read_json(self, frame: Frame) -> Any:
         """The request's JSON, or None when it cannot be decrypted or parsed."""
@@ -339,8 +371,8 @@ class DeviceSession:
 
     def _dps_json(self, dps: Mapping[str, Any]) -> bytes:
         if self.version in ("3.4", "3.5"):
-            return json_bytes({"protocol": 4, "t": int(time.time()), "data": {"dps": dict(dps)}})
-        return json_bytes({"devId": self.device_id, "dps": dict(dps)})
+            return _device_json({"protocol": 4, "t": int(time.time()), "data": {"dps": dict(dps)}})
+        return _device_json({"devId": self.device_id, "dps": dict(dps)})
 
     def _error(self, frame: Frame, text: str) -> bytes:
         return self._frame(frame.cmd, frame.seqno, text.encode(), retcode=RETCODE_ERROR)
@@ -396,7 +428,23 @@ class DeviceSession:
             data: dict[str, Any] = {"protocol": 4, "t": timestamp, "data": {"dps": dict(dps)}}
         else:
             data = {"devId": self.device_id, "dps": dict(dps), "t": timestamp, "s": serial}
-        return self._frame(Command.STATUS, 0, json_bytes(data), serial=serial)
+        return self._frame(Command.STATUS, 0, _device_json(data), serial=serial)
+
+
+def _device_json(data: dict[str, Any]) -> bytes:
+    """JSON as a device writes it: a DP holding ``bytes`` goes out as those raw bytes
+    inside a JSON string (binary in a string DP, UTF-8 or not: localtuya issue #424,
+    "UnicodeDecodeError: 'utf-8' codec can't decode byte", DP 104 of a pet feeder)."""
+    dps = data.get("dps", data.get("data", {}).get("dps"))
+    raw = {dp: value for dp, value in (dps or {}).items() if isinstance(value, bytes)}
+    if not raw:
+        return json_bytes(data)
+    marks = {dp: f"\x00raw{index}\x00" for index, dp in enumerate(raw)}
+    dps.update(marks)
+    encoded = json_bytes(data)
+    for dp, mark in marks.items():
+        encoded = encoded.replace(json_bytes(mark), b'"' + raw[dp] + b'"')
+    return encoded
 
 
 def _find_dps(request: Any) -> dict[str, Any] | None:
