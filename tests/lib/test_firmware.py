@@ -13,15 +13,13 @@ from unittest.mock import patch
 import pytest
 
 from custom_components.tuya_lan.tuyalan import (
-    DeviceError,
     NoStatusError,
     ReplyTooLargeError,
     TuyaClient,
     TuyaDevice,
+    client as client_module,
     detect_version,
 )
-from custom_components.tuya_lan.tuyalan import client as client_module
-
 from tests.lib.test_client import client_for, until
 from tests.lib.test_device import Recorder
 from tests.sim.conftest import KEY, StartDevice
@@ -264,9 +262,7 @@ async def test_no_exit_of_the_query_path_ends_supervision(
 
 
 @pytest.mark.parametrize("device22", [False, True])
-async def test_a_reported_write_is_not_read_back(
-    start_device: StartDevice, device22: bool
-) -> None:
+async def test_a_reported_write_is_not_read_back(start_device: StartDevice, device22: bool) -> None:
     """The device pushes what was written: no read-back. One that does not report it
     is read back with a plain query, or for a device22 with UPDATEDPS: never with the
     null-valued frame that firmware may take for a write."""
