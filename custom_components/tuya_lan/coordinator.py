@@ -135,6 +135,8 @@ class TuyaLanCoordinator(DataUpdateCoordinator[DeviceUpdate]):
             port=self.port,
             on_update=self._on_update,
             on_health=self._on_health,
+            # A device22 is asked DP by DP: the model's DPs are asked from the start.
+            dp_ids=[dp.dp_id for dp in parse_model(self.config_entry.data.get(CONF_MODEL))],
         )
 
     @property

@@ -25,7 +25,9 @@ from .tuyalan import (
     HandshakeDroppedError,
     InvalidKeyError,
     MalformedFrameError,
+    NoStatusError,
     NotConnectedError,
+    ReplyTooLargeError,
     TuyaError,
     TuyaTimeoutError,
     WrongKeyError,
@@ -42,6 +44,8 @@ EXCEPTION_KEYS: Final[dict[type[BaseException], str]] = {
     WrongKeyError: "invalid_auth",
     ConnectionRefusedByDevice: "device_busy",
     NotConnectedError: "not_connected",
+    NoStatusError: "no_status",
+    ReplyTooLargeError: "reply_too_large",
     DeviceError: "device_error",
     TuyaTimeoutError: "timeout",
     # A lost connection, a 3.4/3.5 hang-up, bytes that make no sense, ...
@@ -55,6 +59,8 @@ FORM_ERRORS: Final[dict[type[BaseException], str]] = {
     # A 3.4/3.5 hang-up during the handshake: a wrong key or version (or busy).
     HandshakeDroppedError: "invalid_auth",
     ConnectionRefusedByDevice: "device_busy",
+    NoStatusError: "no_status",
+    ReplyTooLargeError: "reply_too_large",
     DeviceError: "device_error",
     MalformedFrameError: "not_tuya",
     TuyaError: "cannot_connect",
