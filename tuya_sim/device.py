@@ -28,7 +28,8 @@ from custom_components.tuya_lan.tuyalan import VERSIONS, validate_local_key
 
 from .discovery import DEFAULT_INTERVAL, LOOPBACK, Broadcaster, RequestResponder, build_datagram
 from .profiles import Profile, make_profile
-from .session import Action, Close, Control, DeviceSession, Refresh, SessionQuirks
+from .quirks import FirmwareQuirks
+from .session import Action, Close, Control, DeviceSession, Refresh
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -187,7 +188,9 @@ class SimulatedDevice:
         self.local_key = local_key
         self._key = validate_local_key(local_key)
         self.version = version
-        self.device22 = device22
+        # 3.2 devices are always device22 (tinytuya set_version: "3.2 behaves like 3.3
+        # with device22").
+        self.device22 = device22 or version == "3.2"
         self.ack_retcode = ack_retcode
         self.query_ack_then_push = query_ack_then_push
         self.port = port
@@ -244,8 +247,8 @@ class SimulatedDevice:
         self.stalled_bytes = 0
 
     def _firmware_quirks(self) -> None:
-        """Behaviours of shipping firmware (off by default); see also SessionQuirks."""
-        self.quirks = SessionQuirks(drops_session_key_exchange=self._drop_this_exchange)
+        """Behaviours of shipping firmware (off by default); see also FirmwareQuirks."""
+        self.quirks = FirmwareQuirks(drops_session_key_exchange=self._drop_this_exchange)
         self.reset_on_first_frame = False
         """Held by another client (the phone app): connections are accepted, and reset
         (RST) when the client's first frame arrives. "I see 'Connection reset by peer'
@@ -301,6 +304,7 @@ class SimulatedDevice:
 
     async def start(self) -> None:
         """Listen on 127.0.0.1, start ticking and announcing."""
+        self.quirks.power_up()
         await self.go_online()
         if self.tick_interval is not None and self._ticker is None:
             self._ticker = asyncio.create_task(self._tick_forever(), name=f"tick {self!r}")
@@ -543,6 +547,7 @@ class SimulatedDevice:
         self.drop(reset=reset)
         await self.go_offline()
         self.reboots += 1
+        self.quirks.power_up()
         self._serial = self._rng.randrange(1, 0x10000)
         self._pending_seconds = 0.0
         if offline_for <= 0:

@@ -57,6 +57,8 @@ from custom_components.tuya_lan.tuyalan.codec import (
     sign_31,
 )
 
+from .quirks import FirmwareQuirks, null_value
+
 _LOGGER = logging.getLogger(__name__)
 
 VERSION_HEADER_SIZE = 15
@@ -108,39 +110,6 @@ class Close:
 type Action = bytes | Control | Refresh | Close
 
 
-def _never() -> bool:
-    return False
-
-
-@dataclass(slots=True)
-class SessionQuirks:
-    """Behaviours of shipping firmware, each off by default. One object is shared by
-    every connection of a device, so a test may switch a quirk on at any time."""
-
-    answers_every_other_heartbeat: bool = False
-    """Busy firmware that leaves every second heartbeat unanswered. Other clients do not
-    drop a session on one missed heartbeat (localtuya's heartbeat loop counts failures;
-    users report sessions dropped on single misses as flapping devices,
-    https://github.com/rospogrigio/localtuya/issues/1102)."""
-
-    empty_frame_before_session_key: bool = False
-    """3.4/3.5: an empty frame comes before the real session key answer. tinytuya reads
-    the answer with ``_send_receive_quick(..., 2)``, which reads on past a null payload
-    ("received null payload ... fetch new one"), so the handshake still succeeds there
-    (jasonacox/tinytuya ``XenonDevice._negotiate_session_key``;
-    https://github.com/jasonacox/tinytuya/issues/731 shows such null payloads)."""
-
-    refuses_multi_dp_writes: bool = False
-    """A CONTROL that sets more than one DP is refused with "json obj data unvalid";
-    one DP per CONTROL works ("some devices will not accept all commands at once. You
-    have to give it one by one",
-    https://github.com/vinodsr/node-red-contrib-tuya-smart-device/issues/30)."""
-
-    drops_session_key_exchange: Callable[[], bool] = _never
-    """Asked at each session key start: True drops that handshake (a close, no answer)
-    although the key is right (see SimulatedDevice.drop_session_key_exchanges)."""
-
-
 class DeviceSession:
     """Protocol state of one client connection, seen from the device.
 
@@ -160,7 +129,7 @@ class DeviceSession:
         ack_retcode: int = RETCODE_OK,
         query_ack_then_push: bool = False,
         rng: random.Random | None = None,
-        quirks: SessionQuirks | None = None,
+        quirks: FirmwareQuirks | None = None,
     ) -> None:
         if version not in VERSIONS:
             raise ValueError(f"unknown protocol version {version!r}")
@@ -195,7 +164,7 @@ class DeviceSession:
         self._parser = FrameParser(self.keys, has_retcode=False, max_frame_size=DEVICE_MAX_FRAME)
         self.closed = False
         self.frames_received = 0
-        self.quirks = quirks or SessionQuirks()
+        self.quirks = quirks or FirmwareQuirks()
         self.heartbeats = 0  # heartbeats received on this connection
 
     @property
@@ -258,6 +227,8 @@ class DeviceSession:
         if cmd in _QUERY_CMDS:
             return self._query(frame)
         if cmd in _CONTROL_CMDS:
+            if self._foreign_header(frame):
+                return [self._error(frame, DATA_FORMAT_ERROR)]
             return self._control(frame)
         if cmd == Command.UPDATEDPS:
             return self._update_dps(frame)
@@ -331,10 +302,13 @@ class DeviceSession:
         if not isinstance(request, dict):
             return [self._error(frame, DATA_FORMAT_ERROR)]
         dps = dict(self._dps())
-        if self.device22 or not dps:
+        self.quirks.plain_queries += 1
+        if self.device22 or not dps or self.quirks.refuse_query():
             # A device22 rejects the plain query; Tuya firmware sends the same text
             # when it has no DP to report (PROTOCOL.md 3.4).
             return [self._error(frame, NO_DP_DATA)]
+        if self.quirks.reports_only_changes:
+            return [self._frame(frame.cmd, frame.seqno, b"")]
         if self.query_ack_then_push:
             return [self._frame(frame.cmd, frame.seqno, b""), Refresh(list(dps))]
         return [self._frame(frame.cmd, frame.seqno, self._dps_json(dps))]
@@ -349,7 +323,16 @@ class DeviceSession:
         if dps and all(value is None for value in dps.values()):
             # The device22 query: CONTROL_NEW with a null-valued DP map; the device
             # answers with the values of just the DPs asked for that it has.
+            quirks = self.quirks
+            quirks.null_queries += 1
             current = self._dps()
+            if quirks.null_control_writes:
+                written = {dp: null_value(current[dp]) for dp in dps if dp in current}
+                ack = self._frame(frame.cmd, frame.seqno, b"", retcode=self.ack_retcode)
+                return [ack, Control(written)]
+            limit = quirks.device22_payload_limit
+            if self.device22 and limit is not None and len(frame.payload) > limit:
+                return [self._error(frame, PARSE_DATA_ERROR)]
             found = {dp: current[dp] for dp in dps if dp in current}
             return [self._frame(frame.cmd, frame.seqno, self._dps_json(found))]
         to_set = {dp: value for dp, value in dps.items() if value is not None}
@@ -363,7 +346,21 @@ class DeviceSession:
         dp_ids = request.get("dpId") if isinstance(request, dict) else None
         if not isinstance(dp_ids, list):
             return [self._error(frame, DATA_FORMAT_ERROR)]
+        self.quirks.refreshes += 1
+        if self.quirks.ignores_refresh:
+            return [self._frame(frame.cmd, frame.seqno, b"")]
         return [self._frame(frame.cmd, frame.seqno, b""), Refresh([str(dp) for dp in dp_ids])]
+
+    def _foreign_header(self, frame: Frame) -> bool:
+        """A 3.2/3.3 frame whose clear version header names another version, on a
+        device that checks it (FirmwareQuirks.strict_version_header)."""
+        payload = frame.payload
+        return (
+            self.quirks.strict_version_header
+            and self.version in ("3.2", "3.3")
+            and len(payload) % 16 == VERSION_HEADER_SIZE
+            and payload[:3] != self._version_bytes
+        )
 
     def _read_json(self, frame: Frame) -> Any:
         """The request's JSON, or None when it cannot be decrypted or parsed."""
@@ -405,8 +402,8 @@ class DeviceSession:
 
     def _dps_json(self, dps: Mapping[str, Any]) -> bytes:
         if self.version in ("3.4", "3.5"):
-            return json_bytes({"protocol": 4, "t": int(time.time()), "data": {"dps": dict(dps)}})
-        return json_bytes({"devId": self.device_id, "dps": dict(dps)})
+            return _device_json({"protocol": 4, "t": int(time.time()), "data": {"dps": dict(dps)}})
+        return _device_json({"devId": self.device_id, "dps": dict(dps)})
 
     def _error(self, frame: Frame, text: str) -> bytes:
         return self._frame(frame.cmd, frame.seqno, text.encode(), retcode=RETCODE_ERROR)
@@ -462,7 +459,23 @@ class DeviceSession:
             data: dict[str, Any] = {"protocol": 4, "t": timestamp, "data": {"dps": dict(dps)}}
         else:
             data = {"devId": self.device_id, "dps": dict(dps), "t": timestamp, "s": serial}
-        return self._frame(Command.STATUS, 0, json_bytes(data), serial=serial)
+        return self._frame(Command.STATUS, 0, _device_json(data), serial=serial)
+
+
+def _device_json(data: dict[str, Any]) -> bytes:
+    """JSON as a device writes it: a DP holding ``bytes`` goes out as those raw bytes
+    inside a JSON string (binary in a string DP, UTF-8 or not: localtuya issue #424,
+    "UnicodeDecodeError: 'utf-8' codec can't decode byte", DP 104 of a pet feeder)."""
+    dps = data.get("dps", data.get("data", {}).get("dps"))
+    raw = {dp: value for dp, value in (dps or {}).items() if isinstance(value, bytes)}
+    if not raw:
+        return json_bytes(data)
+    marks = {dp: f"\x00raw{index}\x00" for index, dp in enumerate(raw)}
+    dps.update(marks)
+    encoded = json_bytes(data)
+    for dp, mark in marks.items():
+        encoded = encoded.replace(json_bytes(mark), b'"' + raw[dp] + b'"')
+    return encoded
 
 
 def _find_dps(request: Any) -> dict[str, Any] | None:

@@ -80,6 +80,7 @@ from .tuyalan import (
     CloudDevice,
     CloudError,
     CloudQrExpiredError,
+    NoStatusError,
     TuyaError,
     detect_version,
     probe,
@@ -261,10 +262,21 @@ async def validate_device(
                 require_proof=not accept_unproven,
             )
     except Exception as err:
+        if (proven := key_proven_without_status(err)) is not None:
+            return proven, {}  # its state shows once it reports it
         if not isinstance(err, TuyaError | OSError):
             LOGGER.exception("Unexpected error while validating a Tuya device")
         return version, {"base": form_error(err)}
     return version, {}
+
+
+def key_proven_without_status(error: BaseException) -> str | None:
+    """The version of a 3.4/3.5 device that reports its state only when it changes: its
+    handshake proved the key, so it is added, and its state shows with its first report.
+    None for any other error."""
+    if isinstance(error, NoStatusError) and error.version in ("3.4", "3.5"):
+        return error.version
+    return None
 
 
 async def prove_errors(

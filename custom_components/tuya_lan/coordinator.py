@@ -10,7 +10,7 @@ when the device's key changed.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import Any, Final
 
 from homeassistant.config_entries import SOURCE_REAUTH, ConfigEntry
@@ -111,6 +111,14 @@ async def prove_key(host: str, port: int, device_id: str, local_key: str, versio
     )
 
 
+def _model_dp_ids(stored: Any) -> list[int]:
+    """The DP ids of the cached data model (what parse_model would read; no warning)."""
+    if not isinstance(stored, list):
+        return []
+    found = (item.get("dp_id") for item in stored if isinstance(item, Mapping))
+    return [dp for dp in found if isinstance(dp, int) and not isinstance(dp, bool)]
+
+
 def unavailable_issue_id(entry_id: str) -> str:
     """The repair issue of an entry's unavailable device."""
     return f"unavailable_{entry_id}"
@@ -163,6 +171,8 @@ class TuyaLanCoordinator(DataUpdateCoordinator[DeviceUpdate]):
             port=self.port,
             on_update=self._on_update,
             on_health=self._on_health,
+            # A device22 is asked DP by DP: the model's DPs are asked from the start.
+            dp_ids=_model_dp_ids(self.config_entry.data.get(CONF_MODEL)),
         )
 
     @property

@@ -183,7 +183,7 @@ class FakeDevice:
             if self.connect_error is not None:
                 raise self.connect_error
 
-        async def status() -> dict[str, Any]:
+        async def status(**_: Any) -> dict[str, Any]:
             if self.before_status is not None:
                 self.before_status()
             if self.status_error is not None:
@@ -205,6 +205,8 @@ class FakeDevice:
         client.close = AsyncMock(return_value=None)
         client.abort = MagicMock(return_value=None)
         client.last_seen = None
+        client.device22 = False
+        client.known_dps = ()
         client.init_args = args
         client.init_kwargs = kwargs
         self.clients.append(client)

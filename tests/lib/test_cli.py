@@ -109,3 +109,23 @@ async def test_scan_lists_devices_announcing_on_loopback(
             "mac": "67:89:ab:cd:ef:01",  # the last 12 characters of a 20-character id
         }
     ]
+
+
+async def test_a_device_that_reports_only_changes_is_named_so(start_device: StartDevice):
+    """It acks the status query, ignores the refresh and pushes only changes (issue 21
+    item 2): `status` says so in one line, no traceback; `set` writes and shows what the
+    device reported after the write."""
+    device = await start_device("3.5", profile="strip")
+    device.quirks.reports_only_changes = device.quirks.ignores_refresh = True
+    code, result, stderr = await run_tool("status", *device_args(device), "--timeout", "0.5")
+    assert (code, result) == (1, None)
+    assert stderr.startswith("error: NoStatusError: ")
+    assert "only when they change" in stderr
+    assert "Traceback" not in stderr
+    assert stderr.count("\n") == 1
+    code, result, stderr = await run_tool(
+        "set", *device_args(device), "--timeout", "0.5", "--dps", '{"2": true}'
+    )
+    assert code == 0, stderr
+    assert result == {"version": "3.5", "set": {"2": True}, "dps": {"2": True}}
+    assert device.dps["2"] is True

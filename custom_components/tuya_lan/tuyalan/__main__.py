@@ -9,7 +9,7 @@
 (``tuyalan`` as the installed wheel names it; in this repository's checkout it is
 ``custom_components.tuya_lan.tuyalan``.) JSON on stdout; on failure a non-zero exit and
 a one-line reason on stderr. Without ``--version`` the version is detected (3.5, 3.4,
-3.3, 3.1 in turn). The ``cloud`` command needs the ``cloud`` extra (aiohttp).
+3.3, 3.2, 3.1 in turn). The ``cloud`` command needs the ``cloud`` extra (aiohttp).
 """
 
 from __future__ import annotations
@@ -26,7 +26,7 @@ from .client import TuyaClient, detect_version, probe
 from .cloud_sign import REGIONS
 from .const import TCP_PORT, UDP_PORTS, VERSIONS
 from .discovery import DiscoveredDevice
-from .errors import TuyaError
+from .errors import NoStatusError, TuyaError
 from .listener import DiscoveryListener
 
 
@@ -92,9 +92,14 @@ def _add_cloud_parser(commands: argparse._SubParsersAction[argparse.ArgumentPars
 async def _connect(args: argparse.Namespace) -> tuple[TuyaClient, dict[str, Any] | None]:
     version, status = args.version, None
     if version is None:
-        version, status = await detect_version(
-            args.host, args.device_id, args.key, port=args.port, timeout=min(args.timeout, 3)
-        )
+        try:
+            version, status = await detect_version(
+                args.host, args.device_id, args.key, port=args.port, timeout=min(args.timeout, 3)
+            )
+        except NoStatusError as err:
+            if err.version is None:
+                raise
+            version = err.version  # it answers in this version, only not with its state
     client = TuyaClient(
         args.host,
         args.device_id,
@@ -134,9 +139,15 @@ async def _set(args: argparse.Namespace) -> dict[str, Any]:
     if not isinstance(dps, dict) or not dps:
         raise TuyaError('--dps must be a non-empty JSON object such as {"1": true}')
     client, _ = await _connect(args)
+    pushed: dict[str, Any] = {}
+    client.on_status = pushed.update
     try:
         await client.set_dps(dps)
-        return {"version": client.version, "set": dps, "dps": await client.status()}
+        try:
+            status = await client.status()
+        except NoStatusError:
+            status = pushed  # it reports only changes: what it reported after the write
+        return {"version": client.version, "set": dps, "dps": status}
     finally:
         await client.close()
 

@@ -13,25 +13,34 @@ import contextlib
 import logging
 import time
 from collections import deque
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from functools import partial
 from types import TracebackType
 from typing import Any, Self
 
-from .const import DETECT_ORDER, TCP_PORT, Command
+from .const import DETECT_ORDER, MAX_FRAME_SIZE, TCP_PORT, Command
 from .errors import (
     ConnectionRefusedByDevice,
     DeviceError,
+    FrameTooLargeError,
     HandshakeDroppedError,
     KeyUnprovenError,
     MalformedFrameError,
+    NoStatusError,
     NotConnectedError,
+    ReplyTooLargeError,
     TuyaConnectionError,
     TuyaError,
     TuyaTimeoutError,
     WrongKeyError,
 )
-from .protocol import DEFAULT_DEVICE22_DPS, ClientSession, HandshakeState, Message
+from .protocol import (
+    DEFAULT_DEVICE22_DPS,
+    DEVICE22_MARKERS,
+    ClientSession,
+    HandshakeState,
+    Message,
+)
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -45,6 +54,23 @@ LATE_REPLY_WINDOW = 2.0
 # How long a 3.1 device has to report the same-value write that proves the key (see
 # TuyaClient.confirm_key); real firmware pushes within tens of milliseconds.
 KEY_CONFIRM_WAIT = 2.0
+
+# "json obj data unvalid" is how a device22 answers every plain status query, and
+# also how some devices answer their first queries after power-up (aiotuya README: an
+# open/close switch, "after powering up, will return a 'json struct data unvalid'
+# error to any status request" for a while). The device22 query is shaped like a write
+# and devices that are not device22 may carry it out (a light "turns off by itself"
+# while polled, python-tuya issue #29), so the plain query is asked this many times,
+# this far apart, before a refusal counts as proof of device22.
+PLAIN_QUERY_ATTEMPTS = 3
+PLAIN_QUERY_RETRY_DELAY = 0.5  # seconds
+# The versions on which a persistent refusal means device22 (3.5 and 3.1 have none).
+DEVICE22_VERSIONS = ("3.2", "3.3", "3.4")
+# After an empty acknowledgement of the status query, the share of the timeout the
+# announced push may take before the device is asked to refresh (UPDATEDPS).
+PUSH_AFTER_ACK = 0.5
+# Tuya's DP ids are 1-255: anything else a device reports is never asked for.
+VALID_DP_IDS = frozenset(range(1, 256))
 
 type StatusCallback = Callable[[dict[str, Any]], None]
 type DisconnectCallback = Callable[[Exception | None], None]
@@ -92,12 +118,15 @@ class TuyaClient:
         timeout: float = 5.0,
         on_status: StatusCallback | None = None,
         on_disconnect: DisconnectCallback | None = None,
+        dp_ids: Iterable[int] = (),
     ) -> None:
         self.host = host
         self.port = port
         self.device_id = device_id
         self.version = version
-        self.device22 = device22
+        # 3.2 devices always need the device22 query (tinytuya set_version: "3.2 behaves
+        # like 3.3 with device22").
+        self.device22 = device22 or version == "3.2"
         self.timeout = timeout
         self.on_status = on_status
         self.on_disconnect = on_disconnect
@@ -118,7 +147,10 @@ class TuyaClient:
         self._handshake: asyncio.Future[Message] | None = None
         self._closing = False
         self._disconnect_error: Exception | None = None
-        self._known_dps: list[int] = []
+        # DP ids the device reported, or the caller knows of (its data model).
+        self._known_dps: list[int] = sorted({int(dp) for dp in dp_ids} & VALID_DP_IDS)
+        # The length a frame over MAX_FRAME_SIZE claimed, until a request times out.
+        self._oversized: int | None = None
         # Whether the device sent anything on this connection: a reset before that is
         # a refusal (another client holds the device), not a lost session.
         self._heard_from_device = False
@@ -161,6 +193,7 @@ class TuyaClient:
         self._heard_from_device = False
         self._abandoned.clear()
         self._abandoned_35.clear()
+        self._oversized = None
         try:
             async with asyncio.timeout(self.timeout):
                 transport, connection = await loop.create_connection(
@@ -236,21 +269,58 @@ class TuyaClient:
 
     # -- requests --------------------------------------------------------------------
 
-    async def status(self) -> dict[str, Any]:
-        """Read every DP's current value."""
+    async def status(self, *, device22_fallback: bool = True) -> dict[str, Any]:
+        """Read every DP's current value.
+
+        A device that refuses the plain query ("json obj data unvalid") is asked again,
+        PLAIN_QUERY_ATTEMPTS times in all: some refuse their first queries after
+        power-up. Only a device that refuses every time has proven it is a device22,
+        and only then (on 3.2-3.4, unless ``device22_fallback`` is False) is it asked
+        with the device22 query, a CONTROL frame that lists DPs with null values:
+        firmware that is not device22 may take that frame for a write (nulls as off).
+        A device that acknowledges the query and reports nothing raises NoStatusError.
+        """
         if not self.device22:
-            error, dps = await self._query(self._session.query_request)
-            if error is None:
-                return dps
-            if "data unvalid" not in error.text or self.version not in ("3.2", "3.3", "3.4"):
+            error: DeviceError | None = None
+            for attempt in range(PLAIN_QUERY_ATTEMPTS):
+                if attempt:
+                    await asyncio.sleep(PLAIN_QUERY_RETRY_DELAY)
+                error, dps = await self._query(self._session.query_request)
+                if error is None:
+                    return dps
+                if not any(marker in error.text for marker in DEVICE22_MARKERS):
+                    raise error
+            assert error is not None
+            if not device22_fallback or self.version not in DEVICE22_VERSIONS:
                 raise error
-            _LOGGER.debug("%s rejects the status query: switching to device22 mode", self.host)
+            _LOGGER.debug(
+                "%s refused the status query %d times: switching to device22 mode",
+                self.host,
+                PLAIN_QUERY_ATTEMPTS,
+            )
             self.device22 = True
-        dp_ids = self._known_dps or DEFAULT_DEVICE22_DPS
-        error, dps = await self._query(lambda: self._session.query_request(dp_ids))
-        if error is not None:
-            raise error
-        return dps
+        return await self._device22_status()
+
+    async def _device22_status(self) -> dict[str, Any]:
+        """Ask a device22 DP by DP, in chunks that fit its payload limit.
+
+        The DPs asked: the usual ranges, and every DP the device has reported (in a
+        status, a push, or the data model the caller gave), first of all the lowest.
+        A chunk the device refuses is skipped; all of them refused raises the first error.
+        """
+        first = self._known_dps[:1] or [DEFAULT_DEVICE22_DPS[0]]
+        dp_ids = [*first, *sorted({*DEFAULT_DEVICE22_DPS, *self._known_dps} - set(first))]
+        status: dict[str, Any] = {}
+        refused: DeviceError | None = None
+        for chunk in self._session.device22_chunks(dp_ids):
+            error, dps = await self._query(partial(self._session.query_request, chunk))
+            if error is not None:
+                refused = refused or error
+                continue
+            status.update(dps)
+        if not status and refused is not None:
+            raise refused
+        return status
 
     async def _query(
         self, build: Callable[[], tuple[int, int, bytes]]
@@ -259,7 +329,10 @@ class TuyaClient:
 
         Some devices ack the query empty and push the values as STATUS right after,
         often in the same read as the ack: the push is awaited from before the query
-        is sent, so it cannot slip past.
+        is sent, so it cannot slip past. Whatever ends the wait (a reply, an error, a
+        lost connection, a timeout, the caller's cancellation), the push future is
+        settled and its outcome retrieved here, and only the caller's own
+        cancellation ever leaves this method as CancelledError.
         """
         push: asyncio.Future[dict[str, Any]] = asyncio.get_running_loop().create_future()
         self._push_waiters.append(push)
@@ -269,22 +342,57 @@ class TuyaClient:
                 return reply.error, {}
             dps = reply.dps
             if dps is None:
-                try:
-                    async with asyncio.timeout(self.timeout):
-                        dps = await push
-                except TimeoutError:
-                    raise TuyaTimeoutError(
-                        f"{self.host} acknowledged the query but sent no status"
-                    ) from None
+                dps = await self._pushed_status(push)
         finally:
             with contextlib.suppress(ValueError):
                 self._push_waiters.remove(push)
-            if not push.cancel():
+            if not push.done():
+                push.cancel()
+            elif not push.cancelled():
                 push.exception()  # a lost connection failed it: retrieved, not logged
-        # isascii: "²".isdigit() is true, and int() rejects it.
-        known = (int(dp) for dp in dps if dp.isascii() and dp.isdigit() and len(dp) <= 3)
-        self._known_dps = sorted({*self._known_dps, *known})
+        self._learn(dps)
         return None, dict(dps)
+
+    async def _pushed_status(self, push: asyncio.Future[dict[str, Any]]) -> dict[str, Any]:
+        """The status a device pushes after acknowledging the query with an empty frame.
+
+        Most push it at once. Some report only what changes (tinytuya issue #729: some
+        3.5 devices "don't respond to status() queries at all", they only send their
+        updates): after PUSH_AFTER_ACK of the timeout, they are asked with UPDATEDPS,
+        the refresh request, which many answer with a push of the DPs asked.
+        asyncio.wait, not a timeout around the future: that would cancel it.
+        """
+        done, _ = await asyncio.wait([push], timeout=self.timeout * PUSH_AFTER_ACK)
+        if not done:
+            _LOGGER.debug("%s acked the status query and sent nothing: refresh", self.host)
+            try:
+                await self.update_dps(self._known_dps or DEFAULT_DEVICE22_DPS)
+            except DeviceError as err:
+                _LOGGER.debug("%s refused the refresh request: %s", self.host, err)
+            except TuyaTimeoutError:
+                pass  # no answer to the refresh either: nothing will come
+            else:
+                done, _ = await asyncio.wait([push], timeout=self.timeout)
+        if not done:
+            raise NoStatusError(
+                f"{self.host} accepted the connection and acknowledged the status query, "
+                "but reported no data point, also when asked to refresh them: it reports "
+                "its values only when they change",
+                self.version,
+            )
+        return push.result()
+
+    def _learn(self, dps: Mapping[str, Any]) -> None:
+        """Remember the DP ids a device reported: the device22 query asks for them."""
+        # isascii: "²".isdigit() is true, and int() rejects it.
+        found = {int(dp) for dp in dps if dp.isascii() and dp.isdigit() and len(dp) <= 3}
+        if found - set(self._known_dps):
+            self._known_dps = sorted({*self._known_dps, *found} & VALID_DP_IDS)
+
+    @property
+    def known_dps(self) -> tuple[int, ...]:
+        """The DP ids the device has reported (or the caller named), lowest first."""
+        return tuple(self._known_dps)
 
     async def set_dps(self, dps: dict[str, Any]) -> dict[str, Any]:
         """Write DP values; returns once the device has acknowledged them.
@@ -360,6 +468,13 @@ class TuyaClient:
             if future.done() and not future.cancelled() and future.exception() is None:
                 return future.result()  # the reply won the race with the deadline
             self._abandon(reply_cmd, seqno)
+            if (size := self._oversized) is not None:
+                self._oversized = None
+                raise ReplyTooLargeError(
+                    f"{self.host} sent a reply of {size} bytes, over the "
+                    f"{MAX_FRAME_SIZE // 1024} KiB this integration accepts",
+                    size,
+                ) from None
             raise TuyaTimeoutError(
                 f"{self.host} did not answer command {Command(reply_cmd).name}"
             ) from None
@@ -398,6 +513,8 @@ class TuyaClient:
                 self._fail(err)
                 return
             except MalformedFrameError as err:
+                if isinstance(err, FrameTooLargeError):
+                    self._oversized = err.size
                 _LOGGER.debug("%s: dropped a malformed frame: %s", self.host, err)
                 continue
             if message is None:
@@ -473,6 +590,7 @@ class TuyaClient:
         dps = message.dps
         if dps is None:
             return
+        self._learn(dps)
         for waiter in self._push_waiters:
             if not waiter.done():
                 waiter.set_result(dict(dps))
@@ -622,8 +740,8 @@ async def detect_version(
                         "proves the local key"
                     )
                 return version, status
-            except ConnectionRefusedByDevice, KeyUnprovenError:
-                raise
+            except ConnectionRefusedByDevice, KeyUnprovenError, NoStatusError, ReplyTooLargeError:
+                raise  # busy, unproven; or it answered in this version and that is the news
             except WrongKeyError as err:
                 key_error = last_error = err
             except HandshakeDroppedError as err:

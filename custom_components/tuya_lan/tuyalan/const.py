@@ -30,7 +30,9 @@ class Command(IntEnum):
 VERSIONS: Final = ("3.1", "3.2", "3.3", "3.4", "3.5")
 # Order in which an unknown device is probed: newest first, because a 3.4/3.5 device
 # drops a connection that does not start with the handshake (a quick, clear "no").
-DETECT_ORDER: Final = ("3.5", "3.4", "3.3", "3.1")
+# 3.2 comes after 3.3: a 3.2 device is always read with the device22 query, a frame
+# shaped like a write, which must never reach a device that has not proven it needs it.
+DETECT_ORDER: Final = ("3.5", "3.4", "3.3", "3.2", "3.1")
 
 TCP_PORT: Final = 6668
 UDP_PORT_PLAIN: Final = 6666
@@ -56,9 +58,11 @@ NO_VERSION_HEADER: Final = frozenset(
     }
 )
 
-# Largest frame we accept, header to suffix. Devices send at most a few KiB (IR learn
-# reports exceed 1 KiB; Tuya's own device firmware caps frames at 4 KiB); anything
-# larger is a corrupt length field, and refusing it bounds the receive buffer.
-MAX_FRAME_SIZE: Final = 16 * 1024
+# Largest frame we accept, header to suffix: the stated cap on a device's reply. Tuya's
+# own device firmware caps frames at 4 KiB, but string and raw DPs of other firmware
+# (IR learn reports, schedules, gateways' lists) go past 16 KiB. A frame over the cap
+# is dropped (bounding the receive buffer), and the request it answered fails with
+# ReplyTooLargeError, which says so, instead of a timeout.
+MAX_FRAME_SIZE: Final = 64 * 1024
 
 LOCAL_KEY_LENGTH: Final = 16

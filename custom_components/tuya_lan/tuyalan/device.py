@@ -24,7 +24,7 @@ import dataclasses
 import logging
 import random
 import time
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Awaitable, Callable, Iterable, Mapping
 from dataclasses import dataclass
 from enum import StrEnum
 from types import MappingProxyType
@@ -37,7 +37,9 @@ from .errors import (
     DeviceError,
     HandshakeDroppedError,
     InvalidKeyError,
+    NoStatusError,
     NotConnectedError,
+    ReplyTooLargeError,
     TuyaConnectionError,
     TuyaError,
     TuyaTimeoutError,
@@ -170,6 +172,7 @@ class TuyaDevice:
         on_health: HealthCallback | None = None,
         sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
         clock: Callable[[], float] = time.monotonic,
+        dp_ids: Iterable[int] = (),
     ) -> None:
         self.host = host
         self.port = port
@@ -204,6 +207,11 @@ class TuyaDevice:
         self._session_opened = 0.0  # self._clock() when the current session opened
         # Set once the device refused a multi-DP write: every later one is split.
         self._single_dp_writes = False
+        # What sessions learn about the device and the next one starts from: the DP ids
+        # it has (the data model's, then every one it reported), and whether it proved
+        # to be a device22 (it refused the plain status query every time).
+        self._dp_ids: tuple[int, ...] = tuple(dp_ids)
+        self._device22 = False
 
     # -- what a consumer reads -----------------------------------------------------
 
@@ -299,11 +307,14 @@ class TuyaDevice:
         client = self._require_client()
         try:
             status = await client.status()
-        except DeviceError, TuyaTimeoutError:
+        except NoStatusError:
+            status = {}  # it reports by itself only: what it reported is the state
+        except DeviceError, TuyaTimeoutError, ReplyTooLargeError:
             raise
         except (TuyaError, OSError) as err:
             self._lost(client, err)
             raise _as_tuya_error(err) from err
+        self._remember(client)
         update = self._report(client, status, pushed=False, notify=False)
         if update is None:  # nothing changed
             update = DeviceUpdate(MappingProxyType(dict(self._dps)), frozenset(), _EMPTY)
@@ -326,16 +337,23 @@ class TuyaDevice:
                     await self._sleep(wait)
                     client = self._require_client()
             self._last_write = self._clock()
+            # Expected from before the write: the device's push often arrives in the
+            # same read as the ack, before this coroutine resumes.
+            written = {str(dp) for dp in dps}
+            self._unconfirmed |= written
             try:
                 reported = await self._write(client, dict(dps))
-            except DeviceError, TuyaTimeoutError:
-                raise  # the device is there, it did not do it: the session stays
-            except (TuyaError, OSError) as err:
-                self._lost(client, err)
-                raise _as_tuya_error(err) from err
+            except BaseException as err:
+                self._unconfirmed -= written
+                if isinstance(err, DeviceError | TuyaTimeoutError):
+                    raise  # the device is there, it did not do it: the session stays
+                if isinstance(err, TuyaError | OSError):
+                    self._lost(client, err)
+                    raise _as_tuya_error(err) from err
+                raise
         if reported:
             self._report(client, reported, pushed=True)
-        self._expect_report(client, {str(dp) for dp in dps})
+        self._expect_report(client, written)
 
     async def _write(self, client: TuyaClient, dps: dict[str, Any]) -> dict[str, Any]:
         """One CONTROL, or one per DP for a device that refuses several in one."""
@@ -384,8 +402,15 @@ class TuyaDevice:
             timeout=self.timeout,
             on_status=on_status,
             on_disconnect=on_disconnect,
+            device22=self._device22,
+            dp_ids={*self._dp_ids, *(int(dp) for dp in self._dps if dp.isdigit())},
         )
         return client
+
+    def _remember(self, client: TuyaClient) -> None:
+        """Keep what ``client`` learned about the device for the sessions after it."""
+        self._device22 = client.device22
+        self._dp_ids = client.known_dps
 
     def _on_push(self, client: TuyaClient, dps: dict[str, Any]) -> None:
         if client is self._opening:
@@ -427,9 +452,9 @@ class TuyaDevice:
         return update
 
     def _expect_report(self, client: TuyaClient, dp_ids: set[str]) -> None:
-        """Read the status back unless the device reports ``dp_ids`` soon."""
-        self._unconfirmed |= dp_ids - {dp for dp in dp_ids if False}
-        if not self._unconfirmed:
+        """Read the status back unless the device reports ``dp_ids`` soon (those it
+        reported already, with the ack or a push before the ack was read, are done)."""
+        if not self._unconfirmed & dp_ids:
             return
         if self._confirm_timer is not None:
             self._confirm_timer.cancel()
@@ -442,17 +467,26 @@ class TuyaDevice:
         if not self._unconfirmed or client is not self._client or self._closed:
             self._unconfirmed.clear()
             return
+        unconfirmed = sorted(self._unconfirmed)
         self._unconfirmed.clear()
         if self._confirm_task is None or self._confirm_task.done():
             self._confirm_task = asyncio.get_running_loop().create_task(
-                self._read_back(client), name=f"tuyalan confirm {self.device_id}"
+                self._read_back(client, unconfirmed), name=f"tuyalan confirm {self.device_id}"
             )
 
-    async def _read_back(self, client: TuyaClient) -> None:
-        """The device acknowledged a write and did not report it: ask what it holds."""
+    async def _read_back(self, client: TuyaClient, dp_ids: list[str]) -> None:
+        """The device acknowledged a write and did not report it: ask what it holds.
+
+        Never with a frame shaped like a write: the plain status query (no device22
+        fallback), or for a proven device22 the refresh request (UPDATEDPS) for the DPs
+        written, which the device answers with a push.
+        """
         try:
-            status = await client.status()
-        except (DeviceError, TuyaTimeoutError) as err:
+            if client.device22:
+                await client.update_dps([int(dp) for dp in dp_ids if dp.isdigit()])
+                return
+            status = await client.status(device22_fallback=False)
+        except (DeviceError, TuyaTimeoutError, NoStatusError, ReplyTooLargeError) as err:
             _LOGGER.debug("%s: reading back a write failed: %s", self.host, err)
         except Exception as err:  # any failure here is a lost session
             self._lost(client, err)
@@ -479,13 +513,19 @@ class TuyaDevice:
         self._held = {}
         try:
             await client.connect()
-            status = await client.status()
+            try:
+                status = await client.status()
+            except NoStatusError as err:
+                # The session works; the device reports its values when they change.
+                _LOGGER.info("%s: %s; its values show once it reports them", self.host, err)
+                status = {}
         except BaseException:
             client.abort()
             raise
         finally:
             held, self._held = self._held, {}
             self._opening = None
+        self._remember(client)
         self._client = client
         self._session_opened = self._clock()
         self._sessions += 1
@@ -564,8 +604,18 @@ class TuyaDevice:
                             await self._wakeup.wait()  # reconnect() cuts the wait short
                 attempt += 1
                 await self._open()
-            except asyncio.CancelledError:
-                raise
+            except asyncio.CancelledError as cancelled:
+                task = asyncio.current_task()
+                if self._closed or task is None or task.cancelling():
+                    raise  # close(): the only way supervision ends
+                # A CancelledError that is not a cancellation of this task (a future
+                # cancelled under a request) is one more error: recovery goes on.
+                err = TuyaConnectionError(f"request cancelled: {cancelled}")
+                self._log_unexpected(err)
+                if client is not None:
+                    self._lost(client, err)
+                else:
+                    self._attempt_failed(err)
             except Exception as err:  # nothing may end recovery
                 self._log_unexpected(err)
                 if client is not None:

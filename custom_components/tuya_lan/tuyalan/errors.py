@@ -15,6 +15,14 @@ class MalformedFrameError(TuyaError):
     """Bytes that are not a valid Tuya frame (bad prefix, length, suffix or CRC)."""
 
 
+class FrameTooLargeError(MalformedFrameError):
+    """A frame header whose length is over the cap (``size``: the length it claims)."""
+
+    def __init__(self, text: str, size: int) -> None:
+        super().__init__(text)
+        self.size = size
+
+
 class WrongKeyError(TuyaError):
     """The local key does not fit: decryption, HMAC or GCM tag failed, or the handshake did."""
 
@@ -40,6 +48,27 @@ class TuyaTimeoutError(TuyaError, TimeoutError):
 
 class TuyaConnectionError(TuyaError, ConnectionError):
     """The device could not be reached, or the connection was lost."""
+
+
+class NoStatusError(TuyaError):
+    """The device acknowledged the status query, and the refresh request, but reported
+    no DP: some firmware (several 3.5 devices) reports its DPs only when they change.
+
+    The session itself works (the acknowledgement came with our key); the values come
+    with the device's next report. ``version`` is the protocol version it answered.
+    """
+
+    def __init__(self, text: str, version: str | None = None) -> None:
+        super().__init__(text)
+        self.version = version
+
+
+class ReplyTooLargeError(TuyaError):
+    """The device sent a frame larger than this library accepts (``MAX_FRAME_SIZE``)."""
+
+    def __init__(self, text: str, size: int) -> None:
+        super().__init__(text)
+        self.size = size
 
 
 class ConnectionRefusedByDevice(TuyaConnectionError):

@@ -14,6 +14,7 @@ import hmac
 import json
 import math
 import os
+import re
 import time
 from collections.abc import Callable, Iterable, Iterator
 from enum import Enum, auto
@@ -43,6 +44,10 @@ DEVICE22_MARKERS = ("data unvalid",)
 # DPs asked for when a device22-type device must be queried DP by DP and we do not
 # yet know its DPs: the ranges plugs, switches, strips and sensors use.
 DEFAULT_DEVICE22_DPS: tuple[int, ...] = (*range(1, 31), *range(101, 111))
+# device22 firmware refuses a request payload over 255 bytes (localtuya PR #17: "the
+# request payload cannot be longer than 255"; tinytuya detect_available_dps splits its
+# DP ranges for the same reason): the DP-by-DP query goes in chunks that fit.
+DEVICE22_MAX_PAYLOAD = 255
 
 
 try:  # orjson ships with Home Assistant; the standard library is the fallback
@@ -103,6 +108,48 @@ def validate_dps(dps: dict[Any, Any]) -> None:
         if isinstance(value, float) and math.isfinite(value):
             continue
         raise InvalidValueError(f"DP {dp_id} cannot take {type(value).__name__} {str(value)[:40]}")
+
+
+def lenient_json(payload: bytes) -> Any:
+    """JSON whose strings carry bytes that are not UTF-8, or None if it is not that.
+
+    Some devices put binary data in string DPs as raw bytes (localtuya issue #424; tinytuya
+    decodes such payloads with errors="replace" and keeps the raw bytes aside). Here
+    every byte that is not UTF-8, and every raw control character, becomes the four
+    characters ``\\xNN`` (its value in hex) in the string that held it, and everything
+    else in the frame, the other DPs included, is read as sent. The text is safe to
+    store and show, and says which bytes the device sent.
+    """
+    try:
+        payload.decode()
+    except UnicodeDecodeError:
+        pass
+    else:
+        return None  # valid UTF-8 and still not JSON: nothing to be lenient about
+    try:
+        # strict=False: raw control bytes inside strings too, as binary data holds them.
+        text = payload.decode("utf-8", "surrogateescape")
+        return _escape_raw_bytes(json.loads(text, strict=False))
+    except ValueError, RecursionError:
+        return None
+
+
+_CONTROL_CHARACTER = re.compile("[\x00-\x1f\x7f]")
+
+
+def _escape_raw_bytes(value: Any) -> Any:
+    """``value`` with the surrogate-escaped raw bytes of its strings spelled ``\\xNN``."""
+    if isinstance(value, str):
+        try:
+            value.encode()
+        except UnicodeEncodeError:
+            value = value.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
+        return _CONTROL_CHARACTER.sub(lambda found: f"\\x{ord(found[0]):02x}", value)
+    if isinstance(value, dict):
+        return {_escape_raw_bytes(k): _escape_raw_bytes(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_escape_raw_bytes(item) for item in value]
+    return value
 
 
 def validate_local_key(local_key: str | bytes) -> bytes:
@@ -273,12 +320,7 @@ class ClientSession:
         now = str(int(time.time()))
         if dp_ids is not None:
             cmd = Command.CONTROL_NEW
-            data: dict[str, Any] = {
-                "devId": self.device_id,
-                "uid": self.device_id,
-                "t": now,
-                "dps": {str(dp): None for dp in dp_ids},
-            }
+            data: dict[str, Any] = self._device22_query(dp_ids, now)
         elif self._wrapped_data:
             cmd, data = Command.DP_QUERY_NEW, {}
         else:
@@ -291,6 +333,39 @@ class ClientSession:
             }
         seqno, frame = self.encode(cmd, data)
         return cmd, seqno, frame
+
+    def device22_chunks(self, dp_ids: Iterable[int]) -> list[list[int]]:
+        """``dp_ids`` split into device22 queries whose payload fits DEVICE22_MAX_PAYLOAD.
+
+        The first DP goes into every chunk, as tinytuya puts DP 1 into each of its
+        range queries: a chunk naming none of the device's DPs may go unanswered.
+        """
+        ids = list(dict.fromkeys(int(dp) for dp in dp_ids))
+        if not ids:
+            return []
+        anchor, rest = ids[0], ids[1:]
+        chunks: list[list[int]] = []
+        chunk = [anchor]
+        for dp in rest:
+            if self._device22_payload_size([*chunk, dp]) > DEVICE22_MAX_PAYLOAD and len(chunk) > 1:
+                chunks.append(chunk)
+                chunk = [anchor]
+            chunk.append(dp)
+        chunks.append(chunk)
+        return chunks
+
+    def _device22_payload_size(self, dp_ids: list[int]) -> int:
+        """Bytes of a device22 query's frame payload: header, then AES blocks (padded)."""
+        plaintext = len(json_bytes(self._device22_query(dp_ids, "0" * 10)))
+        return VERSION_HEADER_SIZE + (plaintext // BLOCK + 1) * BLOCK
+
+    def _device22_query(self, dp_ids: Iterable[int], now: str) -> dict[str, Any]:
+        return {
+            "devId": self.device_id,
+            "uid": self.device_id,
+            "t": now,
+            "dps": {str(dp): None for dp in dp_ids},
+        }
 
     def control_request(self, dps: dict[str, Any]) -> tuple[int, int, bytes]:
         """Set DPs (ids as str or int): (expected reply cmd, seqno, frame).
@@ -440,10 +515,12 @@ class ClientSession:
                 payload = payload[VERSION_HEADER_SIZE:]
         data = None
         if payload[:1] == b"{":
-            try:  # noqa: SIM105 (per-frame path: suppress() costs more)
+            try:
                 data = _json_loads(payload)
             except ValueError, RecursionError:
-                pass  # kept as text: error replies and odd firmware are not JSON
+                # Kept as text (error replies and odd firmware are not JSON), unless
+                # it is JSON with raw bytes inside its strings.
+                data = lenient_json(payload)
             if not isinstance(data, dict):
                 data = None
         return Message(frame.cmd, frame.seqno, frame.retcode, payload, data)

@@ -30,7 +30,7 @@ import struct
 from collections.abc import Iterator
 
 from .const import MAX_FRAME_SIZE
-from .errors import MalformedFrameError, TuyaError
+from .errors import FrameTooLargeError, MalformedFrameError, TuyaError
 from .frames import (
     PREFIX_55AA,
     PREFIX_6699,
@@ -137,9 +137,13 @@ class FrameParser:
                 self._skip_to_prefix()
                 continue
             if size > self.max_frame_size or size < _MIN_FRAME:
-                # Not a real frame start: skip this prefix and resynchronise.
+                # Not a real frame start (or one over the cap): skip this prefix and
+                # resynchronise.
                 self._consume(4)
-                raise MalformedFrameError(f"frame length {size} outside 24..{self.max_frame_size}")
+                text = f"frame length {size} outside 24..{self.max_frame_size}"
+                if size > self.max_frame_size:
+                    raise FrameTooLargeError(text, size)
+                raise MalformedFrameError(text)
             if available < size:
                 found = self._look_past(size)
                 if found is None:
