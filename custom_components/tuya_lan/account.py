@@ -276,7 +276,7 @@ class SmartLifeLogin:
             raise error
         token_info = clean_token_info(info)
         try:
-            data = {
+            data: dict[str, Any] = {
                 CONF_ENTRY_TYPE: ENTRY_TYPE_ACCOUNT,
                 CONF_ACCOUNT_KIND: ACCOUNT_SMART_LIFE,
                 CONF_USER_CODE: user_code,
