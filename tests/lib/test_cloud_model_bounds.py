@@ -129,7 +129,9 @@ def test_a_code_or_type_that_cannot_be_tuyas_leaves_the_dp_out(code: Any, type_:
 )
 def test_an_enum_without_a_usable_range_is_left_out(options: Any) -> None:
     model = merge_model(
-        specs(spec(38, "relay_status", "Enum", {"range": options}), spec(1, "switch", "Boolean", {})),
+        specs(
+            spec(38, "relay_status", "Enum", {"range": options}), spec(1, "switch", "Boolean", {})
+        ),
         None,
     )
     assert [dp.dp_id for dp in model] == [1]
@@ -163,9 +165,13 @@ def test_labels_units_and_names_are_bounded_and_cleaned() -> None:
     (dp,) = merge_model(None, thing)
     assert dp.label == ()
     assert dp.maxlen is None
-    assert dp.name is not None and len(dp.name) <= 100 and dp.name.isprintable()
+    assert dp.name is not None
+    assert len(dp.name) <= 100
+    assert dp.name.isprintable()
     assert dp.name.startswith("Fault]0;pwned")
-    assert dp.unit is not None and len(dp.unit) <= 16 and dp.unit.isprintable()
+    assert dp.unit is not None
+    assert len(dp.unit) <= 16
+    assert dp.unit.isprintable()
 
 
 def test_min_above_max_leaves_both_out() -> None:
@@ -234,7 +240,8 @@ def test_device_fields_are_bounded() -> None:
         }
     )
     assert device.local_key is None
-    assert device.name.startswith("[2JPlug") and len(device.name) <= 100
+    assert device.name.startswith("[2JPlug")
+    assert len(device.name) <= 100
     assert (device.product_id, device.category, device.product_name) == (None, None, None)
     assert (device.ip, device.uid, device.online) == (None, None, None)
 
@@ -256,7 +263,8 @@ def test_an_entry_stored_by_an_older_version_is_read_checked() -> None:
         (18, "cur_current"),
         (19, "cur_power"),
     ]
-    assert model[1].max is None and model[2].scale is None
+    assert model[1].max is None
+    assert model[2].scale is None
     stored_json(model)
     device = CloudDevice.from_dict({"id": "bf00000000000000aa01", "name": "x", "model": stored})
     assert device.model == model
