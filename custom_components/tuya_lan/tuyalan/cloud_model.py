@@ -55,8 +55,11 @@ _CODE = re.compile(r"[A-Za-z0-9_.\-]{1,64}")
 LOCAL_KEY_LENGTH: Final = 16
 # A string longer than this is refused before it is even parsed as JSON.
 MAX_VALUES_LENGTH: Final = 1 << 16
-# The items of one list of a model that are looked at (each DP appears in a list once).
-MAX_ITEMS: Final = 4 * MAX_DPS
+# The items of one list of a model that are looked at: each DP appears in a list once.
+MAX_ITEMS: Final = MAX_DPS
+# The thing model, itself a JSON string: 255 properties with their descriptions are
+# well under this.
+MAX_THING_MODEL_LENGTH: Final = 1 << 20
 
 # Tuya's DP types as the specifications name them (and Home Assistant's core tuya).
 BOOLEAN, INTEGER, ENUM, STRING, RAW, BITMAP, JSON = (
@@ -325,8 +328,8 @@ def _thing_properties(thing_model: Mapping[str, Any]) -> list[Mapping[str, Any]]
     """The properties of every service; ``model`` may be a JSON string (it usually is)."""
     model: Any = thing_model.get("model", thing_model)
     if isinstance(model, str):
-        # The thing model is the one JSON string allowed to be big: a device with many
-        # DPs and long descriptions. The answer it came in is bounded already.
+        if len(model) > MAX_THING_MODEL_LENGTH:
+            return []
         try:
             model = json.loads(model)
         except ValueError, RecursionError:
