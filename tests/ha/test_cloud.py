@@ -851,7 +851,7 @@ async def test_key_heals_without_a_model(
     category stay as they were."""
     sim = sims[1]
     for known in cloud.devices.values():  # models are asked once per product
-        known.specs_error = 2009
+        known.specs_error = known.model_error = 2009
     await add_account(hass, cloud)
     entry = await add_device(hass, sim)
     await wait_for(lambda: entry.runtime_data.device.connected)
