@@ -23,7 +23,7 @@ import json
 import re
 import secrets
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -31,6 +31,9 @@ from aiohttp import web
 
 from .device import SimulatedDevice
 from .http import LOOPBACK, LoopbackServer
+
+# A handler of :meth:`FakeTuyaCloud.answer_with`.
+type HostileAnswer = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
 TOKEN_LIFETIME = 7200
 # Tuya's tolerance for the signed time is undocumented; 5 minutes is generous.
@@ -291,6 +294,7 @@ class FakeTuyaCloud(LoopbackServer):
         self._tokens: dict[str, _Issued] = {}
         self._refresh_tokens: set[str] = set()
         self._failures: list[_Failure] = []
+        self._hostile: dict[str, HostileAnswer] = {}
 
     # -- test controls ---------------------------------------------------------------
 
@@ -307,6 +311,16 @@ class FakeTuyaCloud(LoopbackServer):
         """The next ``times`` requests whose path starts with ``path`` get this error."""
         self._failures.append(_Failure(code, msg, path, times))
 
+    def answer_with(self, path: str, respond: HostileAnswer | None) -> None:
+        """Requests whose path starts with ``path`` get what ``respond`` makes of them
+        (any status, headers or body, unsigned and unchecked), until it is removed with
+        ``respond=None``: a cloud, or something posing as one, that answers what it
+        likes. Signatures are not checked for these paths."""
+        if respond is None:
+            self._hostile.pop(path, None)
+        else:
+            self._hostile[path] = respond
+
     def expire_tokens(self) -> None:
         """Every access token issued so far stops working (the next use gets 1010)."""
         self._tokens.clear()
@@ -320,10 +334,13 @@ class FakeTuyaCloud(LoopbackServer):
 
     # -- the API ---------------------------------------------------------------------
 
-    async def _handle(self, request: web.Request) -> web.Response:
+    async def _handle(self, request: web.Request) -> web.StreamResponse:
         body = await request.read()
         path = request.path
         self.requests.append((request.method, path))
+        for prefix, respond in list(self._hostile.items()):
+            if path.startswith(prefix):
+                return await respond(request)
         answer = self._answer(request, path, body)
         answer.setdefault("t", int(time.time() * 1000))
         answer.setdefault("tid", secrets.token_hex(16))

@@ -19,7 +19,7 @@ class LoopbackServer:
         self.port = port
         self._runner: web.AppRunner | None = None
 
-    async def _handle(self, request: web.Request) -> web.Response:
+    async def _handle(self, request: web.Request) -> web.StreamResponse:
         raise NotImplementedError
 
     async def start(self) -> None:

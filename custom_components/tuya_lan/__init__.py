@@ -26,6 +26,7 @@ from .const import (
     ATTR_VALUE,
     CONF_DEVICE_ID,
     CONF_LISTEN_ADDRESS,
+    CONF_MODEL,
     CONF_REQUEST_ADDRESS,
     CONF_REQUEST_PORT,
     CONF_TOKEN_INFO,
@@ -36,6 +37,7 @@ from .const import (
 from .coordinator import TuyaLanConfigEntry, TuyaLanCoordinator
 from .discovery import async_start_discovery
 from .mapping import PHASE_SUFFIXES, RAW_SUFFIX, DpKind
+from .tuyalan import parse_stored_model
 from .validation import ERROR_DP, ERROR_VALUE
 
 PLATFORMS: list[Platform] = [
@@ -157,6 +159,7 @@ async def async_setup_entry(hass: HomeAssistant, entry: TuyaLanConfigEntry) -> b
     """Connect to the device and set up its entities (or set up a linked account)."""
     if is_account_entry(entry):
         return _async_setup_account(hass, entry)
+    _async_check_stored_model(hass, entry)
     coordinator = TuyaLanCoordinator(hass, entry)
     await coordinator.async_config_entry_first_refresh()
     entry.runtime_data = coordinator
@@ -182,6 +185,23 @@ async def async_remove_entry(hass: HomeAssistant, entry: ConfigEntry) -> None:
         account = account_for(hass, entry.data)
         await account.async_unlink()
         await account.async_close()
+
+
+@callback
+def _async_check_stored_model(hass: HomeAssistant, entry: ConfigEntry) -> None:
+    """Store the cached cloud model again, checked, when it holds what the checks leave
+    out: an entry saved by an older version may hold the cloud's answer as it came (an
+    integer past 64 bits there stops Home Assistant from saving any config entry)."""
+    stored = entry.data.get(CONF_MODEL)
+    if stored is None:
+        return
+    checked = [dp.to_dict() for dp in parse_stored_model(stored)]
+    if checked != stored:
+        LOGGER.warning(
+            "%s: the stored data model held values no Tuya device has; they were left out",
+            entry.title,
+        )
+        hass.config_entries.async_update_entry(entry, data={**entry.data, CONF_MODEL: checked})
 
 
 def _async_setup_account(hass: HomeAssistant, entry: ConfigEntry) -> bool:

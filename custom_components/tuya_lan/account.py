@@ -22,6 +22,7 @@ import re
 import time
 from collections.abc import Callable, Mapping
 from typing import Any, Final
+from urllib.parse import urlsplit
 
 import requests
 from homeassistant.config_entries import ConfigEntry, ConfigEntryState
@@ -55,6 +56,7 @@ from .const import (
 )
 from .errors import ACCOUNT_RELINK, account_issue
 from .tuyalan import (
+    MAX_DEVICES,
     CloudConnectionError,
     CloudDevice,
     CloudDeviceUnknownError,
@@ -64,6 +66,7 @@ from .tuyalan import (
     CloudSessionError,
     CloudUserCodeError,
     TuyaCloud,
+    clean_text,
     cloud_error,
 )
 
@@ -148,6 +151,58 @@ def _filter_sdk_logs() -> None:
         logging.getLogger(name).addFilter(SECRETS_FILTER)
 
 
+# What a Smart Life login or token refresh may store: tokens are short printable ASCII,
+# times are milliseconds and seconds a session can plausibly live.
+_MAX_TOKEN_LENGTH: Final = 256
+_MAX_LIFETIME: Final = 30 * 86400
+_MAX_ENDPOINT_LENGTH: Final = 256
+
+
+def _token_text(value: Any, what: str) -> str:
+    if (
+        isinstance(value, str)
+        and 0 < len(value) <= _MAX_TOKEN_LENGTH
+        and value.isascii()
+        and value.isprintable()
+        and " " not in value
+    ):
+        return value
+    raise CloudError(f"a Smart Life answer with an unusable {what}")
+
+
+def _number(value: Any, high: float) -> int:
+    """A time from the cloud as a whole number within 0-``high``; 0 when it is not one
+    (NaN, an infinity, negative, absurd): a session then refreshes at its next use."""
+    if isinstance(value, int | float) and not isinstance(value, bool) and 0 <= value <= high:
+        return int(value)
+    return 0
+
+
+def clean_token_info(info: Mapping[str, Any]) -> dict[str, Any]:
+    """The session a Smart Life login or refresh handed out, checked before it is
+    stored; CloudError when a token or the uid cannot be used."""
+    try:
+        return {
+            "t": _number(info["t"], 2**53),
+            "uid": _token_text(info["uid"], "uid"),
+            "expire_time": _number(info["expire_time"], _MAX_LIFETIME),
+            "access_token": _token_text(info["access_token"], "access token"),
+            "refresh_token": _token_text(info["refresh_token"], "refresh token"),
+        }
+    except KeyError as err:
+        raise CloudError(f"a login answer without {err}") from None
+
+
+def _endpoint(value: Any) -> str:
+    """The Smart Life cloud's address the login hands out: every later request, with
+    the session's tokens, goes there, so it must be an https URL and nothing else."""
+    if isinstance(value, str) and len(value) <= _MAX_ENDPOINT_LENGTH and value.isprintable():
+        parts = urlsplit(value)
+        if parts.scheme == "https" and parts.hostname and not (parts.query or parts.fragment):
+            return value
+    raise CloudError("a Smart Life answer with an unusable endpoint")
+
+
 def _remember_secrets(token_info: Mapping[str, Any]) -> None:
     for key in ("access_token", "refresh_token"):
         value = token_info.get(key)
@@ -161,10 +216,12 @@ def _remember_secrets(token_info: Mapping[str, Any]) -> None:
 def sharing_error(err: BaseException) -> CloudError:
     """A typed cloud error for what the sharing SDK raised (no URL, no token in it)."""
     if isinstance(err, ApiRequestException):
-        code, msg = str(err.error_code), str(err.error_message)
+        # The cloud's words: bounded before anything is done with them (a code of a
+        # million digits is no number int() should read).
+        code, msg = clean_text(err.error_code, 40), clean_text(err.error_message)
         if code in _SESSION_CODES or "sign invalid" in msg.lower():
             return CloudSessionError(msg, code, "link the Smart Life account again")
-        return cloud_error(int(code) if code.isdecimal() else code, msg)
+        return cloud_error(code, msg)
     if isinstance(err, requests.RequestException | OSError):
         # Not str(err): a requests error names the URL, which may hold a token.
         return CloudConnectionError(
@@ -175,7 +232,8 @@ def sharing_error(err: BaseException) -> CloudError:
 
 
 def _login_error(response: Mapping[str, Any]) -> CloudError:
-    code, msg = str(response.get("code", "")), str(response.get("msg") or "no message")
+    code = clean_text(response.get("code", ""), 40)
+    msg = clean_text(response.get("msg") or "no message")
     if code in _USER_CODE_CODES or "user code" in msg.lower():
         return CloudUserCodeError(msg, code or None)
     if code in _QR_EXPIRED_CODES or "expire" in msg.lower():
@@ -226,27 +284,21 @@ class SmartLifeLogin:
             if type(error) is CloudError:
                 raise CloudQrPendingError(error.msg, error.code)
             raise error
+        token_info = clean_token_info(info)
         try:
-            token_info = {
-                "t": info["t"],
-                "uid": info["uid"],
-                "expire_time": info["expire_time"],
-                "access_token": info["access_token"],
-                "refresh_token": info["refresh_token"],
-            }
-            data = {
+            data: dict[str, Any] = {
                 CONF_ENTRY_TYPE: ENTRY_TYPE_ACCOUNT,
                 CONF_ACCOUNT_KIND: ACCOUNT_SMART_LIFE,
                 CONF_USER_CODE: user_code,
-                CONF_TERMINAL_ID: info["terminal_id"],
-                CONF_ENDPOINT: info["endpoint"],
+                CONF_TERMINAL_ID: _token_text(info["terminal_id"], "terminal id"),
+                CONF_ENDPOINT: _endpoint(info["endpoint"]),
                 CONF_TOKEN_INFO: token_info,
             }
         except KeyError as err:
             raise CloudError(f"a login answer without {err}") from None
         _remember_secrets(token_info)
         username = info.get("username")
-        data["username"] = username if isinstance(username, str) else None
+        data["username"] = clean_text(username, 100) or None if isinstance(username, str) else None
         return data
 
 
@@ -388,6 +440,13 @@ class SmartLifeAccount(LinkedAccount):
 
     @callback
     def _token_refreshed(self, token_info: dict[str, Any]) -> None:
+        try:
+            token_info = clean_token_info(token_info)
+        except CloudError as err:
+            # Not stored: the entry keeps the session it had (the SDK's next refresh,
+            # or a relink, replaces it).
+            LOGGER.debug("Not storing the refreshed Smart Life session: %s", err)
+            return
         self.token_info = token_info
         LOGGER.debug("The Smart Life session was refreshed")
         if self._on_token is not None:
@@ -409,7 +468,9 @@ class SmartLifeAccount(LinkedAccount):
         manager = self._manager_blocking()
         manager.update_device_cache()
         devices = []
-        for item in list(manager.device_map.values()):
+        # As many as a developer project's listing may hold (the SDK's own work is
+        # bounded by its answers, not by us).
+        for item in list(manager.device_map.values())[:MAX_DEVICES]:
             try:
                 devices.append(CloudDevice.from_sharing(item))
             except ValueError:

@@ -10,6 +10,7 @@ when the device's key changed.
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Callable, Mapping
 from typing import Any, Final
 
@@ -91,6 +92,11 @@ UNAVAILABLE_ISSUES: Final = {
 # the new key is tried: a few attempts.
 PROVE_ATTEMPTS: Final = 3
 PROVE_RETRY_DELAY: Final = 0.5
+# Key healing asks the linked account at most this often: a device that keeps
+# rejecting its key while the cloud cannot help must not ask the cloud at every
+# reconnect. Past the limit the user is asked (reauth), as when healing fails.
+HEAL_MAX_ASKS: Final = 3
+HEAL_WINDOW: Final = 600.0
 
 
 async def prove_key(host: str, port: int, device_id: str, local_key: str, version: str) -> None:
@@ -161,6 +167,7 @@ class TuyaLanCoordinator(DataUpdateCoordinator[DeviceUpdate]):
         self._lost_error: str | None = None
         # Sessions that ended and came back within the grace: not outages (diagnostics).
         self.quick_reconnects = 0
+        self._heal_asks: list[float] = []  # when the linked account was asked (monotonic)
 
     def _make_device(self, local_key: str) -> TuyaDevice:
         return TuyaDevice(
@@ -452,20 +459,45 @@ class TuyaLanCoordinator(DataUpdateCoordinator[DeviceUpdate]):
         self._key_proven_wrong = False
         self.device.reconnect(local_key=new_key)
 
+    def _may_ask_the_cloud(self) -> bool:
+        """Whether key healing may ask the linked account now (and count it)."""
+        now = time.monotonic()
+        self._heal_asks = [t for t in self._heal_asks if now - t < HEAL_WINDOW]
+        if len(self._heal_asks) >= HEAL_MAX_ASKS:
+            return False
+        self._heal_asks.append(now)
+        return True
+
     async def _async_fetch_key(self) -> str | None:
         """A key from the linked account, proven by a handshake and a status read, and
         stored in the entry (with the device's model); None when there is none such."""
         entry = self.config_entry
         current = entry.data[CONF_LOCAL_KEY]
+        if not self._may_ask_the_cloud():
+            LOGGER.info(
+                "%s: the linked account was asked for a new key %d times in %d minutes; "
+                "not again for now",
+                self.name,
+                HEAL_MAX_ASKS,
+                HEAL_WINDOW // 60,
+            )
+            return None
         try:
             found = await async_find_device(self.hass, self.device_id, max_age=0)
             new_key = found.local_key
+            if found.id != self.device_id:
+                # Not this device's key, whatever the cloud says.
+                raise CloudError("the linked account answered for another device")
             if not new_key:
                 raise CloudError("the linked account has no local key for this device")
             if new_key == current:
                 raise CloudError("the linked account has the same key")
         except CloudError as err:
             LOGGER.info("%s: the linked account cannot give a new key: %s", self.name, err)
+            return None
+        except Exception:
+            # Healing is a convenience: whatever went wrong, the user is asked instead.
+            LOGGER.exception("%s: unexpected error while asking the linked account", self.name)
             return None
         try:
             await prove_key(self.device.host, self.port, self.device_id, new_key, self.version)

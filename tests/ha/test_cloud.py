@@ -6,17 +6,20 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from collections.abc import AsyncIterator, Callable, Iterator
 from typing import Any
 from unittest.mock import patch
 
 import pytest
+from aiohttp import web
 from homeassistant import block_async_io
 from homeassistant.config_entries import SOURCE_REAUTH, SOURCE_USER, ConfigEntryState
 from homeassistant.const import CONF_HOST, CONF_PORT
 from homeassistant.core import HomeAssistant
 from homeassistant.data_entry_flow import FlowResultType
 from homeassistant.helpers import issue_registry as ir
+from homeassistant.helpers.json import json_bytes
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
 from custom_components.tuya_lan.const import (
@@ -29,6 +32,7 @@ from custom_components.tuya_lan.const import (
     CONF_PROTOCOL_VERSION,
     DOMAIN,
 )
+from custom_components.tuya_lan.coordinator import HEAL_MAX_ASKS
 from custom_components.tuya_lan.tuyalan import (
     DpModel,
 )
@@ -598,7 +602,8 @@ async def test_reauth_from_account_unexpected_error_then_model_kept(
     cloud.devices[sim.device_id].local_key = KEYS[1]
 
     for known in cloud.devices.values():  # models are asked once per product
-        known.specs_error = 2009  # "not supported": no DPs, no model
+        # "Not supported" from both sources: no DPs, no model.
+        known.specs_error = known.model_error = 2009
     result = await entry.start_reauth_flow(hass)
     result = await hass.config_entries.flow.async_configure(
         result["flow_id"], {"next_step_id": "reauth_cloud"}
@@ -846,7 +851,7 @@ async def test_key_heals_without_a_model(
     category stay as they were."""
     sim = sims[1]
     for known in cloud.devices.values():  # models are asked once per product
-        known.specs_error = 2009
+        known.specs_error = known.model_error = 2009
     await add_account(hass, cloud)
     entry = await add_device(hass, sim)
     await wait_for(lambda: entry.runtime_data.device.connected)
@@ -893,3 +898,136 @@ async def test_reauth_from_account_tries_a_busy_device_again(
     assert entry.data[CONF_LOCAL_KEY] == KEYS[1]
     await hass.async_block_till_done()
     await unload_all(hass)
+
+
+# --- a cloud that answers what it likes (issue 14, section 1) ----------------------------------
+
+
+async def test_a_stored_model_past_64_bits_is_stored_again_checked(
+    hass: HomeAssistant, sims: list[SimulatedDevice], caplog: pytest.LogCaptureFixture
+) -> None:
+    """An entry an older version saved with the cloud's 1e20 in it: Home Assistant could
+    not write core.config_entries any more. Setup stores the model checked."""
+    sim = sims[0]
+    huge = [
+        {"dp_id": 1, "code": "switch_1", "type": "Boolean", "mode": "rw", "values": {}},
+        {"dp_id": 18, "code": "cur_current", "type": "Integer", "values": {"max": 10**20}},
+        {"dp_id": 20, "code": "cur_voltage", "type": "Integer", "values": {"scale": -(10**7)}},
+        {"dp_id": 10**30, "code": "switch_2", "type": "Boolean", "values": {}},
+    ]
+    entry = MockConfigEntry(
+        domain=DOMAIN,
+        title="Plug",
+        unique_id=sim.device_id,
+        data={
+            CONF_HOST: "127.0.0.1",
+            CONF_PORT: sim.port,
+            CONF_DEVICE_ID: sim.device_id,
+            CONF_LOCAL_KEY: sim.local_key,
+            CONF_PROTOCOL_VERSION: sim.version,
+            CONF_CATEGORY: "cz",
+            CONF_MODEL: huge,
+        },
+    )
+    entry.add_to_hass(hass)
+    with pytest.raises(TypeError, match="64-bit"):
+        json_bytes(dict(entry.data))
+    started = time.monotonic()
+    assert await hass.config_entries.async_setup(entry.entry_id)
+    await hass.async_block_till_done()
+    assert time.monotonic() - started < 5
+    assert entry.state is ConfigEntryState.LOADED
+    json_bytes(entry.as_storage_fragment)  # what core.config_entries writes
+    assert [dp["dp_id"] for dp in entry.data[CONF_MODEL]] == [1, 18, 20]
+    assert "held values no Tuya device has" in caplog.text
+    await unload_all(hass)
+
+
+async def test_healing_against_a_cloud_that_answers_nonsense(
+    hass: HomeAssistant, cloud: FakeTuyaCloud, sims: list[SimulatedDevice]
+) -> None:
+    """A listing whose error code is a list once killed key healing with a TypeError:
+    no reauth, and the cloud asked again at every reconnect (40 requests in 10 s). Now
+    the user is asked, and the cloud is left alone."""
+    sim = sims[1]
+    await add_account(hass, cloud)
+    entry = await add_device(hass, sim)
+
+    async def nonsense(_: web.Request) -> web.StreamResponse:
+        return web.json_response({"success": False, "code": [1010], "msg": {"a": [1]}})
+
+    cloud.answer_with("/v1.0/iot-01/", nonsense)
+    sim.change_key(NEW_KEY)
+    await wait_for(lambda: bool(hass.config_entries.flow.async_progress()))
+    (flow,) = hass.config_entries.flow.async_progress()
+    assert flow["context"]["source"] == SOURCE_REAUTH
+    asked = [path for _, path in cloud.requests if path.startswith("/v1.0/iot-01/")]
+    # The device keeps reconnecting (and failing) meanwhile: no more cloud requests.
+    failures = entry.runtime_data.health.failures
+    await wait_for(lambda: entry.runtime_data.health.failures >= failures + 3)
+    assert [path for _, path in cloud.requests if path.startswith("/v1.0/iot-01/")] == asked
+    assert len(asked) == 1
+    assert entry.data[CONF_LOCAL_KEY] == KEYS[1]
+    await unload_all(hass)
+
+
+async def test_healing_asks_the_cloud_a_few_times_at_most(
+    hass: HomeAssistant, cloud: FakeTuyaCloud, sims: list[SimulatedDevice]
+) -> None:
+    """A device that keeps losing and finding its key while the account cannot help:
+    the account is asked HEAL_MAX_ASKS times, then the user (reauth) straight away."""
+    sim = sims[1]
+    await add_account(hass, cloud)
+    entry = await add_device(hass, sim)
+    cloud.fail(
+        28841002, "No permissions. Your subscription has expired.", path="/v1.0/iot-01/", times=100
+    )
+
+    def listings() -> int:
+        return sum(1 for _, path in cloud.requests if path.startswith("/v1.0/iot-01/"))
+
+    for attempt in range(HEAL_MAX_ASKS + 2):
+        sim.change_key(NEW_KEY)
+        await wait_for(lambda: bool(hass.config_entries.flow.async_progress()))
+        assert listings() == min(attempt + 1, HEAL_MAX_ASKS)
+        sim.change_key(KEYS[1])  # it had the old key after all: back, the reauth withdrawn
+        await wait_for(
+            lambda: (
+                entry.runtime_data.device.connected
+                and not hass.config_entries.flow.async_progress()
+            )
+        )
+    assert listings() == HEAL_MAX_ASKS
+    await unload_all(hass)
+
+
+async def test_linking_a_cloud_that_answers_nonsense(
+    hass: HomeAssistant, cloud: FakeTuyaCloud
+) -> None:
+    """JSON nested past the parser, a redirect elsewhere: a form error, never a crash."""
+    result = await hass.config_entries.flow.async_init(DOMAIN, context={"source": SOURCE_USER})
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], {"next_step_id": "developer"}
+    )
+    form = {
+        "access_id": ACCESS_ID,
+        "access_secret": ACCESS_SECRET,
+        "region": "eu",
+        "advanced": {"endpoint": cloud.url},
+    }
+
+    async def deep(_: web.Request) -> web.StreamResponse:
+        return web.Response(text="[" * 200_000 + "]" * 200_000, content_type="application/json")
+
+    async def redirect(_: web.Request) -> web.StreamResponse:
+        return web.Response(status=302, headers={"Location": "http://192.0.2.1/steal"})
+
+    for answer in (deep, redirect):
+        cloud.answer_with("/v1.0/iot-01/", answer)
+        result = await hass.config_entries.flow.async_configure(result["flow_id"], form)
+        assert result["type"] is FlowResultType.FORM
+        assert result["errors"] == {"base": "cloud_unreachable"}
+    cloud.answer_with("/v1.0/iot-01/", None)
+    result = await hass.config_entries.flow.async_configure(result["flow_id"], form)
+    assert result["step_id"] == "account_devices"
+    hass.config_entries.flow.async_abort(result["flow_id"])

@@ -166,7 +166,8 @@ async def test_model_countdown_in_minutes_and_unknown_enum(hass: HomeAssistant) 
 async def test_malformed_model_is_skipped(
     hass: HomeAssistant, caplog: pytest.LogCaptureFixture
 ) -> None:
-    """A cached model item that makes no sense is skipped with a warning."""
+    """A cached model item that makes no sense is skipped with a warning, and the entry
+    stores its model without it."""
     entry = _entry(PLUG_CALIBRATION)
     data = dict(entry.data)
     data[CONF_MODEL] = [*data[CONF_MODEL], "junk", {"dp_id": "x"}]
@@ -177,4 +178,5 @@ async def test_malformed_model_is_skipped(
         assert await hass.config_entries.async_setup(entry.entry_id)
         await hass.async_block_till_done()
     assert hass.states.get("switch.tuya_efgh_overcharge_protection") is not None
-    assert caplog.text.count("Ignoring a malformed DP of the cached data model") == 2
+    assert caplog.text.count("the stored data model held values no Tuya device has") == 1
+    assert entry.data[CONF_MODEL] == _entry(PLUG_CALIBRATION).data[CONF_MODEL]

@@ -452,3 +452,43 @@ async def test_removal_when_the_session_cannot_be_ended(
     assert hass.config_entries.async_entries(DOMAIN) == []
     assert "Could not end the Smart Life session" in caplog.text
     assert REFRESH_TOKEN not in caplog.text
+
+
+async def test_a_login_or_refresh_out_of_bounds_is_not_stored(
+    hass: HomeAssistant, sdk: FakeSdk
+) -> None:
+    """A login that would send the session's tokens over plain http, or carries a
+    token that cannot be one, is a cloud error; a lifetime that is no number (NaN)
+    is stored as 0 (refresh at the next use); a refreshed session out of bounds is not
+    stored."""
+    result = await start_smart_life(hass)
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], {"user_code": USER_CODE}
+    )
+    for odd in (
+        {"endpoint": "http://192.0.2.1"},
+        {"endpoint": "https://apigw.tuyaeu.com/?x=1"},
+        {"access_token": "x" * 100_000},
+        {"refresh_token": "with\x1b[2Jescape"},
+        {"uid": ["eu1"]},
+    ):
+        sdk.results.append((True, {**LOGIN, **odd}))
+        result = await hass.config_entries.flow.async_configure(result["flow_id"], {})
+        assert result["errors"] == {"base": "cloud_error"}
+        assert "unusable" in result["description_placeholders"]["error"]
+    assert hass.config_entries.async_entries(DOMAIN) == []
+
+    sdk.results.append((True, {**LOGIN, "expire_time": float("nan"), "t": float("inf")}))
+    result = await hass.config_entries.flow.async_configure(result["flow_id"], {})
+    assert result["step_id"] == "account_devices"
+    result = await hass.config_entries.flow.async_configure(result["flow_id"], {"devices": []})
+    (entry,) = hass.config_entries.async_entries(DOMAIN)
+    token_info = entry.data["token_info"]
+    assert (token_info["expire_time"], token_info["t"]) == (0, 0)
+
+    listener = sdk.managers[-1]["listener"]
+    bad = {**token_info, "access_token": "a" * 32, "refresh_token": "b" * 10_000}
+    await hass.async_add_executor_job(listener.update_token, bad)
+    await hass.async_block_till_done()
+    assert entry.data["token_info"] == token_info
+    await hass.config_entries.async_unload(entry.entry_id)

@@ -7,6 +7,8 @@ import json
 import os
 import sys
 
+from aiohttp import web
+
 from tuya_sim.cloud import FakeTuyaCloud
 
 from .conftest import ACCESS_ID, ACCESS_SECRET, UID_B
@@ -118,3 +120,25 @@ async def test_missing_secret_is_one_line(fake_cloud: FakeTuyaCloud):
     assert stderr == "error: TuyaError: give --access-id and --access-secret" + (
         " (or TUYA_ACCESS_ID/_SECRET)\n"
     )
+
+
+async def test_a_cloud_answering_nonsense_is_one_clean_line(fake_cloud: FakeTuyaCloud):
+    """JSON nested past the parser, then a code that is a list with terminal escapes
+    and forged lines in its message: one line each, no traceback, no escape code."""
+
+    async def deep(_: web.Request) -> web.StreamResponse:
+        return web.Response(text="[" * 200_000 + "]" * 200_000, content_type="application/json")
+
+    async def escapes(_: web.Request) -> web.StreamResponse:
+        msg = "\x1b[2J\x1b]0;owned\x07refused\nTraceback (most recent call last):" + "x" * 10**5
+        return web.json_response({"success": False, "code": [1], "msg": msg})
+
+    for answer in (deep, escapes):
+        fake_cloud.answer_with("/v1.0/iot-01/", answer)
+        code, result, stderr = await run_tool(*cloud_args(fake_cloud))
+        assert code == 1
+        assert result is None
+        assert stderr.startswith("error: Cloud")
+        assert stderr.count("\n") == 1
+        assert "\x1b" not in stderr
+        assert len(stderr) < 400

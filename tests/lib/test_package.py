@@ -39,6 +39,7 @@ LIBRARY_NAME = "custom_components.tuya_lan.tuyalan"
 PUBLIC_MODULES = frozenset({LIBRARY_NAME, f"{LIBRARY_NAME}.codec", f"{LIBRARY_NAME}.dpmap"})
 
 PUBLIC_NAMES = [
+    "MAX_DEVICES",
     "DETECT_ORDER",
     "REGIONS",
     "TCP_PORT",
@@ -89,6 +90,7 @@ PUBLIC_NAMES = [
     "backoff_delay",
     "build_discovery_request",
     "classify",
+    "clean_text",
     "cloud_error",
     "codec",
     "decode_broadcast",
@@ -96,6 +98,7 @@ PUBLIC_NAMES = [
     "dpmap",
     "merge_model",
     "model_from_sharing",
+    "parse_stored_model",
     "probe",
     "valid_device_id",
     "validate_local_key",

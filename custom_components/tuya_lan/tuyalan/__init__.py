@@ -19,7 +19,13 @@ from typing import TYPE_CHECKING
 
 from . import codec, dpmap
 from .client import TuyaClient, detect_version, probe
-from .cloud_model import CloudDevice, DpModel, merge_model, model_from_sharing
+from .cloud_model import (
+    CloudDevice,
+    DpModel,
+    merge_model,
+    model_from_sharing,
+    parse_stored_model,
+)
 from .cloud_sign import REGIONS
 from .const import (
     DETECT_ORDER,
@@ -60,16 +66,17 @@ from .errors import (
     TuyaTimeoutError,
     UnknownVersionError,
     WrongKeyError,
+    clean_text,
 )
 from .heard import HeardDevice, HeardDevices, valid_device_id
 from .listener import DiscoveryListener
 from .protocol import validate_local_key
 
 if TYPE_CHECKING:
-    from .cloud import TuyaCloud, cloud_error
+    from .cloud import MAX_DEVICES, TuyaCloud, cloud_error
 
 # Names served by the cloud module, which imports aiohttp: loaded when first asked for.
-_CLOUD_NAMES = frozenset({"TuyaCloud", "cloud_error"})
+_CLOUD_NAMES = frozenset({"MAX_DEVICES", "TuyaCloud", "cloud_error"})
 
 
 def __getattr__(name: str) -> object:
@@ -86,6 +93,7 @@ def __dir__() -> list[str]:
 
 __all__ = [
     "DETECT_ORDER",
+    "MAX_DEVICES",
     "REGIONS",
     "TCP_PORT",
     "UDP_PORTS",
@@ -135,6 +143,7 @@ __all__ = [
     "backoff_delay",
     "build_discovery_request",
     "classify",
+    "clean_text",
     "cloud_error",
     "codec",
     "decode_broadcast",
@@ -142,6 +151,7 @@ __all__ = [
     "dpmap",
     "merge_model",
     "model_from_sharing",
+    "parse_stored_model",
     "probe",
     "valid_device_id",
     "validate_local_key",

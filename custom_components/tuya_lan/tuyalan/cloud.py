@@ -14,6 +14,14 @@ is retried once with the cloud's own clock. Reference: ``shared/CLOUD.md``.
 
 Nothing here logs the Access Secret, a token or a local key; error messages are
 scrubbed of them too.
+
+The cloud's answers are input, not truth. Redirects are not followed (the token would
+go with them). An answer is at most MAX_ANSWER_BYTES once decompressed, and JSON
+nested past the parser is an error, not a crash. One listing (:meth:`TuyaCloud.devices`)
+makes at most MAX_LISTING_REQUESTS requests, reads at most MAX_PAGES pages of a list,
+MAX_ACCOUNTS app accounts and MAX_DEVICES devices, and takes at most
+``listing_timeout`` seconds. Whatever goes wrong is a :class:`CloudError`; a device
+whose entry cannot be used is left out of the listing, not the listing.
 """
 
 from __future__ import annotations
@@ -21,9 +29,11 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+import math
 import re
 import time
 from collections.abc import Callable, Mapping
+from contextvars import ContextVar
 from dataclasses import dataclass, replace
 from types import TracebackType
 from typing import Any, Self
@@ -54,8 +64,23 @@ NOT_SUPPORTED = 2009  # specifications of a device without DPs
 # v1.3 iot-03 allows up to 200 per page, the associated-users list 50 (tinytuya's sizes).
 USER_PAGE_SIZE = 100
 ASSOCIATED_PAGE_SIZE = 50
-# A cloud that keeps saying "has_more" must not hold us forever.
-MAX_PAGES = 500
+# What one listing may cost, whatever the cloud says: a cloud that keeps saying
+# "has_more", or names thousands of accounts, must not hold us (or Tuya) forever. Real
+# projects: a few accounts, a few hundred devices, a page or two each.
+MAX_PAGES = 50
+MAX_ACCOUNTS = 20
+MAX_DEVICES = 1000
+MAX_LISTING_REQUESTS = 600
+LISTING_TIMEOUT = 300.0
+# An answer, decompressed: a page of 200 devices is about 200 KB, a big thing model
+# about as much.
+MAX_ANSWER_BYTES = 4 << 20
+# A token lives 2 hours (the cloud says how long is left); a lifetime outside this is
+# taken as "already expired".
+MAX_TOKEN_LIFETIME = 30 * 86400
+# The cloud's clock may differ from ours by this much at most (a 1013 correction).
+MAX_CLOCK_OFFSET_MS = 86400 * 1000
+MAX_ROW_KEY_LENGTH = 256
 
 _HINTS: Mapping[int, str] = {
     1001: "check the Access Secret",
@@ -82,9 +107,22 @@ _PERMISSION = frozenset({1106, 2406, 28841001, 28841002, 28841101, 28841105, 288
 _SEGMENT = re.compile(r"[A-Za-z0-9_.\-]{1,128}")
 
 
+def tuya_code(code: Any) -> int | str | None:
+    """An error code as Tuya sends it (a number, sometimes as text), or None for any
+    other shape (a list, an object): never something unhashable or unbounded."""
+    if isinstance(code, bool):
+        return None
+    if isinstance(code, int):
+        return code if -(2**63) <= code < 2**63 else None
+    if isinstance(code, str) and 0 < len(code) <= 40:
+        return int(code) if code.isdecimal() and code.isascii() else code
+    return None
+
+
 def cloud_error(code: Any, msg: Any) -> CloudError:
-    """The typed error for a Tuya error code."""
-    number = code if isinstance(code, int) and not isinstance(code, bool) else None
+    """The typed error for a Tuya error code (the message is cleaned and bounded)."""
+    code = tuya_code(code)
+    number = code if isinstance(code, int) else None
     text = msg if isinstance(msg, str) and msg else "no message"
     hint = _HINTS.get(number) if number is not None else None
     if number == TIME_INVALID:
@@ -95,7 +133,7 @@ def cloud_error(code: Any, msg: Any) -> CloudError:
         return CloudRegionError(text, number, hint)
     if number in _PERMISSION or (number is not None and 28841000 <= number < 28842000):
         return CloudPermissionError(text, number, hint)
-    return CloudError(text, code if isinstance(code, int | str) else None, hint)
+    return CloudError(text, code, hint)
 
 
 def _segment(value: str, what: str) -> str:
@@ -116,6 +154,18 @@ def _endpoint(region: str | None, endpoint: str | None) -> str:
             f"endpoint {endpoint!r} is not an http(s) URL such as {region_endpoint('eu')}"
         )
     return f"{parts.scheme}://{parts.netloc}{parts.path.rstrip('/')}"
+
+
+@dataclass(slots=True)
+class _Budget:
+    """What one listing may still cost."""
+
+    requests: int
+
+
+# The budget of the listing the current task runs, if any (a context variable: two
+# listings at once on one client each count their own).
+_BUDGET: ContextVar[_Budget | None] = ContextVar("tuya_cloud_budget", default=None)
 
 
 @dataclass(frozen=True, slots=True)
@@ -143,6 +193,7 @@ class TuyaCloud:
         endpoint: str | None = None,
         session: aiohttp.ClientSession | None = None,
         timeout: float = DEFAULT_TIMEOUT,
+        listing_timeout: float = LISTING_TIMEOUT,
         lang: str = "en",
         monotonic: Callable[[], float] = time.monotonic,
         wall_clock: Callable[[], float] = time.time,
@@ -156,6 +207,7 @@ class TuyaCloud:
         self._session = session
         self._own_session = session is None
         self._timeout = timeout
+        self._listing_timeout = listing_timeout
         self._lang = lang
         self._monotonic = monotonic
         self._wall_clock = wall_clock
@@ -194,7 +246,25 @@ class TuyaCloud:
         self, uid: str | None = None, *, with_model: bool = True
     ) -> tuple[CloudDevice, ...]:
         """Every device of the app account ``uid``, or of every account linked to the
-        project when ``uid`` is None, with local keys and (``with_model``) DP models."""
+        project when ``uid`` is None, with local keys and (``with_model``) DP models.
+
+        Bounded in requests, pages, accounts, devices and time (see the module's
+        docstring); a device whose entry cannot be used is left out.
+        """
+        if uid is not None:
+            uid = _segment(uid, "UID")
+        budget = _BUDGET.set(_Budget(MAX_LISTING_REQUESTS))
+        try:
+            async with asyncio.timeout(self._listing_timeout):
+                return await self._devices(uid, with_model)
+        except TimeoutError:
+            raise CloudConnectionError(
+                f"listing the devices took more than {self._listing_timeout:g} s"
+            ) from None
+        finally:
+            _BUDGET.reset(budget)
+
+    async def _devices(self, uid: str | None, with_model: bool) -> tuple[CloudDevice, ...]:
         found: dict[str, dict[str, Any]] = {}
         if uid is None:
             uids: list[str] = []
@@ -203,10 +273,15 @@ class TuyaCloud:
             ):
                 _merge(found, item)
                 owner = item.get("uid")
-                if isinstance(owner, str) and owner and owner not in uids:
+                if (
+                    isinstance(owner, str)
+                    and _SEGMENT.fullmatch(owner)
+                    and owner not in uids
+                    and len(uids) < MAX_ACCOUNTS
+                ):
                     uids.append(owner)
         else:
-            uids = [_segment(uid, "UID")]
+            uids = [uid]
         for owner in uids:
             # This list has the local keys the associated-users list sometimes lacks,
             # and gateway_id/node_id for sub-devices.
@@ -219,7 +294,12 @@ class TuyaCloud:
                 },
             ):
                 _merge(found, item, uid=owner)
-        devices = [CloudDevice.from_api(item) for item in found.values()]
+        devices = []
+        for device_id, item in found.items():
+            try:
+                devices.append(CloudDevice.from_api(item))
+            except ValueError:
+                _LOGGER.debug("Leaving out a device entry the cloud sent (%.40r)", device_id)
         if with_model:
             devices = await self._with_models(devices)
         return tuple(devices)
@@ -229,7 +309,13 @@ class TuyaCloud:
         result = await self.request("GET", f"/v1.0/devices/{_segment(device_id, 'device id')}")
         if not isinstance(result, Mapping):
             raise CloudError("a device answer that is not an object")
-        device = CloudDevice.from_api(result)
+        try:
+            device = CloudDevice.from_api(result)
+        except ValueError:
+            raise CloudError("a device answer without a usable device id") from None
+        # Whatever the cloud says, a key for another device is not this device's key.
+        if device.id != device_id:
+            raise CloudError(f"asked for device {device_id}, the cloud answered another")
         if with_model:
             (device,) = await self._with_models([device])
         return device
@@ -252,10 +338,11 @@ class TuyaCloud:
             except CloudAuthError, CloudConnectionError, CloudRegionError:
                 raise
             except CloudError as err:
-                if err.code == NOT_SUPPORTED:
-                    return ()
-                errors.append(err)
-                sources.append(None)
+                # "Not supported" from one source is that source having nothing: the
+                # other one's description still counts.
+                sources.append({} if err.code == NOT_SUPPORTED else None)
+                if err.code != NOT_SUPPORTED:
+                    errors.append(err)
             else:
                 sources.append(result if isinstance(result, Mapping) else {})
         if len(errors) == len(sources):
@@ -292,10 +379,17 @@ class TuyaCloud:
             if not isinstance(page, list):
                 raise CloudError(f"{path}: a page without a device list")
             items.extend(item for item in page if isinstance(item, Mapping))
-            if not result.get("has_more"):
+            if len(items) > MAX_DEVICES:
+                raise CloudError(f"{path}: more than {MAX_DEVICES} devices")
+            if result.get("has_more") is not True:
                 return items
             row_key = result.get("last_row_key")
-            if not isinstance(row_key, str) or not row_key or row_key in seen:
+            if (
+                not isinstance(row_key, str)
+                or not 0 < len(row_key) <= MAX_ROW_KEY_LENGTH
+                or not row_key.isprintable()
+                or row_key in seen
+            ):
                 raise CloudError(f"{path}: more pages announced, but no new last_row_key")
             seen.add(row_key)
             query = {**query, "last_row_key": row_key}
@@ -320,14 +414,20 @@ class TuyaCloud:
             answer = await self._send(method, path, query, body, token)
             if answer.get("success") is True:
                 return answer.get("result")
-            code = answer.get("code")
+            code = tuya_code(answer.get("code"))
             if code in TOKEN_INVALID and not token_path and not retried_token:
                 retried_token = True
                 _LOGGER.debug("%s %s: token refused (%s), granting a new one", method, path, code)
                 self._forget_token(token)
                 continue
             server_t = answer.get("t")
-            if code == TIME_INVALID and not retried_clock and isinstance(server_t, int):
+            if (
+                code == TIME_INVALID
+                and not retried_clock
+                and isinstance(server_t, int)
+                and not isinstance(server_t, bool)
+                and abs(server_t - int(self._wall_clock() * 1000)) <= MAX_CLOCK_OFFSET_MS
+            ):
                 retried_clock = True
                 self._offset_ms = server_t - int(self._wall_clock() * 1000)
                 _LOGGER.debug("%s: request time refused, clock offset %d ms", path, self._offset_ms)
@@ -359,14 +459,27 @@ class TuyaCloud:
             headers["Content-Type"] = "application/json"
         url = URL(self._endpoint + request_url(path, query), encoded=True)
         session = self._get_session()
+        budget = _BUDGET.get()
+        if budget is not None:
+            if budget.requests <= 0:
+                raise CloudError(f"more than {MAX_LISTING_REQUESTS} requests for one listing")
+            budget.requests -= 1
         _LOGGER.debug("%s %s", method, shown)
         try:
             async with (
                 asyncio.timeout(self._timeout),
-                session.request(method, url, headers=headers, data=data or None) as response,
+                # Never followed: the token would go along, maybe to another origin,
+                # maybe over plain http, and what came back would be believed.
+                session.request(
+                    method, url, headers=headers, data=data or None, allow_redirects=False
+                ) as response,
             ):
                 status = response.status
-                raw = await response.read()
+                if 300 <= status < 400:
+                    raise CloudConnectionError(
+                        f"{method} {shown}: HTTP {status}, a redirect (not followed)"
+                    )
+                raw = await _read_bounded(response, f"{method} {shown}")
         except TimeoutError:
             raise CloudConnectionError(
                 f"{method} {shown}: no answer within {self._timeout:g} s"
@@ -377,7 +490,7 @@ class TuyaCloud:
             ) from None
         try:
             answer = json.loads(raw)
-        except ValueError:
+        except ValueError, RecursionError:
             answer = None
         if not isinstance(answer, dict) or (status != 200 and "code" not in answer):
             raise CloudConnectionError(f"{method} {shown}: HTTP {status}, not a Tuya answer")
@@ -421,9 +534,15 @@ class TuyaCloud:
         lifetime = result.get("expire_time", result.get("expire"))
         if not isinstance(access, str) or not access:
             raise CloudAuthError("a token answer without a token")
-        if not isinstance(lifetime, int | float) or isinstance(lifetime, bool):
+        if (
+            not isinstance(lifetime, int | float)
+            or isinstance(lifetime, bool)
+            # NaN, the infinities and the absurd: a token to replace at its next use.
+            or not 0 <= lifetime <= MAX_TOKEN_LIFETIME
+        ):
             lifetime = 0
-        _LOGGER.debug("token granted for %d s", lifetime)
+        lifetime = float(lifetime)
+        _LOGGER.debug("token granted for %d s", math.floor(lifetime))
         return _Token(
             access, refresh if isinstance(refresh, str) else "", self._monotonic() + lifetime
         )
@@ -447,6 +566,19 @@ class TuyaCloud:
         return err
 
 
+async def _read_bounded(response: aiohttp.ClientResponse, what: str) -> bytes:
+    """The body, decompressed, read as it comes: refused past MAX_ANSWER_BYTES (a small
+    gzip answer can unpack to hundreds of megabytes)."""
+    if (response.content_length or 0) > MAX_ANSWER_BYTES:
+        raise CloudConnectionError(f"{what}: an answer over {MAX_ANSWER_BYTES} bytes")
+    body = bytearray()
+    while chunk := await response.content.read(1 << 16):
+        body += chunk
+        if len(body) > MAX_ANSWER_BYTES:
+            raise CloudConnectionError(f"{what}: an answer over {MAX_ANSWER_BYTES} bytes")
+    return bytes(body)
+
+
 def _shown(path: str) -> str:
     """The path as logs and errors may show it: no refresh token."""
     return "/v1.0/token/***" if path.startswith("/v1.0/token/") else path
@@ -455,7 +587,7 @@ def _shown(path: str) -> str:
 def _merge(found: dict[str, dict[str, Any]], item: Mapping[str, Any], **extra: str) -> None:
     """Add a device entry, filling the fields an earlier entry left empty."""
     device_id = item.get("id")
-    if not isinstance(device_id, str) or not device_id:
+    if not isinstance(device_id, str) or not device_id or len(device_id) > 256:
         return
     known = found.setdefault(device_id, {})
     for key, value in {**extra, **item}.items():

@@ -25,7 +25,7 @@ from dataclasses import asdict, dataclass, replace
 from enum import StrEnum
 from typing import Any, Final
 
-from .cloud_model import BITMAP, BOOLEAN, ENUM, INTEGER, RAW, STRING, DpModel
+from .cloud_model import BITMAP, BOOLEAN, ENUM, INTEGER, RAW, SCALE_MAX, STRING, DpModel
 
 
 class DpKind(StrEnum):
@@ -224,9 +224,11 @@ def _split_index(code: str) -> tuple[str, int | None]:
 
 
 def _scale(model: DpModel) -> float | None:
-    if model.scale is None or model.scale == 0:
-        return None if model.scale is None else 1.0
-    return float(10**-model.scale)
+    # Tuya's scales are 0-9 (cloud_model checks them); one from elsewhere is not raised
+    # to a power (10**-(10**9) would block the event loop) nor made a zero factor.
+    if model.scale is None or not 0 <= model.scale <= SCALE_MAX:
+        return None
+    return 1.0 if model.scale == 0 else float(10**-model.scale)
 
 
 def _number(model: DpModel, kind: DpKind, code: str, *, index: int | None = None) -> Detected:

@@ -2,6 +2,35 @@
 
 from __future__ import annotations
 
+import unicodedata
+
+# What a cloud may put in an error text that reaches a form, a repair or a log: this
+# many characters, no control characters (a terminal escape, a line break that forges a
+# log line), no invisible formatting (right-to-left overrides).
+MAX_CLOUD_TEXT = 200
+
+
+def clean_text(value: object, max_length: int = MAX_CLOUD_TEXT) -> str:
+    """``value`` as text fit to show: control and format characters removed (line breaks
+    and tabs become spaces), blanks trimmed, and cut to ``max_length`` with an ellipsis."""
+    if isinstance(value, str):
+        text = value
+    else:
+        try:
+            text = str(value)
+        except ValueError:  # an integer of more digits than str() will write
+            text = type(value).__name__
+    # Looking at a bounded prefix keeps a 5 MB message from costing 5 MB of work.
+    text = text[: max_length * 4]
+    cleaned = "".join(
+        " " if char in "\t\n\r" else char
+        for char in text
+        if char in "\t\n\r" or unicodedata.category(char)[0] != "C"
+    ).strip()
+    if len(cleaned) > max_length:
+        cleaned = cleaned[: max_length - 1].rstrip() + "\u2026"
+    return cleaned
+
 
 class TuyaError(Exception):
     """Base of every error the library raises."""
@@ -113,6 +142,13 @@ class CloudError(TuyaError):
     """
 
     def __init__(self, msg: str, code: int | str | None = None, hint: str | None = None) -> None:
+        # Tuya's code and message are the cloud's words: bounded and cleaned before
+        # they reach a form, a repair issue, a log or a terminal.
+        if isinstance(code, str):
+            code = clean_text(code, 40) or None
+        elif not isinstance(code, int) or isinstance(code, bool) or not -(2**63) <= code < 2**63:
+            code = None
+        msg = clean_text(msg) or "no message"
         text = f"cloud error {code}: {msg}" if code is not None else msg
         super().__init__(f"{text} ({hint})" if hint else text)
         self.code = code
