@@ -10,7 +10,7 @@ when the device's key changed.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from typing import Any, Final
 
 from homeassistant.config_entries import SOURCE_REAUTH, ConfigEntry
@@ -55,7 +55,7 @@ from .tuyalan import (
     WrongKeyError,
     probe,
 )
-from .tuyalan.dpmap import Detected, from_numbers
+from .tuyalan.dpmap import Detected, from_numbers, is_dp_id
 
 type TuyaLanConfigEntry = ConfigEntry[TuyaLanCoordinator]
 
@@ -138,6 +138,7 @@ class TuyaLanCoordinator(DataUpdateCoordinator[DeviceUpdate]):
         self._key_proven_wrong = False
         self._issue: str | None = None  # the reason of the open repair issue
         self._healing = False  # a key is being fetched from the linked account
+        self._warned_not_dps = False  # ids that cannot be DPs were reported (logged once)
 
     def _make_device(self, local_key: str) -> TuyaDevice:
         return TuyaDevice(
@@ -181,6 +182,7 @@ class TuyaLanCoordinator(DataUpdateCoordinator[DeviceUpdate]):
                 translation_key=SETUP_FAILED[self.device.health.fault],
                 translation_placeholders={"name": self.name, "error": str(err)},
             ) from err
+        self._note_not_dps(update.dps)
         data = self.config_entry.data
         category = data.get(CONF_CATEGORY)
         model = parse_model(data.get(CONF_MODEL))
@@ -240,8 +242,26 @@ class TuyaLanCoordinator(DataUpdateCoordinator[DeviceUpdate]):
             self._recovered()
         if not update.changed and not (update.pushed.keys() & self._energy_dps):
             return  # nothing any entity shows
+        self._note_not_dps(update.changed)
         self._promote(update)
         self.async_set_updated_data(update)
+
+    @callback
+    def _note_not_dps(self, dp_ids: Iterable[str]) -> None:
+        """Say once per device that it reports ids that cannot be DPs (Tuya's are
+        1-255): they get no entity, and a device that keeps sending them is not worth
+        a log line per push."""
+        if self._warned_not_dps:
+            return
+        if bad := [dp for dp in dp_ids if not is_dp_id(dp)]:
+            self._warned_not_dps = True
+            LOGGER.warning(
+                "%s reports %d ids that cannot be DPs (Tuya's are 1-255), such as %s; "
+                "they get no entity",
+                self.name,
+                len(bad),
+                repr(bad[0][:20]),
+            )
 
     # --- what later readings prove (no model) ------------------------------------------
 
