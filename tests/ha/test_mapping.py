@@ -77,6 +77,12 @@ def kinds(dps: dict[str, Any], overrides: dict[str, Any] | None = None) -> dict[
             {"1": True, "20": 0, "21": 0, "22": 0, "23": 2305},
             {"1": "switch", "20": "raw", "21": "raw", "22": "raw", "23": "raw"},
         ),
+        # on 120 V mains a phone charger draws 80 mA at 1.5 W: a power factor of 0.16
+        # still proves the meter (no reading with a typical factor fits another way)
+        (
+            {"1": True, "9": 0, "21": 80, "22": 15, "23": 1200},
+            {"1": "switch", "9": "countdown", "21": "current", "22": "power", "23": "voltage"},
+        ),
         # a meter from DP 104 (current, power, voltage)
         (
             {"1": True, "104": 430, "105": 950, "106": 2290},

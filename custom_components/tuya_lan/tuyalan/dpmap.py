@@ -439,16 +439,32 @@ def voltage_scale(raw: int, *, allow_centivolts: bool = True) -> float | None:
     return None
 
 
-def power_scale(power: int, current_ma: int, volts: float) -> float | None:
+# The power factors a plug's load may show (1.05: the meter's own rounding); most
+# loads stay above TYPICAL_POWER_FACTOR, which tells a meter's DPs apart when their
+# order is not known (see _metering_triple).
+MIN_POWER_FACTOR: Final = 0.1
+TYPICAL_POWER_FACTOR: Final = 0.2
+MAX_POWER_FACTOR: Final = 1.05
+
+
+def power_scale(
+    power: int, current_ma: int, volts: float, *, min_factor: float = MIN_POWER_FACTOR
+) -> float | None:
     """The scale that makes ``power`` match volts x amps, or None when nothing says.
 
-    Only a load of at least 50 mA says anything; the power factor of a plug's load lies
-    between about 0.2 (a charger on standby) and 1.
+    Only a load of at least 50 mA says anything. The power factor of a plug's load lies
+    between about 0.1 (a phone charger or an LED driver without correction, at light
+    load) and 1; the scales differ by x10, so at most one fits except at the very edges
+    (a factor of 0.1-0.105 reads as 1-1.05 at the next scale: no proof then).
     """
     apparent = volts * current_ma / 1000
     if current_ma < 50 or apparent <= 0:
         return None
-    fits = [scale for scale in (0.1, 1.0, 0.01) if 0.2 <= power * scale / apparent <= 1.05]
+    fits = [
+        scale
+        for scale in (0.1, 1.0, 0.01)
+        if min_factor <= power * scale / apparent <= MAX_POWER_FACTOR
+    ]
     return fits[0] if len(fits) == 1 else None
 
 
@@ -476,17 +492,24 @@ def _metering_triple(dps: Mapping[str, Any], first: int) -> tuple[dict[str, Dete
     # Every reading that fits: which DP is the voltage, which the current and which
     # the power, with their scales. A load current in mA can look like a voltage too
     # (260 mA, 260 V): Tuya firmware reports volts and watts x 10, so the fit that
-    # needs fewer other scales wins, and a tie proves nothing.
+    # needs fewer other scales wins, and a tie proves nothing. Swapping current and
+    # power turns a load's factor of 0.9 into one near 0.2: a light load's low factor
+    # (down to 0.1) counts only when no reading with a typical one fits.
     fits: list[tuple[int, int, int, float, float]] = []
-    for v, raw_volts in enumerate(values):
-        v_scale = voltage_scale(raw_volts, allow_centivolts=False)
-        if v_scale is None:
-            continue
-        others = [i for i in range(3) if i != v]
-        for cur, pwr in (others, others[::-1]):
-            p_scale = power_scale(values[pwr], values[cur], raw_volts * v_scale)
-            if p_scale is not None:
-                fits.append((v, cur, pwr, v_scale, p_scale))
+    for min_factor in (TYPICAL_POWER_FACTOR, MIN_POWER_FACTOR):
+        for v, raw_volts in enumerate(values):
+            v_scale = voltage_scale(raw_volts, allow_centivolts=False)
+            if v_scale is None:
+                continue
+            others = [i for i in range(3) if i != v]
+            for cur, pwr in (others, others[::-1]):
+                p_scale = power_scale(
+                    values[pwr], values[cur], raw_volts * v_scale, min_factor=min_factor
+                )
+                if p_scale is not None:
+                    fits.append((v, cur, pwr, v_scale, p_scale))
+        if fits:
+            break
     if not fits:
         return None
     ranked = sorted(fits, key=lambda fit: (fit[3] != 0.1) + (fit[4] != 0.1))
