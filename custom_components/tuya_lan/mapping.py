@@ -236,6 +236,7 @@ ROLES: Final[dict[str, RoleInfo]] = {
         entity_category=EntityCategory.DIAGNOSTIC,
     ),
     "energy_returned": RoleInfo(platform=Platform.SENSOR, translation_key="energy_returned"),
+    "leakage_current": RoleInfo(platform=Platform.SENSOR, translation_key="leakage_current"),
 }
 
 # The sensors a phase DP becomes, in decode_phase's order: (part, device class, unit,

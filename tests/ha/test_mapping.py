@@ -327,3 +327,28 @@ def test_implausible_model_scale_is_caught_and_noted() -> None:
     assert found.specs["17"].effective_scale == 0.001
     assert set(found.notes) == {"17", "19", "20"}
     assert "2352 V" in found.notes["20"]
+
+
+def test_breaker_leakage_current_from_the_model() -> None:
+    """A breaker's ``leakage_current`` is its own sensor in the model's mA, and is no
+    part of the load's reading: the power's scale is still checked against V x I."""
+    from custom_components.tuya_lan.mapping import resolve
+    from custom_components.tuya_lan.tuyalan.cloud_model import DpModel
+
+    model = (
+        DpModel.from_values(16, "switch", "Boolean", {}),
+        DpModel.from_values(18, "cur_current", "Integer", {"unit": "mA", "scale": 0}),
+        DpModel.from_values(19, "cur_power", "Integer", {"unit": "W", "scale": 0}),
+        DpModel.from_values(20, "cur_voltage", "Integer", {"unit": "V", "scale": 1}),
+        DpModel.from_values(15, "leakage_current", "Integer", {"unit": "mA", "scale": 0}),
+    )
+    status = {"16": True, "15": 3, "18": 2600, "19": 5720, "20": 2305}
+    found = resolve(status, {}, category="dlq", model=model)
+    leakage = found.specs["15"]
+    assert (leakage.kind, leakage.role, leakage.unit) == (DpKind.CURRENT, "leakage_current", "mA")
+    assert found.specs["19"].effective_scale == 0.1  # 572 W at 2.6 A, not 5720 W
+    sensors = {d.dp: d for d in build_descriptions(found.specs).sensors}
+    assert sensors["15"].translation_key == "leakage_current"
+    assert sensors["15"].native_unit_of_measurement == "mA"
+    assert sensors["15"].value_fn(3) == 3
+    assert sensors["18"].translation_key is None  # the only load current

@@ -59,6 +59,7 @@ ROLE_INDICATOR_MODE: Final = "indicator_mode"
 ROLE_FAULT: Final = "fault"
 ROLE_FAULT_CODE: Final = "fault_code"
 ROLE_ENERGY_RETURNED: Final = "energy_returned"
+ROLE_LEAKAGE_CURRENT: Final = "leakage_current"  # a breaker's residual current (mA)
 
 # The plug-like categories the model path covers fully.
 PLUG_CATEGORIES: Final = frozenset({"cz", "pc", "kg", "tdq", "dlq", "znjdq"})
@@ -308,6 +309,8 @@ def _classify_integer(dp: DpModel, code: str, base: str, index: int | None) -> D
     }
     if (kind := by_code.get(code)) is not None:
         return _number(dp, kind, code)
+    if code == "leakage_current":
+        return replace(_number(dp, DpKind.CURRENT, code), role=ROLE_LEAKAGE_CURRENT)
     if code in CUMULATIVE_ENERGY_CODES:
         return _number(dp, DpKind.ENERGY_TOTAL, code)
     if code in RETURNED_ENERGY_CODES:
@@ -365,7 +368,8 @@ def check_model_scales(
     notes: dict[str, str] = {}
 
     def by_kind(kind: DpKind) -> str | None:
-        dp_ids = [dp for dp, detected in found.items() if detected.kind is kind]
+        # the load's reading: a breaker's leakage current (a role) is no part of it
+        dp_ids = [dp for dp, found_dp in found.items() if found_dp.kind is kind and not found_dp.role]
         return dp_ids[0] if len(dp_ids) == 1 else None
 
     voltage_dp, power_dp, current_dp = (
