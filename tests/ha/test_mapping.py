@@ -352,3 +352,26 @@ def test_breaker_leakage_current_from_the_model() -> None:
     assert sensors["15"].native_unit_of_measurement == "mA"
     assert sensors["15"].value_fn(3) == 3
     assert sensors["18"].translation_key is None  # the only load current
+
+
+def test_cloud_report_type_decides_increment_or_total() -> None:
+    """Where the cloud says how an energy DP reports (Smart Life dp-report-types), it
+    decides: a ``minux`` add_ele is a total (never summed), a ``sum`` energy DP with a
+    code we do not know is an increment; without the hint the code decides."""
+    from custom_components.tuya_lan.tuyalan.cloud_model import DpModel
+
+    kwh = {"unit": "kWh", "scale": 3}
+    model = (
+        DpModel.from_values(1, "switch_1", "Boolean", {}),
+        DpModel.from_values(17, "add_ele", "Integer", kwh, report_type="minux"),
+        DpModel.from_values(21, "energy_b", "Integer", kwh, report_type="sum"),
+        DpModel.from_values(22, "energy_c", "Integer", kwh),
+        DpModel.from_values(23, "cur_power", "Integer", {"unit": "W"}, report_type="sum"),
+    )
+    specs = resolve_specs({"1": True, "17": 5, "21": 3, "22": 1}, {}, category="cz", model=model)
+    assert {dp: specs[dp].kind for dp in ("17", "21", "22", "23")} == {
+        "17": DpKind.ENERGY_TOTAL,
+        "21": DpKind.ENERGY,
+        "22": DpKind.RAW,
+        "23": DpKind.POWER,
+    }

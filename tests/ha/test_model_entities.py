@@ -245,3 +245,26 @@ async def test_setup_is_linear_in_the_number_of_dps(
     await hass.async_block_till_done()
     assert time.perf_counter() - started < 15 * small + 0.5
     assert len(er.async_entries_for_config_entry(entity_registry, entry.entry_id)) == before
+
+
+async def test_cumulative_total_that_resets_is_a_new_cycle(hass: HomeAssistant) -> None:
+    """A breaker's lifetime total falls to about 0 (a device reset, a counter wrap)
+    and grows again: it is shown as the device says, as total_increasing kWh, so the
+    recorder takes the drop for a new cycle and the Energy dashboard adds only what
+    grows after it (never the old total again)."""
+    entry = _entry(BREAKER)
+    fake = FakeDevice(BREAKER.dps)
+    with _patched(fake):
+        entry.add_to_hass(hass)
+        assert await hass.config_entries.async_setup(entry.entry_id)
+        await hass.async_block_till_done()
+        seen = []
+        for total in (12350, 2, 40, 41):
+            fake.push({"1": total})
+            await hass.async_block_till_done()
+            state = hass.states.get("sensor.tuya_efgh_total_energy")
+            assert state.attributes["state_class"] == "total_increasing"
+            assert state.attributes["unit_of_measurement"] == "kWh"
+            assert "last_reset" not in state.attributes
+            seen.append(state.state)
+    assert seen == ["123.5", "0.02", "0.4", "0.41"]

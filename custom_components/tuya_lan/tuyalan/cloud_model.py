@@ -42,6 +42,9 @@ _TYPES = {
     "array": JSON,
 }
 MODES = ("rw", "ro", "wr")
+# How the cloud says a DP reports (Smart Life ``dp-report-types``): ``sum`` increments,
+# ``minux`` a running total. ``un_known`` and anything else say nothing: not kept.
+REPORT_TYPES = ("sum", "minux")
 
 
 def normalise_type(text: str) -> str:
@@ -90,6 +93,7 @@ class DpModel:
 
     ``mode``: ``rw`` read and write, ``ro`` reported only, ``wr`` write only.
     Integer values are raw: the real value is ``raw / 10**scale`` in ``unit``.
+    ``report_type``: ``sum`` (increments) or ``minux`` (a total), where the cloud says.
     """
 
     dp_id: int
@@ -105,6 +109,7 @@ class DpModel:
     range: tuple[str, ...] = ()
     label: tuple[str, ...] = ()
     maxlen: int | None = None
+    report_type: str | None = None
 
     @classmethod
     def from_values(
@@ -116,6 +121,7 @@ class DpModel:
         *,
         mode: str = "rw",
         name: str | None = None,
+        report_type: Any = None,
     ) -> Self:
         """From Tuya's ``values`` object (or a thing model's ``typeSpec``)."""
         return cls(
@@ -132,6 +138,7 @@ class DpModel:
             range=_strings(values.get("range")),
             label=_strings(values.get("label")),
             maxlen=_int(values.get("maxlen")),
+            report_type=report_type if report_type in REPORT_TYPES else None,
         )
 
     @property
@@ -159,6 +166,8 @@ class DpModel:
         if self.name is not None:
             out["name"] = self.name
         out["values"] = self.values
+        if self.report_type is not None:
+            out["report_type"] = self.report_type
         return out
 
     @classmethod
@@ -178,7 +187,13 @@ class DpModel:
             raise ValueError(f"not a DP model: {data!r}")
         name = data.get("name")
         return cls.from_values(
-            dp_id, code, type_, values, mode=mode, name=name if isinstance(name, str) else None
+            dp_id,
+            code,
+            type_,
+            values,
+            mode=mode,
+            name=name if isinstance(name, str) else None,
+            report_type=data.get("report_type"),
         )
 
 
@@ -319,6 +334,8 @@ def model_from_sharing(
             parse_values(config.get("valueDesc")),
             mode=mode,
             name=_str(_attr(spec, "name")) if spec is not None else None,
+            # the SDK sets it on the status range from dp-report-types
+            report_type=_attr(readable[code], "report_type") if code in readable else None,
         )
     return tuple(by_id[dp_id] for dp_id in sorted(by_id))
 

@@ -301,6 +301,8 @@ def _classify_integer(dp: DpModel, code: str, base: str, index: int | None) -> D
             step=dp.step,
             code=code,
         )
+    if (energy := _energy_by_report_type(dp, code)) is not None:
+        return energy
     by_code = {
         "cur_current": DpKind.CURRENT,
         "cur_power": DpKind.POWER,
@@ -322,6 +324,25 @@ def _classify_integer(dp: DpModel, code: str, base: str, index: int | None) -> D
             unit=detected.unit,
             code=code,
         )
+    return None
+
+
+def _energy_by_report_type(dp: DpModel, code: str) -> Detected | None:
+    """An energy DP as the cloud's ``report_type`` says it reports, where it says.
+
+    ``minux`` (a running total) always wins: summing a total would add the whole of
+    it at every report. ``sum`` (increments) makes an energy DP the code does not name
+    an increment (``add_ele_2`` in kWh, say); a code we know as a total stays one.
+    """
+    if dp.report_type is None or code in RETURNED_ENERGY_CODES:
+        return None
+    known = code == "add_ele" or code in CUMULATIVE_ENERGY_CODES
+    if not known and normalise_unit(dp.unit) not in ("kWh", "Wh"):
+        return None
+    if dp.report_type == "minux":
+        return _number(dp, DpKind.ENERGY_TOTAL, code)
+    if code not in CUMULATIVE_ENERGY_CODES:
+        return _number(dp, DpKind.ENERGY, code)
     return None
 
 
@@ -369,7 +390,9 @@ def check_model_scales(
 
     def by_kind(kind: DpKind) -> str | None:
         # the load's reading: a breaker's leakage current (a role) is no part of it
-        dp_ids = [dp for dp, found_dp in found.items() if found_dp.kind is kind and not found_dp.role]
+        dp_ids = [
+            dp for dp, found_dp in found.items() if found_dp.kind is kind and not found_dp.role
+        ]
         return dp_ids[0] if len(dp_ids) == 1 else None
 
     voltage_dp, power_dp, current_dp = (
