@@ -35,15 +35,8 @@ from .const import (
     SAFETY_REFRESH_INTERVAL,
 )
 from .errors import AUTH_FAULTS, exception_key, translated_error
-from .mapping import (
-    DpKind,
-    DpSpec,
-    parse_learned,
-    parse_model,
-    resolve,
-    spec_of,
-    store_learned,
-)
+from .mapping import Descriptions, build_descriptions
+from .overrides import parse_learned, parse_model, resolve, store_learned
 from .tuyalan import (
     CloudError,
     DeviceUpdate,
@@ -55,7 +48,7 @@ from .tuyalan import (
     WrongKeyError,
     probe,
 )
-from .tuyalan.dpmap import Detected, from_numbers, is_dp_id
+from .tuyalan.dpmap import DpKind, DpSpec, finish, from_numbers, is_dp_id
 
 type TuyaLanConfigEntry = ConfigEntry[TuyaLanCoordinator]
 
@@ -127,9 +120,12 @@ class TuyaLanCoordinator(DataUpdateCoordinator[DeviceUpdate]):
         self.version: str = data[CONF_PROTOCOL_VERSION]
         self.device = self._make_device(data[CONF_LOCAL_KEY])
         self.specs: dict[str, DpSpec] = {}
+        # The entity descriptions of the specs, built once (and added to as later
+        # readings prove DPs): every platform takes its own from here.
+        self.descriptions = Descriptions()
         self.model_notes: dict[str, str] = {}  # model scales the readings contradicted
         self._has_model = False
-        self._spec_listeners: list[Callable[[dict[str, DpSpec]], None]] = []
+        self._descriptions_listeners: list[Callable[[Descriptions], None]] = []
         self._energy_dps: frozenset[str] = frozenset()
         self._health_listeners: list[Callable[[], None]] = []
         self._was_connected = False
@@ -195,6 +191,7 @@ class TuyaLanCoordinator(DataUpdateCoordinator[DeviceUpdate]):
             learned=parse_learned(data.get(CONF_LEARNED)),
         )
         self.specs = resolved.specs
+        self.descriptions = build_descriptions(self.specs)
         self.model_notes = resolved.notes
         for dp, note in resolved.notes.items():
             LOGGER.warning("%s: DP %s: %s", self.name, dp, note)
@@ -266,7 +263,7 @@ class TuyaLanCoordinator(DataUpdateCoordinator[DeviceUpdate]):
     # --- what later readings prove (no model) ------------------------------------------
 
     @callback
-    def _keep_proved(self, proved: dict[str, Detected]) -> None:
+    def _keep_proved(self, proved: dict[str, DpSpec]) -> None:
         """Store what the numbering rule proved: it keeps that kind from now on."""
         if not proved:
             return
@@ -292,21 +289,23 @@ class TuyaLanCoordinator(DataUpdateCoordinator[DeviceUpdate]):
         }
         if not proved:
             return
-        new = {dp: spec_of(dp, found) for dp, found in proved.items()}
+        new = {dp: finish(dp, found) for dp, found in proved.items()}
         LOGGER.info("%s: readings now prove DPs %s", self.name, ", ".join(sorted(new)))
         self.specs.update(new)
         self._energy_dps |= {dp for dp, spec in new.items() if spec.kind is DpKind.ENERGY}
         self._keep_proved(proved)
-        for listener in list(self._spec_listeners):
-            listener(new)
+        added = build_descriptions(new)
+        self.descriptions.extend(added)
+        for listener in list(self._descriptions_listeners):
+            listener(added)
 
     @callback
-    def async_add_spec_listener(
-        self, listener: Callable[[dict[str, DpSpec]], None]
+    def async_add_descriptions_listener(
+        self, listener: Callable[[Descriptions], None]
     ) -> Callable[[], None]:
-        """Call ``listener`` with the specs of DPs that later readings proved."""
-        self._spec_listeners.append(listener)
-        return lambda: self._spec_listeners.remove(listener)
+        """Call ``listener`` with the descriptions of DPs that later readings proved."""
+        self._descriptions_listeners.append(listener)
+        return lambda: self._descriptions_listeners.remove(listener)
 
     @callback
     def _on_health(self, health: Health) -> None:

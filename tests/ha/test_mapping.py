@@ -6,15 +6,9 @@ from typing import Any
 
 import pytest
 
-from custom_components.tuya_lan.mapping import (
-    MAX_STATE_LENGTH,
-    DpKind,
-    build_descriptions,
-    parse_overrides,
-    raw_value,
-    resolve_specs,
-    scale_value,
-)
+from custom_components.tuya_lan.mapping import DpKind, build_descriptions
+from custom_components.tuya_lan.overrides import parse_overrides, resolve_specs
+from custom_components.tuya_lan.values import MAX_STATE_LENGTH, raw_value, scale_value
 
 
 def kinds(dps: dict[str, Any], overrides: dict[str, Any] | None = None) -> dict[str, str]:
@@ -311,7 +305,7 @@ def test_power_near_1kw_is_not_taken_for_a_voltage() -> None:
 def test_implausible_model_scale_is_caught_and_noted() -> None:
     """A model saying scale 0 for voltage and power (core #152295: 2352 V, and 83 W at
     81 mA) is replaced by the plausible scale, and the change is noted."""
-    from custom_components.tuya_lan.mapping import resolve
+    from custom_components.tuya_lan.overrides import resolve
     from custom_components.tuya_lan.tuyalan.cloud_model import DpModel
 
     model = (
@@ -332,7 +326,7 @@ def test_implausible_model_scale_is_caught_and_noted() -> None:
 def test_breaker_leakage_current_from_the_model() -> None:
     """A breaker's ``leakage_current`` is its own sensor in the model's mA, and is no
     part of the load's reading: the power's scale is still checked against V x I."""
-    from custom_components.tuya_lan.mapping import resolve
+    from custom_components.tuya_lan.overrides import resolve
     from custom_components.tuya_lan.tuyalan.cloud_model import DpModel
 
     model = (
