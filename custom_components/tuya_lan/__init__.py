@@ -227,6 +227,7 @@ def _async_remove_stale_entities(
         for description in HEALTH_SENSORS
     }
     registry = er.async_get(hass)
+    ours = f"{device_id}_"  # an entity of another origin is not ours to judge
     for entity in er.async_entries_for_config_entry(registry, entry.entry_id):
-        if (entity.domain, entity.unique_id) not in wanted:
+        if entity.unique_id.startswith(ours) and (entity.domain, entity.unique_id) not in wanted:
             registry.async_remove(entity.entity_id)

@@ -97,33 +97,33 @@ type Key = tuple[DpKind, str | None]
 
 # --- the templates, one table per platform, keyed by (kind, role) ----------------------
 
-_Switch = TuyaLanSwitchEntityDescription
 _CONFIG = EntityCategory.CONFIG
 _DIAGNOSTIC = EntityCategory.DIAGNOSTIC
 
 SWITCHES: Final[dict[Key, TuyaLanSwitchEntityDescription]] = {
-    (DpKind.SWITCH, None): _Switch(
+    (DpKind.SWITCH, None): TuyaLanSwitchEntityDescription(
         key="switch",
         device_class=SwitchDeviceClass.OUTLET,
         indexed_translation_key="switch_index",
     ),
-    (DpKind.SWITCH, ROLE_USB): _Switch(
+    (DpKind.SWITCH, ROLE_USB): TuyaLanSwitchEntityDescription(
         key="usb", translation_key="usb", indexed_translation_key="usb_index"
     ),
-    (DpKind.CONFIG_SWITCH, None): _Switch(key="dp", translation_key="dp", entity_category=_CONFIG),
-    (DpKind.CONFIG_SWITCH, ROLE_CHILD_LOCK): _Switch(
+    (DpKind.CONFIG_SWITCH, None): TuyaLanSwitchEntityDescription(
+        key="dp", translation_key="dp", entity_category=_CONFIG
+    ),
+    (DpKind.CONFIG_SWITCH, ROLE_CHILD_LOCK): TuyaLanSwitchEntityDescription(
         key="child_lock", translation_key="child_lock", entity_category=_CONFIG
     ),
-    (DpKind.CONFIG_SWITCH, ROLE_INDICATOR): _Switch(
+    (DpKind.CONFIG_SWITCH, ROLE_INDICATOR): TuyaLanSwitchEntityDescription(
         key="indicator", translation_key="indicator", entity_category=_CONFIG
     ),
-    (DpKind.CONFIG_SWITCH, ROLE_OVERCHARGE): _Switch(
+    (DpKind.CONFIG_SWITCH, ROLE_OVERCHARGE): TuyaLanSwitchEntityDescription(
         key="overcharge", translation_key="overcharge_protection", entity_category=_CONFIG
     ),
 }
 
-_Number = TuyaLanNumberEntityDescription
-_COUNTDOWN = _Number(
+_COUNTDOWN = TuyaLanNumberEntityDescription(
     key="countdown",
     translation_key="countdown",
     indexed_translation_key="countdown_index",
@@ -133,37 +133,40 @@ _COUNTDOWN = _Number(
 )
 NUMBERS: Final[dict[Key, TuyaLanNumberEntityDescription]] = {
     (DpKind.COUNTDOWN, None): _COUNTDOWN,
-    (DpKind.COUNTDOWN, ROLE_USB_COUNTDOWN): replace(
-        _COUNTDOWN,
+    (DpKind.COUNTDOWN, ROLE_USB_COUNTDOWN): TuyaLanNumberEntityDescription(
+        key="usb_countdown",
         translation_key="usb_countdown",
         indexed_translation_key="usb_countdown_index",
+        device_class=NumberDeviceClass.DURATION,
+        native_unit_of_measurement=UnitOfTime.SECONDS,
+        mode=NumberMode.BOX,
     ),
 }
 
-_Select = TuyaLanSelectEntityDescription
 SELECTS: Final[dict[Key, TuyaLanSelectEntityDescription]] = {
-    (DpKind.SELECT, None): _Select(key="dp", translation_key="dp", entity_category=_CONFIG),
-    (DpKind.SELECT, ROLE_POWER_ON): _Select(
+    (DpKind.SELECT, None): TuyaLanSelectEntityDescription(
+        key="dp", translation_key="dp", entity_category=_CONFIG
+    ),
+    (DpKind.SELECT, ROLE_POWER_ON): TuyaLanSelectEntityDescription(
         key="power_on",
         translation_key="power_on_behavior",
         indexed_translation_key="power_on_behavior_index",
         entity_category=_CONFIG,
     ),
-    (DpKind.SELECT, ROLE_INDICATOR_MODE): _Select(
+    (DpKind.SELECT, ROLE_INDICATOR_MODE): TuyaLanSelectEntityDescription(
         key="indicator_mode", translation_key="indicator_mode", entity_category=_CONFIG
     ),
 }
 
-_Problem = TuyaLanBinarySensorEntityDescription
 BINARY_SENSORS: Final[dict[Key, TuyaLanBinarySensorEntityDescription]] = {
-    (DpKind.PROBLEM, None): _Problem(
+    (DpKind.PROBLEM, None): TuyaLanBinarySensorEntityDescription(
         key="dp",
         translation_key="dp",
         device_class=BinarySensorDeviceClass.PROBLEM,
         entity_category=_DIAGNOSTIC,
         value_fn=problem_value,
     ),
-    (DpKind.PROBLEM, ROLE_FAULT): _Problem(
+    (DpKind.PROBLEM, ROLE_FAULT): TuyaLanBinarySensorEntityDescription(
         key="fault",
         translation_key="fault",
         indexed_translation_key="fault_index",
@@ -173,9 +176,8 @@ BINARY_SENSORS: Final[dict[Key, TuyaLanBinarySensorEntityDescription]] = {
     ),
 }
 
-_Sensor = TuyaLanSensorEntityDescription
 _MEASUREMENT = SensorStateClass.MEASUREMENT
-_CURRENT = _Sensor(
+_CURRENT = TuyaLanSensorEntityDescription(
     key="current",
     native_unit_of_measurement=UnitOfElectricCurrent.AMPERE,
     device_class=SensorDeviceClass.CURRENT,
@@ -183,7 +185,7 @@ _CURRENT = _Sensor(
     suggested_display_precision=3,
     indexed_translation_key="current_index",
 )
-_ENERGY_TOTAL = _Sensor(
+_ENERGY_TOTAL = TuyaLanSensorEntityDescription(
     key="energy_total",
     native_unit_of_measurement=UnitOfEnergy.KILO_WATT_HOUR,
     device_class=SensorDeviceClass.ENERGY,
@@ -194,10 +196,15 @@ _ENERGY_TOTAL = _Sensor(
 )
 SENSORS: Final[dict[Key, TuyaLanSensorEntityDescription]] = {
     (DpKind.CURRENT, None): _CURRENT,
-    (DpKind.CURRENT, ROLE_LEAKAGE_CURRENT): replace(
-        _CURRENT, translation_key="leakage_current", indexed_translation_key=None
+    (DpKind.CURRENT, ROLE_LEAKAGE_CURRENT): TuyaLanSensorEntityDescription(
+        key="leakage_current",
+        translation_key="leakage_current",
+        native_unit_of_measurement=UnitOfElectricCurrent.AMPERE,
+        device_class=SensorDeviceClass.CURRENT,
+        state_class=_MEASUREMENT,
+        suggested_display_precision=3,
     ),
-    (DpKind.POWER, None): _Sensor(
+    (DpKind.POWER, None): TuyaLanSensorEntityDescription(
         key="power",
         native_unit_of_measurement=UnitOfPower.WATT,
         device_class=SensorDeviceClass.POWER,
@@ -205,7 +212,7 @@ SENSORS: Final[dict[Key, TuyaLanSensorEntityDescription]] = {
         suggested_display_precision=1,
         indexed_translation_key="power_index",
     ),
-    (DpKind.VOLTAGE, None): _Sensor(
+    (DpKind.VOLTAGE, None): TuyaLanSensorEntityDescription(
         key="voltage",
         native_unit_of_measurement=UnitOfElectricPotential.VOLT,
         device_class=SensorDeviceClass.VOLTAGE,
@@ -213,29 +220,35 @@ SENSORS: Final[dict[Key, TuyaLanSensorEntityDescription]] = {
         suggested_display_precision=1,
         indexed_translation_key="voltage_index",
     ),
-    (DpKind.ENERGY, None): replace(
-        _ENERGY_TOTAL,
+    (DpKind.ENERGY, None): TuyaLanSensorEntityDescription(
         key="energy",
+        native_unit_of_measurement=UnitOfEnergy.KILO_WATT_HOUR,
+        device_class=SensorDeviceClass.ENERGY,
+        state_class=SensorStateClass.TOTAL_INCREASING,
         suggested_display_precision=3,
-        translation_key=None,
         indexed_translation_key="energy_index",
         accumulate=True,
     ),
     (DpKind.ENERGY_TOTAL, None): _ENERGY_TOTAL,
-    (DpKind.ENERGY_TOTAL, ROLE_ENERGY_RETURNED): replace(
-        _ENERGY_TOTAL, translation_key="energy_returned", indexed_translation_key=None
+    (DpKind.ENERGY_TOTAL, ROLE_ENERGY_RETURNED): TuyaLanSensorEntityDescription(
+        key="energy_returned",
+        translation_key="energy_returned",
+        native_unit_of_measurement=UnitOfEnergy.KILO_WATT_HOUR,
+        device_class=SensorDeviceClass.ENERGY,
+        state_class=SensorStateClass.TOTAL_INCREASING,
+        suggested_display_precision=2,
     ),
-    (DpKind.ENUM, None): _Sensor(
+    (DpKind.ENUM, None): TuyaLanSensorEntityDescription(
         key="dp", translation_key="dp", device_class=SensorDeviceClass.ENUM
     ),
-    (DpKind.ENUM, ROLE_FAULT_CODE): _Sensor(
+    (DpKind.ENUM, ROLE_FAULT_CODE): TuyaLanSensorEntityDescription(
         key="fault_code",
         translation_key="fault_code",
         device_class=SensorDeviceClass.ENUM,
         entity_category=_DIAGNOSTIC,
     ),
-    (DpKind.SENSOR, None): _Sensor(key="dp", translation_key="dp"),
-    (DpKind.RAW, None): _Sensor(
+    (DpKind.SENSOR, None): TuyaLanSensorEntityDescription(key="dp", translation_key="dp"),
+    (DpKind.RAW, None): TuyaLanSensorEntityDescription(
         key="dp",
         translation_key="dp",
         entity_category=_DIAGNOSTIC,
@@ -244,24 +257,37 @@ SENSORS: Final[dict[Key, TuyaLanSensorEntityDescription]] = {
     ),
 }
 # The sensors a breaker's phase DP becomes, in decode_phase's order.
-PHASE_SENSORS: Final = tuple(
-    _Sensor(
-        key=part,
-        translation_key=f"phase_{part}",
-        device_class=device_class,
-        native_unit_of_measurement=unit,
+PHASE_SENSORS: Final = (
+    TuyaLanSensorEntityDescription(
+        key="voltage",
+        translation_key="phase_voltage",
+        device_class=SensorDeviceClass.VOLTAGE,
+        native_unit_of_measurement=UnitOfElectricPotential.VOLT,
         state_class=_MEASUREMENT,
-        suggested_display_precision=precision,
-        value_fn=partial(phase_value, part=index),
-        unique_id_suffix=f"_{part}",
-    )
-    for index, (part, device_class, unit, precision) in enumerate(
-        (
-            ("voltage", SensorDeviceClass.VOLTAGE, UnitOfElectricPotential.VOLT, 1),
-            ("current", SensorDeviceClass.CURRENT, UnitOfElectricCurrent.AMPERE, 3),
-            ("power", SensorDeviceClass.POWER, UnitOfPower.KILO_WATT, 3),
-        )
-    )
+        suggested_display_precision=1,
+        value_fn=partial(phase_value, part=0),
+        unique_id_suffix="_voltage",
+    ),
+    TuyaLanSensorEntityDescription(
+        key="current",
+        translation_key="phase_current",
+        device_class=SensorDeviceClass.CURRENT,
+        native_unit_of_measurement=UnitOfElectricCurrent.AMPERE,
+        state_class=_MEASUREMENT,
+        suggested_display_precision=3,
+        value_fn=partial(phase_value, part=1),
+        unique_id_suffix="_current",
+    ),
+    TuyaLanSensorEntityDescription(
+        key="power",
+        translation_key="phase_power",
+        device_class=SensorDeviceClass.POWER,
+        native_unit_of_measurement=UnitOfPower.KILO_WATT,
+        state_class=_MEASUREMENT,
+        suggested_display_precision=3,
+        value_fn=partial(phase_value, part=2),
+        unique_id_suffix="_power",
+    ),
 )
 PHASE_SUFFIXES: Final = tuple(template.unique_id_suffix for template in PHASE_SENSORS)
 
