@@ -25,7 +25,8 @@ from dataclasses import replace
 from types import SimpleNamespace
 from typing import Any
 
-from custom_components.tuya_lan.mapping import build_descriptions, resolve_specs
+from custom_components.tuya_lan.mapping import build_descriptions
+from custom_components.tuya_lan.overrides import resolve_specs
 from custom_components.tuya_lan.tuyalan.cloud_model import (
     CloudDevice,
     DpModel,

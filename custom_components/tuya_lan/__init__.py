@@ -36,8 +36,10 @@ from .const import (
 )
 from .coordinator import TuyaLanConfigEntry, TuyaLanCoordinator
 from .discovery import async_start_discovery
-from .mapping import PHASE_SUFFIXES, RAW_SUFFIX, DpKind
+from .mapping import health_unique_id, raw_unique_id
+from .sensor import HEALTH_SENSORS
 from .tuyalan import parse_stored_model
+from .tuyalan.dpmap import DP_ID_MAX
 from .validation import ERROR_DP, ERROR_VALUE
 
 PLATFORMS: list[Platform] = [
@@ -225,33 +227,27 @@ def _async_setup_account(hass: HomeAssistant, entry: ConfigEntry) -> bool:
 def _async_remove_stale_entities(
     hass: HomeAssistant, entry: TuyaLanConfigEntry, coordinator: TuyaLanCoordinator
 ) -> None:
-    """Drop registry entries the current mapping no longer provides.
+    """Drop registry entries the current descriptions no longer provide.
 
     When the user maps a DP to another kind, its entity may move to another platform
     (a raw sensor becoming a switch), or a mapped DP may become raw again: the old
-    registry entry goes. Raw sensors of DPs not reported since setup are kept: the
-    device may report them later.
+    registry entry goes. What stays: the entities the descriptions give, the
+    connection-health sensors, and the raw sensors of DPs not reported since setup
+    (the device may report them later).
     """
+    device_id = coordinator.device_id
+    wanted = coordinator.descriptions.unique_ids(device_id)
+    wanted |= {
+        (Platform.SENSOR.value, raw_unique_id(device_id, str(dp)))
+        for dp in range(1, DP_ID_MAX + 1)
+        if str(dp) not in coordinator.specs
+    }
+    wanted |= {
+        (Platform.SENSOR.value, health_unique_id(device_id, description.key))
+        for description in HEALTH_SENSORS
+    }
     registry = er.async_get(hass)
-    prefix = f"{coordinator.device_id}_"
+    ours = f"{device_id}_"  # an entity of another origin is not ours to judge
     for entity in er.async_entries_for_config_entry(registry, entry.entry_id):
-        if not entity.unique_id.startswith(prefix):
-            continue
-        dp = entity.unique_id.removeprefix(prefix)
-        part = next((suffix for suffix in PHASE_SUFFIXES if dp.endswith(suffix)), None)
-        dp = dp.removesuffix(part or "")
-        raw = dp.endswith(RAW_SUFFIX)
-        dp = dp.removesuffix(RAW_SUFFIX)
-        if not dp.isdecimal():
-            continue  # not a DP's entity (the connection-health sensors)
-        spec = coordinator.specs.get(dp)
-        if spec is None:
-            stale = not raw
-        else:
-            stale = (
-                spec.platform != entity.domain
-                or raw != (spec.kind is DpKind.RAW)
-                or (part is not None) != (spec.kind is DpKind.PHASE)
-            )
-        if stale:
+        if entity.unique_id.startswith(ours) and (entity.domain, entity.unique_id) not in wanted:
             registry.async_remove(entity.entity_id)

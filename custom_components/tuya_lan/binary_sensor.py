@@ -5,12 +5,14 @@ from __future__ import annotations
 from typing import Any
 
 from homeassistant.components.binary_sensor import BinarySensorEntity
+from homeassistant.const import Platform
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
-from .coordinator import TuyaLanConfigEntry, TuyaLanCoordinator
+from .coordinator import TuyaLanConfigEntry
+from .descriptions import TuyaLanBinarySensorEntityDescription
 from .entity import TuyaLanEntity, async_setup_dp_entities
-from .mapping import TuyaLanBinarySensorEntityDescription, bitmap_faults
+from .values import bitmap_faults
 
 # Binary sensors are pushed by the coordinator: no parallel-update limit needed.
 PARALLEL_UPDATES = 0
@@ -24,9 +26,7 @@ async def async_setup_entry(
     async_add_entities: AddConfigEntryEntitiesCallback,
 ) -> None:
     """Set up the problem sensors of a device."""
-    async_setup_dp_entities(
-        entry, async_add_entities, lambda found: found.binary_sensors, TuyaLanProblemSensor
-    )
+    async_setup_dp_entities(entry, async_add_entities, Platform.BINARY_SENSOR, TuyaLanProblemSensor)
 
 
 class TuyaLanProblemSensor(TuyaLanEntity, BinarySensorEntity):
@@ -34,23 +34,10 @@ class TuyaLanProblemSensor(TuyaLanEntity, BinarySensorEntity):
 
     entity_description: TuyaLanBinarySensorEntityDescription
 
-    def __init__(
-        self,
-        coordinator: TuyaLanCoordinator,
-        description: TuyaLanBinarySensorEntityDescription,
-    ) -> None:
-        """Initialize the sensor."""
-        super().__init__(coordinator, description, description.dp)
-
     @property
     def is_on(self) -> bool | None:
         """Return whether the device reports a fault."""
-        value = self.dp_value
-        if isinstance(value, bool):
-            return value
-        if isinstance(value, int):
-            return value != 0
-        return None
+        return self.shown_value  # type: ignore[no-any-return]
 
     @property
     def extra_state_attributes(self) -> dict[str, Any] | None:

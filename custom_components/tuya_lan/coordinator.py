@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from typing import Any, Final
 
 from homeassistant.config_entries import SOURCE_REAUTH, ConfigEntry
@@ -37,15 +37,8 @@ from .const import (
     SAFETY_REFRESH_INTERVAL,
 )
 from .errors import AUTH_FAULTS, exception_key, translated_error
-from .mapping import (
-    DpKind,
-    DpSpec,
-    parse_learned,
-    parse_model,
-    resolve,
-    spec_of,
-    store_learned,
-)
+from .mapping import Descriptions, build_descriptions
+from .overrides import parse_learned, parse_model, resolve, store_learned
 from .tuyalan import (
     CloudError,
     DeviceUpdate,
@@ -57,7 +50,7 @@ from .tuyalan import (
     WrongKeyError,
     probe,
 )
-from .tuyalan.dpmap import Detected, from_numbers
+from .tuyalan.dpmap import DpKind, DpSpec, finish, from_numbers, is_dp_id
 
 type TuyaLanConfigEntry = ConfigEntry[TuyaLanCoordinator]
 
@@ -151,9 +144,12 @@ class TuyaLanCoordinator(DataUpdateCoordinator[DeviceUpdate]):
         self.version: str = data[CONF_PROTOCOL_VERSION]
         self.device = self._make_device(data[CONF_LOCAL_KEY])
         self.specs: dict[str, DpSpec] = {}
+        # The entity descriptions of the specs, built once (and added to as later
+        # readings prove DPs): every platform takes its own from here.
+        self.descriptions = Descriptions()
         self.model_notes: dict[str, str] = {}  # model scales the readings contradicted
         self._has_model = False
-        self._spec_listeners: list[Callable[[dict[str, DpSpec]], None]] = []
+        self._descriptions_listeners: list[Callable[[Descriptions], None]] = []
         self._energy_dps: frozenset[str] = frozenset()
         self._health_listeners: list[Callable[[], None]] = []
         self._was_connected = False
@@ -168,6 +164,7 @@ class TuyaLanCoordinator(DataUpdateCoordinator[DeviceUpdate]):
         # Sessions that ended and came back within the grace: not outages (diagnostics).
         self.quick_reconnects = 0
         self._heal_asks: list[float] = []  # when the linked account was asked (monotonic)
+        self._warned_not_dps = False  # ids that cannot be DPs were reported (logged once)
 
     def _make_device(self, local_key: str) -> TuyaDevice:
         return TuyaDevice(
@@ -213,6 +210,7 @@ class TuyaLanCoordinator(DataUpdateCoordinator[DeviceUpdate]):
                 translation_key=SETUP_FAILED[self.device.health.fault],
                 translation_placeholders={"name": self.name, "error": str(err)},
             ) from err
+        self._note_not_dps(update.dps)
         data = self.config_entry.data
         category = data.get(CONF_CATEGORY)
         model = parse_model(data.get(CONF_MODEL))
@@ -225,6 +223,7 @@ class TuyaLanCoordinator(DataUpdateCoordinator[DeviceUpdate]):
             learned=parse_learned(data.get(CONF_LEARNED)),
         )
         self.specs = resolved.specs
+        self.descriptions = build_descriptions(self.specs)
         self.model_notes = resolved.notes
         for dp, note in resolved.notes.items():
             LOGGER.warning("%s: DP %s: %s", self.name, dp, note)
@@ -275,13 +274,31 @@ class TuyaLanCoordinator(DataUpdateCoordinator[DeviceUpdate]):
             self._recovered()
         if not update.changed and not (update.pushed.keys() & self._energy_dps):
             return  # nothing any entity shows
+        self._note_not_dps(update.changed)
         self._promote(update)
         self.async_set_updated_data(update)
+
+    @callback
+    def _note_not_dps(self, dp_ids: Iterable[str]) -> None:
+        """Say once per device that it reports ids that cannot be DPs (Tuya's are
+        1-255): they get no entity, and a device that keeps sending them is not worth
+        a log line per push."""
+        if self._warned_not_dps:
+            return
+        if bad := [dp for dp in dp_ids if not is_dp_id(dp)]:
+            self._warned_not_dps = True
+            LOGGER.warning(
+                "%s reports %d ids that cannot be DPs (Tuya's are 1-255), such as %s; "
+                "they get no entity",
+                self.name,
+                len(bad),
+                repr(bad[0][:20]),
+            )
 
     # --- what later readings prove (no model) ------------------------------------------
 
     @callback
-    def _keep_proved(self, proved: dict[str, Detected]) -> None:
+    def _keep_proved(self, proved: dict[str, DpSpec]) -> None:
         """Store what the numbering rule proved: it keeps that kind from now on."""
         if not proved:
             return
@@ -307,21 +324,23 @@ class TuyaLanCoordinator(DataUpdateCoordinator[DeviceUpdate]):
         }
         if not proved:
             return
-        new = {dp: spec_of(dp, found) for dp, found in proved.items()}
+        new = {dp: finish(dp, found) for dp, found in proved.items()}
         LOGGER.info("%s: readings now prove DPs %s", self.name, ", ".join(sorted(new)))
         self.specs.update(new)
         self._energy_dps |= {dp for dp, spec in new.items() if spec.kind is DpKind.ENERGY}
         self._keep_proved(proved)
-        for listener in list(self._spec_listeners):
-            listener(new)
+        added = build_descriptions(new)
+        self.descriptions.extend(added)
+        for listener in list(self._descriptions_listeners):
+            listener(added)
 
     @callback
-    def async_add_spec_listener(
-        self, listener: Callable[[dict[str, DpSpec]], None]
+    def async_add_descriptions_listener(
+        self, listener: Callable[[Descriptions], None]
     ) -> Callable[[], None]:
-        """Call ``listener`` with the specs of DPs that later readings proved."""
-        self._spec_listeners.append(listener)
-        return lambda: self._spec_listeners.remove(listener)
+        """Call ``listener`` with the descriptions of DPs that later readings proved."""
+        self._descriptions_listeners.append(listener)
+        return lambda: self._descriptions_listeners.remove(listener)
 
     @callback
     def _on_health(self, health: Health) -> None:

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import weakref
-from collections.abc import Callable, Iterable, Mapping
-from typing import Any
+from collections.abc import Callable, Mapping
+from typing import Any, cast
 
 from homeassistant.components.switch.const import SwitchDeviceClass
+from homeassistant.const import Platform
 from homeassistant.core import callback
 from homeassistant.helpers.device_registry import DeviceInfo
 from homeassistant.helpers.entity import Entity, EntityDescription
@@ -15,7 +16,7 @@ from homeassistant.helpers.update_coordinator import CoordinatorEntity
 
 from .const import CONF_PRODUCT_KEY, CONF_PRODUCT_NAME, DOMAIN
 from .coordinator import TuyaLanConfigEntry, TuyaLanCoordinator
-from .mapping import Descriptions, DpKind, DpSpec, build_descriptions, unique_id
+from .mapping import Descriptions, DpKind, DpSpec, TuyaLanEntityDescription, unique_id
 
 _METERING = frozenset({DpKind.POWER, DpKind.CURRENT, DpKind.VOLTAGE, DpKind.ENERGY})
 
@@ -63,27 +64,28 @@ def _device_info(coordinator: TuyaLanCoordinator) -> DeviceInfo:
     return info
 
 
-def async_setup_dp_entities[DescriptionT: EntityDescription](
+def async_setup_dp_entities[DescriptionT: TuyaLanEntityDescription](
     entry: TuyaLanConfigEntry,
     async_add_entities: AddConfigEntryEntitiesCallback,
-    pick: Callable[[Descriptions], Iterable[DescriptionT]],
+    platform: Platform,
     create: Callable[[TuyaLanCoordinator, DescriptionT], Entity],
 ) -> None:
-    """Add a platform's entities now, and those of DPs that later readings prove."""
+    """Add a platform's entities (from the descriptions the coordinator built once),
+    now and when later readings prove more DPs."""
     coordinator = entry.runtime_data
-    async_add_entities(
-        create(coordinator, description)
-        for description in pick(build_descriptions(coordinator.specs))
-    )
+
+    def entities(descriptions: Descriptions) -> list[Entity]:
+        found = descriptions.by_platform[platform]
+        return [create(coordinator, cast("DescriptionT", description)) for description in found]
+
+    async_add_entities(entities(coordinator.descriptions))
 
     @callback
-    def _async_add_proved(specs: dict[str, DpSpec]) -> None:
-        if entities := [
-            create(coordinator, description) for description in pick(build_descriptions(specs))
-        ]:
-            async_add_entities(entities)
+    def _async_add_proved(descriptions: Descriptions) -> None:
+        if new := entities(descriptions):
+            async_add_entities(new)
 
-    entry.async_on_unload(coordinator.async_add_spec_listener(_async_add_proved))
+    entry.async_on_unload(coordinator.async_add_descriptions_listener(_async_add_proved))
 
 
 class TuyaLanBaseEntity(CoordinatorEntity[TuyaLanCoordinator]):
@@ -99,21 +101,18 @@ class TuyaLanBaseEntity(CoordinatorEntity[TuyaLanCoordinator]):
 
 
 class TuyaLanEntity(TuyaLanBaseEntity):
-    """An entity backed by one DP of a Tuya device."""
+    """An entity backed by one DP of a Tuya device: its description says which, and
+    how values convert both ways."""
+
+    entity_description: TuyaLanEntityDescription
 
     def __init__(
-        self,
-        coordinator: TuyaLanCoordinator,
-        description: EntityDescription,
-        dp: str,
-        *,
-        raw: bool = False,
-        suffix: str = "",
+        self, coordinator: TuyaLanCoordinator, description: TuyaLanEntityDescription
     ) -> None:
         """Initialize the entity."""
         super().__init__(coordinator, description)
-        self.dp = dp
-        self._attr_unique_id = unique_id(coordinator.device_id, dp, raw=raw, suffix=suffix)
+        self.dp = description.dp
+        self._attr_unique_id = unique_id(coordinator.device_id, description)
         self._written_available: bool | None = None
 
     async def async_added_to_hass(self) -> None:
@@ -136,3 +135,12 @@ class TuyaLanEntity(TuyaLanBaseEntity):
     def dp_value(self) -> Any:
         """Return the current value of this entity's DP (None when not reported yet)."""
         return self.coordinator.data.dps.get(self.dp)
+
+    @property
+    def shown_value(self) -> Any:
+        """The DP's value as the entity shows it (the description's ``value_fn``)."""
+        return self.entity_description.value_fn(self.dp_value)
+
+    async def async_write_value(self, value: Any) -> None:
+        """Write a value as the entity takes it (converted by ``set_fn``)."""
+        await self.coordinator.async_set_dps({self.dp: self.entity_description.set_fn(value)})

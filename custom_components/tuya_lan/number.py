@@ -6,13 +6,14 @@ from datetime import datetime, timedelta
 from typing import Any, Final
 
 from homeassistant.components.number import NumberEntity
+from homeassistant.const import Platform
 from homeassistant.core import HomeAssistant, callback
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 from homeassistant.util import dt as dt_util
 
 from .coordinator import TuyaLanConfigEntry, TuyaLanCoordinator
+from .descriptions import TuyaLanNumberEntityDescription
 from .entity import TuyaLanEntity, async_setup_dp_entities
-from .mapping import TuyaLanNumberEntityDescription
 
 # One command at a time per platform; the coordinator also serializes and paces
 # writes across platforms.
@@ -28,9 +29,7 @@ async def async_setup_entry(
     async_add_entities: AddConfigEntryEntitiesCallback,
 ) -> None:
     """Set up the countdowns of a device."""
-    async_setup_dp_entities(
-        entry, async_add_entities, lambda found: found.numbers, TuyaLanCountdown
-    )
+    async_setup_dp_entities(entry, async_add_entities, Platform.NUMBER, TuyaLanCountdown)
 
 
 class TuyaLanCountdown(TuyaLanEntity, NumberEntity):
@@ -44,7 +43,7 @@ class TuyaLanCountdown(TuyaLanEntity, NumberEntity):
         self, coordinator: TuyaLanCoordinator, description: TuyaLanNumberEntityDescription
     ) -> None:
         """Initialize the countdown."""
-        super().__init__(coordinator, description, description.dp)
+        super().__init__(coordinator, description)
         self._switches_at: datetime | None = None
 
     @callback
@@ -63,11 +62,7 @@ class TuyaLanCountdown(TuyaLanEntity, NumberEntity):
         runs: in between this stays at the seconds set, and `switches_at` tells when
         the relay toggles. A status read (every few minutes) brings it up to date.
         """
-        value = self.dp_value
-        if isinstance(value, bool) or not isinstance(value, int | float):
-            return None
-        scaled = value * self.entity_description.scale
-        return int(scaled) if float(scaled).is_integer() else scaled
+        return self.shown_value  # type: ignore[no-any-return]
 
     @property
     def extra_state_attributes(self) -> dict[str, Any]:
@@ -76,6 +71,4 @@ class TuyaLanCountdown(TuyaLanEntity, NumberEntity):
 
     async def async_set_native_value(self, value: float) -> None:
         """Start the countdown (in the device's unit: a model may count minutes)."""
-        await self.coordinator.async_set_dps(
-            {self.dp: round(value / self.entity_description.scale)}
-        )
+        await self.async_write_value(value)

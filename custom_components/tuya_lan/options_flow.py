@@ -30,8 +30,8 @@ from .const import (
     CONF_DPS,
     CONF_MODEL,
 )
-from .mapping import (
-    KINDS,
+from .overrides import (
+    KIND_OPTIONS,
     OPT_DEVICE_CLASS,
     OPT_KIND,
     OPT_OPTIONS,
@@ -39,14 +39,12 @@ from .mapping import (
     OPT_UNIT,
     SENSOR_DEVICE_CLASSES,
     SWITCH_DEVICE_CLASSES,
-    DpKind,
-    DpSpec,
     parse_model,
     parse_options,
     parse_overrides,
-    raw_spec,
     resolve_specs,
 )
+from .tuyalan.dpmap import KIND_SCALES, DpKind, DpSpec
 from .validation import (
     ERROR_DP,
     ERROR_OPTIONS,
@@ -176,11 +174,11 @@ class TuyaLanOptionsFlow(OptionsFlowWithReload):
                 self.overrides.pop(dp, None)
                 return await self.async_step_init()
             self._kind = DpKind(kind)
-            if KINDS[self._kind].options:
+            if KIND_OPTIONS.get(self._kind):
                 return await self.async_step_dp_options()
             self.overrides[dp] = {OPT_KIND: kind}
             return await self.async_step_init()
-        spec = self._specs().get(dp) or raw_spec(dp)
+        spec = self._specs().get(dp) or DpSpec(dp=dp, kind=DpKind.RAW)
         kinds = [KIND_DEFAULT, *(kind.value for kind in DpKind)]
         schema = vol.Schema(
             {
@@ -208,14 +206,15 @@ class TuyaLanOptionsFlow(OptionsFlowWithReload):
     ) -> ConfigFlowResult:
         """Set the scale (and for a generic sensor the unit and device class)."""
         dp, kind = self._dp, self._kind
-        info = KINDS[kind]
+        allowed = KIND_OPTIONS.get(kind, ())
+        default_scale = KIND_SCALES.get(kind)
         errors: dict[str, str] = {}
         if user_input is not None:
             scale = user_input.get(OPT_SCALE)
             unit = (user_input.get(OPT_UNIT) or "").strip() or None
             device_class = user_input.get(OPT_DEVICE_CLASS) or None
             options: tuple[str, ...] = ()
-            if OPT_OPTIONS in info.options:
+            if OPT_OPTIONS in allowed:
                 try:
                     options = parse_options(user_input.get(OPT_OPTIONS) or [])
                 except validation.InvalidInput:
@@ -251,15 +250,15 @@ class TuyaLanOptionsFlow(OptionsFlowWithReload):
                 self.overrides[dp] = override
                 return await self.async_step_init()
         fields: dict[vol.Marker, Any] = {}
-        if OPT_SCALE in info.options:
+        if OPT_SCALE in allowed:
             fields[vol.Optional(OPT_SCALE)] = NumberSelector(
                 NumberSelectorConfig(mode=NumberSelectorMode.BOX, step="any")
             )
-        if OPT_UNIT in info.options:
+        if OPT_UNIT in allowed:
             fields[vol.Optional(OPT_UNIT)] = TextSelector()
-        if OPT_OPTIONS in info.options:
+        if OPT_OPTIONS in allowed:
             fields[vol.Optional(OPT_OPTIONS)] = TextSelector(TextSelectorConfig(multiple=True))
-        if OPT_DEVICE_CLASS in info.options:
+        if OPT_DEVICE_CLASS in allowed:
             classes = SWITCH_DEVICE_CLASSES if kind is DpKind.SWITCH else SENSOR_DEVICE_CLASSES
             fields[vol.Optional(OPT_DEVICE_CLASS)] = SelectSelector(
                 SelectSelectorConfig(
@@ -279,7 +278,7 @@ class TuyaLanOptionsFlow(OptionsFlowWithReload):
             description_placeholders={
                 "dp": dp,
                 "kind": kind.value,
-                "default_scale": f"{info.scale:g}" if info.scale is not None else "1",
+                "default_scale": f"{default_scale:g}" if default_scale is not None else "1",
             },
         )
 

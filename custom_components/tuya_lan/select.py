@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from homeassistant.components.select import SelectEntity
+from homeassistant.const import Platform
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
-from .coordinator import TuyaLanConfigEntry, TuyaLanCoordinator
+from .coordinator import TuyaLanConfigEntry
+from .descriptions import TuyaLanSelectEntityDescription
 from .entity import TuyaLanEntity, async_setup_dp_entities
-from .mapping import TuyaLanSelectEntityDescription
 
 # One command at a time per platform; the coordinator also serializes and paces
 # writes across platforms.
@@ -21,7 +22,7 @@ async def async_setup_entry(
     async_add_entities: AddConfigEntryEntitiesCallback,
 ) -> None:
     """Set up the selects of a device."""
-    async_setup_dp_entities(entry, async_add_entities, lambda found: found.selects, TuyaLanSelect)
+    async_setup_dp_entities(entry, async_add_entities, Platform.SELECT, TuyaLanSelect)
 
 
 class TuyaLanSelect(TuyaLanEntity, SelectEntity):
@@ -29,18 +30,11 @@ class TuyaLanSelect(TuyaLanEntity, SelectEntity):
 
     entity_description: TuyaLanSelectEntityDescription
 
-    def __init__(
-        self, coordinator: TuyaLanCoordinator, description: TuyaLanSelectEntityDescription
-    ) -> None:
-        """Initialize the select."""
-        super().__init__(coordinator, description, description.dp)
-
     @property
     def current_option(self) -> str | None:
         """Return the device's value when it is one of the options."""
-        value = self.dp_value
-        return value if isinstance(value, str) and value in self.options else None
+        return self.shown_value  # type: ignore[no-any-return]
 
     async def async_select_option(self, option: str) -> None:
         """Write the option as the device names it."""
-        await self.coordinator.async_set_dps({self.dp: option})
+        await self.async_write_value(option)

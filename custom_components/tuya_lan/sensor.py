@@ -17,24 +17,19 @@ from homeassistant.components.sensor import (
     SensorEntityDescription,
     SensorStateClass,
 )
-from homeassistant.const import EntityCategory, UnitOfTime
+from homeassistant.const import EntityCategory, Platform, UnitOfTime
 from homeassistant.core import HomeAssistant, callback
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 from homeassistant.helpers.typing import StateType
 
 from .const import LOGGER
 from .coordinator import TuyaLanConfigEntry, TuyaLanCoordinator
+from .descriptions import TuyaLanSensorEntityDescription, health_unique_id
 from .entity import TuyaLanBaseEntity, TuyaLanEntity, async_setup_dp_entities
-from .mapping import (
-    DpKind,
-    TuyaLanSensorEntityDescription,
-    health_unique_id,
-    raw_spec,
-    scale_value,
-    sensor_description,
-)
+from .mapping import description_for
 from .tuyalan import Fault, Health
-from .tuyalan.dpmap import is_dp_id
+from .tuyalan.dpmap import DpKind, DpSpec, is_dp_id
+from .values import scale_value
 
 # Sensors are pushed by the coordinator: no parallel-update limit needed.
 PARALLEL_UPDATES = 0
@@ -48,7 +43,7 @@ async def async_setup_entry(
     """Set up the sensors of a device, and a raw sensor for any DP reported later."""
     coordinator = entry.runtime_data
     known = set(coordinator.specs)
-    async_setup_dp_entities(entry, async_add_entities, lambda found: found.sensors, _create)
+    async_setup_dp_entities(entry, async_add_entities, Platform.SENSOR, _create)
     async_add_entities(
         TuyaLanHealthSensor(coordinator, description) for description in HEALTH_SENSORS
     )
@@ -62,15 +57,15 @@ async def async_setup_entry(
         if not new:
             return
         async_add_entities(
-            _create(coordinator, sensor_description(raw_spec(dp))) for dp in sorted(new)
+            _create(coordinator, description)
+            for dp in sorted(new)
+            for description in description_for(DpSpec(dp=dp, kind=DpKind.RAW))
         )
 
     entry.async_on_unload(coordinator.async_add_listener(_async_add_new_dps))
 
 
-def _create(
-    coordinator: TuyaLanCoordinator, description: TuyaLanSensorEntityDescription
-) -> SensorEntity:
+def _create(coordinator: TuyaLanCoordinator, description: Any) -> SensorEntity:
     if description.accumulate:
         return TuyaLanEnergySensor(coordinator, description)
     return TuyaLanSensor(coordinator, description)
@@ -81,22 +76,10 @@ class TuyaLanSensor(TuyaLanEntity, SensorEntity):
 
     entity_description: TuyaLanSensorEntityDescription
 
-    def __init__(
-        self, coordinator: TuyaLanCoordinator, description: TuyaLanSensorEntityDescription
-    ) -> None:
-        """Initialize the sensor."""
-        super().__init__(
-            coordinator,
-            description,
-            description.dp,
-            raw=description.raw,
-            suffix=description.suffix,
-        )
-
     @property
     def native_value(self) -> StateType:
         """Return the scaled value."""
-        return self.entity_description.value_fn(self.dp_value)
+        return self.shown_value  # type: ignore[no-any-return]
 
 
 # What one device could have drawn at most when its own power reading cannot say (it
@@ -126,7 +109,7 @@ class TuyaLanEnergySensor(TuyaLanEntity, RestoreSensor):
         self, coordinator: TuyaLanCoordinator, description: TuyaLanSensorEntityDescription
     ) -> None:
         """Initialize the sensor."""
-        super().__init__(coordinator, description, description.dp)
+        super().__init__(coordinator, description)
         self._total = 0.0
         self._counted = coordinator.data  # each update's increment is added once
         self._since = time.monotonic()  # the previous increment (or the start)

@@ -5,12 +5,13 @@ from __future__ import annotations
 from typing import Any
 
 from homeassistant.components.switch import SwitchEntity
+from homeassistant.const import Platform
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
-from .coordinator import TuyaLanConfigEntry, TuyaLanCoordinator
+from .coordinator import TuyaLanConfigEntry
+from .descriptions import TuyaLanSwitchEntityDescription
 from .entity import TuyaLanEntity, async_setup_dp_entities
-from .mapping import TuyaLanSwitchEntityDescription
 
 # One command at a time per platform; the coordinator also serializes and paces
 # writes across platforms.
@@ -23,7 +24,7 @@ async def async_setup_entry(
     async_add_entities: AddConfigEntryEntitiesCallback,
 ) -> None:
     """Set up the switches of a device."""
-    async_setup_dp_entities(entry, async_add_entities, lambda found: found.switches, TuyaLanSwitch)
+    async_setup_dp_entities(entry, async_add_entities, Platform.SWITCH, TuyaLanSwitch)
 
 
 class TuyaLanSwitch(TuyaLanEntity, SwitchEntity):
@@ -31,22 +32,15 @@ class TuyaLanSwitch(TuyaLanEntity, SwitchEntity):
 
     entity_description: TuyaLanSwitchEntityDescription
 
-    def __init__(
-        self, coordinator: TuyaLanCoordinator, description: TuyaLanSwitchEntityDescription
-    ) -> None:
-        """Initialize the switch."""
-        super().__init__(coordinator, description, description.dp)
-
     @property
     def is_on(self) -> bool | None:
         """Return the relay state."""
-        value = self.dp_value
-        return None if value is None else bool(value)
+        return self.shown_value  # type: ignore[no-any-return]
 
     async def async_turn_on(self, **kwargs: Any) -> None:
         """Turn the relay on."""
-        await self.coordinator.async_set_dps({self.dp: True})
+        await self.async_write_value(True)
 
     async def async_turn_off(self, **kwargs: Any) -> None:
         """Turn the relay off."""
-        await self.coordinator.async_set_dps({self.dp: False})
+        await self.async_write_value(False)

@@ -11,7 +11,8 @@ from collections import Counter
 
 import pytest
 
-from custom_components.tuya_lan.mapping import DpKind, DpSpec, build_descriptions, resolve_specs
+from custom_components.tuya_lan.mapping import DpKind, DpSpec, build_descriptions
+from custom_components.tuya_lan.overrides import resolve_specs
 from tests.corpus.devices import CORPUS, HELD_OUT, CorpusDevice
 
 
@@ -37,14 +38,14 @@ def _check(device: CorpusDevice, specs: dict[str, DpSpec], expected: dict[str, s
 
 def _names_unique(specs: dict[str, DpSpec]) -> None:
     descriptions = build_descriptions(specs)
-    for platform in ("switches", "numbers", "sensors", "selects", "binary_sensors"):
+    for platform, found in descriptions.by_platform.items():
         names = Counter(
             (
                 d.translation_key,
                 d.device_class,
                 tuple(sorted((d.translation_placeholders or {}).items())),
             )
-            for d in getattr(descriptions, platform)
+            for d in found
         )
         assert [name for name, count in names.items() if count > 1] == [], platform
 

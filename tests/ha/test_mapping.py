@@ -6,15 +6,9 @@ from typing import Any
 
 import pytest
 
-from custom_components.tuya_lan.mapping import (
-    MAX_STATE_LENGTH,
-    DpKind,
-    build_descriptions,
-    parse_overrides,
-    raw_value,
-    resolve_specs,
-    scale_value,
-)
+from custom_components.tuya_lan.mapping import DpKind, build_descriptions
+from custom_components.tuya_lan.overrides import parse_overrides, resolve_specs
+from custom_components.tuya_lan.values import MAX_STATE_LENGTH, raw_value, scale_value
 
 
 def kinds(dps: dict[str, Any], overrides: dict[str, Any] | None = None) -> dict[str, str]:
@@ -76,6 +70,12 @@ def kinds(dps: dict[str, Any], overrides: dict[str, Any] | None = None) -> dict[
         (
             {"1": True, "20": 0, "21": 0, "22": 0, "23": 2305},
             {"1": "switch", "20": "raw", "21": "raw", "22": "raw", "23": "raw"},
+        ),
+        # on 120 V mains a phone charger draws 80 mA at 1.5 W: a power factor of 0.16
+        # still proves the meter (no reading with a typical factor fits another way)
+        (
+            {"1": True, "9": 0, "21": 80, "22": 15, "23": 1200},
+            {"1": "switch", "9": "countdown", "21": "current", "22": "power", "23": "voltage"},
         ),
         # a meter from DP 104 (current, power, voltage)
         (
@@ -305,7 +305,7 @@ def test_power_near_1kw_is_not_taken_for_a_voltage() -> None:
 def test_implausible_model_scale_is_caught_and_noted() -> None:
     """A model saying scale 0 for voltage and power (core #152295: 2352 V, and 83 W at
     81 mA) is replaced by the plausible scale, and the change is noted."""
-    from custom_components.tuya_lan.mapping import resolve
+    from custom_components.tuya_lan.overrides import resolve
     from custom_components.tuya_lan.tuyalan.cloud_model import DpModel
 
     model = (
@@ -321,3 +321,51 @@ def test_implausible_model_scale_is_caught_and_noted() -> None:
     assert found.specs["17"].effective_scale == 0.001
     assert set(found.notes) == {"17", "19", "20"}
     assert "2352 V" in found.notes["20"]
+
+
+def test_breaker_leakage_current_from_the_model() -> None:
+    """A breaker's ``leakage_current`` is its own sensor in the model's mA, and is no
+    part of the load's reading: the power's scale is still checked against V x I."""
+    from custom_components.tuya_lan.overrides import resolve
+    from custom_components.tuya_lan.tuyalan.cloud_model import DpModel
+
+    model = (
+        DpModel.from_values(16, "switch", "Boolean", {}),
+        DpModel.from_values(18, "cur_current", "Integer", {"unit": "mA", "scale": 0}),
+        DpModel.from_values(19, "cur_power", "Integer", {"unit": "W", "scale": 0}),
+        DpModel.from_values(20, "cur_voltage", "Integer", {"unit": "V", "scale": 1}),
+        DpModel.from_values(15, "leakage_current", "Integer", {"unit": "mA", "scale": 0}),
+    )
+    status = {"16": True, "15": 3, "18": 2600, "19": 5720, "20": 2305}
+    found = resolve(status, {}, category="dlq", model=model)
+    leakage = found.specs["15"]
+    assert (leakage.kind, leakage.role, leakage.unit) == (DpKind.CURRENT, "leakage_current", "mA")
+    assert found.specs["19"].effective_scale == 0.1  # 572 W at 2.6 A, not 5720 W
+    sensors = {d.dp: d for d in build_descriptions(found.specs).sensors}
+    assert sensors["15"].translation_key == "leakage_current"
+    assert sensors["15"].native_unit_of_measurement == "mA"
+    assert sensors["15"].value_fn(3) == 3
+    assert sensors["18"].translation_key is None  # the only load current
+
+
+def test_cloud_report_type_decides_increment_or_total() -> None:
+    """Where the cloud says how an energy DP reports (Smart Life dp-report-types), it
+    decides: a ``minux`` add_ele is a total (never summed), a ``sum`` energy DP with a
+    code we do not know is an increment; without the hint the code decides."""
+    from custom_components.tuya_lan.tuyalan.cloud_model import DpModel
+
+    kwh = {"unit": "kWh", "scale": 3}
+    model = (
+        DpModel.from_values(1, "switch_1", "Boolean", {}),
+        DpModel.from_values(17, "add_ele", "Integer", kwh, report_type="minux"),
+        DpModel.from_values(21, "energy_b", "Integer", kwh, report_type="sum"),
+        DpModel.from_values(22, "energy_c", "Integer", kwh),
+        DpModel.from_values(23, "cur_power", "Integer", {"unit": "W"}, report_type="sum"),
+    )
+    specs = resolve_specs({"1": True, "17": 5, "21": 3, "22": 1}, {}, category="cz", model=model)
+    assert {dp: specs[dp].kind for dp in ("17", "21", "22", "23")} == {
+        "17": DpKind.ENERGY_TOTAL,
+        "21": DpKind.ENERGY,
+        "22": DpKind.RAW,
+        "23": DpKind.POWER,
+    }

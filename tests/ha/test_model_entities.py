@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from typing import Any
 from unittest.mock import patch
 
@@ -17,6 +18,7 @@ from custom_components.tuya_lan.const import (
     CONF_PRODUCT_NAME,
     DOMAIN,
 )
+from custom_components.tuya_lan.entity import device_model
 from custom_components.tuya_lan.tuyalan.cloud_model import DpModel
 from tests.corpus.devices import BREAKER, PLUG_CALIBRATION, CorpusDevice
 
@@ -180,3 +182,91 @@ async def test_malformed_model_is_skipped(
     assert hass.states.get("switch.tuya_efgh_overcharge_protection") is not None
     assert caplog.text.count("the stored data model held values no Tuya device has") == 1
     assert entry.data[CONF_MODEL] == _entry(PLUG_CALIBRATION).data[CONF_MODEL]
+
+
+def _switch_model_device(count: int) -> CorpusDevice:
+    """A model of ``count`` relays (switch_1 .. switch_count on DPs 1 .. count)."""
+    return CorpusDevice(
+        name=f"{count} relays",
+        source="test",
+        category="kg",
+        dps={str(dp): False for dp in range(1, count + 1)},
+        # Built directly: the cloud's parser would refuse ids past 255 (and lists past
+        # 255 items); this is what the entity side does with whatever reaches it.
+        model=tuple(DpModel(dp, f"switch_{dp}", "Boolean") for dp in range(1, count + 1)),
+        with_model={},
+        without_model={},
+    )
+
+
+async def _timed_setup(
+    hass: HomeAssistant, device: CorpusDevice, calls: list[str]
+) -> tuple[float, MockConfigEntry, FakeDevice]:
+    entry = _entry(device)
+    fake = FakeDevice(device.dps)
+    real = device_model
+
+    def counted(*args: Any, **kwargs: Any) -> str:
+        calls.append(device.name)
+        return real(*args, **kwargs)
+
+    with _patched(fake), patch("custom_components.tuya_lan.entity.device_model", counted):
+        entry.add_to_hass(hass)
+        started = time.perf_counter()
+        assert await hass.config_entries.async_setup(entry.entry_id)
+        await hass.async_block_till_done()
+        elapsed = time.perf_counter() - started
+    return elapsed, entry, fake
+
+
+async def test_setup_is_linear_in_the_number_of_dps(
+    hass: HomeAssistant, entity_registry: er.EntityRegistry
+) -> None:
+    """A model (and a status) of 10,000 DPs sets up about as fast as one of 100: only
+    DPs 1-255 get entities, and no step walks every DP for every entity (it took 10 s
+    and created 10,002 entities). Work is counted (what the device is, worked out once
+    per device, not per entity); time only against the 100-DP device, generously."""
+    calls: list[str] = []
+    small, small_entry, _ = await _timed_setup(hass, _switch_model_device(100), calls)
+    await hass.config_entries.async_unload(small_entry.entry_id)
+    await hass.config_entries.async_remove(small_entry.entry_id)
+    await hass.async_block_till_done()
+    large, entry, fake = await _timed_setup(hass, _switch_model_device(10_000), calls)
+    switches = [
+        e
+        for e in er.async_entries_for_config_entry(entity_registry, entry.entry_id)
+        if e.domain == "switch"
+    ]
+    assert len(switches) == 255
+    assert calls == ["100 relays", "10000 relays"]  # once per device
+    # Quadratic setup made the ratio ~100 (10,000 entities); linear stays near 3.
+    assert large < 15 * small + 0.5
+    before = len(er.async_entries_for_config_entry(entity_registry, entry.entry_id))
+    started = time.perf_counter()
+    fake.push({str(dp): True for dp in range(256, 10_256)})  # 10,000 ids, none a DP
+    await hass.async_block_till_done()
+    assert time.perf_counter() - started < 15 * small + 0.5
+    assert len(er.async_entries_for_config_entry(entity_registry, entry.entry_id)) == before
+
+
+async def test_cumulative_total_that_resets_is_a_new_cycle(hass: HomeAssistant) -> None:
+    """A breaker's lifetime total falls to about 0 (a device reset, a counter wrap)
+    and grows again: it is shown as the device says, as total_increasing kWh, so the
+    recorder takes the drop for a new cycle and the Energy dashboard adds only what
+    grows after it (never the old total again)."""
+    entry = _entry(BREAKER)
+    fake = FakeDevice(BREAKER.dps)
+    with _patched(fake):
+        entry.add_to_hass(hass)
+        assert await hass.config_entries.async_setup(entry.entry_id)
+        await hass.async_block_till_done()
+        seen = []
+        for total in (12350, 2, 40, 41):
+            fake.push({"1": total})
+            await hass.async_block_till_done()
+            state = hass.states.get("sensor.tuya_efgh_total_energy")
+            assert state.attributes["state_class"] == "total_increasing"
+            assert state.attributes["unit_of_measurement"] == "kWh"
+            assert "last_reset" not in state.attributes
+            seen.append(state.state)
+    assert seen == ["123.5", "0.02", "0.4", "0.41"]

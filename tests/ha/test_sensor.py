@@ -323,15 +323,25 @@ async def test_meter_proved_by_a_later_load_is_added_and_kept(
 
 @pytest.mark.usefixtures("init_integration")
 async def test_dp_ids_that_cannot_be_dps_get_no_sensor(
-    hass: HomeAssistant, fake_device: FakeDevice, entity_registry: er.EntityRegistry
+    hass: HomeAssistant,
+    fake_device: FakeDevice,
+    entity_registry: er.EntityRegistry,
+    caplog: pytest.LogCaptureFixture,
 ) -> None:
     """A device pushing thousands of made-up DP ids gets at most one raw sensor per
-    real DP id (1-255), none for 0, 256, 10**30 or "²"."""
+    real DP id (1-255), none for 0, 256, 10**30 or "²"; that it sends such ids is
+    logged once for the device, not at every push."""
     before = len(er.async_entries_for_config_entry(entity_registry, _entry_id(hass)))
     fake_device.push({str(dp): 1 for dp in range(200, 10_200)} | {"0": 1, "²": 1})
     await hass.async_block_till_done()
     after = len(er.async_entries_for_config_entry(entity_registry, _entry_id(hass)))
     assert after - before == 56  # DPs 200-255
+    for value in (2, 3):
+        fake_device.push({"-5": value, str(10**30): value, "300": value})
+        await hass.async_block_till_done()
+    warned = [r for r in caplog.records if "cannot be DPs" in r.getMessage()]
+    assert len(warned) == 1
+    assert warned[0].levelname == "WARNING"
 
 
 def _entry_id(hass: HomeAssistant) -> str:

@@ -32,12 +32,13 @@ def test_exception_keys_translated() -> None:
 
 def test_entity_translation_keys_have_icons_or_names() -> None:
     """Every entity translation key used by the mapping table has a name."""
-    from custom_components.tuya_lan.mapping import KINDS
+    from custom_components.tuya_lan.mapping import PHASE_SENSORS, TEMPLATES
 
     strings = _load("strings.json")
     names = {key for platform in strings["entity"].values() for key in platform}
-    for info in KINDS.values():
-        for key in (info.translation_key, info.indexed_translation_key):
+    templates = [t for table in TEMPLATES.values() for t in table.values()]
+    for template in (*templates, *PHASE_SENSORS):
+        for key in (template.translation_key, template.indexed_translation_key):
             assert key is None or key in names, key
 
 

@@ -113,3 +113,26 @@ def test_device_from_sharing() -> None:
     )
     assert (hub.name, hub.local_key, hub.model) == ("bf01", None, ())
     assert hub.model_error is not None
+
+
+def test_report_type_from_the_sdk_is_kept_bounded() -> None:
+    """The SDK puts dp-report-types' ``report_type`` on the status range: ``sum`` and
+    ``minux`` are kept (and survive the entry's JSON), anything else is dropped."""
+    energy = {"unit": "kWh", "min": 0, "max": 50000, "scale": 3, "step": 1}
+    local = {
+        17: strategy("add_ele", "Integer", energy),
+        1: strategy("total_forward_energy", "Integer", energy),
+        2: strategy("energy_b", "Integer", energy),
+    }
+    status_range = {
+        "add_ele": SimpleNamespace(code="add_ele", report_type="sum"),
+        "total_forward_energy": SimpleNamespace(code="total_forward_energy", report_type="minux"),
+        "energy_b": SimpleNamespace(code="energy_b", report_type=["sum"] * 3),
+    }
+    model = {dp.code: dp for dp in model_from_sharing(local, None, status_range)}
+    assert model["add_ele"].report_type == "sum"
+    assert model["total_forward_energy"].report_type == "minux"
+    assert model["energy_b"].report_type is None
+    stored = [dp.to_dict() for dp in model.values()]
+    assert [DpModel.from_dict(item) for item in stored] == list(model.values())
+    assert DpModel.from_dict({**stored[0], "report_type": "un_known"}).report_type is None

@@ -612,10 +612,10 @@ def test_check_reports_broken_copy(
 def test_selector_options_are_translated() -> None:
     """Every option the flows offer has a translation, and none is translated in vain."""
     from custom_components.tuya_lan import config_flow, options_flow
-    from custom_components.tuya_lan.mapping import (
+    from custom_components.tuya_lan.mapping import DpKind
+    from custom_components.tuya_lan.overrides import (
         SENSOR_DEVICE_CLASSES,
         SWITCH_DEVICE_CLASSES,
-        DpKind,
     )
 
     strings = json.loads((ROOT / PACKAGE / "strings.json").read_text(encoding="utf-8"))

@@ -86,6 +86,9 @@ _TYPES = {
     "array": JSON,
 }
 MODES = ("rw", "ro", "wr")
+# How the cloud says a DP reports (Smart Life ``dp-report-types``): ``sum`` increments,
+# ``minux`` a running total. ``un_known`` and anything else say nothing: not kept.
+REPORT_TYPES = ("sum", "minux")
 
 
 def normalise_type(text: str) -> str:
@@ -203,6 +206,7 @@ class DpModel:
 
     ``mode``: ``rw`` read and write, ``ro`` reported only, ``wr`` write only.
     Integer values are raw: the real value is ``raw / 10**scale`` in ``unit``.
+    ``report_type``: ``sum`` (increments) or ``minux`` (a total), where the cloud says.
     """
 
     dp_id: int
@@ -218,6 +222,7 @@ class DpModel:
     range: tuple[str, ...] = ()
     label: tuple[str, ...] = ()
     maxlen: int | None = None
+    report_type: str | None = None
 
     @classmethod
     def from_values(
@@ -229,6 +234,7 @@ class DpModel:
         *,
         mode: str = "rw",
         name: Any = None,
+        report_type: Any = None,
     ) -> Self:
         """From Tuya's ``values`` object (or a thing model's ``typeSpec``), checked.
 
@@ -262,6 +268,9 @@ class DpModel:
             range=options,
             label=_options(values.get("label"), MAX_LABELS) or (),
             maxlen=_int(values.get("maxlen"), 0, MAXLEN_MAX),
+            report_type=report_type
+            if isinstance(report_type, str) and report_type in REPORT_TYPES
+            else None,
         )
 
     @property
@@ -289,6 +298,8 @@ class DpModel:
         if self.name is not None:
             out["name"] = self.name
         out["values"] = self.values
+        if self.report_type is not None:
+            out["report_type"] = self.report_type
         return out
 
     @classmethod
@@ -307,6 +318,7 @@ class DpModel:
             values,
             mode=mode,
             name=data.get("name"),
+            report_type=data.get("report_type"),
         )
 
 
@@ -463,6 +475,8 @@ def model_from_sharing(
                 parse_values(config.get("valueDesc")),
                 mode=mode,
                 name=_attr(spec, "name") if spec is not None else None,
+                # the SDK sets it on the status range from dp-report-types
+                report_type=_attr(readable[code], "report_type") if code in readable else None,
             )
         except ValueError:
             continue  # the device's DP shows raw

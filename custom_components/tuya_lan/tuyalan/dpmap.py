@@ -21,7 +21,7 @@ import binascii
 import math
 import re
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import asdict, dataclass, replace
+from dataclasses import asdict, dataclass, field, replace
 from enum import StrEnum
 from typing import Any, Final
 
@@ -59,6 +59,7 @@ ROLE_INDICATOR_MODE: Final = "indicator_mode"
 ROLE_FAULT: Final = "fault"
 ROLE_FAULT_CODE: Final = "fault_code"
 ROLE_ENERGY_RETURNED: Final = "energy_returned"
+ROLE_LEAKAGE_CURRENT: Final = "leakage_current"  # a breaker's residual current (mA)
 
 # The plug-like categories the model path covers fully.
 PLUG_CATEGORIES: Final = frozenset({"cz", "pc", "kg", "tdq", "dlq", "znjdq"})
@@ -115,15 +116,31 @@ KIND_UNITS: Final[dict[DpKind, frozenset[str]]] = {
 SECONDS_PER: Final = {"s": 1, "min": 60, "h": 3600}
 
 
-@dataclass(frozen=True, kw_only=True)
-class Detected:
-    """One DP's kind and what makes its values right.
+# The scale of a kind's raw value when neither the model nor a proof says (Tuya's
+# standard: mA, W x 10, V x 10, add_ele in Wh, meter totals in 0.01 kWh).
+KIND_SCALES: Final[dict[DpKind, float]] = {
+    DpKind.CURRENT: 0.001,
+    DpKind.POWER: 0.1,
+    DpKind.VOLTAGE: 0.1,
+    DpKind.ENERGY: 0.001,
+    DpKind.ENERGY_TOTAL: 0.01,
+}
 
-    ``scale`` multiplies the raw value (None: the kind's default); ``unit`` is the unit
-    after scaling (None: the kind's default). ``minimum``/``maximum``/``step`` are raw
-    values (countdowns). ``index`` is the gang or channel number; ``phase`` a phase letter.
+
+@dataclass(frozen=True, kw_only=True)
+class DpSpec:
+    """One DP: what it is and what makes its values right (the one record of a DP).
+
+    The library produces it (from the model or the numbering rule); the user's
+    overrides replace fields of it (``overridden``). ``scale`` multiplies the raw
+    value (None: the kind's default, :data:`KIND_SCALES`); ``unit`` is the unit after
+    scaling (None: the kind's default). ``minimum``/``maximum``/``step`` are raw values
+    (countdowns). ``index`` is the gang or channel number; ``phase`` a phase letter;
+    ``device_class`` a plain name ("switch" for a relay that feeds no socket, or what
+    the user chose).
     """
 
+    dp: str = ""
     kind: DpKind
     role: str | None = None
     index: int | None = None
@@ -136,6 +153,13 @@ class Detected:
     step: int | None = None
     phase: str | None = None
     code: str | None = None
+    device_class: str | None = None
+    overridden: bool = False
+
+    @property
+    def effective_scale(self) -> float | None:
+        """The scale applied to the raw value (None: shown as reported)."""
+        return self.scale if self.scale is not None else KIND_SCALES.get(self.kind)
 
 
 # Tuya's DP ids: 1-255. Anything else (0, -5, 10**30, "²") cannot be a DP.
@@ -157,7 +181,7 @@ def is_dp_id(dp: str) -> bool:
 _STORED_FIELDS: Final = ("role", "index", "scale", "unit", "options", "phase")
 
 
-def detected_to_dict(detected: Detected) -> dict[str, Any]:
+def spec_to_dict(detected: DpSpec) -> dict[str, Any]:
     """What the entry stores of a DP the numbering rule proved (JSON-ready, small)."""
     stored = {key: value for key, value in asdict(detected).items() if key in _STORED_FIELDS}
     stored = {key: value for key, value in stored.items() if value not in (None, ())}
@@ -166,7 +190,7 @@ def detected_to_dict(detected: Detected) -> dict[str, Any]:
     return {"kind": detected.kind.value, **stored}
 
 
-def detected_from_dict(stored: Any) -> Detected | None:
+def spec_from_dict(stored: Any) -> DpSpec | None:
     """A stored proof back, or None when it is not one (stored data is input too)."""
     if not isinstance(stored, Mapping):
         return None
@@ -197,7 +221,7 @@ def detected_from_dict(stored: Any) -> Detected | None:
         or not all(isinstance(option, str) and len(option) <= 64 for option in options)
     ):
         return None
-    return Detected(
+    return DpSpec(
         kind=kind,
         role=role,
         index=index,
@@ -231,77 +255,64 @@ def _scale(model: DpModel) -> float | None:
     return 1.0 if model.scale == 0 else float(10**-model.scale)
 
 
-def _number(model: DpModel, kind: DpKind, code: str, *, index: int | None = None) -> Detected:
+def _number(model: DpModel, kind: DpKind, code: str, *, index: int | None = None) -> DpSpec:
     unit = normalise_unit(model.unit)
     if unit is not None and unit not in KIND_UNITS[kind]:
         unit = None
-    return Detected(kind=kind, index=index, scale=_scale(model), unit=unit, code=code)
+    return DpSpec(kind=kind, index=index, scale=_scale(model), unit=unit, code=code)
 
 
-def classify_model(dp: DpModel, category: str | None) -> Detected | None:
+def classify_model(dp: DpModel, category: str | None) -> DpSpec | None:
     """The kind of one DP from its model, or None when the code says nothing we trust."""
     code = dp.code
     base, index = _split_index(code)
     plug = category in PLUG_CATEGORIES
     if dp.type == BOOLEAN:
         if code == "switch" or (base == "switch" and index is not None):
-            return Detected(kind=DpKind.SWITCH, index=index, code=code)
+            return DpSpec(kind=DpKind.SWITCH, index=index, code=code)
         if base == "switch_usb" or code == "switch_usb":
-            return Detected(kind=DpKind.SWITCH, role=ROLE_USB, index=index, code=code)
+            return DpSpec(kind=DpKind.SWITCH, role=ROLE_USB, index=index, code=code)
         if code in CONFIG_SWITCH_CODES and (plug or code == "child_lock"):
-            return Detected(kind=DpKind.CONFIG_SWITCH, role=CONFIG_SWITCH_CODES[code], code=code)
+            return DpSpec(kind=DpKind.CONFIG_SWITCH, role=CONFIG_SWITCH_CODES[code], code=code)
         if plug and base in ("fault", "alarm"):
-            return Detected(kind=DpKind.PROBLEM, role=ROLE_FAULT, index=index, code=code)
+            return DpSpec(kind=DpKind.PROBLEM, role=ROLE_FAULT, index=index, code=code)
         return None
     if dp.type == INTEGER:
         return _classify_integer(dp, code, base, index)
     if dp.type == ENUM and plug:
         if base == "relay_status":
-            return Detected(
+            return DpSpec(
                 kind=DpKind.SELECT, role=ROLE_POWER_ON, index=index, options=dp.range, code=code
             )
         if code == "light_mode":
-            return Detected(
-                kind=DpKind.SELECT, role=ROLE_INDICATOR_MODE, options=dp.range, code=code
-            )
+            return DpSpec(kind=DpKind.SELECT, role=ROLE_INDICATOR_MODE, options=dp.range, code=code)
         if base in ("fault", "alarm"):
-            return Detected(
+            return DpSpec(
                 kind=DpKind.ENUM, role=ROLE_FAULT_CODE, index=index, options=dp.range, code=code
             )
         return None
     if dp.type == BITMAP and plug and base in ("fault", "alarm"):
-        return Detected(
-            kind=DpKind.PROBLEM, role=ROLE_FAULT, index=index, labels=dp.label, code=code
-        )
+        return DpSpec(kind=DpKind.PROBLEM, role=ROLE_FAULT, index=index, labels=dp.label, code=code)
     if dp.type in (RAW, STRING) and (match := _PHASE.fullmatch(code)) is not None:
-        return Detected(kind=DpKind.PHASE, phase=match.group("phase").upper(), code=code)
+        return DpSpec(kind=DpKind.PHASE, phase=match.group("phase").upper(), code=code)
     return None
 
 
-def _classify_integer(dp: DpModel, code: str, base: str, index: int | None) -> Detected | None:
-    if base == "countdown" or code == "countdown":
-        detected = _number(dp, DpKind.COUNTDOWN, code, index=index)
-        return Detected(
-            kind=DpKind.COUNTDOWN,
-            index=index,
-            scale=detected.scale,
-            unit=detected.unit,
+def _classify_integer(dp: DpModel, code: str, base: str, index: int | None) -> DpSpec | None:
+    if base in ("countdown", "countdown_usb"):
+        role = ROLE_USB_COUNTDOWN if base == "countdown_usb" else None
+        spec = _number(dp, DpKind.COUNTDOWN, code, index=index)
+        # countdown_usb's unit was never read: it counts seconds
+        return replace(
+            spec,
+            role=role,
+            unit=spec.unit if role is None else None,
             minimum=dp.min,
             maximum=dp.max,
             step=dp.step,
-            code=code,
         )
-    if base == "countdown_usb":
-        return Detected(
-            kind=DpKind.COUNTDOWN,
-            role=ROLE_USB_COUNTDOWN,
-            index=index,
-            scale=_scale(dp),
-            minimum=dp.min,
-            maximum=dp.max,
-            step=dp.step,
-            code=code,
-        )
+    if (energy := _energy_by_report_type(dp, code)) is not None:
+        return energy
     by_code = {
         "cur_current": DpKind.CURRENT,
         "cur_power": DpKind.POWER,
@@ -310,23 +321,37 @@ def _classify_integer(dp: DpModel, code: str, base: str, index: int | None) -> D
     }
     if (kind := by_code.get(code)) is not None:
         return _number(dp, kind, code)
+    if code == "leakage_current":
+        return replace(_number(dp, DpKind.CURRENT, code), role=ROLE_LEAKAGE_CURRENT)
     if code in CUMULATIVE_ENERGY_CODES:
         return _number(dp, DpKind.ENERGY_TOTAL, code)
     if code in RETURNED_ENERGY_CODES:
-        detected = _number(dp, DpKind.ENERGY_TOTAL, code)
-        return Detected(
-            kind=DpKind.ENERGY_TOTAL,
-            role=ROLE_ENERGY_RETURNED,
-            scale=detected.scale,
-            unit=detected.unit,
-            code=code,
-        )
+        return replace(_number(dp, DpKind.ENERGY_TOTAL, code), role=ROLE_ENERGY_RETURNED)
     return None
 
 
-def from_model(category: str | None, models: Iterable[DpModel]) -> dict[str, Detected]:
+def _energy_by_report_type(dp: DpModel, code: str) -> DpSpec | None:
+    """An energy DP as the cloud's ``report_type`` says it reports, where it says.
+
+    ``minux`` (a running total) always wins: summing a total would add the whole of
+    it at every report. ``sum`` (increments) makes an energy DP the code does not name
+    an increment (``add_ele_2`` in kWh, say); a code we know as a total stays one.
+    """
+    if dp.report_type is None or code in RETURNED_ENERGY_CODES:
+        return None
+    known = code == "add_ele" or code in CUMULATIVE_ENERGY_CODES
+    if not known and normalise_unit(dp.unit) not in ("kWh", "Wh"):
+        return None
+    if dp.report_type == "minux":
+        return _number(dp, DpKind.ENERGY_TOTAL, code)
+    if code not in CUMULATIVE_ENERGY_CODES:
+        return _number(dp, DpKind.ENERGY, code)
+    return None
+
+
+def from_model(category: str | None, models: Iterable[DpModel]) -> dict[str, DpSpec]:
     """The DPs the model describes and we can name, by DP id (others: raw)."""
-    found: dict[str, Detected] = {}
+    found: dict[str, DpSpec] = {}
     for dp in models:
         if dp.code in RAW_CODES or not 1 <= dp.dp_id <= DP_ID_MAX:
             continue
@@ -340,19 +365,19 @@ def _int_value(value: Any) -> int | None:
     return value if isinstance(value, int) and not isinstance(value, bool) else None
 
 
-def _model_scale(detected: Detected, default: float) -> float:
+def _model_scale(detected: DpSpec, default: float) -> float:
     return detected.scale if detected.scale is not None else default
 
 
-def _current_ma(detected: Detected, raw: int) -> float:
+def _current_ma(detected: DpSpec, raw: int) -> float:
     if detected.unit == "mA":
         return raw * _model_scale(detected, 1.0)
     return raw * _model_scale(detected, 0.001) * 1000  # amperes after scaling
 
 
 def check_model_scales(
-    found: Mapping[str, Detected], dps: Mapping[str, Any]
-) -> tuple[dict[str, Detected], dict[str, str]]:
+    found: Mapping[str, DpSpec], dps: Mapping[str, Any]
+) -> tuple[dict[str, DpSpec], dict[str, str]]:
     """Catch a model scale the readings contradict, and use the plausible one.
 
     Tuya's cloud has declared ``cur_voltage``/``cur_power`` with scale 0 on many plugs
@@ -367,7 +392,10 @@ def check_model_scales(
     notes: dict[str, str] = {}
 
     def by_kind(kind: DpKind) -> str | None:
-        dp_ids = [dp for dp, detected in found.items() if detected.kind is kind]
+        # the load's reading: a breaker's leakage current (a role) is no part of it
+        dp_ids = [
+            dp for dp, found_dp in found.items() if found_dp.kind is kind and not found_dp.role
+        ]
         return dp_ids[0] if len(dp_ids) == 1 else None
 
     voltage_dp, power_dp, current_dp = (
@@ -441,16 +469,32 @@ def voltage_scale(raw: int, *, allow_centivolts: bool = True) -> float | None:
     return None
 
 
-def power_scale(power: int, current_ma: int, volts: float) -> float | None:
+# The power factors a plug's load may show (1.05: the meter's own rounding); most
+# loads stay above TYPICAL_POWER_FACTOR, which tells a meter's DPs apart when their
+# order is not known (see _metering_triple).
+MIN_POWER_FACTOR: Final = 0.1
+TYPICAL_POWER_FACTOR: Final = 0.2
+MAX_POWER_FACTOR: Final = 1.05
+
+
+def power_scale(
+    power: int, current_ma: int, volts: float, *, min_factor: float = TYPICAL_POWER_FACTOR
+) -> float | None:
     """The scale that makes ``power`` match volts x amps, or None when nothing says.
 
-    Only a load of at least 50 mA says anything; the power factor of a plug's load lies
-    between about 0.2 (a charger on standby) and 1.
+    Only a load of at least 50 mA says anything. Most loads show a power factor of
+    0.2 to 1 (``min_factor``); a phone charger or an LED driver at light load goes down
+    to 0.1 (MIN_POWER_FACTOR, asked for only where nothing typical fits). The scales
+    differ by x10, so at most one fits except at the very edges (no proof then).
     """
     apparent = volts * current_ma / 1000
     if current_ma < 50 or apparent <= 0:
         return None
-    fits = [scale for scale in (0.1, 1.0, 0.01) if 0.2 <= power * scale / apparent <= 1.05]
+    fits = [
+        scale
+        for scale in (0.1, 1.0, 0.01)
+        if min_factor <= power * scale / apparent <= MAX_POWER_FACTOR
+    ]
     return fits[0] if len(fits) == 1 else None
 
 
@@ -465,7 +509,7 @@ def _ints(dps: Mapping[str, Any], dp_ids: Sequence[str]) -> list[int] | None:
     return values
 
 
-def _metering_triple(dps: Mapping[str, Any], first: int) -> tuple[dict[str, Detected], bool] | None:
+def _metering_triple(dps: Mapping[str, Any], first: int) -> tuple[dict[str, DpSpec], bool] | None:
     """DPs first..first+2 as current, power and voltage in some order, proved by magnitude.
 
     Returns the mapping and whether the order is the standard one (current, power,
@@ -478,17 +522,24 @@ def _metering_triple(dps: Mapping[str, Any], first: int) -> tuple[dict[str, Dete
     # Every reading that fits: which DP is the voltage, which the current and which
     # the power, with their scales. A load current in mA can look like a voltage too
     # (260 mA, 260 V): Tuya firmware reports volts and watts x 10, so the fit that
-    # needs fewer other scales wins, and a tie proves nothing.
+    # needs fewer other scales wins, and a tie proves nothing. Swapping current and
+    # power turns a load's factor of 0.9 into one near 0.2: a light load's low factor
+    # (down to 0.1) counts only when no reading with a typical one fits.
     fits: list[tuple[int, int, int, float, float]] = []
-    for v, raw_volts in enumerate(values):
-        v_scale = voltage_scale(raw_volts, allow_centivolts=False)
-        if v_scale is None:
-            continue
-        others = [i for i in range(3) if i != v]
-        for cur, pwr in (others, others[::-1]):
-            p_scale = power_scale(values[pwr], values[cur], raw_volts * v_scale)
-            if p_scale is not None:
-                fits.append((v, cur, pwr, v_scale, p_scale))
+    for min_factor in (TYPICAL_POWER_FACTOR, MIN_POWER_FACTOR):
+        for v, raw_volts in enumerate(values):
+            v_scale = voltage_scale(raw_volts, allow_centivolts=False)
+            if v_scale is None:
+                continue
+            others = [i for i in range(3) if i != v]
+            for cur, pwr in (others, others[::-1]):
+                p_scale = power_scale(
+                    values[pwr], values[cur], raw_volts * v_scale, min_factor=min_factor
+                )
+                if p_scale is not None:
+                    fits.append((v, cur, pwr, v_scale, p_scale))
+        if fits:
+            break
     if not fits:
         return None
     ranked = sorted(fits, key=lambda fit: (fit[3] != 0.1) + (fit[4] != 0.1))
@@ -498,9 +549,9 @@ def _metering_triple(dps: Mapping[str, Any], first: int) -> tuple[dict[str, Dete
     v, cur, pwr, v_scale, p_scale = ranked[0]
     return (
         {
-            dps_ids[cur]: Detected(kind=DpKind.CURRENT),
-            dps_ids[pwr]: Detected(kind=DpKind.POWER, scale=p_scale),
-            dps_ids[v]: Detected(kind=DpKind.VOLTAGE, scale=v_scale),
+            dps_ids[cur]: DpSpec(kind=DpKind.CURRENT),
+            dps_ids[pwr]: DpSpec(kind=DpKind.POWER, scale=p_scale),
+            dps_ids[v]: DpSpec(kind=DpKind.VOLTAGE, scale=v_scale),
         },
         (cur, pwr, v) == (0, 1, 2),
     )
@@ -508,7 +559,7 @@ def _metering_triple(dps: Mapping[str, Any], first: int) -> tuple[dict[str, Dete
 
 def _standard_metering(
     dps: Mapping[str, Any], current: str, power: str, voltage: str
-) -> dict[str, Detected] | None:
+) -> dict[str, DpSpec] | None:
     """A layout whose order is known (17-20, 4-6): only the voltage has to be plausible."""
     values = _ints(dps, (current, power, voltage))
     if values is None:
@@ -518,9 +569,9 @@ def _standard_metering(
         return None
     p_scale = power_scale(values[1], values[0], values[2] * v_scale) or 0.1
     return {
-        current: Detected(kind=DpKind.CURRENT),
-        power: Detected(kind=DpKind.POWER, scale=p_scale),
-        voltage: Detected(kind=DpKind.VOLTAGE, scale=v_scale),
+        current: DpSpec(kind=DpKind.CURRENT),
+        power: DpSpec(kind=DpKind.POWER, scale=p_scale),
+        voltage: DpSpec(kind=DpKind.VOLTAGE, scale=v_scale),
     }
 
 
@@ -586,7 +637,7 @@ def _countdown_sets(gangs: int) -> list[tuple[list[int], int]]:
     return sets
 
 
-def _countdowns(dps: Mapping[str, Any], gangs: int) -> dict[str, Detected]:
+def _countdowns(dps: Mapping[str, Any], gangs: int) -> dict[str, DpSpec]:
     """The gangs' countdowns, from the one known set that proves itself best.
 
     A set proves itself when one of its DPs reads an idle countdown (0), the others
@@ -612,19 +663,19 @@ def _countdowns(dps: Mapping[str, Any], gangs: int) -> dict[str, Detected]:
         return {}
     _, dp_ids, offset = proved[0]
     return {
-        str(dp): Detected(kind=DpKind.COUNTDOWN, index=dp - offset if gangs > 1 else None)
+        str(dp): DpSpec(kind=DpKind.COUNTDOWN, index=dp - offset if gangs > 1 else None)
         for dp in dp_ids
     }
 
 
-def from_numbers(dps: Mapping[str, Any]) -> dict[str, Detected]:
+def from_numbers(dps: Mapping[str, Any]) -> dict[str, DpSpec]:
     """The DPs the standard numbering and the magnitudes prove, by DP id (others: raw).
 
     Only DPs with a real DP id (1-255) count; what the readings cannot prove is left
     out, so a later reading (a load on a meter, an idle countdown) can still prove it.
     """
     dps = {dp: value for dp, value in dps.items() if is_dp_id(dp)}
-    found: dict[str, Detected] = {}
+    found: dict[str, DpSpec] = {}
     gangs = _gangs(dps)
     breaker = (
         gangs == 0
@@ -637,50 +688,46 @@ def from_numbers(dps: Mapping[str, Any]) -> dict[str, Detected]:
     if gangs == 0:
         return found
     for gang in range(1, gangs + 1):
-        found[str(gang)] = Detected(kind=DpKind.SWITCH, index=gang if gangs > 1 else None)
+        found[str(gang)] = DpSpec(kind=DpKind.SWITCH, index=gang if gangs > 1 else None)
     found.update(_countdowns(dps, gangs))
     # DP 7 is a USB relay only beside its countdown on 15 (the standard strip); alone
     # it is as often RF pairing or an overcurrent alarm.
     if _is_bool(dps.get("7")) and _idle_countdown(dps.get("15")) and "7" not in found:
-        found["7"] = Detected(kind=DpKind.SWITCH, role=ROLE_USB)
-        found["15"] = Detected(kind=DpKind.COUNTDOWN, role=ROLE_USB_COUNTDOWN)
+        found["7"] = DpSpec(kind=DpKind.SWITCH, role=ROLE_USB)
+        found["15"] = DpSpec(kind=DpKind.COUNTDOWN, role=ROLE_USB_COUNTDOWN)
     found.update(_metering(dps, gangs, found))
     status = dps.get("38")
     if isinstance(status, str):
         if status in POWER_ON_STANDARD:
-            found["38"] = Detected(
-                kind=DpKind.SELECT, role=ROLE_POWER_ON, options=POWER_ON_STANDARD
-            )
+            found["38"] = DpSpec(kind=DpKind.SELECT, role=ROLE_POWER_ON, options=POWER_ON_STANDARD)
         elif status in POWER_ON_LEGACY:
-            found["38"] = Detected(kind=DpKind.SELECT, role=ROLE_POWER_ON, options=POWER_ON_LEGACY)
+            found["38"] = DpSpec(kind=DpKind.SELECT, role=ROLE_POWER_ON, options=POWER_ON_LEGACY)
     # Indicator mode and child lock: 39, 40 (older firmware) or 40, 41 (newer).
     for mode, lock in (("39", "40"), ("40", "41")):
         if dps.get(mode) in INDICATOR_MODES:
-            found[mode] = Detected(
+            found[mode] = DpSpec(
                 kind=DpKind.SELECT, role=ROLE_INDICATOR_MODE, options=INDICATOR_MODES
             )
             if _is_bool(dps.get(lock)):
-                found[lock] = Detected(kind=DpKind.CONFIG_SWITCH, role=ROLE_CHILD_LOCK)
+                found[lock] = DpSpec(kind=DpKind.CONFIG_SWITCH, role=ROLE_CHILD_LOCK)
             break
     else:
         if _is_bool(dps.get("40")):
-            found["40"] = Detected(kind=DpKind.CONFIG_SWITCH, role=ROLE_CHILD_LOCK)
+            found["40"] = DpSpec(kind=DpKind.CONFIG_SWITCH, role=ROLE_CHILD_LOCK)
     return found
 
 
-def _metering(
-    dps: Mapping[str, Any], gangs: int, taken: Mapping[str, Detected]
-) -> dict[str, Detected]:
+def _metering(dps: Mapping[str, Any], gangs: int, taken: Mapping[str, DpSpec]) -> dict[str, DpSpec]:
     """Metering: 17-20 (standard), 4-6 (older single plugs), 21-23 or 101+ (proved)."""
     standard = _standard_metering(dps, "18", "19", "20")
     if standard is not None:
         # add_ele often appears only in pushes: with the standard meter proved on
         # 18-20, DP 17 is add_ele even before the device first sends it.
-        found = {"17": Detected(kind=DpKind.ENERGY), **standard}
+        found = {"17": DpSpec(kind=DpKind.ENERGY), **standard}
         # The metering firmware's calibration block: test bit 21, coefficients 22-25,
         # then the fault bitmap on 26 (0 when all is well).
         if _ints(dps, [str(dp) for dp in range(21, 27)]) is not None:
-            found["26"] = Detected(kind=DpKind.PROBLEM, role=ROLE_FAULT)
+            found["26"] = DpSpec(kind=DpKind.PROBLEM, role=ROLE_FAULT)
         return found
     if gangs == 1 and (older := _standard_metering(dps, "4", "5", "6")):
         return older
@@ -695,15 +742,70 @@ def _metering(
     return {}
 
 
-def _breaker(dps: Mapping[str, Any]) -> dict[str, Detected]:
+def _breaker(dps: Mapping[str, Any]) -> dict[str, DpSpec]:
     """A breaker: relay 16, phase data 6 (and 7, 8 on three phases), total energy 1
     (0.01 kWh), fault bitmap 9."""
-    found: dict[str, Detected] = {"16": Detected(kind=DpKind.SWITCH)}
+    found: dict[str, DpSpec] = {"16": DpSpec(kind=DpKind.SWITCH)}
     for dp, phase in (("6", "A"), ("7", "B"), ("8", "C")):
         if _plausible_phase(dps.get(dp)):
-            found[dp] = Detected(kind=DpKind.PHASE, phase=phase)
+            found[dp] = DpSpec(kind=DpKind.PHASE, phase=phase)
     if _is_int(dps.get("1")):
-        found["1"] = Detected(kind=DpKind.ENERGY_TOTAL, scale=0.01)
+        found["1"] = DpSpec(kind=DpKind.ENERGY_TOTAL, scale=0.01)
     if _is_int(dps.get("9")):
-        found["9"] = Detected(kind=DpKind.PROBLEM, role=ROLE_FAULT)
+        found["9"] = DpSpec(kind=DpKind.PROBLEM, role=ROLE_FAULT)
     return found
+
+
+# --- the specs of a device -------------------------------------------------------------
+
+
+@dataclass(frozen=True, kw_only=True)
+class Described:
+    """The spec of every DP a device reported (or its model names), and how it was
+    reached: what the numbering rule proved that the caller should keep, and the
+    model scales the readings contradicted (by DP, what was used instead)."""
+
+    specs: dict[str, DpSpec]
+    proved: dict[str, DpSpec] = field(default_factory=dict)
+    notes: dict[str, str] = field(default_factory=dict)
+
+
+def finish(dp: str, spec: DpSpec, *, outlet: bool = True) -> DpSpec:
+    """A found spec with its DP id, and the relays that feed no socket (a gang of a
+    wall switch, a USB port) called a switch, not an outlet."""
+    if spec.kind is DpKind.SWITCH and (spec.role is not None or not outlet):
+        spec = replace(spec, device_class="switch")
+    return replace(spec, dp=dp)
+
+
+def describe(
+    dps: Mapping[str, Any],
+    *,
+    category: str | None = None,
+    model: Iterable[DpModel] = (),
+    learned: Mapping[str, DpSpec] | None = None,
+) -> Described:
+    """The spec of every DP before the user's overrides.
+
+    With a model, the model decides (the numbering rule is not used: a DP the model
+    does not name stays raw); a scale the readings contradict is replaced and noted.
+    Without one, what the numbering rule proved earlier (``learned``) keeps its kind,
+    and what it proves now is added. A DP id outside 1-255 gets no spec at all.
+    """
+    dps = {dp: value for dp, value in dps.items() if is_dp_id(dp)}
+    models = tuple(model)
+    notes: dict[str, str] = {}
+    proved: dict[str, DpSpec] = {}
+    if models:
+        found, notes = check_model_scales(from_model(category, models), dps)
+        outlet = gang_device_class_outlet(category)
+    else:
+        kept = dict(learned or {})
+        found = from_numbers(dps)
+        proved = {dp: spec for dp, spec in found.items() if dp not in kept}
+        found.update(kept)
+        outlet = True
+    specs = {dp: finish(dp, spec, outlet=outlet) for dp, spec in found.items()}
+    for reported in dps:
+        specs.setdefault(reported, DpSpec(dp=reported, kind=DpKind.RAW))
+    return Described(specs=specs, proved=proved, notes=notes)

@@ -1,0 +1,141 @@
+"""The entity descriptions of DP entities, and the unique ids derived from them.
+
+One base, :class:`TuyaLanEntityDescription`, carries what every DP entity has (its DP
+and how its values convert both ways); each platform's subclass adds only that
+platform's fields. :mod:`.mapping` holds the templates and fills them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any, Final
+
+from homeassistant.components.binary_sensor import BinarySensorEntityDescription
+from homeassistant.components.number import NumberEntityDescription
+from homeassistant.components.select import SelectEntityDescription
+from homeassistant.components.sensor import SensorEntityDescription
+from homeassistant.components.switch import SwitchEntityDescription
+from homeassistant.const import Platform
+from homeassistant.helpers.entity import EntityDescription
+
+from .values import identity, raw_value
+
+RAW_SUFFIX: Final = "_raw"
+# The platforms of DP entities.
+DP_PLATFORMS: Final = (
+    Platform.SWITCH,
+    Platform.NUMBER,
+    Platform.SELECT,
+    Platform.BINARY_SENSOR,
+    Platform.SENSOR,
+)
+
+
+@dataclass(frozen=True, kw_only=True)
+class TuyaLanEntityDescription(EntityDescription):
+    """What every DP entity has: its DP, and how its values convert.
+
+    ``value_fn`` turns the device's value into what the entity shows, ``set_fn`` what
+    the user sets into what the device takes. ``indexed_translation_key`` names the
+    entity when the device has several of its kind ("Switch 2"). ``unique_id_suffix``
+    sets apart entities of the same DP: a raw sensor (``_raw``: mapping the DP makes a
+    new entity, resetting the mapping brings the old one back) or a phase's parts.
+    """
+
+    dp: str = ""
+    value_fn: Callable[[Any], Any] = raw_value
+    set_fn: Callable[[Any], Any] = identity
+    indexed_translation_key: str | None = None
+    unique_id_suffix: str = ""
+
+
+@dataclass(frozen=True, kw_only=True)
+class TuyaLanSwitchEntityDescription(TuyaLanEntityDescription, SwitchEntityDescription):
+    """A relay or a setting."""
+
+
+@dataclass(frozen=True, kw_only=True)
+class TuyaLanNumberEntityDescription(TuyaLanEntityDescription, NumberEntityDescription):
+    """A countdown: seconds until the relay toggles; writing starts it."""
+
+
+@dataclass(frozen=True, kw_only=True)
+class TuyaLanSelectEntityDescription(TuyaLanEntityDescription, SelectEntityDescription):
+    """An enum DP the user sets."""
+
+
+@dataclass(frozen=True, kw_only=True)
+class TuyaLanBinarySensorEntityDescription(TuyaLanEntityDescription, BinarySensorEntityDescription):
+    """A fault flag or bitmap: on when the device reports any fault."""
+
+    labels: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, kw_only=True)
+class TuyaLanSensorEntityDescription(TuyaLanEntityDescription, SensorEntityDescription):
+    """A measurement, an accumulated energy total, or a raw DP."""
+
+    accumulate: bool = False  # the DP is an increment (add_ele): sum it up
+
+
+@dataclass(frozen=True)
+class Descriptions:
+    """Everything the platforms create for one device, by platform."""
+
+    by_platform: dict[Platform, list[TuyaLanEntityDescription]] = field(
+        default_factory=lambda: {platform: [] for platform in DP_PLATFORMS}
+    )
+
+    def extend(self, other: Descriptions) -> None:
+        """Add the descriptions of DPs found later."""
+        for platform, descriptions in other.by_platform.items():
+            self.by_platform[platform].extend(descriptions)
+
+    def unique_ids(self, device_id: str) -> set[tuple[str, str]]:
+        """(platform, unique id) of every entity these describe."""
+        return {
+            (platform.value, unique_id(device_id, description))
+            for platform, descriptions in self.by_platform.items()
+            for description in descriptions
+        }
+
+    @property
+    def switches(self) -> list[TuyaLanEntityDescription]:
+        """The switch descriptions."""
+        return self.by_platform[Platform.SWITCH]
+
+    @property
+    def numbers(self) -> list[TuyaLanEntityDescription]:
+        """The number descriptions."""
+        return self.by_platform[Platform.NUMBER]
+
+    @property
+    def selects(self) -> list[TuyaLanEntityDescription]:
+        """The select descriptions."""
+        return self.by_platform[Platform.SELECT]
+
+    @property
+    def binary_sensors(self) -> list[TuyaLanEntityDescription]:
+        """The binary sensor descriptions."""
+        return self.by_platform[Platform.BINARY_SENSOR]
+
+    @property
+    def sensors(self) -> list[TuyaLanEntityDescription]:
+        """The sensor descriptions."""
+        return self.by_platform[Platform.SENSOR]
+
+
+def unique_id(device_id: str, description: TuyaLanEntityDescription) -> str:
+    """``{device_id}_{dp}``, plus the description's suffix (``_raw``, a phase's part)."""
+    return f"{device_id}_{description.dp}{description.unique_id_suffix}"
+
+
+def raw_unique_id(device_id: str, dp: str) -> str:
+    """The unique id of a DP's raw sensor."""
+    return f"{device_id}_{dp}{RAW_SUFFIX}"
+
+
+def health_unique_id(device_id: str, key: str) -> str:
+    """Return the unique id of a connection-health entity: ``{device_id}_health_{key}``."""
+    return f"{device_id}_health_{key}"
