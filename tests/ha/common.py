@@ -7,6 +7,8 @@ device behind them).
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
 from typing import Any
 
 from homeassistant.config_entries import SOURCE_USER, ConfigFlowResult
@@ -26,29 +28,23 @@ LOCAL_KEY = "0123456789abcdef"
 HOST = "192.0.2.50"
 TITLE = "Tuya efgh"
 
+# The statuses the fake device starts with (tests/fixtures/status/*.json):
+STATUS_FIXTURES = Path(__file__).parents[1] / "fixtures" / "status"
+
+
+def load_status(name: str) -> dict[str, Any]:
+    """Return a device status (DP id -> value) from tests/fixtures/status/NAME.json."""
+    status: dict[str, Any] = json.loads((STATUS_FIXTURES / f"{name}.json").read_text())
+    return status
+
+
 # Layout B plug: switch, countdown, add_ele, current, power, voltage; plus two DPs the
 # mapping does not know (they become raw diagnostic sensors).
-STATUS_LAYOUT_B: dict[str, Any] = {
-    "1": True,
-    "9": 0,
-    "18": 250,
-    "19": 550,
-    "20": 2301,
-    "38": "memory",
-    "41": {"a": 1},
-}
-STATUS_LAYOUT_A: dict[str, Any] = {"1": False, "2": 0, "4": 120, "5": 276, "6": 2298}
-STATUS_STRIP: dict[str, Any] = {
-    "1": True,
-    "2": False,
-    "3": True,
-    "7": 0,
-    "8": 0,
-    "9": 60,
-    "18": 100,
-    "19": 200,
-    "20": 2300,
-}
+STATUS_LAYOUT_B = load_status("plug_layout_b")
+# Layout A plug: the older layout, metering on DPs 4-6.
+STATUS_LAYOUT_A = load_status("plug_layout_a")
+# A strip: three switches (DPs 1-3), DPs 7-9, and metering on DPs 18-20.
+STATUS_STRIP = load_status("strip")
 
 
 async def loopback_only(*_: Any) -> tuple[str, list[tuple[str, int]]]:
