@@ -4,7 +4,8 @@ The walk-through (walkthrough.py) runs in a private network namespace (in_netns.
 Home Assistant, the simulated devices and the browser get a loopback of their own, so
 nothing else on the machine can hold their ports or see them. It needs root (for
 ``unshare --net``) and /usr/bin/chromium, which scripts/env installs into the test
-environment; without either the test fails, saying so, rather than skipping.
+environment; without either the test fails, saying so, rather than skipping. A
+developer without root deselects it by its marker: ``scripts/test -m "not browser"``.
 
 Screenshots of every step go to ``$TUYA_LAN_SCREENSHOTS`` when set (the README's
 pictures come from ``docs/screenshots``), else under the test's tmp dir; the path is
@@ -25,6 +26,7 @@ REPO = Path(__file__).resolve().parents[2]
 CHROMIUM = Path("/usr/bin/chromium")
 
 
+@pytest.mark.browser
 @pytest.mark.timeout(900)
 def test_walkthrough_in_browser(tmp_path: Path) -> None:
     """Log in, see the cards, add three devices (with wrong key and port), toggle,

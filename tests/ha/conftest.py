@@ -13,61 +13,22 @@ from typing import Any
 from unittest.mock import AsyncMock, MagicMock, PropertyMock, patch
 
 import pytest
-from homeassistant.config_entries import SOURCE_USER, ConfigFlowResult
-from homeassistant.const import CONF_HOST, CONF_PORT
 from homeassistant.core import HomeAssistant
-from homeassistant.data_entry_flow import FlowResultType
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 from pytest_homeassistant_custom_component.syrupy import HomeAssistantSnapshotExtension
 from syrupy.assertion import SnapshotAssertion
 
-from custom_components.tuya_lan.const import (
-    CONF_DEVICE_ID,
-    CONF_LOCAL_KEY,
-    CONF_PROTOCOL_VERSION,
-    DOMAIN,
-)
+from custom_components.tuya_lan.const import DOMAIN
 from custom_components.tuya_lan.tuyalan import TuyaClient
 
-CLIENT_PATH = "custom_components.tuya_lan.tuyalan.device.TuyaClient"
-DEVICE_ID = "bf1234567890abcdefgh"
-LOCAL_KEY = "0123456789abcdef"
-HOST = "192.0.2.50"
-TITLE = "Tuya efgh"
+from .common import DEVICE_ID, STATUS_LAYOUT_B, TITLE, entry_data, loopback_only
 
-# Layout B plug: switch, countdown, add_ele, current, power, voltage; plus two DPs the
-# mapping does not know (they become raw diagnostic sensors).
-STATUS_LAYOUT_B: dict[str, Any] = {
-    "1": True,
-    "9": 0,
-    "18": 250,
-    "19": 550,
-    "20": 2301,
-    "38": "memory",
-    "41": {"a": 1},
-}
-STATUS_LAYOUT_A: dict[str, Any] = {"1": False, "2": 0, "4": 120, "5": 276, "6": 2298}
-STATUS_STRIP: dict[str, Any] = {
-    "1": True,
-    "2": False,
-    "3": True,
-    "7": 0,
-    "8": 0,
-    "9": 60,
-    "18": 100,
-    "19": 200,
-    "20": 2300,
-}
+CLIENT_PATH = "custom_components.tuya_lan.tuyalan.device.TuyaClient"
 
 
 @pytest.fixture(autouse=True)
 def auto_enable_custom_integrations(enable_custom_integrations: None) -> None:
     """Load custom integrations in every test."""
-
-
-async def loopback_only(*_: Any) -> tuple[str, list[tuple[str, int]]]:
-    """Discovery requests go nowhere unless a test says where (127.0.0.1 only)."""
-    return "127.0.0.1", []
 
 
 @pytest.fixture(autouse=True)
@@ -107,27 +68,6 @@ def entity_registry_enabled_by_default() -> Generator[None]:
         new_callable=PropertyMock,
     ):
         yield
-
-
-async def start_user_flow(hass: HomeAssistant) -> ConfigFlowResult:
-    """Start adding a device on the LAN: the user step's menu, then its "local" choice."""
-    result = await hass.config_entries.flow.async_init(DOMAIN, context={"source": SOURCE_USER})
-    assert result["type"] is FlowResultType.MENU
-    return await hass.config_entries.flow.async_configure(
-        result["flow_id"], {"next_step_id": "local"}
-    )
-
-
-def entry_data(**overrides: Any) -> dict[str, Any]:
-    """Return config entry data."""
-    return {
-        CONF_HOST: HOST,
-        CONF_PORT: 6668,
-        CONF_DEVICE_ID: DEVICE_ID,
-        CONF_LOCAL_KEY: LOCAL_KEY,
-        CONF_PROTOCOL_VERSION: "3.3",
-        **overrides,
-    }
 
 
 @pytest.fixture

@@ -37,15 +37,8 @@ from custom_components.tuya_lan.tuyalan import (
     WrongKeyError,
 )
 
-from .conftest import (
-    DEVICE_ID,
-    HOST,
-    LOCAL_KEY,
-    TITLE,
-    FakeDevice,
-    entry_data,
-    start_user_flow,
-)
+from .common import DEVICE_ID, HOST, LOCAL_KEY, TITLE, entry_data, start_user_flow
+from .conftest import FakeDevice
 
 NEW_KEY = "fedcba9876543210"
 USER_INPUT = {

@@ -15,7 +15,8 @@ from syrupy.assertion import SnapshotAssertion
 
 from custom_components.tuya_lan.const import CONF_DPS
 
-from .conftest import DEVICE_ID, HOST, LOCAL_KEY, FakeDevice
+from .common import DEVICE_ID, HOST, LOCAL_KEY
+from .conftest import FakeDevice
 
 
 @pytest.mark.parametrize("entry_options", [{CONF_DPS: {"38": {"kind": "sensor", "unit": "x"}}}])

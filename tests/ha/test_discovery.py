@@ -57,7 +57,8 @@ from tests.loopback import free_tcp_port, free_udp_ports
 from tuya_sim import DeviceSimulator, SimulatedDevice, build_datagram
 from tuya_sim.cloud import FakeCloudDevice, FakeTuyaCloud
 
-from .conftest import FakeDevice, entry_data, start_user_flow
+from .common import entry_data, start_user_flow
+from .conftest import FakeDevice
 
 # Captured before the autouse sandbox replaces it.
 REAL_REQUEST_TARGETS = discovery.async_request_targets

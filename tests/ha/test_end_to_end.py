@@ -23,7 +23,7 @@ from custom_components.tuya_lan.tuyalan import Fault, Health
 from custom_components.tuya_lan.tuyalan.device import DROPS_BEFORE_KEY_SUSPECT
 from tuya_sim import SimulatedDevice
 
-from .conftest import DEVICE_ID, LOCAL_KEY, TITLE, entry_data
+from .common import DEVICE_ID, LOCAL_KEY, TITLE, entry_data
 
 SWITCH = "switch.tuya_efgh"
 COUNTDOWN = "number.tuya_efgh_countdown"

@@ -56,7 +56,7 @@ from custom_components.tuya_lan.tuyalan.device import CONFIRM_WAIT, DROPS_BEFORE
 from tests.loopback import free_udp_ports
 from tuya_sim import SimulatedDevice
 
-from .conftest import DEVICE_ID, LOCAL_KEY, TITLE, entry_data
+from .common import DEVICE_ID, LOCAL_KEY, TITLE, entry_data
 
 # --- time, shortened -------------------------------------------------------------------
 

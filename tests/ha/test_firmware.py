@@ -25,7 +25,7 @@ from custom_components.tuya_lan.const import CONF_DEVICE_ID, CONF_LOCAL_KEY, CON
 from custom_components.tuya_lan.tuyalan import TuyaClient, client as client_module
 from tuya_sim import SimulatedDevice
 
-from .conftest import DEVICE_ID, LOCAL_KEY, start_user_flow
+from .common import DEVICE_ID, LOCAL_KEY, start_user_flow
 from .test_faults import (  # noqa: F401 - the fault suite's autouse fixtures apply here too
     COUNTDOWN,
     LOST_WITHIN,

@@ -19,7 +19,7 @@ from custom_components.tuya_lan.diagnostics import async_get_config_entry_diagno
 from custom_components.tuya_lan.tuyalan.device import DROPS_BEFORE_KEY_SUSPECT
 from tuya_sim import SimulatedDevice
 
-from .conftest import DEVICE_ID, LOCAL_KEY, start_user_flow
+from .common import DEVICE_ID, LOCAL_KEY, start_user_flow
 from .test_config_flow import mock_setup_entry  # noqa: F401 - fixture
 from .test_faults import (  # noqa: F401 - autouse fixtures of the fault rig
     HEARTBEAT,

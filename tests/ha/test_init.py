@@ -21,7 +21,8 @@ from custom_components.tuya_lan.tuyalan import (
     WrongKeyError,
 )
 
-from .conftest import DEVICE_ID, FakeDevice
+from .common import DEVICE_ID
+from .conftest import FakeDevice
 
 
 async def test_setup_and_unload(

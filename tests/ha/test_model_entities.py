@@ -22,7 +22,8 @@ from custom_components.tuya_lan.entity import device_model
 from custom_components.tuya_lan.tuyalan.cloud_model import DpModel
 from tests.corpus.devices import BREAKER, PLUG_CALIBRATION, CorpusDevice
 
-from .conftest import CLIENT_PATH, DEVICE_ID, TITLE, FakeDevice, entry_data
+from .common import DEVICE_ID, TITLE, entry_data
+from .conftest import CLIENT_PATH, FakeDevice
 
 
 def _entry(device: CorpusDevice, **extra: Any) -> MockConfigEntry:

@@ -11,7 +11,8 @@ from homeassistant.helpers import entity_registry as er
 from pytest_homeassistant_custom_component.common import MockConfigEntry, snapshot_platform
 from syrupy.assertion import SnapshotAssertion
 
-from .conftest import STATUS_LAYOUT_A, STATUS_LAYOUT_B, STATUS_STRIP, FakeDevice
+from .common import STATUS_LAYOUT_A, STATUS_LAYOUT_B, STATUS_STRIP
+from .conftest import FakeDevice
 
 
 @pytest.fixture

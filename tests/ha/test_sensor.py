@@ -21,7 +21,8 @@ from syrupy.assertion import SnapshotAssertion
 
 from custom_components.tuya_lan.const import CONF_DPS, DOMAIN
 
-from .conftest import DEVICE_ID, STATUS_LAYOUT_A, STATUS_LAYOUT_B, FakeDevice
+from .common import DEVICE_ID, STATUS_LAYOUT_A, STATUS_LAYOUT_B
+from .conftest import FakeDevice
 
 ENERGY = "sensor.tuya_efgh_energy"
 

@@ -25,7 +25,7 @@ from custom_components.tuya_lan.const import DOMAIN, TUYA_CLIENT_ID, TUYA_SCHEMA
 from custom_components.tuya_lan.diagnostics import async_get_config_entry_diagnostics
 from custom_components.tuya_lan.tuyalan import CloudSessionError
 
-from .conftest import DEVICE_ID, entry_data
+from .common import DEVICE_ID, entry_data
 
 USER_CODE = "Ab12Cd"
 ACCESS_TOKEN = "3f4eda2bdec17232f67c0b188af3eec1"

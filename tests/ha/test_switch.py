@@ -13,7 +13,8 @@ from syrupy.assertion import SnapshotAssertion
 
 from custom_components.tuya_lan.const import CONF_DPS
 
-from .conftest import STATUS_LAYOUT_B, STATUS_STRIP, FakeDevice
+from .common import STATUS_LAYOUT_B, STATUS_STRIP
+from .conftest import FakeDevice
 
 
 @pytest.fixture

@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 
-from tests.sim.conftest import KEY, WRONG_KEY, StartDevice
+from tests.sim.common import KEY, WRONG_KEY, StartDevice
 
 REPO = Path(__file__).resolve().parents[2]
 

@@ -30,7 +30,7 @@ from custom_components.tuya_lan.tuyalan.crypto import ecb_for
 from custom_components.tuya_lan.tuyalan.frames import encode_55aa
 from custom_components.tuya_lan.tuyalan.stream import FrameParser
 from tests.loopback import free_tcp_port
-from tests.sim.conftest import DEVICE_ID, KEY, WRONG_KEY, StartDevice
+from tests.sim.common import DEVICE_ID, KEY, WRONG_KEY, StartDevice
 from tuya_sim import SimulatedDevice
 
 ALL_VERSIONS = ["3.1", "3.2", "3.3", "3.4", "3.5"]

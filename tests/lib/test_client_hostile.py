@@ -22,7 +22,7 @@ from custom_components.tuya_lan.tuyalan.frames import (
     encode_55aa,
     encode_6699,
 )
-from tests.sim.conftest import KEY, StartDevice
+from tests.sim.common import KEY, StartDevice
 from tuya_sim import SimulatedDevice
 
 OTHER_KEY = b"fedcba9876543210"

@@ -24,10 +24,10 @@ from custom_components.tuya_lan.tuyalan.errors import (
     CloudRegionError,
     TuyaError,
 )
-from tests.sim.conftest import StartDevice
+from tests.sim.common import StartDevice
 from tuya_sim.cloud import FakeTuyaCloud, cloud_device_for
 
-from .conftest import ACCESS_ID, ACCESS_SECRET, UID_A, UID_B
+from .common import ACCESS_ID, ACCESS_SECRET, UID_A, UID_B
 
 type MakeCloud = Callable[..., TuyaCloud]
 

@@ -11,7 +11,7 @@ from aiohttp import web
 
 from tuya_sim.cloud import FakeTuyaCloud
 
-from .conftest import ACCESS_ID, ACCESS_SECRET, UID_B
+from .common import ACCESS_ID, ACCESS_SECRET, UID_B
 from .test_cli import REPO, run_tool
 
 

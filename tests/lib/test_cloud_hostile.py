@@ -27,7 +27,7 @@ from custom_components.tuya_lan.tuyalan.errors import CloudConnectionError, Clou
 from tuya_sim.cloud import FakeTuyaCloud
 from tuya_sim.http import LoopbackServer
 
-from .conftest import ACCESS_ID, ACCESS_SECRET, UID_A
+from .common import ACCESS_ID, ACCESS_SECRET, UID_A
 
 LISTING = "/v1.0/iot-01/associated-users/devices"
 USER_LIST = "/v1.3/iot-03/devices"

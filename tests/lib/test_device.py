@@ -23,7 +23,7 @@ from custom_components.tuya_lan.tuyalan import (
     TuyaDevice,
     WrongKeyError,
 )
-from tests.sim.conftest import KEY, WRONG_KEY, StartDevice
+from tests.sim.common import KEY, WRONG_KEY, StartDevice
 from tuya_sim import SimulatedDevice
 
 VERSIONS = ["3.1", "3.3", "3.4", "3.5"]

@@ -22,7 +22,7 @@ from custom_components.tuya_lan.tuyalan import (
 )
 from tests.lib.test_client import client_for, until
 from tests.lib.test_device import Recorder
-from tests.sim.conftest import KEY, StartDevice
+from tests.sim.common import KEY, StartDevice
 from tuya_sim import SimulatedDevice
 from tuya_sim.quirks import DEVICE22_PAYLOAD_LIMIT
 

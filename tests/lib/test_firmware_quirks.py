@@ -25,7 +25,7 @@ from custom_components.tuya_lan.tuyalan import (
 )
 from custom_components.tuya_lan.tuyalan.crypto import gcm_for
 from custom_components.tuya_lan.tuyalan.frames import encode_6699
-from tests.sim.conftest import KEY, WRONG_KEY, StartDevice
+from tests.sim.common import KEY, WRONG_KEY, StartDevice
 
 from .test_device import Recorder, devices  # noqa: F401 - the fixture behind quirk_devices
 

@@ -29,7 +29,7 @@ from packaging.utils import canonicalize_name
 
 from custom_components.tuya_lan import tuyalan
 from custom_components.tuya_lan.tuyalan import codec
-from tests.sim.conftest import KEY, StartDevice
+from tests.sim.common import KEY, StartDevice
 
 REPO = Path(__file__).resolve().parents[2]
 INTEGRATION = REPO / "custom_components" / "tuya_lan"

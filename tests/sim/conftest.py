@@ -2,19 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator
 from typing import Any
 
 import pytest
 
 from tuya_sim import SimulatedDevice
 
-DEVICE_ID = "bf0123456789abcdef01"
-DEVICE22_ID = "eb0123456789abcdefghij"
-KEY = "0123456789abcdef"
-WRONG_KEY = "fedcba9876543210"
-
-type StartDevice = Callable[..., Awaitable[SimulatedDevice]]
+from .common import DEVICE22_ID, DEVICE_ID, KEY, StartDevice
 
 
 @pytest.fixture

@@ -13,7 +13,7 @@ import pytest
 from custom_components.tuya_lan.tuyalan import TuyaClient, TuyaCloud
 from tuya_sim.config import parse_config
 
-from .conftest import DEVICE22_ID, DEVICE_ID, KEY
+from .common import DEVICE22_ID, DEVICE_ID, KEY
 
 REPO = Path(__file__).resolve().parents[2]
 ACCESS_ID = "demo0access0id000001"

@@ -17,7 +17,7 @@ from custom_components.tuya_lan.tuyalan import (
 )
 from tuya_sim import DeviceSimulator, SimulatedDevice
 
-from .conftest import DEVICE22_ID, DEVICE_ID, KEY, WRONG_KEY, StartDevice
+from .common import DEVICE22_ID, DEVICE_ID, KEY, WRONG_KEY, StartDevice
 
 VERSIONS = ("3.1", "3.2", "3.3", "3.4", "3.5")
 MATRIX = [(v, False) for v in VERSIONS] + [("3.3", True)]

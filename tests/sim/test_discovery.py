@@ -15,7 +15,7 @@ from custom_components.tuya_lan.tuyalan.const import Command
 from tuya_sim import DeviceSimulator, SimulatedDevice, build_datagram
 from tuya_sim.discovery import default_port
 
-from .conftest import DEVICE_ID, KEY, StartDevice
+from .common import DEVICE_ID, KEY, StartDevice
 
 # (version, frame prefix, cmd) per PROTOCOL.md section 4.
 FORMATS = [

@@ -14,7 +14,7 @@ from custom_components.tuya_lan.tuyalan import (
 )
 from tuya_sim import SimulatedDevice
 
-from .conftest import StartDevice
+from .common import StartDevice
 from .test_device import Client
 
 FAULT_VERSIONS = ("3.1", "3.3", "3.4", "3.5")

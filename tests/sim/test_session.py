@@ -21,7 +21,7 @@ from custom_components.tuya_lan.tuyalan.frames import Frame, decode_frame, encod
 from custom_components.tuya_lan.tuyalan.protocol import ClientSession, Message, json_bytes
 from tuya_sim.session import Action, Close, Control, DeviceSession, Refresh
 
-from .conftest import DEVICE22_ID, DEVICE_ID, KEY, WRONG_KEY
+from .common import DEVICE22_ID, DEVICE_ID, KEY, WRONG_KEY
 
 VERSIONS = ("3.1", "3.2", "3.3", "3.4", "3.5")
 DPS: dict[str, Any] = {"1": True, "9": 0, "19": 600}

@@ -17,7 +17,7 @@ import tinytuya
 from custom_components.tuya_lan.tuyalan.const import Command
 from tuya_sim import SimulatedDevice
 
-from .conftest import KEY, WRONG_KEY, StartDevice
+from .common import KEY, WRONG_KEY, StartDevice
 
 MATRIX = [
     ("3.1", False),

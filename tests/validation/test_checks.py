@@ -5,6 +5,8 @@ from __future__ import annotations
 import json
 import shutil
 import struct
+import subprocess
+import sys
 import zlib
 from collections.abc import Callable
 from pathlib import Path
@@ -12,7 +14,8 @@ from typing import Any
 
 import pytest
 
-from . import checks
+from validation import checks
+from validation.__main__ import main as validate
 
 ROOT = Path(__file__).parents[2]
 PACKAGE = "custom_components/tuya_lan"
@@ -642,3 +645,26 @@ def test_selector_options_check_fails() -> None:
         "selector.protocol_version: option 'old' is never offered",
         "selector.protocol_version: option '3.1' is not a valid translation key",
     ]
+
+
+def test_command_reports_a_broken_copy(repo: Path) -> None:
+    """`python -m validation ROOT` (the script scripts/test runs) prints each check's
+    result and the errors of the failing one, and exits 1."""
+    (repo / "hacs.json").unlink()
+    result = subprocess.run(
+        [sys.executable, "-m", "validation", str(repo)],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert result.returncode == 1, result.stdout + result.stderr
+    assert "check_hacs_json: 1 error(s)\n  hacs.json: missing\n" in result.stdout
+    assert "check_manifest: ok\n" in result.stdout
+
+
+def test_command_passes_on_the_repository(capsys: pytest.CaptureFixture[str]) -> None:
+    """With no argument it checks this repository, which passes every check."""
+    assert validate(argv=[]) == 0
+    assert capsys.readouterr().out.count(": ok\n") == len(checks.ALL_CHECKS)

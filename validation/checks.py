@@ -27,7 +27,11 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlparse
 
+import homeassistant.const
 import yaml  # type: ignore[import-untyped]
+from awesomeversion import AwesomeVersion, AwesomeVersionStrategy
+from homeassistant.const import Platform
+from homeassistant.helpers import selector as ha_selector
 
 # --- shared helpers --------------------------------------------------------------------
 
@@ -212,8 +216,6 @@ def manifest_key_order(keys: Iterable[str]) -> list[str]:
 
 
 def _valid_version(value: str) -> bool:
-    from awesomeversion import AwesomeVersion, AwesomeVersionStrategy
-
     # hassfest accepts CalVer, SemVer, SimpleVer, BuildVer and PEP 440 versions.
     strategies = {
         AwesomeVersionStrategy.CALVER,
@@ -807,8 +809,6 @@ def _literal_strings(node: ast.expr) -> set[str]:
 
 
 def _homeassistant_constant(name: str) -> str | None:
-    import homeassistant.const
-
     value = getattr(homeassistant.const, name, None)
     return value if isinstance(value, str) else None
 
@@ -1011,11 +1011,11 @@ def collect_code_keys(root: Path) -> CodeKeys:
                         ast.Name,
                     )
                     and target.id == "_attr_translation_key"
-                    and (key := constants.resolve(statement.value)) is not None
+                    and (entity_key := constants.resolve(statement.value)) is not None
                 ):
                     bases = " ".join(ast.unparse(base) for base in cls.bases)
                     if match := _PLATFORM_CLASS.search(bases):
-                        keys.entities.add((_PLATFORMS[match.group(1)], key))
+                        keys.entities.add((_PLATFORMS[match.group(1)], entity_key))
 
     services_yaml = idir / "services.yaml"
     if services_yaml.is_file():
@@ -1150,7 +1150,6 @@ def check_services(root: Path) -> list[str]:
         return ["services.yaml: expected a mapping"]
     strings = _load_json(idir / "translations" / "en.json", errors) or {}
     icons = _load_json(idir / "icons.json", []) or {}
-    from homeassistant.helpers import selector as ha_selector
 
     errors += [
         f"code registers service '{s}', missing from services.yaml"
@@ -1549,8 +1548,6 @@ ALL_QUALITY_RULES = frozenset(rule for rules in QUALITY_RULES.values() for rule 
 
 
 def _platform_modules(idir: Path) -> Iterator[Path]:
-    from homeassistant.const import Platform
-
     for platform in Platform:
         path = idir / f"{platform.value}.py"
         if path.is_file():

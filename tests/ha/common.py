@@ -1,0 +1,73 @@
+"""What the Home Assistant layer tests share besides fixtures: the test plug's
+identity, its statuses, its entry data and the start of the user flow.
+
+Test modules import these from here; conftest.py holds only fixtures (and the fake
+device behind them).
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+from homeassistant.config_entries import SOURCE_USER, ConfigFlowResult
+from homeassistant.const import CONF_HOST, CONF_PORT
+from homeassistant.core import HomeAssistant
+from homeassistant.data_entry_flow import FlowResultType
+
+from custom_components.tuya_lan.const import (
+    CONF_DEVICE_ID,
+    CONF_LOCAL_KEY,
+    CONF_PROTOCOL_VERSION,
+    DOMAIN,
+)
+
+DEVICE_ID = "bf1234567890abcdefgh"
+LOCAL_KEY = "0123456789abcdef"
+HOST = "192.0.2.50"
+TITLE = "Tuya efgh"
+
+# The statuses the fake device starts with (tests/fixtures/status/*.json):
+STATUS_FIXTURES = Path(__file__).parents[1] / "fixtures" / "status"
+
+
+def load_status(name: str) -> dict[str, Any]:
+    """Return a device status (DP id -> value) from tests/fixtures/status/NAME.json."""
+    status: dict[str, Any] = json.loads((STATUS_FIXTURES / f"{name}.json").read_text())
+    return status
+
+
+# Layout B plug: switch, countdown, add_ele, current, power, voltage; plus two DPs the
+# mapping does not know (they become raw diagnostic sensors).
+STATUS_LAYOUT_B = load_status("plug_layout_b")
+# Layout A plug: the older layout, metering on DPs 4-6.
+STATUS_LAYOUT_A = load_status("plug_layout_a")
+# A strip: three switches (DPs 1-3), DPs 7-9, and metering on DPs 18-20.
+STATUS_STRIP = load_status("strip")
+
+
+async def loopback_only(*_: Any) -> tuple[str, list[tuple[str, int]]]:
+    """Discovery requests go nowhere unless a test says where (127.0.0.1 only)."""
+    return "127.0.0.1", []
+
+
+async def start_user_flow(hass: HomeAssistant) -> ConfigFlowResult:
+    """Start adding a device on the LAN: the user step's menu, then its "local" choice."""
+    result = await hass.config_entries.flow.async_init(DOMAIN, context={"source": SOURCE_USER})
+    assert result["type"] is FlowResultType.MENU
+    return await hass.config_entries.flow.async_configure(
+        result["flow_id"], {"next_step_id": "local"}
+    )
+
+
+def entry_data(**overrides: Any) -> dict[str, Any]:
+    """Return config entry data."""
+    return {
+        CONF_HOST: HOST,
+        CONF_PORT: 6668,
+        CONF_DEVICE_ID: DEVICE_ID,
+        CONF_LOCAL_KEY: LOCAL_KEY,
+        CONF_PROTOCOL_VERSION: "3.3",
+        **overrides,
+    }
