@@ -8,6 +8,7 @@ matrix in tests/sim/test_device.py.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 from collections.abc import Callable
 from typing import Any
 
@@ -324,16 +325,17 @@ async def test_a_late_reply_to_an_abandoned_request_is_not_taken_for_the_next(
 
     async def device(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         parser = FrameParser(has_retcode=False)
-        while data := await reader.read(4096):
-            parser.feed(data)
-            for frame in parser:
-                seqnos.append(frame.seqno)
-                if len(seqnos) == 2:
-                    # The late ack of the first CONTROL, then the second's real answer.
-                    writer.write(encode_55aa(seqnos[0], Command.CONTROL, b"", retcode=0))
-                    error = ecb_for(KEY.encode()).encrypt(b"data format error")
-                    writer.write(encode_55aa(seqnos[1], Command.CONTROL, error, retcode=1))
-                    second_seen.set()
+        with contextlib.closing(writer):  # no socket left behind for a later test
+            while data := await reader.read(4096):
+                parser.feed(data)
+                for frame in parser:
+                    seqnos.append(frame.seqno)
+                    if len(seqnos) == 2:
+                        # The late ack of the first CONTROL, then the second's real answer.
+                        writer.write(encode_55aa(seqnos[0], Command.CONTROL, b"", retcode=0))
+                        error = ecb_for(KEY.encode()).encrypt(b"data format error")
+                        writer.write(encode_55aa(seqnos[1], Command.CONTROL, error, retcode=1))
+                        second_seen.set()
 
     server = await asyncio.start_server(device, "127.0.0.1", 0)
     port = server.sockets[0].getsockname()[1]
