@@ -32,10 +32,15 @@ from custom_components.tuya_lan.const import (
     CONF_PROTOCOL_VERSION,
     DOMAIN,
 )
-from custom_components.tuya_lan.coordinator import HEAL_MAX_ASKS
+from custom_components.tuya_lan.coordinator import (
+    HEAL_MAX_ASKS,
+    PROVE_ATTEMPTS,
+    PROVE_RETRY_DELAY,
+)
 from custom_components.tuya_lan.tuyalan import (
     DpModel,
 )
+from custom_components.tuya_lan.tuyalan.device import DROPS_BEFORE_KEY_SUSPECT
 from tuya_sim import SimulatedDevice
 from tuya_sim.cloud import FakeTuyaCloud, cloud_device_for
 
@@ -61,10 +66,23 @@ def detect_blocking_calls(disable_block_async_io: None) -> None:
     block_async_io.enable()
 
 
+def quick_backoff(attempt: int) -> float:
+    """Reconnect attempts 50 ms apart until a changed key is suspected (at most
+    DROPS_BEFORE_KEY_SUSPECT attempts), then PROVE_ATTEMPTS * PROVE_RETRY_DELAY apart.
+
+    The real schedule (1 s doubling) has them seconds apart by then, so a new key being
+    proven meanwhile (by the heal or a reauth flow: PROVE_ATTEMPTS tries,
+    PROVE_RETRY_DELAY apart) meets the old key's attempts at the device's only
+    connection once at most. A flat 50 ms kept that connection busy so much of the time
+    that, on a loaded machine, every try of the proof could be refused as "busy".
+    """
+    return 0.05 if attempt < DROPS_BEFORE_KEY_SUSPECT else PROVE_ATTEMPTS * PROVE_RETRY_DELAY
+
+
 @pytest.fixture(autouse=True)
 def fast_backoff() -> Iterator[None]:
-    """Reconnect after 50 ms instead of 1 s doubling."""
-    with patch("custom_components.tuya_lan.tuyalan.device.backoff_delay", return_value=0.05):
+    """Reconnect after 50 ms instead of 1 s doubling, at first (see quick_backoff)."""
+    with patch("custom_components.tuya_lan.tuyalan.device.backoff_delay", quick_backoff):
         yield
 
 

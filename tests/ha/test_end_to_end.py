@@ -140,7 +140,9 @@ async def test_connection_drop_and_return(
     await sim.go_offline()
     await wait_for(lambda: hass.states.get(SWITCH).state == STATE_UNAVAILABLE)
     sim.dps["1"] = False  # changed while we could not see it
-    await asyncio.sleep(0.2)  # a few failed attempts
+    coordinator: TuyaLanCoordinator = sim_entry.runtime_data
+    failures = coordinator.health.failures
+    await wait_for(lambda: coordinator.health.failures >= failures + 3)  # a few attempts
     assert hass.states.get(SWITCH).state == STATE_UNAVAILABLE
     await sim.go_online()
     await wait_for(lambda: hass.states.get(SWITCH).state == "off")

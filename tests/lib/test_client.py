@@ -8,6 +8,7 @@ matrix in tests/sim/test_device.py.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 from collections.abc import Callable
 from typing import Any
 
@@ -48,7 +49,7 @@ def client_for(device: SimulatedDevice, **options: Any) -> TuyaClient:
     )
 
 
-async def until(condition: Callable[[], bool], timeout: float = 2.0) -> None:
+async def until(condition: Callable[[], bool], timeout: float = 10.0) -> None:
     """Wait for ``condition``: loopback events take milliseconds, never a fixed sleep."""
     async with asyncio.timeout(timeout):
         while not condition():  # noqa: ASYNC110 (the condition spans client and device)
@@ -96,8 +97,9 @@ async def test_busy_device_is_reported_as_busy(start_device: StartDevice, versio
 
 async def test_stalled_device_times_out_instead_of_hanging(start_device: StartDevice):
     device = await start_device("3.3")
-    client = client_for(device, timeout=0.2)
+    client = client_for(device)
     await client.connect()
+    client.timeout = 0.2  # only the stalled request waits it out
     device.stall = True
     with pytest.raises(TuyaTimeoutError):
         await client.status()
@@ -110,14 +112,14 @@ async def test_device_vanishing_mid_command_fails_it_at_once(
 ):
     device = await start_device(version)
     lost: list[Exception | None] = []
-    client = client_for(device, timeout=5, on_disconnect=lost.append)
+    client = client_for(device, timeout=60, on_disconnect=lost.append)
     await client.connect()
     device.stall = True
     pending = asyncio.create_task(client.set_dps({"1": True}))
     await until(lambda: device.stalled_bytes > 0)  # the command reached the device
     device.drop()
     with pytest.raises(TuyaConnectionError):
-        async with asyncio.timeout(1):  # far less than the 5 s request timeout
+        async with asyncio.timeout(10):  # far less than the 60 s request timeout
             await pending
     assert len(lost) == 1
     assert not client.connected
@@ -201,9 +203,9 @@ async def test_detect_version_with_a_wrong_key(start_device: StartDevice, versio
 
 
 async def test_detect_version_stops_at_once_when_nothing_listens(socket_enabled: None):
-    async with asyncio.timeout(1):
+    async with asyncio.timeout(10):  # far less than one attempt's 60 s timeout
         with pytest.raises(TuyaConnectionError):
-            await detect_version("127.0.0.1", DEVICE_ID, KEY, port=free_tcp_port(), timeout=5)
+            await detect_version("127.0.0.1", DEVICE_ID, KEY, port=free_tcp_port(), timeout=60)
 
 
 async def test_malformed_frames_are_skipped_and_the_session_survives(
@@ -308,7 +310,7 @@ async def test_update_dps_asks_for_fresh_reports(start_device: StartDevice):
     await client.connect()
     await client.status()
     await client.update_dps([19, 20])
-    async with asyncio.timeout(1):
+    async with asyncio.timeout(10):  # an event: loopback takes milliseconds
         await reported.wait()
     await client.close()
 
@@ -323,16 +325,17 @@ async def test_a_late_reply_to_an_abandoned_request_is_not_taken_for_the_next(
 
     async def device(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         parser = FrameParser(has_retcode=False)
-        while data := await reader.read(4096):
-            parser.feed(data)
-            for frame in parser:
-                seqnos.append(frame.seqno)
-                if len(seqnos) == 2:
-                    # The late ack of the first CONTROL, then the second's real answer.
-                    writer.write(encode_55aa(seqnos[0], Command.CONTROL, b"", retcode=0))
-                    error = ecb_for(KEY.encode()).encrypt(b"data format error")
-                    writer.write(encode_55aa(seqnos[1], Command.CONTROL, error, retcode=1))
-                    second_seen.set()
+        with contextlib.closing(writer):  # no socket left behind for a later test
+            while data := await reader.read(4096):
+                parser.feed(data)
+                for frame in parser:
+                    seqnos.append(frame.seqno)
+                    if len(seqnos) == 2:
+                        # The late ack of the first CONTROL, then the second's real answer.
+                        writer.write(encode_55aa(seqnos[0], Command.CONTROL, b"", retcode=0))
+                        error = ecb_for(KEY.encode()).encrypt(b"data format error")
+                        writer.write(encode_55aa(seqnos[1], Command.CONTROL, error, retcode=1))
+                        second_seen.set()
 
     server = await asyncio.start_server(device, "127.0.0.1", 0)
     port = server.sockets[0].getsockname()[1]

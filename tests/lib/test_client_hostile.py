@@ -40,9 +40,10 @@ async def test_35_a_late_reply_does_not_acknowledge_the_next_command(
     """3.5 replies carry the device's own seqno: order is what tells them apart."""
     monkeypatch.setattr(client_module, "LATE_REPLY_WINDOW", 100.0)  # not what is tested
     device = await start_device("3.5")
-    client = client_for(device, timeout=0.3)
+    client = client_for(device)
     await client.connect()
     await client.status()
+    client.timeout = 0.3  # the handshake and status above need not race it
     device.reply_delay = 0.5  # longer than the first command waits
     with pytest.raises(TuyaTimeoutError):
         await client.set_dps({"1": True})
@@ -60,9 +61,10 @@ async def test_35_a_request_never_answered_stops_swallowing_replies(
     """The cost of a lost request is bounded: its entry expires, and a reconnect ends it."""
     monkeypatch.setattr(client_module, "LATE_REPLY_WINDOW", 1.0)
     device = await start_device("3.5")
-    client = client_for(device, timeout=0.2)
+    client = client_for(device)
     await client.connect()
     await client.status()
+    client.timeout = 0.2  # the handshake and status above need not race it
     device.stall = True  # this one is read and never answered
     with pytest.raises(TuyaTimeoutError):
         await client.set_dps({"1": True})

@@ -162,7 +162,7 @@ async def test_a_stalled_device_is_dropped_by_the_heartbeat(
     """A device that stops answering (but keeps the connection) is noticed within one
     heartbeat interval plus the timeout, and reconnected once it answers again."""
     sim = await start_device(version)
-    device = devices(sim, recorder, heartbeat_interval=0.05, timeout=0.3)
+    device = devices(sim, recorder, heartbeat_interval=0.05)  # and the 1 s timeout
     await device.connect()
     device.start()
     await recorder.until(lambda: device.health.rtt is not None)  # a heartbeat went through

@@ -169,7 +169,8 @@ async def test_drop_closes_connections_and_the_device_takes_new_ones(start_devic
 
 async def test_stalled_device_reads_but_never_answers(start_device: StartDevice):
     device = await start_device("3.3")
-    async with Client(device, timeout=0.3) as client:
+    async with Client(device) as client:
+        client.timeout = 0.3  # the connect above need not race it
         device.stall = True
         with pytest.raises(TuyaTimeoutError):
             await client.status()
