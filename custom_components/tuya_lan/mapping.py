@@ -331,7 +331,7 @@ COMPOSITES: Final[dict[DpKind, tuple[Platform, TuyaLanCompositeEntityDescription
     ),
     DpKind.CLIMATE: (
         Platform.CLIMATE,
-        TuyaLanClimateEntityDescription(key="climate", indexed_translation_key="climate_index"),
+        TuyaLanClimateEntityDescription(key="climate"),
     ),
 }
 

@@ -2,12 +2,18 @@
 
 from __future__ import annotations
 
+from unittest.mock import patch
+
 import pytest
-from homeassistant.components.light import ColorMode
+from homeassistant.components.light.const import ColorMode
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers import entity_registry as er
+from pytest_homeassistant_custom_component.common import MockConfigEntry
 
-from .conftest import DEVICE_ID
+from custom_components.tuya_lan.const import CONF_CATEGORY, CONF_MODEL, DOMAIN
+from custom_components.tuya_lan.tuyalan.cloud_model import DpModel
+
+from .conftest import CLIENT_PATH, DEVICE_ID, TITLE, FakeDevice, entry_data
 from .sim_model import running, wait_for
 
 LIGHT = "light.tuya_efgh"
@@ -104,3 +110,39 @@ async def test_a_colour_from_the_device_pushes(hass: HomeAssistant) -> None:
         dev.sim.set_dps({"21": "colour", "24": "00f003e80064"})  # 240°, 100 %, V 100
         await wait_for(lambda: hass.states.get(LIGHT).attributes.get("hs_color") == (240.0, 100.0))
         assert hass.states.get(LIGHT).attributes["brightness"] == round(1 + 90 * 254 / 990)
+
+
+async def test_a_colour_is_one_frame_in_the_older_encoding(hass: HomeAssistant) -> None:
+    """An older bulb (bright_value 25-255, colour_data RRGGBBHHHHSSVV): switch, mode and
+    colour go out as one set_dps (one frame), in its own encoding."""
+    model = [
+        DpModel.from_values(1, "switch_led", "Boolean", {}),
+        DpModel.from_values(2, "work_mode", "Enum", {"range": ["white", "colour"]}),
+        DpModel.from_values(3, "bright_value", "Integer", {"min": 25, "max": 255}),
+        DpModel.from_values(5, "colour_data", "String", {}),
+    ]
+    fake = FakeDevice({"1": False, "2": "white", "3": 25, "5": "ff00000000ffff"})
+    entry = MockConfigEntry(
+        domain=DOMAIN,
+        title=TITLE,
+        unique_id=DEVICE_ID,
+        data=entry_data(**{CONF_CATEGORY: "dj", CONF_MODEL: [dp.to_dict() for dp in model]}),
+    )
+    with patch(CLIENT_PATH, autospec=True, side_effect=fake.make_client):
+        entry.add_to_hass(hass)
+        assert await hass.config_entries.async_setup(entry.entry_id)
+        await hass.async_block_till_done()
+        state = hass.states.get(LIGHT)
+        # no colour temperature, a white mode: white + HS (as core)
+        assert set(state.attributes["supported_color_modes"]) == {ColorMode.HS, ColorMode.WHITE}
+        await hass.services.async_call(
+            "light",
+            "turn_on",
+            {"entity_id": LIGHT, "hs_color": (120, 100), "brightness": 255},
+            blocking=True,
+        )
+        assert fake.set_calls == [{"1": True, "2": "colour", "5": "00ff000078ffff"}]
+        await hass.services.async_call(
+            "light", "turn_on", {"entity_id": LIGHT, "white": 1}, blocking=True
+        )
+        assert fake.set_calls[-1] == {"1": True, "2": "white", "3": 25}
