@@ -96,8 +96,69 @@ PROFILE_DPS: Mapping[str, tuple[FakeDp, ...]] = {
         *(_countdown(i + 6, f"countdown_{i}") for i in range(1, 5)),
     ),
     "none": (),
+    # Tuya's lighting standard instruction set (dj), DPs 20-26:
+    # https://developer.tuya.com/en/docs/iot/dj?id=K9i5ql3v98hn3
+    "bulb": (
+        FakeDp(20, "switch_led", "Boolean"),
+        FakeDp(21, "work_mode", "Enum", values={"range": ["white", "colour", "scene", "music"]}),
+        FakeDp(
+            22,
+            "bright_value_v2",
+            "Integer",
+            values={"min": 10, "max": 1000, "scale": 0, "step": 1},
+        ),
+        FakeDp(
+            23, "temp_value_v2", "Integer", values={"min": 0, "max": 1000, "scale": 0, "step": 1}
+        ),
+        FakeDp(
+            24,
+            "colour_data_v2",
+            "Json",
+            values={
+                "h": {"min": 0, "scale": 0, "unit": "", "max": 360, "step": 1},
+                "s": {"min": 0, "scale": 0, "unit": "", "max": 1000, "step": 1},
+                "v": {"min": 0, "scale": 0, "unit": "", "max": 1000, "step": 1},
+            },
+        ),
+        _countdown(26, "countdown"),
+    ),
+    # Curtain (cl) instruction and status sets:
+    # https://developer.tuya.com/en/docs/iot/f?id=K9gf46o5mtfyc
+    # https://developer.tuya.com/en/docs/iot/s?id=K9gf48qy7wkre
+    "curtain": (
+        FakeDp(1, "control", "Enum", values={"range": ["open", "stop", "close", "continue"]}),
+        FakeDp(
+            2,
+            "percent_control",
+            "Integer",
+            values={"unit": "%", "min": 0, "max": 100, "scale": 0, "step": 1},
+        ),
+        _value(3, "percent_state", "%", 100),
+        FakeDp(5, "control_back_mode", "Enum", values={"range": ["forward", "back"]}),
+        FakeDp(7, "work_state", "Enum", "ro", values={"range": ["opening", "closing"]}),
+    ),
+    # Thermostat (wk) instruction and status sets, as Tuya's standard numbers them.
+    "thermostat": (
+        FakeDp(1, "switch", "Boolean"),
+        FakeDp(
+            2,
+            "temp_set",
+            "Integer",
+            values={"unit": "℃", "min": 50, "max": 350, "scale": 1, "step": 5},
+        ),
+        _value(3, "temp_current", "℃", 500, scale=1),
+        FakeDp(4, "mode", "Enum", values={"range": ["auto", "manual", "holiday"]}),
+    ),
 }
-PROFILE_CATEGORIES: Mapping[str, str] = {"plug": "cz", "plug_a": "cz", "strip": "pc", "none": "qt"}
+PROFILE_CATEGORIES: Mapping[str, str] = {
+    "plug": "cz",
+    "plug_a": "cz",
+    "strip": "pc",
+    "none": "qt",
+    "bulb": "dj",
+    "curtain": "cl",
+    "thermostat": "wk",
+}
 
 
 class FakeCloudDevice:

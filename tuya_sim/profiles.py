@@ -180,7 +180,7 @@ class StripProfile(Profile):
         return _run_countdowns(dps, self._countdowns)
 
 
-PROFILES = ("plug", "plug_a", "strip", "none")
+PROFILES = ("plug", "plug_a", "strip", "none", "bulb", "curtain", "thermostat")
 
 
 def make_profile(name: str, *, rng: random.Random | None = None) -> Profile:
@@ -193,4 +193,113 @@ def make_profile(name: str, *, rng: random.Random | None = None) -> Profile:
         return StripProfile()
     if name == "none":
         return Profile()
+    if name in CATEGORY_PROFILES:
+        return CATEGORY_PROFILES[name]()
     raise ValueError(f"unknown profile {name!r}; expected one of {PROFILES}")
+
+
+# --- lights, covers, thermostats (Tuya's standard DP numbering of each category) -------
+
+
+class BulbProfile(Profile):
+    """A colour bulb, lighting v2 ("dj"): 20 switch_led, 21 work_mode, 22 bright_value_v2
+    (10-1000), 23 temp_value_v2 (0-1000), 24 colour_data_v2 (``HHHHSSSSVVVV``),
+    26 countdown.
+
+    As real v2 bulbs do, a colour written without a work mode switches the bulb to
+    colour mode and a brightness or temperature to white mode, and it reports the mode
+    with the value (Tuya's lighting standard:
+    https://developer.tuya.com/en/docs/iot/dj?id=K9i5ql3v98hn3 ; tinytuya's BulbDevice
+    sets the mode with each colour for the same reason).
+    """
+
+    name = "bulb"
+
+    def initial_dps(self) -> dict[str, Any]:
+        return {"20": True, "21": "white", "22": 500, "23": 500, "24": "000003e803e8", "26": 0}
+
+    def on_set(self, dps: dict[str, Any], changed: dict[str, Any]) -> None:
+        if "21" in changed:
+            return
+        if "24" in changed:
+            dps["21"] = changed["21"] = "colour"
+        elif "22" in changed or "23" in changed:
+            dps["21"] = changed["21"] = "white"
+
+
+CURTAIN_SPEED = 10  # percent per simulated second
+
+
+class CurtainProfile(Profile):
+    """A curtain motor ("cl"): 1 control (open/stop/close), 2 percent_control,
+    3 percent_state, 5 control_back_mode, 7 work_state (opening/closing).
+
+    It moves CURTAIN_SPEED % a second towards its target and reports the position as
+    it goes, as real motors do; percentages count as the Tuya app shows them (0 open,
+    100 closed, with control_back_mode "forward"; cl status set:
+    https://developer.tuya.com/en/docs/iot/s?id=K9gf48qy7wkre).
+    """
+
+    name = "curtain"
+
+    def __init__(self) -> None:
+        self._target: int | None = None
+
+    def initial_dps(self) -> dict[str, Any]:
+        return {"1": "stop", "2": 100, "3": 100, "5": "forward", "7": "closing"}
+
+    def on_set(self, dps: dict[str, Any], changed: dict[str, Any]) -> None:
+        control = changed.get("1")
+        if control in ("open", "close"):
+            self._target = 0 if control == "open" else 100
+        elif control == "stop":
+            self._target = None
+        elif isinstance(changed.get("2"), int):
+            self._target = min(max(changed["2"], 0), 100)
+        if self._target is not None:
+            dps["2"] = self._target
+
+    def step(self, dps: dict[str, Any]) -> dict[str, Any]:
+        position = dps.get("3")
+        if self._target is None or not isinstance(position, int):
+            return {}
+        delta = max(-CURTAIN_SPEED, min(CURTAIN_SPEED, self._target - position))
+        if delta == 0:
+            self._target = None
+            dps["1"] = "stop"
+            return {"1": "stop"}
+        dps["3"] = position + delta
+        dps["7"] = "closing" if delta > 0 else "opening"
+        return {"3": dps["3"], "7": dps["7"]}
+
+
+class ThermostatProfile(Profile):
+    """A heating thermostat ("wk"): 1 switch, 2 temp_set (0.5 °C steps, x10), 3
+    temp_current (x10), 4 mode (auto/manual/holiday).
+
+    The room warms by 0.1 °C a simulated second towards the target while heating and
+    cools the same way when off, and the thermostat reports the current temperature
+    as it changes.
+    """
+
+    name = "thermostat"
+
+    def initial_dps(self) -> dict[str, Any]:
+        return {"1": True, "2": 210, "3": 195, "4": "manual"}
+
+    def step(self, dps: dict[str, Any]) -> dict[str, Any]:
+        current, target = dps.get("3"), dps.get("2")
+        if not isinstance(current, int) or not isinstance(target, int):
+            return {}
+        goal = target if dps.get("1") else 150
+        if current == goal:
+            return {}
+        dps["3"] = current + (1 if goal > current else -1)
+        return {"3": dps["3"]}
+
+
+CATEGORY_PROFILES: dict[str, type[Profile]] = {
+    "bulb": BulbProfile,
+    "curtain": CurtainProfile,
+    "thermostat": ThermostatProfile,
+}

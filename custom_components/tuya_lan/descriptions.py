@@ -7,11 +7,15 @@ platform's fields. :mod:`.mapping` holds the templates and fills them.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from types import MappingProxyType
 from typing import Any, Final
 
 from homeassistant.components.binary_sensor import BinarySensorEntityDescription
+from homeassistant.components.climate import ClimateEntityDescription
+from homeassistant.components.cover import CoverEntityDescription
+from homeassistant.components.light import LightEntityDescription
 from homeassistant.components.number import NumberEntityDescription
 from homeassistant.components.select import SelectEntityDescription
 from homeassistant.components.sensor import SensorEntityDescription
@@ -19,9 +23,11 @@ from homeassistant.components.switch import SwitchEntityDescription
 from homeassistant.const import Platform
 from homeassistant.helpers.entity import EntityDescription
 
+from .tuyalan.dpmap import DpSpec
 from .values import identity, raw_value
 
 RAW_SUFFIX: Final = "_raw"
+NO_PARTS: Final[Mapping[str, DpSpec]] = MappingProxyType({})
 # The platforms of DP entities.
 DP_PLATFORMS: Final = (
     Platform.SWITCH,
@@ -29,6 +35,9 @@ DP_PLATFORMS: Final = (
     Platform.SELECT,
     Platform.BINARY_SENSOR,
     Platform.SENSOR,
+    Platform.LIGHT,
+    Platform.COVER,
+    Platform.CLIMATE,
 )
 
 
@@ -48,6 +57,11 @@ class TuyaLanEntityDescription(EntityDescription):
     set_fn: Callable[[Any], Any] = identity
     indexed_translation_key: str | None = None
     unique_id_suffix: str = ""
+
+    @property
+    def watched_dps(self) -> frozenset[str]:
+        """The DPs whose change changes the entity."""
+        return frozenset({self.dp})
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -77,6 +91,43 @@ class TuyaLanSensorEntityDescription(TuyaLanEntityDescription, SensorEntityDescr
     """A measurement, an accumulated energy total, or a raw DP."""
 
     accumulate: bool = False  # the DP is an increment (add_ele): sum it up
+
+
+@dataclass(frozen=True, kw_only=True)
+class TuyaLanCompositeEntityDescription(TuyaLanEntityDescription):
+    """An entity made of several DPs of one device (a light of DPs 20-24).
+
+    ``dp`` is its main DP (the unique id's); ``parts`` the spec of each part by role
+    (the library's roles: ``switch``, ``brightness``, ``position``...), with the
+    ranges, scales and options the model gave. The entity reads and writes each part
+    through them; a part the device lacks is simply not there.
+    """
+
+    parts: Mapping[str, DpSpec] = NO_PARTS
+
+    @property
+    def watched_dps(self) -> frozenset[str]:
+        """Every part's DP."""
+        return frozenset(spec.dp for spec in self.parts.values())
+
+    def part(self, role: str) -> DpSpec | None:
+        """The spec of a part, or None."""
+        return self.parts.get(role)
+
+
+@dataclass(frozen=True, kw_only=True)
+class TuyaLanLightEntityDescription(TuyaLanCompositeEntityDescription, LightEntityDescription):
+    """A light: switch, work mode, brightness, colour temperature and colour DPs."""
+
+
+@dataclass(frozen=True, kw_only=True)
+class TuyaLanCoverEntityDescription(TuyaLanCompositeEntityDescription, CoverEntityDescription):
+    """A curtain or blind: control, position and motor-direction DPs."""
+
+
+@dataclass(frozen=True, kw_only=True)
+class TuyaLanClimateEntityDescription(TuyaLanCompositeEntityDescription, ClimateEntityDescription):
+    """A thermostat, heater or air conditioner: switch, mode and temperature DPs."""
 
 
 @dataclass(frozen=True)

@@ -112,6 +112,7 @@ class TuyaLanEntity(TuyaLanBaseEntity):
         """Initialize the entity."""
         super().__init__(coordinator, description)
         self.dp = description.dp
+        self._watched = description.watched_dps
         self._attr_unique_id = unique_id(coordinator.device_id, description)
         self._written_available: bool | None = None
 
@@ -122,12 +123,14 @@ class TuyaLanEntity(TuyaLanBaseEntity):
 
     @callback
     def _handle_coordinator_update(self) -> None:
-        """Write the state only when this entity's DP or its availability changed.
+        """Write the state only when this entity's DPs or its availability changed.
 
         A push of one DP then costs one state write, not one per entity.
         """
         available = self.available
-        if available != self._written_available or self.dp in self.coordinator.data.changed:
+        if available != self._written_available or not self._watched.isdisjoint(
+            self.coordinator.data.changed
+        ):
             self._written_available = available
             super()._handle_coordinator_update()
 

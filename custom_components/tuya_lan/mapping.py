@@ -21,6 +21,7 @@ from functools import partial
 from typing import Any, Final
 
 from homeassistant.components.binary_sensor.const import BinarySensorDeviceClass
+from homeassistant.components.cover import CoverDeviceClass
 from homeassistant.components.number import (
     NumberDeviceClass,
     NumberMode,
@@ -44,7 +45,11 @@ from .descriptions import (
     RAW_SUFFIX,
     Descriptions,
     TuyaLanBinarySensorEntityDescription,
+    TuyaLanClimateEntityDescription,
+    TuyaLanCompositeEntityDescription,
+    TuyaLanCoverEntityDescription,
     TuyaLanEntityDescription,
+    TuyaLanLightEntityDescription,
     TuyaLanNumberEntityDescription,
     TuyaLanSelectEntityDescription,
     TuyaLanSensorEntityDescription,
@@ -68,6 +73,8 @@ from .tuyalan.dpmap import (
     SECONDS_PER,
     DpKind,
     DpSpec,
+    Group,
+    split_groups,
 )
 from .values import (
     COUNTDOWN_MAX,
@@ -305,6 +312,47 @@ PLATFORM_OF: Final[dict[DpKind, Platform]] = {
 }
 
 
+# Entities made of several DPs (the library's groups), one template per kind: the
+# parts come from the model, so a new category is a row in the library's
+# COMPOSITE_ROWS and, for a new kind, a row here.
+COMPOSITES: Final[dict[DpKind, tuple[Platform, TuyaLanCompositeEntityDescription]]] = {
+    DpKind.LIGHT: (
+        Platform.LIGHT,
+        TuyaLanLightEntityDescription(key="light", indexed_translation_key="light_index"),
+    ),
+    DpKind.COVER: (
+        Platform.COVER,
+        TuyaLanCoverEntityDescription(
+            key="curtain",
+            translation_key="curtain",
+            indexed_translation_key="curtain_index",
+            device_class=CoverDeviceClass.CURTAIN,
+        ),
+    ),
+    DpKind.CLIMATE: (
+        Platform.CLIMATE,
+        TuyaLanClimateEntityDescription(key="climate"),
+    ),
+}
+
+
+def composite_description(group: Group) -> tuple[Platform, TuyaLanCompositeEntityDescription]:
+    """The entity of a group of DPs: its template with the parts, named by its index
+    when the device has several (a light or climate entity alone takes the device's
+    name, as in Home Assistant core's tuya integration)."""
+    platform, template = COMPOSITES[group.kind]
+    named = replace(template, key=f"{group.kind}_{group.main}", dp=group.main, parts=group.parts)
+    if group.index is not None and template.indexed_translation_key is not None:
+        return platform, replace(
+            named,
+            translation_key=template.indexed_translation_key,
+            translation_placeholders={"index": str(group.index)},
+        )
+    if template.translation_key is None:
+        return platform, replace(named, name=None)
+    return platform, named
+
+
 def platform_of(spec: DpSpec) -> Platform | None:
     """The platform of a DP's entity (None: the user chose to ignore the DP)."""
     return PLATFORM_OF.get(spec.kind)
@@ -449,6 +497,12 @@ def build_descriptions(specs: Mapping[str, DpSpec]) -> Descriptions:
             indexed.add((spec.kind, spec.role))
     seen: dict[Key, int] = {}
     result = Descriptions()
+    groups, leftover = split_groups(specs)
+    for entity_group in groups:
+        composite_platform, composite = composite_description(entity_group)
+        result.by_platform[composite_platform].append(composite)
+    for spec in leftover:  # a part whose entity lost what it needs: raw
+        result.by_platform[Platform.SENSOR].extend(description_for(replace(spec, kind=DpKind.RAW)))
     for spec in specs.values():
         group = (spec.kind, spec.role)
         seen[group] = seen.get(group, 0) + 1

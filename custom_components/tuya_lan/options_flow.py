@@ -44,7 +44,7 @@ from .overrides import (
     parse_overrides,
     resolve_specs,
 )
-from .tuyalan.dpmap import KIND_SCALES, DpKind, DpSpec
+from .tuyalan.dpmap import KIND_SCALES, USER_KINDS, DpKind, DpSpec
 from .validation import (
     ERROR_DP,
     ERROR_OPTIONS,
@@ -179,7 +179,7 @@ class TuyaLanOptionsFlow(OptionsFlowWithReload):
             self.overrides[dp] = {OPT_KIND: kind}
             return await self.async_step_init()
         spec = self._specs().get(dp) or DpSpec(dp=dp, kind=DpKind.RAW)
-        kinds = [KIND_DEFAULT, *(kind.value for kind in DpKind)]
+        kinds = [KIND_DEFAULT, *(kind.value for kind in USER_KINDS)]
         schema = vol.Schema(
             {
                 vol.Required(OPT_KIND): SelectSelector(

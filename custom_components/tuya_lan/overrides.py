@@ -24,6 +24,7 @@ from .const import LOGGER
 from .tuyalan import DpModel
 from .tuyalan.dpmap import (
     DP_ID_MAX,
+    USER_KINDS,
     Described,
     DpKind,
     DpSpec,
@@ -231,7 +232,7 @@ def _parse_override(key: Any, override: Any) -> tuple[str, dict[str, Any]]:
     if not isinstance(override, Mapping):
         raise validation.InvalidInput(_INVALID_MAPPING, "the mapping is not an object")
     raw_kind = override.get(OPT_KIND)
-    if not isinstance(raw_kind, str) or raw_kind not in {kind.value for kind in DpKind}:
+    if not isinstance(raw_kind, str) or raw_kind not in {kind.value for kind in USER_KINDS}:
         raise validation.InvalidInput(_INVALID_MAPPING, f"unknown kind {_show(raw_kind)}")
     kind = DpKind(raw_kind)
     cleaned: dict[str, Any] = {OPT_KIND: kind.value}

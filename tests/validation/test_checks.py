@@ -615,11 +615,11 @@ def test_check_reports_broken_copy(
 def test_selector_options_are_translated() -> None:
     """Every option the flows offer has a translation, and none is translated in vain."""
     from custom_components.tuya_lan import config_flow, options_flow
-    from custom_components.tuya_lan.mapping import DpKind
     from custom_components.tuya_lan.overrides import (
         SENSOR_DEVICE_CLASSES,
         SWITCH_DEVICE_CLASSES,
     )
+    from custom_components.tuya_lan.tuyalan.dpmap import USER_KINDS
 
     strings = json.loads((ROOT / PACKAGE / "strings.json").read_text(encoding="utf-8"))
     version_options = config_flow.USER_SCHEMA.schema
@@ -630,7 +630,7 @@ def test_selector_options_are_translated() -> None:
             if str(key) == "protocol_version"
         ),
         "device": [config_flow.PICK_MANUAL],
-        "kind": [options_flow.KIND_DEFAULT, *DpKind],
+        "kind": [options_flow.KIND_DEFAULT, *USER_KINDS],
         "device_class": [str(c) for c in (*SWITCH_DEVICE_CLASSES, *SENSOR_DEVICE_CLASSES)],
     }
     assert checks.check_selector_options(strings, offered) == []

@@ -25,7 +25,7 @@ from dataclasses import asdict, dataclass, field, replace
 from enum import StrEnum
 from typing import Any, Final
 
-from .cloud_model import BITMAP, BOOLEAN, ENUM, INTEGER, RAW, SCALE_MAX, STRING, DpModel
+from .cloud_model import BITMAP, BOOLEAN, ENUM, INTEGER, JSON, RAW, SCALE_MAX, STRING, DpModel
 
 
 class DpKind(StrEnum):
@@ -46,6 +46,11 @@ class DpKind(StrEnum):
     SENSOR = "sensor"  # a generic sensor the user configured (enabled)
     RAW = "raw"  # an unknown DP: diagnostic, disabled by default
     IGNORE = "ignore"
+    # A part of an entity made of several DPs (its role says which part; see
+    # COMPOSITE_ROWS): DPs 20-24 of a bulb are one light.
+    LIGHT = "light"
+    COVER = "cover"
+    CLIMATE = "climate"
 
 
 # What a kind is for, beyond its kind (the name a user sees comes from it).
@@ -351,9 +356,10 @@ def _energy_by_report_type(dp: DpModel, code: str) -> DpSpec | None:
 
 def from_model(category: str | None, models: Iterable[DpModel]) -> dict[str, DpSpec]:
     """The DPs the model describes and we can name, by DP id (others: raw)."""
-    found: dict[str, DpSpec] = {}
+    models = tuple(models)
+    found = composite_parts(category, models)
     for dp in models:
-        if dp.code in RAW_CODES or not 1 <= dp.dp_id <= DP_ID_MAX:
+        if dp.code in RAW_CODES or not 1 <= dp.dp_id <= DP_ID_MAX or str(dp.dp_id) in found:
             continue
         detected = classify_model(dp, category)
         if detected is not None:
@@ -809,3 +815,239 @@ def describe(
     for reported in dps:
         specs.setdefault(reported, DpSpec(dp=reported, kind=DpKind.RAW))
     return Described(specs=specs, proved=proved, notes=notes)
+
+
+# --- entities made of several DPs -----------------------------------------------------
+#
+# A plug's DP is one entity; a bulb's DPs 20-24 (switch, work mode, brightness, colour
+# temperature, colour) are one light, a curtain motor's control and position DPs one
+# cover. Each such DP gets a spec of the composite's kind with its part as the role
+# (DpSpec stays the one record of a DP); :func:`split_groups` puts the parts of one
+# entity together again. Adding a category is a row below, not a branch.
+
+# The parts of a light.
+ROLE_LIGHT_SWITCH: Final = "switch"
+ROLE_WORK_MODE: Final = "work_mode"
+ROLE_BRIGHTNESS: Final = "brightness"
+ROLE_COLOUR_TEMP: Final = "colour_temp"
+ROLE_COLOUR: Final = "colour"
+# The parts of a cover.
+ROLE_CONTROL: Final = "control"
+ROLE_POSITION_SET: Final = "position_set"
+ROLE_POSITION: Final = "position"
+ROLE_MOTOR_REVERSE: Final = "motor_reverse"
+ROLE_SITUATION: Final = "situation"
+# The parts of a climate entity.
+ROLE_CLIMATE_SWITCH: Final = "switch"
+ROLE_HVAC_MODE: Final = "mode"
+ROLE_TARGET_TEMP: Final = "target_temperature"
+ROLE_CURRENT_TEMP: Final = "current_temperature"
+
+_TEXT_TYPES: Final = frozenset({STRING, JSON, RAW})
+
+
+@dataclass(frozen=True, slots=True)
+class PartRow:
+    """One part of a composite entity: the codes that may hold it (the preferred one
+    first: ``bright_value_v2`` over ``bright_value``) and the DP types it may have.
+    ``shared``: one DP serves every entity of its kind on the device (the motor
+    direction of a two-curtain switch)."""
+
+    role: str
+    codes: tuple[str, ...]
+    types: frozenset[str]
+    shared: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class CompositeRow:
+    """A composite entity: its kind, the categories that have it, its parts (the
+    first present one names the entity: its DP is the unique id's) and the roles of
+    which it needs at least one to be an entity at all."""
+
+    kind: DpKind
+    categories: frozenset[str]
+    parts: tuple[PartRow, ...]
+    required: frozenset[str]
+
+
+_BOOL, _INT, _ENUM = frozenset({BOOLEAN}), frozenset({INTEGER}), frozenset({ENUM})
+
+# Codes and categories: Tuya's standard instruction sets (lighting, "dj":
+# https://developer.tuya.com/en/docs/iot/dj?id=K9i5ql3v98hn3 ; curtain "cl":
+# https://developer.tuya.com/en/docs/iot/f?id=K9gf46o5mtfyc and its status set
+# https://developer.tuya.com/en/docs/iot/s?id=K9gf48qy7wkre ; curtain switch "clkg":
+# https://developer.tuya.com/en/docs/iot/s?id=K9gf8rs2668v6 ; thermostat "wk",
+# heater "qn", air conditioner "kt"), and the categories Home Assistant core's tuya
+# integration gives these entities.
+COMPOSITE_ROWS: Final = (
+    CompositeRow(
+        kind=DpKind.LIGHT,
+        categories=frozenset(
+            {"dj", "dd", "dc", "fwd", "xdd", "gyd", "tyndj", "dsd", "sxd", "mbd", "tgq", "tgkg"}
+        ),
+        parts=(
+            PartRow(ROLE_LIGHT_SWITCH, ("switch_led",), _BOOL),
+            PartRow(ROLE_WORK_MODE, ("work_mode",), _ENUM),
+            PartRow(ROLE_BRIGHTNESS, ("bright_value_v2", "bright_value"), _INT),
+            PartRow(ROLE_COLOUR_TEMP, ("temp_value_v2", "temp_value"), _INT),
+            PartRow(ROLE_COLOUR, ("colour_data_v2", "colour_data"), _TEXT_TYPES),
+        ),
+        required=frozenset({ROLE_LIGHT_SWITCH}),
+    ),
+    CompositeRow(
+        kind=DpKind.COVER,
+        categories=frozenset({"cl", "clkg"}),
+        parts=(
+            PartRow(ROLE_CONTROL, ("control",), _ENUM),
+            PartRow(ROLE_POSITION_SET, ("percent_control",), _INT),
+            PartRow(ROLE_POSITION, ("percent_state",), _INT),
+            PartRow(ROLE_SITUATION, ("situation_set",), _ENUM),
+            PartRow(ROLE_MOTOR_REVERSE, ("control_back_mode",), _ENUM, shared=True),
+        ),
+        required=frozenset({ROLE_CONTROL, ROLE_POSITION_SET}),
+    ),
+    CompositeRow(
+        kind=DpKind.CLIMATE,
+        categories=frozenset({"wk", "wkf", "kt", "ktkzq", "qn", "rs"}),
+        parts=(
+            PartRow(ROLE_CLIMATE_SWITCH, ("switch",), _BOOL),
+            PartRow(ROLE_HVAC_MODE, ("mode",), _ENUM),
+            PartRow(ROLE_TARGET_TEMP, ("temp_set", "temp_set_f"), _INT),
+            PartRow(ROLE_CURRENT_TEMP, ("temp_current", "temp_current_f"), _INT),
+        ),
+        required=frozenset({ROLE_TARGET_TEMP, ROLE_HVAC_MODE}),
+    ),
+)
+ROWS_BY_KIND: Final = {row.kind: row for row in COMPOSITE_ROWS}
+COMPOSITE_KINDS: Final = frozenset(ROWS_BY_KIND)
+# The kinds a user may give a DP by hand (the composites are the model's to build).
+USER_KINDS: Final = tuple(kind for kind in DpKind if kind not in COMPOSITE_KINDS)
+
+# Temperatures: Tuya's unit spellings.
+_TEMPERATURE_UNITS: Final = {"℃": "°C", "°c": "°C", "c": "°C", "℉": "°F", "°f": "°F", "f": "°F"}
+
+
+def temperature_unit(unit: str | None, code: str | None = None) -> str | None:
+    """A model's temperature unit as "°C" or "°F" (a ``_f`` code counts in °F)."""
+    if unit and (found := _TEMPERATURE_UNITS.get(unit.strip().lower())):
+        return found
+    if code is not None and code.endswith("_f"):
+        return "°F"
+    return None
+
+
+def _part_match(code: str, codes: tuple[str, ...]) -> tuple[int, int | None] | None:
+    """(preference, index) when ``code`` is one of ``codes``, plain or numbered
+    (``switch_led_2``: the second light of a dimmer); None otherwise."""
+    for rank, wanted in enumerate(codes):
+        if code == wanted:
+            return rank, None
+        rest = code.removeprefix(f"{wanted}_")
+        if rest != code and rest.isdigit() and len(rest) == 1 and rest != "0":
+            return rank, int(rest)
+    return None
+
+
+def _part_spec(kind: DpKind, role: str, index: int | None, dp: DpModel) -> DpSpec:
+    spec = DpSpec(dp=str(dp.dp_id), kind=kind, role=role, index=index, code=dp.code)
+    if dp.type == INTEGER:
+        unit = temperature_unit(dp.unit, dp.code) if kind is DpKind.CLIMATE else None
+        return replace(
+            spec, scale=_scale(dp), unit=unit, minimum=dp.min, maximum=dp.max, step=dp.step
+        )
+    if dp.type == ENUM:
+        return replace(spec, options=dp.range)
+    return spec
+
+
+def composite_parts(category: str | None, models: Sequence[DpModel]) -> dict[str, DpSpec]:
+    """The DPs that are parts of a light, cover or climate entity, by DP id.
+
+    A part is taken only in a category that has such entities, only with the DP type
+    the standard gives it, and only when its entity has what it needs (a light its
+    switch, a cover its control or position); of two codes for one part (a v2 and an
+    older one) the preferred one is the part and the other stays what it was.
+    """
+    found: dict[str, DpSpec] = {}
+    for row in COMPOSITE_ROWS:
+        if category not in row.categories:
+            continue
+        groups: dict[int | None, dict[str, tuple[int, DpModel]]] = {}
+        shared: dict[str, tuple[int, DpModel]] = {}
+        for dp in models:
+            if not 1 <= dp.dp_id <= DP_ID_MAX:
+                continue
+            for part in row.parts:
+                match = _part_match(dp.code, part.codes) if dp.type in part.types else None
+                if match is None:
+                    continue
+                rank, index = match
+                parts = shared if part.shared else groups.setdefault(index, {})
+                if part.role not in parts or rank < parts[part.role][0]:
+                    parts[part.role] = (rank, dp)
+                break
+        complete = {index: parts for index, parts in groups.items() if parts.keys() & row.required}
+        if not complete:
+            continue
+        for index, parts in complete.items():
+            for role, (_, dp) in parts.items():
+                found[str(dp.dp_id)] = _part_spec(row.kind, role, index, dp)
+        for role, (_, dp) in shared.items():
+            found[str(dp.dp_id)] = _part_spec(row.kind, role, None, dp)
+    return found
+
+
+@dataclass(frozen=True, kw_only=True)
+class Group:
+    """One entity made of several DPs: "a light made of DPs 20, 21, 22, 23, 24".
+
+    ``parts`` by role; ``main`` is the DP that names the entity (its unique id).
+    """
+
+    kind: DpKind
+    index: int | None
+    parts: Mapping[str, DpSpec]
+    main: str
+
+    @property
+    def dps(self) -> frozenset[str]:
+        """Every DP of the entity (a change of any of them changes it)."""
+        return frozenset(spec.dp for spec in self.parts.values())
+
+    def part(self, role: str) -> DpSpec | None:
+        """The spec of a part, or None when the device has no such part."""
+        return self.parts.get(role)
+
+
+def split_groups(specs: Mapping[str, DpSpec]) -> tuple[list[Group], list[DpSpec]]:
+    """The composite entities of a device's specs, and the parts that make none (a
+    user mapped its switch to something else): those are shown raw."""
+    groups: list[Group] = []
+    leftover: list[DpSpec] = []
+    for row in COMPOSITE_ROWS:
+        shared_roles = {part.role for part in row.parts if part.shared}
+        by_index: dict[int | None, dict[str, DpSpec]] = {}
+        shared: dict[str, DpSpec] = {}
+        for spec in specs.values():
+            if spec.kind is not row.kind:
+                continue
+            if spec.role in shared_roles:
+                shared[spec.role] = spec
+            elif spec.role is not None and spec.role not in by_index.setdefault(spec.index, {}):
+                by_index[spec.index][spec.role] = spec
+            else:
+                leftover.append(spec)
+        used_shared = False
+        for index in sorted(by_index, key=lambda found: -1 if found is None else found):
+            parts = by_index[index]
+            if not parts.keys() & row.required:
+                leftover.extend(parts.values())
+                continue
+            parts = {**parts, **shared}
+            used_shared = used_shared or bool(shared)
+            main = next(parts[part.role] for part in row.parts if part.role in parts)
+            groups.append(Group(kind=row.kind, index=index, parts=parts, main=main.dp))
+        if not used_shared:
+            leftover.extend(shared.values())
+    return groups, leftover
