@@ -21,7 +21,7 @@ from custom_components.tuya_lan.tuyalan.cloud_model import DpModel
 from tuya_sim import SimulatedDevice
 from tuya_sim.cloud import PROFILE_CATEGORIES, PROFILE_DPS
 
-from .conftest import DEVICE_ID, LOCAL_KEY, TITLE, entry_data
+from .common import DEVICE_ID, LOCAL_KEY, TITLE, entry_data
 
 
 def model_of(profile: str) -> list[DpModel]:

@@ -13,7 +13,8 @@ from pytest_homeassistant_custom_component.common import MockConfigEntry
 from custom_components.tuya_lan.const import CONF_CATEGORY, CONF_MODEL, DOMAIN
 from custom_components.tuya_lan.tuyalan.cloud_model import DpModel
 
-from .conftest import CLIENT_PATH, DEVICE_ID, TITLE, FakeDevice, entry_data
+from .common import DEVICE_ID, TITLE, entry_data
+from .conftest import CLIENT_PATH, FakeDevice
 from .sim_model import running, wait_for
 
 LIGHT = "light.tuya_efgh"
