@@ -156,6 +156,9 @@ _EMPTY: Mapping[str, Any] = MappingProxyType({})
 class TuyaDevice:
     """A supervised session with one Tuya device."""
 
+    # The client each session gets (a gateway's routes its sub-devices' frames).
+    _client_class: type[TuyaClient] = TuyaClient
+
     def __init__(
         self,
         host: str,
@@ -393,7 +396,7 @@ class TuyaDevice:
         def on_disconnect(error: Exception | None) -> None:
             self._lost(client, error)
 
-        client = TuyaClient(
+        client = self._client_class(
             self.host,
             self.device_id,
             self._local_key,
