@@ -431,11 +431,13 @@ class TuyaChild:
 
 @dataclass(slots=True)
 class _PresenceWindow:
-    """Reports merged into one answer: what they named, and whether it answers a query."""
+    """Reports merged into one answer: what they said of each cid (online or not; the
+    later report wins: a split answer names each cid once, and a child that went away
+    in the meantime is named again), and whether it answers a query."""
 
-    online: set[str]
-    offline: set[str]
+    online: dict[str, bool]
     answers_query: bool
+    done: asyncio.Future[dict[str, bool]]
     answered: bool = False
     timer: asyncio.TimerHandle | None = None
 
@@ -517,13 +519,15 @@ class TuyaGateway(TuyaDevice):
         if child is not None:
             child._stop()
 
-    def query_presence(self) -> None:
-        """Ask the gateway which children are online now (the answer comes as reports,
-        merged over ``presence_window``). NotConnectedError while not connected."""
+    async def query_presence(self) -> dict[str, bool]:
+        """Ask the gateway which children are online now: {cid: online} as its reports
+        said it, merged over ``presence_window`` (the children are updated by then);
+        {} when no report came or the session ended. NotConnectedError while down."""
         client = self._require_client()
         assert isinstance(client, _GatewayClient)
         client.subdev_query()
-        self._open_window(answers_query=True)
+        window = self._open_window(answers_query=True)
+        return dict(await asyncio.shield(window.done))
 
     async def _child_call[T](
         self, child: TuyaChild, work: Callable[[_GatewayClient], Awaitable[T]]
@@ -620,7 +624,7 @@ class TuyaGateway(TuyaDevice):
             return
         while client is self._client and self.presence_supported is not False:
             try:
-                self.query_presence()
+                await self.query_presence()
             except TuyaError as err:
                 _LOGGER.debug("%s: presence query not sent: %s", self.host, err)
                 return
@@ -680,14 +684,15 @@ class TuyaGateway(TuyaDevice):
             if (child := self._children.get(cid)) is not None:
                 child._set_presence(Presence.ONLINE)
         window = self._window or self._open_window(answers_query=False)
-        window.online |= online
-        window.offline |= offline
+        window.online.update(dict.fromkeys(offline, False))
+        window.online.update(dict.fromkeys(online, True))
         window.answered = True
 
     def _open_window(self, *, answers_query: bool) -> _PresenceWindow:
         window = self._window
         if window is None:
-            window = self._window = _PresenceWindow(set(), set(), answers_query)
+            done = asyncio.get_running_loop().create_future()
+            window = self._window = _PresenceWindow({}, answers_query, done)
             window.timer = asyncio.get_running_loop().call_later(
                 self.presence_window, self._close_window
             )
@@ -700,6 +705,8 @@ class TuyaGateway(TuyaDevice):
             return
         if window.timer is not None:
             window.timer.cancel()
+        if not window.done.done():
+            window.done.set_result({} if cancelled else dict(window.online))
         if cancelled:
             return
         if not window.answered:
@@ -712,16 +719,13 @@ class TuyaGateway(TuyaDevice):
                     self.host,
                 )
             return
-        gone = window.offline - window.online
-        for cid in gone | window.online:
+        for cid, online in window.online.items():
             if cid not in self._children:
-                self._orphan_presence[cid] = Presence.OFFLINE if cid in gone else Presence.ONLINE
+                self._orphan_presence[cid] = Presence.ONLINE if online else Presence.OFFLINE
         self._bound_orphan_presence()
         for cid, child in list(self._children.items()):
-            if cid in gone:
-                child._set_presence(Presence.OFFLINE)
-            elif cid in window.online:
-                child._set_presence(Presence.ONLINE)
+            if cid in window.online:
+                child._set_presence(Presence.ONLINE if window.online[cid] else Presence.OFFLINE)
             elif window.answers_query:
                 child._absent_answers += 1
                 if child._absent_answers >= ABSENT_ANSWERS:
