@@ -156,8 +156,9 @@ _EMPTY: Mapping[str, Any] = MappingProxyType({})
 class TuyaDevice:
     """A supervised session with one Tuya device."""
 
-    # The client each session gets (a gateway's routes its sub-devices' frames).
-    _client_class: type[TuyaClient] = TuyaClient
+    # The client each session gets when not TuyaClient (a gateway's routes its
+    # sub-devices' frames). None: the module's TuyaClient, looked up at each session.
+    _client_class: type[TuyaClient] | None = None
 
     def __init__(
         self,
@@ -396,7 +397,7 @@ class TuyaDevice:
         def on_disconnect(error: Exception | None) -> None:
             self._lost(client, error)
 
-        client = self._client_class(
+        client = (self._client_class or TuyaClient)(
             self.host,
             self.device_id,
             self._local_key,
