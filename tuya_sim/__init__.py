@@ -14,6 +14,7 @@ come from ``shared/PROTOCOL.md``; the framing and ciphers are the protocol libra
 
 from .device import SimulatedDevice
 from .discovery import build_datagram
+from .gateway import SimulatedGateway
 from .profiles import PROFILES, PlugProfile, Profile, StripProfile, make_profile
 from .session import DeviceSession
 from .simulator import DeviceSimulator
@@ -25,6 +26,7 @@ __all__ = [
     "PlugProfile",
     "Profile",
     "SimulatedDevice",
+    "SimulatedGateway",
     "StripProfile",
     "build_datagram",
     "make_profile",

@@ -388,7 +388,17 @@ class SimulatedDevice:
             self.refused += 1
             connection.close()
             return
-        connection.session = DeviceSession(
+        connection.session = self._new_session()
+        connection.last_seen = self._clock()
+        if self.socket_lifetime is not None:
+            connection.recycle_after(self.socket_lifetime)
+        self._connections.append(connection)
+        self._notify_clients_changed()
+        _LOGGER.debug("%r: client connected (%d open)", self, self.clients)
+
+    def _new_session(self) -> DeviceSession:
+        """The device side of a new connection (a gateway's also serves its children)."""
+        return DeviceSession(
             self.device_id,
             self._key,
             self.version,
@@ -400,12 +410,6 @@ class SimulatedDevice:
             rng=self._rng,
             quirks=self.quirks,
         )
-        connection.last_seen = self._clock()
-        if self.socket_lifetime is not None:
-            connection.recycle_after(self.socket_lifetime)
-        self._connections.append(connection)
-        self._notify_clients_changed()
-        _LOGGER.debug("%r: client connected (%d open)", self, self.clients)
 
     def _lost(self, connection: _Connection) -> None:
         if connection in self._connections:

@@ -232,7 +232,15 @@ class DeviceSession:
             return self._control(frame)
         if cmd == Command.UPDATEDPS:
             return self._update_dps(frame)
+        if cmd == Command.LAN_EXT_STREAM:
+            return self._ext_stream(frame)
         _LOGGER.debug("%s: ignored command %d", self.device_id, cmd)
+        return []
+
+    def _ext_stream(self, frame: Frame) -> list[Action]:
+        """LAN_EXT_STREAM (0x40): gateways' sub-device requests; a plain device ignores
+        them (see :mod:`tuya_sim.gateway`)."""
+        _LOGGER.debug("%s: ignored command %d", self.device_id, frame.cmd)
         return []
 
     # -- the 3.4 / 3.5 handshake -----------------------------------------------------

@@ -68,6 +68,14 @@ from .errors import (
     WrongKeyError,
     clean_text,
 )
+from .gateway import (
+    ChildHealth,
+    ChildOfflineError,
+    Presence,
+    TuyaChild,
+    TuyaGateway,
+    parse_presence_report,
+)
 from .heard import HeardDevice, HeardDevices, valid_device_id
 from .listener import DiscoveryListener
 from .protocol import validate_local_key
@@ -101,6 +109,8 @@ __all__ = [
     "UDP_PORT_ENCRYPTED",
     "UDP_PORT_PLAIN",
     "VERSIONS",
+    "ChildHealth",
+    "ChildOfflineError",
     "CloudAuthError",
     "CloudClockError",
     "CloudConnectionError",
@@ -131,12 +141,15 @@ __all__ = [
     "MalformedFrameError",
     "NoStatusError",
     "NotConnectedError",
+    "Presence",
     "ReplyTooLargeError",
+    "TuyaChild",
     "TuyaClient",
     "TuyaCloud",
     "TuyaConnectionError",
     "TuyaDevice",
     "TuyaError",
+    "TuyaGateway",
     "TuyaTimeoutError",
     "UnknownVersionError",
     "WrongKeyError",
@@ -151,6 +164,7 @@ __all__ = [
     "dpmap",
     "merge_model",
     "model_from_sharing",
+    "parse_presence_report",
     "parse_stored_model",
     "probe",
     "valid_device_id",

@@ -156,6 +156,10 @@ _EMPTY: Mapping[str, Any] = MappingProxyType({})
 class TuyaDevice:
     """A supervised session with one Tuya device."""
 
+    # The client each session gets when not TuyaClient (a gateway's routes its
+    # sub-devices' frames). None: the module's TuyaClient, looked up at each session.
+    _client_class: type[TuyaClient] | None = None
+
     def __init__(
         self,
         host: str,
@@ -393,7 +397,7 @@ class TuyaDevice:
         def on_disconnect(error: Exception | None) -> None:
             self._lost(client, error)
 
-        client = TuyaClient(
+        client = (self._client_class or TuyaClient)(
             self.host,
             self.device_id,
             self._local_key,

@@ -163,6 +163,49 @@ def validate_local_key(local_key: str | bytes) -> bytes:
     return key
 
 
+# A sub-device id as gateways use it: the cloud's node_id (16 hex digits on Zigbee
+# children) or, for some Bluetooth children, their uuid. Bounded, printable, no spaces:
+# it comes from the device and from the cloud, and ends up in logs and unique ids.
+_CID = re.compile(r"[0-9A-Za-z_.:\-]{1,64}")
+SUBDEV_QUERY = "subdev_online_stat_query"
+SUBDEV_REPORT = "subdev_online_stat_report"
+
+
+def validate_cid(cid: str) -> str:
+    """``cid`` if it can be a sub-device id; InvalidValueError otherwise."""
+    if not isinstance(cid, str) or not _CID.fullmatch(cid):
+        raise InvalidValueError(f"{str(cid)[:70]!r} is not a sub-device id (cid)")
+    return cid
+
+
+def child_payload(
+    version: str, cid: str, *, dps: dict[str, Any] | None = None, now: str | None = None
+) -> dict[str, Any]:
+    """The JSON of a status query (``dps`` None) or a write to a gateway's sub-device.
+
+    3.1-3.3: ``cid`` at the top level, no gwId/devId/uid (the gateway would take the
+    request for itself; hass-localtuya drops them when a node id is given, tinytuya's
+    "zigbee" payloads have none). 3.4/3.5: the query is ``{"cid": ...}`` (tinytuya),
+    the write wraps the DPs in ``data`` with ``cid`` and ``ctype`` 0 beside them, as the
+    app's cloud commands do; tinytuya also repeats ``cid`` at the top level, and so do
+    we: gateways that read either place find it.
+    """
+    validate_cid(cid)
+    if version in ("3.4", "3.5"):
+        if dps is None:
+            return {"cid": cid}
+        return {
+            "protocol": 5,
+            "t": int(time.time()),
+            "cid": cid,
+            "data": {"cid": cid, "ctype": 0, "dps": dps},
+        }
+    payload: dict[str, Any] = {"cid": cid, "t": now or str(int(time.time()))}
+    if dps is not None:
+        payload["dps"] = dps
+    return payload
+
+
 class Message(NamedTuple):
     """A decoded application message from a device."""
 
@@ -191,6 +234,17 @@ class Message(NamedTuple):
         if dps is None and isinstance(self.data.get("data"), dict):
             dps = self.data["data"].get("dps")
         return dps if isinstance(dps, dict) else None
+
+    @property
+    def cid(self) -> str | None:
+        """The gateway sub-device this message is about: ``cid`` at the top level
+        (3.1-3.3) or inside ``data`` (3.4/3.5); None when absent or not a cid."""
+        if self.data is None:
+            return None
+        cid = self.data.get("cid")
+        if cid is None and isinstance(self.data.get("data"), dict):
+            cid = self.data["data"].get("cid")
+        return cid if isinstance(cid, str) and _CID.fullmatch(cid) else None
 
     @property
     def error(self) -> DeviceError | None:
@@ -312,15 +366,21 @@ class ClientSession:
 
     # -- the payloads each command carries, per version ------------------------------
 
-    def query_request(self, dp_ids: Iterable[int] | None = None) -> tuple[int, int, bytes]:
+    def query_request(
+        self, dp_ids: Iterable[int] | None = None, *, cid: str | None = None
+    ) -> tuple[int, int, bytes]:
         """The status query: (expected reply cmd, seqno, frame).
 
         ``dp_ids`` selects the device22 form: CONTROL_NEW with a null-valued DP map.
+        ``cid`` asks a gateway about one of its sub-devices (see child_payload).
         """
         now = str(int(time.time()))
-        if dp_ids is not None:
+        if cid is not None:
+            cmd = Command.DP_QUERY_NEW if self._wrapped_data else Command.DP_QUERY
+            data: dict[str, Any] = child_payload(self.version, cid, now=now)
+        elif dp_ids is not None:
             cmd = Command.CONTROL_NEW
-            data: dict[str, Any] = self._device22_query(dp_ids, now)
+            data = self._device22_query(dp_ids, now)
         elif self._wrapped_data:
             cmd, data = Command.DP_QUERY_NEW, {}
         else:
@@ -367,15 +427,21 @@ class ClientSession:
             "dps": {str(dp): None for dp in dp_ids},
         }
 
-    def control_request(self, dps: dict[str, Any]) -> tuple[int, int, bytes]:
+    def control_request(
+        self, dps: dict[str, Any], *, cid: str | None = None
+    ) -> tuple[int, int, bytes]:
         """Set DPs (ids as str or int): (expected reply cmd, seqno, frame).
 
         InvalidValueError, before anything is sent, for a value no device can take.
+        ``cid`` writes to a gateway's sub-device (see child_payload).
         """
         validate_dps(dps)
-        if self._wrapped_data:
+        if cid is not None:
+            cmd = Command.CONTROL_NEW if self._wrapped_data else Command.CONTROL
+            data: dict[str, Any] = child_payload(self.version, cid, dps=dps)
+        elif self._wrapped_data:
             cmd = Command.CONTROL_NEW
-            data: dict[str, Any] = {"protocol": 5, "t": int(time.time()), "data": {"dps": dps}}
+            data = {"protocol": 5, "t": int(time.time()), "data": {"dps": dps}}
         else:
             cmd = Command.CONTROL
             data = {
@@ -394,10 +460,30 @@ class ClientSession:
         )
         return Command.HEART_BEAT, seqno, frame
 
-    def update_dps_request(self, dp_ids: Iterable[int]) -> tuple[int, int, bytes]:
-        """Ask the device to re-report DPs (it acks, then pushes them as STATUS)."""
-        seqno, frame = self.encode(Command.UPDATEDPS, {"dpId": [int(dp) for dp in dp_ids]})
+    def update_dps_request(
+        self, dp_ids: Iterable[int], *, cid: str | None = None
+    ) -> tuple[int, int, bytes]:
+        """Ask the device (or its sub-device ``cid``) to re-report DPs (it acks, then
+        pushes them as STATUS). The refresh has no ``data`` wrapper in any version: the
+        ``cid`` goes beside ``dpId`` (tinytuya, hass-localtuya)."""
+        data: dict[str, Any] = {"dpId": [int(dp) for dp in dp_ids]}
+        if cid is not None:
+            data["cid"] = validate_cid(cid)
+        seqno, frame = self.encode(Command.UPDATEDPS, data)
         return Command.UPDATEDPS, seqno, frame
+
+    def subdev_query_request(self) -> tuple[int, int, bytes]:
+        """A gateway's sub-device presence query (LAN_EXT_STREAM, 0x40), for every child.
+
+        The answer, and the gateway's own reports when a child comes or goes, are 0x40
+        frames ``{"reqType": "subdev_online_stat_report", "data": {"online": [...],
+        "offline": [...]}}``, possibly split over several frames (PROTOCOL.md 3.2).
+        """
+        seqno, frame = self.encode(
+            Command.LAN_EXT_STREAM,
+            {"reqType": SUBDEV_QUERY, "data": {"cids": []}},
+        )
+        return Command.LAN_EXT_STREAM, seqno, frame
 
     # -- the 3.4 / 3.5 session key handshake -----------------------------------------
 
