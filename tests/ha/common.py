@@ -8,6 +8,9 @@ device behind them).
 from __future__ import annotations
 
 import json
+import socket
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -71,3 +74,16 @@ def entry_data(**overrides: Any) -> dict[str, Any]:
         CONF_PROTOCOL_VERSION: "3.3",
         **overrides,
     }
+
+
+@contextmanager
+def closed_port() -> Iterator[int]:
+    """A loopback TCP port where a connection is refused, for as long as the block runs.
+
+    The port is bound but never listened on: no other process can take it meanwhile (a
+    guessed "free" port such as a simulator's port + 1000 may be someone else's
+    listener on a busy machine, and then the device looks busy instead of absent).
+    """
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        yield sock.getsockname()[1]

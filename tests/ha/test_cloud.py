@@ -44,6 +44,8 @@ from custom_components.tuya_lan.tuyalan.device import DROPS_BEFORE_KEY_SUSPECT
 from tuya_sim import SimulatedDevice
 from tuya_sim.cloud import FakeTuyaCloud, cloud_device_for
 
+from .common import closed_port
+
 ACCESS_ID = "1KAD46OrT9HafiKdsXeg"
 ACCESS_SECRET = "4OHBOnWOqaEC1mWXOpVL3yV50s0qGSRC"
 UID = "eu1700000000000aaaaa"
@@ -210,12 +212,13 @@ async def test_link_developer_project_and_add_several(
     result = await hass.config_entries.flow.async_configure(
         result["flow_id"], {"devices": [*IDS[:2], gone.device_id]}
     )
-    for sim in (*sims[:2], None):
-        assert result["step_id"] == "account_address"
-        port = sim.port if sim is not None else sims[2].port + 1000
-        result = await hass.config_entries.flow.async_configure(
-            result["flow_id"], {CONF_HOST: "127.0.0.1", "advanced": {CONF_PORT: port}}
-        )
+    with closed_port() as nothing_there:
+        for sim in (*sims[:2], None):
+            assert result["step_id"] == "account_address"
+            port = sim.port if sim is not None else nothing_there
+            result = await hass.config_entries.flow.async_configure(
+                result["flow_id"], {CONF_HOST: "127.0.0.1", "advanced": {CONF_PORT: port}}
+            )
     # Two proven and added; the third is reported, preselected, for another try.
     assert result["step_id"] == "account_devices"
     assert result["errors"] == {"base": "cloud_devices_failed"}
@@ -509,20 +512,21 @@ async def test_discovered_card_of_a_known_device_needs_no_key(
     await add_account(hass, cloud)
     sim = sims[1]
     heard = {CONF_PRODUCT_KEY: sim.product_key} if announces_product else {}
-    result = await hass.config_entries.flow.async_init(
-        DOMAIN,
-        context={"source": "integration_discovery"},
-        data={
-            CONF_DEVICE_ID: sim.device_id,
-            "ip": "127.0.0.1",
-            "version": "3.4",
-            "port": sim.port + 1000,  # nothing answers there
-            **heard,
-        },
-    )
-    assert result["step_id"] == "discovery_cloud"
-    assert result["description_placeholders"]["name"] == "Plug 2"
-    result = await hass.config_entries.flow.async_configure(result["flow_id"], {})
+    with closed_port() as nothing_there:
+        result = await hass.config_entries.flow.async_init(
+            DOMAIN,
+            context={"source": "integration_discovery"},
+            data={
+                CONF_DEVICE_ID: sim.device_id,
+                "ip": "127.0.0.1",
+                "version": "3.4",
+                "port": nothing_there,
+                **heard,
+            },
+        )
+        assert result["step_id"] == "discovery_cloud"
+        assert result["description_placeholders"]["name"] == "Plug 2"
+        result = await hass.config_entries.flow.async_configure(result["flow_id"], {})
     assert result["step_id"] == "discovery_cloud"
     assert result["errors"] == {"base": "cannot_connect"}
     assert hass.config_entries.async_entry_for_domain_unique_id(DOMAIN, sim.device_id) is None
