@@ -39,6 +39,7 @@ LIBRARY_NAME = "custom_components.tuya_lan.tuyalan"
 PUBLIC_MODULES = frozenset({LIBRARY_NAME, f"{LIBRARY_NAME}.codec", f"{LIBRARY_NAME}.dpmap"})
 
 PUBLIC_NAMES = [
+    "KEY_FAULTS",
     "MAX_DEVICES",
     "DETECT_ORDER",
     "REGIONS",
@@ -63,6 +64,7 @@ PUBLIC_NAMES = [
     "Command",
     "ConnectionRefusedByDevice",
     "DeviceError",
+    "DeviceState",
     "DeviceUpdate",
     "DiscoveredDevice",
     "DiscoveryListener",
@@ -79,6 +81,7 @@ PUBLIC_NAMES = [
     "NoStatusError",
     "NotConnectedError",
     "ReplyTooLargeError",
+    "Timings",
     "TuyaClient",
     "TuyaCloud",
     "TuyaConnectionError",
@@ -100,6 +103,7 @@ PUBLIC_NAMES = [
     "model_from_sharing",
     "parse_stored_model",
     "probe",
+    "session_proves_key",
     "valid_device_id",
     "validate_local_key",
 ]

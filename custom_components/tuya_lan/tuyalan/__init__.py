@@ -37,7 +37,18 @@ from .const import (
     VERSIONS,
     Command,
 )
-from .device import DeviceUpdate, Fault, Health, TuyaDevice, backoff_delay, classify
+from .device import (
+    KEY_FAULTS,
+    DeviceState,
+    DeviceUpdate,
+    Fault,
+    Health,
+    Timings,
+    TuyaDevice,
+    backoff_delay,
+    classify,
+    session_proves_key,
+)
 from .discovery import DiscoveredDevice, build_discovery_request, decode_broadcast
 from .errors import (
     CloudAuthError,
@@ -93,6 +104,7 @@ def __dir__() -> list[str]:
 
 __all__ = [
     "DETECT_ORDER",
+    "KEY_FAULTS",
     "MAX_DEVICES",
     "REGIONS",
     "TCP_PORT",
@@ -116,6 +128,7 @@ __all__ = [
     "Command",
     "ConnectionRefusedByDevice",
     "DeviceError",
+    "DeviceState",
     "DeviceUpdate",
     "DiscoveredDevice",
     "DiscoveryListener",
@@ -132,6 +145,7 @@ __all__ = [
     "NoStatusError",
     "NotConnectedError",
     "ReplyTooLargeError",
+    "Timings",
     "TuyaClient",
     "TuyaCloud",
     "TuyaConnectionError",
@@ -153,6 +167,7 @@ __all__ = [
     "model_from_sharing",
     "parse_stored_model",
     "probe",
+    "session_proves_key",
     "valid_device_id",
     "validate_local_key",
 ]
