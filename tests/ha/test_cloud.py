@@ -32,9 +32,10 @@ from custom_components.tuya_lan.const import (
     CONF_PROTOCOL_VERSION,
     DOMAIN,
 )
-from custom_components.tuya_lan.coordinator import HEAL_MAX_ASKS
+from custom_components.tuya_lan.healing import HEAL_MAX_ASKS
 from custom_components.tuya_lan.tuyalan import (
     DpModel,
+    Timings,
 )
 from tuya_sim import SimulatedDevice
 from tuya_sim.cloud import FakeTuyaCloud, cloud_device_for
@@ -45,6 +46,8 @@ UID = "eu1700000000000aaaaa"
 KEYS = ("0123456789abcdef", "Tg5$Lm8pXr2!Nc7v", "h7Kd2#Vn9Qs4@Wb1")
 IDS = ("bf00000000000000aa01", "bf00000000000000aa02", "bf00000000000000aa03")
 NEW_KEY = "Zq4v!8RtW2m#Lp6x"
+# Reconnect after 50 ms instead of 1 s doubling.
+FAST = Timings(backoff_min=0.05, backoff_max=0.05, backoff_jitter=0.0)
 SWITCH = "switch.tuya_aa01"
 
 
@@ -64,7 +67,7 @@ def detect_blocking_calls(disable_block_async_io: None) -> None:
 @pytest.fixture(autouse=True)
 def fast_backoff() -> Iterator[None]:
     """Reconnect after 50 ms instead of 1 s doubling."""
-    with patch("custom_components.tuya_lan.tuyalan.device.backoff_delay", return_value=0.05):
+    with patch("custom_components.tuya_lan.coordinator.TIMINGS", FAST):
         yield
 
 
@@ -834,9 +837,8 @@ async def test_account_that_has_no_better_key_starts_reauth(
     entry = await add_device(hass, sim)
     await wait_for(lambda: entry.runtime_data.device.connected)
     cloud.devices[sim.device_id].local_key = cloud_key
-    with patch("custom_components.tuya_lan.coordinator.PROVE_RETRY_DELAY", 0):
-        sim.change_key(NEW_KEY)
-        await wait_for(lambda: bool(hass.config_entries.flow.async_progress()))
+    sim.change_key(NEW_KEY)
+    await wait_for(lambda: bool(hass.config_entries.flow.async_progress()))
     (flow,) = hass.config_entries.flow.async_progress()
     assert flow["context"]["source"] == SOURCE_REAUTH
     assert logged in caplog.text

@@ -10,10 +10,12 @@ from homeassistant.config_entries import SOURCE_REAUTH
 from homeassistant.const import STATE_UNAVAILABLE
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers import issue_registry as ir
+from homeassistant.helpers.dispatcher import async_dispatcher_send
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
 from custom_components.tuya_lan.const import DOMAIN
-from custom_components.tuya_lan.coordinator import unavailable_issue_id
+from custom_components.tuya_lan.follow import signal_heard
+from custom_components.tuya_lan.repairs import unavailable_issue_id
 from custom_components.tuya_lan.tuyalan import (
     ConnectionRefusedByDevice,
     MalformedFrameError,
@@ -22,7 +24,7 @@ from custom_components.tuya_lan.tuyalan import (
     WrongKeyError,
 )
 
-from .conftest import FakeDevice
+from .conftest import DEVICE_ID, FakeDevice
 from .test_coordinator import SWITCH, advance
 
 CONNECTION = "sensor.tuya_efgh_connection"
@@ -105,9 +107,15 @@ async def test_moved_device_issue(
 ) -> None:
     """Nothing at the address, but the device announces itself elsewhere."""
     fake_device.connect_error = TuyaConnectionError("refused")
-    with patch("custom_components.tuya_lan.discovery.heard_ip", return_value="192.0.2.99"):
-        fake_device.drop(None)
+    fake_device.drop(None)
+    await hass.async_block_till_done()
+    # Discovery hears it at another address, where it does not answer (yet).
+    with patch(
+        "custom_components.tuya_lan.follow.probe", side_effect=TuyaConnectionError("refused")
+    ) as probe:
+        async_dispatcher_send(hass, signal_heard(DEVICE_ID), "192.0.2.99")
         await fail_attempts(hass, 3)
+    assert probe.call_args.args[0] == "192.0.2.99"  # the coordinator tried to follow it
     found = issue(hass, init_integration)
     assert found is not None
     assert found.translation_key == "unavailable_moved"

@@ -27,6 +27,7 @@ from custom_components.tuya_lan.tuyalan import (
     TuyaDevice,
     WrongKeyError,
     backoff_delay,
+    probe,
     session_proves_key,
 )
 from tests.sim.conftest import KEY, WRONG_KEY, StartDevice
@@ -435,3 +436,21 @@ def test_which_faults_mean_the_key() -> None:
     }
     assert not Health(False, "3.3").key_at_fault
     assert [session_proves_key(v) for v in VERSIONS] == [False, True, True, True]
+
+
+async def test_paused_lets_go_of_a_one_client_device(
+    start_device: StartDevice, devices: Any, recorder: Recorder
+) -> None:
+    """While paused another connection gets the device's only slot (not refused as
+    busy); afterwards the session is back at once, and the pause failed nothing."""
+    sim = await start_device("3.3", max_clients=1)
+    device = devices(sim, recorder)  # the default backoff: only "at once" is in time
+    await device.connect()
+    device.start()
+    await sim.wait_for_clients(1)
+    async with device.paused():
+        assert device.state is DeviceState.PAUSED
+        assert (await probe("127.0.0.1", sim.device_id, KEY, "3.3", port=sim.port))["1"] is True
+    await recorder.until(lambda: device.connected, timeout=0.9)
+    assert sim.refused == 0
+    assert not [h for h in recorder.health if h.failures]

@@ -30,7 +30,7 @@ import dataclasses
 import logging
 import random
 import time
-from collections.abc import Awaitable, Callable, Iterable, Mapping
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Mapping
 from dataclasses import dataclass
 from enum import StrEnum
 from types import MappingProxyType
@@ -104,6 +104,8 @@ class DeviceState(StrEnum):
     """A session is open (and, once started, heartbeated)."""
     WAITING = "waiting"
     """The session was lost or an attempt failed: the next one follows the backoff."""
+    PAUSED = "paused"
+    """Let go of the device for a while (see :meth:`TuyaDevice.paused`)."""
     CLOSED = "closed"
     """Closed for good; nothing runs and no callback follows."""
 
@@ -261,6 +263,8 @@ class TuyaDevice:
         self._attempt = 0  # reconnect attempts since the last session (the backoff's)
         self._trial: _KeyTrial | None = None  # a new key waiting for its proof
         self._opening_key = local_key  # the key of the session being (or last) opened
+        self._unpaused = asyncio.Event()
+        self._unpaused.set()
         self._command_lock = asyncio.Lock()
         self._last_write: float | None = None
         self._unconfirmed: set[str] = set()
@@ -384,6 +388,7 @@ class TuyaDevice:
     async def close(self) -> None:
         """Stop supervising and close the session; idempotent. No callback after it."""
         self._state = DeviceState.CLOSED
+        self._unpaused.set()
         self.on_update = self.on_health = None
         if (trial := self._trial) is not None and not trial.proven.done():
             trial.proven.set_exception(TuyaError("the device session is closed"))
@@ -414,6 +419,33 @@ class TuyaDevice:
             self._lost(self._client, None, reconnect_now=True)
         else:
             self._drops = 0
+            self._wakeup.set()
+
+    @contextlib.asynccontextmanager
+    async def paused(self) -> AsyncIterator[None]:
+        """Let go of the device while the body runs, then reconnect at once.
+
+        For another client of the same program that needs the device's only connection
+        (a form proving a key the user typed): the session closes, an attempt under
+        way is abandoned, and supervision waits; nothing counts as a failure.
+        """
+        if self._state is DeviceState.CLOSED or self._state is DeviceState.PAUSED:
+            yield
+            return
+        if self._client is not None:
+            self._lost(self._client, None, reconnect_now=True)
+        if self._opening is not None:
+            self._opening.abort()
+        self._state = DeviceState.PAUSED
+        self._unpaused.clear()
+        try:
+            yield
+        finally:
+            if self._state is DeviceState.PAUSED:
+                self._state = DeviceState.WAITING
+                self._reconnect_now = True
+                self._attempt = 0
+            self._unpaused.set()
             self._wakeup.set()
 
     # -- requests --------------------------------------------------------------------
@@ -686,7 +718,8 @@ class TuyaDevice:
         if client is not self._client:
             return
         self._client = None
-        self._state = DeviceState.WAITING
+        if self._state is not DeviceState.CLOSED:
+            self._state = DeviceState.WAITING
         try:
             client.abort()
         except Exception:  # a transport that fails to close is gone anyway
@@ -715,7 +748,7 @@ class TuyaDevice:
         self._wakeup.set()
 
     def _attempt_failed(self, error: Exception) -> None:
-        if self._state is not DeviceState.CLOSED:
+        if self._state is not DeviceState.CLOSED and self._state is not DeviceState.PAUSED:
             self._state = DeviceState.WAITING
         if isinstance(error, HandshakeDroppedError):
             self._drops += 1
@@ -748,6 +781,9 @@ class TuyaDevice:
                     self._attempt = 0
                     await self._watch(client)
                     continue
+                if self._state is DeviceState.PAUSED:
+                    await self._unpaused.wait()
+                    continue
                 if self._reconnect_now:
                     self._reconnect_now = False
                 else:
@@ -760,7 +796,7 @@ class TuyaDevice:
                 await self._open(prove=trial is not None and trial.local_key == self._local_key)
             except asyncio.CancelledError as cancelled:
                 task = asyncio.current_task()
-                if self._state is DeviceState.CLOSED or task is None or task.cancelling():
+                if self._is_closed() or task is None or task.cancelling():
                     raise  # close(): the only way supervision ends
                 # A CancelledError that is not a cancellation of this task (a future
                 # cancelled under a request) is one more error: recovery goes on.
@@ -771,6 +807,8 @@ class TuyaDevice:
                 else:
                     self._attempt_failed(err)
             except Exception as err:  # nothing may end recovery
+                if self._state is DeviceState.PAUSED and client is None:
+                    continue  # the attempt paused() abandoned: not a failure
                 self._log_unexpected(err)
                 if client is not None:
                     self._lost(client, err)
@@ -812,6 +850,10 @@ class TuyaDevice:
                 continue
             if client is self._client:
                 self._set_health(rtt=time.perf_counter() - started, last_seen=client.last_seen)
+
+    def _is_closed(self) -> bool:
+        # A method, not a test inline: close() changes the state while a loop awaits.
+        return self._state is DeviceState.CLOSED
 
     def _log_unexpected(self, err: Exception) -> None:
         if isinstance(err, TuyaError | OSError) or self._logged_unexpected:
