@@ -25,7 +25,7 @@ from custom_components.tuya_lan.tuyalan import (
 )
 
 from .conftest import DEVICE_ID, FakeDevice
-from .test_coordinator import SWITCH, advance
+from .test_coordinator import SWITCH
 
 CONNECTION = "sensor.tuya_efgh_connection"
 RECONNECTS = "sensor.tuya_efgh_reconnects"
@@ -37,12 +37,12 @@ def issue(hass: HomeAssistant, entry: MockConfigEntry) -> ir.IssueEntry | None:
     return ir.async_get(hass).async_get_issue(DOMAIN, unavailable_issue_id(entry.entry_id))
 
 
-async def fail_attempts(hass: HomeAssistant, count: int, first: int = 0) -> None:
-    """Let ``count`` reconnect attempts run, from attempt ``first`` (backoff 1, 2, 4, ...
-    s, +-20 %)."""
-    for attempt in range(first, first + count):
-        await hass.async_block_till_done()  # the supervisor starts its backoff wait
-        await advance(hass, 1.3 * 2**attempt)
+async def fail_attempts(hass: HomeAssistant, fake_device: FakeDevice, count: int) -> None:
+    """Let ``count`` reconnect attempts of the library run (each ends as the fake's
+    connect_error says)."""
+    for _ in range(count):
+        fake_device.attempt()
+        await hass.async_block_till_done()
 
 
 async def test_health_sensors_follow_the_connection(
@@ -57,13 +57,13 @@ async def test_health_sensors_follow_the_connection(
 
     fake_device.connect_error = ConnectionRefusedByDevice("busy")
     fake_device.drop(None)
-    await fail_attempts(hass, 1)
+    await fail_attempts(hass, fake_device, 1)
     assert hass.states.get(SWITCH).state == STATE_UNAVAILABLE
     assert hass.states.get(CONNECTION).state == "busy"
     assert hass.states.get(SINCE).state == "unknown"
 
     fake_device.connect_error = None
-    await fail_attempts(hass, 1, first=1)
+    await fail_attempts(hass, fake_device, 1)
     assert hass.states.get(SWITCH).state == "on"
     assert hass.states.get(CONNECTION).state == "connected"
     assert hass.states.get(RECONNECTS).state == "1"
@@ -88,16 +88,16 @@ async def test_repair_issue_says_why_and_goes_when_back(
     """A device that stays away gets an issue naming the cause; a short hiccup none."""
     fake_device.connect_error = error
     fake_device.drop(None)
-    await fail_attempts(hass, 2)
+    await fail_attempts(hass, fake_device, 2)
     assert issue(hass, init_integration) is None  # not for a hiccup
-    await fail_attempts(hass, 1, first=2)
+    await fail_attempts(hass, fake_device, 1)
     found = issue(hass, init_integration)
     assert found is not None
     assert found.translation_key == reason
     assert found.translation_placeholders["name"] == "Tuya efgh"
 
     fake_device.connect_error = None
-    await fail_attempts(hass, 1, first=3)
+    await fail_attempts(hass, fake_device, 1)
     assert hass.states.get(SWITCH).state == "on"
     assert issue(hass, init_integration) is None
 
@@ -114,7 +114,7 @@ async def test_moved_device_issue(
         "custom_components.tuya_lan.follow.probe", side_effect=TuyaConnectionError("refused")
     ) as probe:
         async_dispatcher_send(hass, signal_heard(DEVICE_ID), "192.0.2.99")
-        await fail_attempts(hass, 3)
+        await fail_attempts(hass, fake_device, 3)
     assert probe.call_args.args[0] == "192.0.2.99"  # the coordinator tried to follow it
     found = issue(hass, init_integration)
     assert found is not None
@@ -126,7 +126,7 @@ async def test_key_proof_raises_the_issue_at_once_with_reauth(
 ) -> None:
     fake_device.connect_error = WrongKeyError("hmac mismatch")
     fake_device.drop(None)
-    await fail_attempts(hass, 1)
+    await fail_attempts(hass, fake_device, 1)
     found = issue(hass, init_integration)
     assert found is not None
     assert found.translation_key == "unavailable_key"
@@ -140,7 +140,7 @@ async def test_unload_withdraws_the_issue(
 ) -> None:
     fake_device.connect_error = WrongKeyError("hmac mismatch")
     fake_device.drop(None)
-    await fail_attempts(hass, 1)
+    await fail_attempts(hass, fake_device, 1)
     assert issue(hass, init_integration) is not None
     assert await hass.config_entries.async_unload(init_integration.entry_id)
     assert issue(hass, init_integration) is None

@@ -22,7 +22,7 @@ from custom_components.tuya_lan.entity import device_model
 from custom_components.tuya_lan.tuyalan.cloud_model import DpModel
 from tests.corpus.devices import BREAKER, PLUG_CALIBRATION, CorpusDevice
 
-from .conftest import CLIENT_PATH, DEVICE_ID, TITLE, FakeDevice, entry_data
+from .conftest import DEVICE_ID, DEVICE_PATH, TITLE, FakeDevice, entry_data
 
 
 def _entry(device: CorpusDevice, **extra: Any) -> MockConfigEntry:
@@ -75,7 +75,7 @@ async def test_snapshot_with_model(
 
 
 def _patched(fake: FakeDevice) -> Any:
-    return patch(CLIENT_PATH, autospec=True, side_effect=fake.make_client)
+    return patch(DEVICE_PATH, side_effect=fake.make_device)
 
 
 async def test_breaker_values_and_faults(hass: HomeAssistant) -> None:
