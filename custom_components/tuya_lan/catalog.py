@@ -21,6 +21,14 @@ from .tuyalan import DeviceUpdate
 from .tuyalan.dpmap import DpKind, DpSpec, finish, from_numbers, is_dp_id
 
 
+def model_dp_ids(stored: Any) -> list[int]:
+    """The DP ids of the cached data model (what parse_model would read; no warning)."""
+    if not isinstance(stored, list):
+        return []
+    found = (item.get("dp_id") for item in stored if isinstance(item, Mapping))
+    return [dp for dp in found if isinstance(dp, int) and not isinstance(dp, bool)]
+
+
 class DpCatalog:
     """One device's DP specs and entity descriptions (built once, added to)."""
 

@@ -12,8 +12,7 @@ from __future__ import annotations
 
 import contextlib
 import logging
-import time
-from collections.abc import AsyncIterator, Callable, Mapping
+from collections.abc import AsyncIterator, Callable
 from typing import Any, Final
 
 from homeassistant.config_entries import SOURCE_REAUTH, ConfigEntry
@@ -25,7 +24,7 @@ from homeassistant.helpers.event import async_call_later
 from homeassistant.helpers.update_coordinator import DataUpdateCoordinator, UpdateFailed
 
 from .account import loaded_accounts
-from .catalog import DpCatalog
+from .catalog import DpCatalog, model_dp_ids
 from .const import (
     CONF_DEVICE_ID,
     CONF_LOCAL_KEY,
@@ -36,8 +35,8 @@ from .const import (
     LOGGER,
     SAFETY_REFRESH_INTERVAL,
 )
-from .errors import exception_key, translated_error
-from .follow import FOLLOW_RETRY, SIGNAL_CONNECTION, async_follow, signal_heard
+from .errors import SETUP_FAILED, exception_key, translated_error
+from .follow import SIGNAL_CONNECTION, Follower, signal_heard
 from .healing import KeyHealer
 from .mapping import Descriptions
 from .repairs import ATTEMPTS_BEFORE_ISSUE, UnavailableIssue, unavailable_reason
@@ -61,23 +60,6 @@ TIMINGS: Final = Timings()
 # socket every few minutes and take a new connection at once (the library reconnects
 # at once after such a close). Only a device not back within this is unavailable.
 AVAILABILITY_GRACE: Final = 3.0  # seconds
-
-# Why setup failed (a retry follows), by the fault the attempt showed.
-SETUP_FAILED: Final[dict[Fault | None, str]] = {
-    Fault.BUSY: "setup_busy",
-    Fault.UNREACHABLE: "setup_unreachable",
-    Fault.STALLED: "setup_stalled",
-    Fault.PROTOCOL: "setup_protocol",
-    None: "setup_protocol",
-}
-
-
-def _model_dp_ids(stored: Any) -> list[int]:
-    """The DP ids of the cached data model (what parse_model would read; no warning)."""
-    if not isinstance(stored, list):
-        return []
-    found = (item.get("dp_id") for item in stored if isinstance(item, Mapping))
-    return [dp for dp in found if isinstance(dp, int) and not isinstance(dp, bool)]
 
 
 class TuyaLanCoordinator(DataUpdateCoordinator[DeviceUpdate]):
@@ -112,8 +94,7 @@ class TuyaLanCoordinator(DataUpdateCoordinator[DeviceUpdate]):
         self._healer = KeyHealer(hass, entry, self.name)
         self._healing = False  # a key is being fetched from the linked account
         self._heard_at: str | None = None  # where discovery heard it last, if elsewhere
-        self._following = False
-        self._followed: tuple[str, float] | None = None  # an address tried, and when
+        self._follower = Follower(hass, entry)
         self.availability_grace = AVAILABILITY_GRACE
         self._grace: CALLBACK_TYPE | None = None  # cancels the pending "unavailable"
         self._lost_error: str | None = None
@@ -131,7 +112,7 @@ class TuyaLanCoordinator(DataUpdateCoordinator[DeviceUpdate]):
             on_update=self._on_update,
             on_health=self._on_health,
             # A device22 is asked DP by DP: the model's DPs are asked from the start.
-            dp_ids=_model_dp_ids(self.config_entry.data.get(CONF_MODEL)),
+            dp_ids=model_dp_ids(self.config_entry.data.get(CONF_MODEL)),
         )
 
     @property
@@ -168,32 +149,30 @@ class TuyaLanCoordinator(DataUpdateCoordinator[DeviceUpdate]):
         try:
             update = await self.device.connect()
         except Exception as err:
-            if (
-                isinstance(err, WrongKeyError | HandshakeDroppedError)
-                and self.device.health.key_at_fault
-            ):
-                # Re-paired while Home Assistant was off: the linked account may know.
-                if loaded_accounts(self.hass) and await self._healer.async_heal(self.device):
-                    await self._async_setup_entities(self.device.snapshot())
-                    return
-                await self.device.close()
-                raise ConfigEntryAuthFailed(
-                    translation_domain=DOMAIN,
-                    translation_key="invalid_auth",
-                    translation_placeholders={"name": self.name},
-                ) from err
-            await self.device.close()
-            raise UpdateFailed(
-                translation_domain=DOMAIN,
-                translation_key=SETUP_FAILED[self.device.health.fault],
-                translation_placeholders={"name": self.name, "error": str(err)},
-            ) from err
-        await self._async_setup_entities(update)
-
-    async def _async_setup_entities(self, update: DeviceUpdate) -> None:
-        """What the first status says: the DPs' specs and the entity descriptions."""
+            update = await self._async_setup_failed(err)
         self.catalog.setup(update.dps)
         self._was_connected = True
+
+    async def _async_setup_failed(self, err: Exception) -> DeviceUpdate:
+        """Heal the key at setup (the state then), or raise why setup failed."""
+        if isinstance(err, WrongKeyError | HandshakeDroppedError) and (
+            self.device.health.key_at_fault
+        ):
+            # Re-paired while Home Assistant was off: the linked account may know.
+            if loaded_accounts(self.hass) and await self._healer.async_heal(self.device):
+                return self.device.snapshot()
+            await self.device.close()
+            raise ConfigEntryAuthFailed(
+                translation_domain=DOMAIN,
+                translation_key="invalid_auth",
+                translation_placeholders={"name": self.name},
+            ) from err
+        await self.device.close()
+        raise UpdateFailed(
+            translation_domain=DOMAIN,
+            translation_key=SETUP_FAILED[self.device.health.fault],
+            translation_placeholders={"name": self.name, "error": str(err)},
+        ) from err
 
     async def _async_update_data(self) -> DeviceUpdate:
         """The state read at setup, then a status read now and then."""
@@ -387,25 +366,8 @@ class TuyaLanCoordinator(DataUpdateCoordinator[DeviceUpdate]):
     def _on_heard(self, host: str) -> None:
         """Discovery heard the device at ``host``: follow it there if it is away."""
         self._heard_at = host
-        if self.device.connected or self._following or host == self.device.host:
-            return
-        now = time.monotonic()
-        tried = self._followed
-        if tried is not None and tried[0] == host and now - tried[1] < FOLLOW_RETRY:
-            return  # tried there lately
-        self._followed = (host, now)
-        self._following = True
-        self.config_entry.async_create_background_task(
-            self.hass, self._async_follow(host), f"{DOMAIN} follow {self.device_id}"
-        )
-
-    async def _async_follow(self, host: str) -> None:
-        try:
-            await async_follow(
-                self.hass, self.config_entry, host, lambda: not self.device.connected
-            )
-        finally:
-            self._following = False
+        if not self.device.connected:
+            self._follower.heard(host, lambda: not self.device.connected)
 
     @callback
     def _set_issue(self, reason: str | None) -> None:

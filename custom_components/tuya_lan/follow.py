@@ -11,12 +11,13 @@ for it.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 from typing import Final
 
 from homeassistant.config_entries import ConfigEntry
 from homeassistant.const import CONF_HOST, CONF_PORT
-from homeassistant.core import HomeAssistant
+from homeassistant.core import HomeAssistant, callback
 
 from .const import (
     CONF_DEVICE_ID,
@@ -76,3 +77,37 @@ async def async_follow(
     hass.config_entries.async_update_entry(entry, data={**entry.data, CONF_HOST: new_host})
     hass.config_entries.async_schedule_reload(entry.entry_id)
     return True
+
+
+class Follower:
+    """Follows one loaded entry's device: one check at a time, and an address where the
+    device did not answer is tried again only after FOLLOW_RETRY."""
+
+    def __init__(self, hass: HomeAssistant, entry: ConfigEntry) -> None:
+        self._hass = hass
+        self._entry = entry
+        self._busy = False
+        self._tried: tuple[str, float] | None = None  # an address, and when
+
+    @callback
+    def heard(self, host: str, still_missing: Callable[[], bool]) -> None:
+        """The device announced ``host``; its session is down (``still_missing``)."""
+        now = time.monotonic()
+        tried = self._tried
+        if self._busy or host == self._entry.data.get(CONF_HOST):
+            return
+        if tried is not None and tried[0] == host and now - tried[1] < FOLLOW_RETRY:
+            return  # tried there lately
+        self._tried = (host, now)
+        self._busy = True
+        self._entry.async_create_background_task(
+            self._hass,
+            self._async_follow(host, still_missing),
+            f"{DOMAIN} follow {self._entry.data[CONF_DEVICE_ID]}",
+        )
+
+    async def _async_follow(self, host: str, still_missing: Callable[[], bool]) -> None:
+        try:
+            await async_follow(self._hass, self._entry, host, still_missing)
+        finally:
+            self._busy = False
