@@ -434,11 +434,15 @@ async def test_reauth_from_account_that_does_not_hold_the_device(
     )
     assert result["step_id"] == "reauth_confirm"
     assert result["errors"] == {"base": "cloud_device_unknown"}
+    refused = sim.refused
     result = await hass.config_entries.flow.async_configure(
         flow["flow_id"], {CONF_LOCAL_KEY: NEW_KEY}
     )
     assert result["reason"] == "reauth_successful"
     assert entry.data[CONF_LOCAL_KEY] == NEW_KEY
+    # The entry's session let go of the device while the form proved the key: the
+    # proof never met it there (it once came out "busy" now and then).
+    assert sim.refused == refused
     await unload_all(hass)
 
 
