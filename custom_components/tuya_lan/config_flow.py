@@ -70,9 +70,10 @@ from .const import (
     LOGGER,
     VERSION_AUTO,
 )
-from .coordinator import TuyaLanConfigEntry, prove_key
+from .coordinator import TuyaLanConfigEntry
 from .discovery import async_scan, async_unconfigured_devices, heard_device, heard_ip
 from .errors import cloud_form_error, form_error
+from .healing import paused_session, prove_key
 from .options_flow import TuyaLanOptionsFlow
 from .tuyalan import (
     REGIONS,
@@ -627,13 +628,14 @@ class TuyaLanConfigFlow(ConfigFlow, domain=DOMAIN):
             errors = cloud_errors(err)
             placeholders["error"] = str(err)
         else:
-            errors = await prove_errors(
-                data[CONF_HOST],
-                data.get(CONF_PORT, DEFAULT_PORT),
-                data[CONF_DEVICE_ID],
-                cloud.local_key or "",
-                data[CONF_PROTOCOL_VERSION],
-            )
+            async with paused_session(entry):  # the entry's session lets go meanwhile
+                errors = await prove_errors(
+                    data[CONF_HOST],
+                    data.get(CONF_PORT, DEFAULT_PORT),
+                    data[CONF_DEVICE_ID],
+                    cloud.local_key or "",
+                    data[CONF_PROTOCOL_VERSION],
+                )
             if not errors:
                 updates: dict[str, Any] = {CONF_LOCAL_KEY: cloud.local_key}
                 if cloud.model:
@@ -655,13 +657,14 @@ class TuyaLanConfigFlow(ConfigFlow, domain=DOMAIN):
         if user_input is not None:
             data = entry.data
             local_key = user_input[CONF_LOCAL_KEY]
-            _, errors = await self._validate(
-                data[CONF_HOST],
-                data.get(CONF_PORT, DEFAULT_PORT),
-                data[CONF_DEVICE_ID],
-                local_key,
-                data[CONF_PROTOCOL_VERSION],
-            )
+            async with paused_session(entry):  # the entry's session lets go meanwhile
+                _, errors = await self._validate(
+                    data[CONF_HOST],
+                    data.get(CONF_PORT, DEFAULT_PORT),
+                    data[CONF_DEVICE_ID],
+                    local_key,
+                    data[CONF_PROTOCOL_VERSION],
+                )
             if not errors:
                 return self.async_update_reload_and_abort(
                     entry, data_updates={CONF_LOCAL_KEY: local_key}

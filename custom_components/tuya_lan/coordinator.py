@@ -3,31 +3,30 @@
 The library's :class:`TuyaDevice` keeps the device connected (heartbeats, reconnects
 with backoff, paced commands) and reports every change; this coordinator turns those
 reports into Home Assistant's terms: entity data and availability, a slow safety
-re-query, a repair issue that says why the device is unavailable, and reauthentication
-when the device's key changed.
+re-query, and what follows from the connection's health. The work behind that lives
+elsewhere: the repair issue in ``repairs.py``, key healing in ``healing.py``, following a
+device that moved in ``follow.py``.
 """
 
 from __future__ import annotations
 
+import contextlib
 import logging
-import time
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import AsyncIterator, Callable
 from typing import Any, Final
 
 from homeassistant.config_entries import SOURCE_REAUTH, ConfigEntry
 from homeassistant.const import CONF_HOST, CONF_PORT
 from homeassistant.core import CALLBACK_TYPE, HomeAssistant, callback
 from homeassistant.exceptions import ConfigEntryAuthFailed
-from homeassistant.helpers import issue_registry as ir
+from homeassistant.helpers.dispatcher import async_dispatcher_connect, async_dispatcher_send
 from homeassistant.helpers.event import async_call_later
 from homeassistant.helpers.update_coordinator import DataUpdateCoordinator, UpdateFailed
 
-from .account import async_find_device, loaded_accounts, model_data
+from .account import loaded_accounts
+from .catalog import DpCatalog, model_dp_ids
 from .const import (
-    CONF_CATEGORY,
     CONF_DEVICE_ID,
-    CONF_DPS,
-    CONF_LEARNED,
     CONF_LOCAL_KEY,
     CONF_MODEL,
     CONF_PROTOCOL_VERSION,
@@ -36,91 +35,31 @@ from .const import (
     LOGGER,
     SAFETY_REFRESH_INTERVAL,
 )
-from .errors import AUTH_FAULTS, exception_key, translated_error
-from .mapping import Descriptions, build_descriptions
-from .overrides import parse_learned, parse_model, resolve, store_learned
+from .errors import SETUP_FAILED, exception_key, translated_error
+from .follow import SIGNAL_CONNECTION, Follower, signal_heard
+from .healing import KeyHealer
+from .mapping import Descriptions
+from .repairs import ATTEMPTS_BEFORE_ISSUE, UnavailableIssue, unavailable_reason
 from .tuyalan import (
-    CloudError,
     DeviceUpdate,
     Fault,
     HandshakeDroppedError,
     Health,
+    Timings,
     TuyaDevice,
     TuyaError,
     WrongKeyError,
-    probe,
 )
-from .tuyalan.dpmap import DpKind, DpSpec, finish, from_numbers, is_dp_id
+from .tuyalan.dpmap import DpSpec
 
 type TuyaLanConfigEntry = ConfigEntry[TuyaLanCoordinator]
 
-# Failed attempts in a row before an unavailable device gets a repair issue (with the
-# backoff of 1, 2, 4 s that is about 7 s down): a device that comes straight back, as
-# after a WiFi hiccup, does not raise one. Proof of a wrong key raises it at once.
-ATTEMPTS_BEFORE_ISSUE = 3
+# The library's timings (heartbeat, timeout, backoff, pacing), given to every device.
+TIMINGS: Final = Timings()
 # How long entities stay available after the session ends: many devices close their
 # socket every few minutes and take a new connection at once (the library reconnects
 # at once after such a close). Only a device not back within this is unavailable.
 AVAILABILITY_GRACE: Final = 3.0  # seconds
-
-# Why setup failed (a retry follows), by the fault the attempt showed.
-SETUP_FAILED: Final[dict[Fault | None, str]] = {
-    Fault.BUSY: "setup_busy",
-    Fault.UNREACHABLE: "setup_unreachable",
-    Fault.STALLED: "setup_stalled",
-    Fault.PROTOCOL: "setup_protocol",
-    None: "setup_protocol",
-}
-# The repair issue that says why a device is unavailable, by the reason found.
-UNAVAILABLE_ISSUES: Final = {
-    "busy": "unavailable_busy",
-    "key": "unavailable_key",
-    "moved": "unavailable_moved",
-    "unreachable": "unavailable_unreachable",
-    "protocol": "unavailable_protocol",
-}
-
-
-# A device that still hangs up on the old key's retries may be busy for a moment when
-# the new key is tried: a few attempts.
-PROVE_ATTEMPTS: Final = 3
-PROVE_RETRY_DELAY: Final = 0.5
-# Key healing asks the linked account at most this often: a device that keeps
-# rejecting its key while the cloud cannot help must not ask the cloud at every
-# reconnect. Past the limit the user is asked (reauth), as when healing fails.
-HEAL_MAX_ASKS: Final = 3
-HEAL_WINDOW: Final = 600.0
-
-
-async def prove_key(host: str, port: int, device_id: str, local_key: str, version: str) -> None:
-    """A handshake and a status read with ``local_key``; raises the library's error.
-
-    On 3.1 (plaintext status) the key must also be proven by the device's report of a
-    same-value write: KeyUnprovenError otherwise, and nothing is healed on it.
-    """
-    await probe(
-        host,
-        device_id,
-        local_key,
-        version,
-        port=port,
-        busy_retries=PROVE_ATTEMPTS - 1,
-        retry_delay=PROVE_RETRY_DELAY,
-        require_proof=True,
-    )
-
-
-def _model_dp_ids(stored: Any) -> list[int]:
-    """The DP ids of the cached data model (what parse_model would read; no warning)."""
-    if not isinstance(stored, list):
-        return []
-    found = (item.get("dp_id") for item in stored if isinstance(item, Mapping))
-    return [dp for dp in found if isinstance(dp, int) and not isinstance(dp, bool)]
-
-
-def unavailable_issue_id(entry_id: str) -> str:
-    """The repair issue of an entry's unavailable device."""
-    return f"unavailable_{entry_id}"
 
 
 class TuyaLanCoordinator(DataUpdateCoordinator[DeviceUpdate]):
@@ -143,28 +82,24 @@ class TuyaLanCoordinator(DataUpdateCoordinator[DeviceUpdate]):
         self.device_id: str = data[CONF_DEVICE_ID]
         self.version: str = data[CONF_PROTOCOL_VERSION]
         self.device = self._make_device(data[CONF_LOCAL_KEY])
-        self.specs: dict[str, DpSpec] = {}
-        # The entity descriptions of the specs, built once (and added to as later
+        # The DPs' specs and entity descriptions, built once (and added to as later
         # readings prove DPs): every platform takes its own from here.
-        self.descriptions = Descriptions()
-        self.model_notes: dict[str, str] = {}  # model scales the readings contradicted
-        self._has_model = False
-        self._descriptions_listeners: list[Callable[[Descriptions], None]] = []
-        self._energy_dps: frozenset[str] = frozenset()
+        self.catalog = DpCatalog(hass, entry, self.name)
         self._health_listeners: list[Callable[[], None]] = []
         self._was_connected = False
         self._published = False  # whether the first refresh handed out data
         self._reauth_started = False
-        self._key_proven_wrong = False
-        self._issue: str | None = None  # the reason of the open repair issue
+        self._key_rejected = False  # the health's key_rejected, as last seen
+        self._issue = UnavailableIssue(hass, entry.entry_id, self.name)
+        self._healer = KeyHealer(hass, entry, self.name)
         self._healing = False  # a key is being fetched from the linked account
+        self._heard_at: str | None = None  # where discovery heard it last, if elsewhere
+        self._follower = Follower(hass, entry)
         self.availability_grace = AVAILABILITY_GRACE
         self._grace: CALLBACK_TYPE | None = None  # cancels the pending "unavailable"
         self._lost_error: str | None = None
         # Sessions that ended and came back within the grace: not outages (diagnostics).
         self.quick_reconnects = 0
-        self._heal_asks: list[float] = []  # when the linked account was asked (monotonic)
-        self._warned_not_dps = False  # ids that cannot be DPs were reported (logged once)
 
     def _make_device(self, local_key: str) -> TuyaDevice:
         return TuyaDevice(
@@ -173,10 +108,11 @@ class TuyaLanCoordinator(DataUpdateCoordinator[DeviceUpdate]):
             local_key,
             self.version,
             port=self.port,
+            timings=TIMINGS,
             on_update=self._on_update,
             on_health=self._on_health,
             # A device22 is asked DP by DP: the model's DPs are asked from the start.
-            dp_ids=_model_dp_ids(self.config_entry.data.get(CONF_MODEL)),
+            dp_ids=model_dp_ids(self.config_entry.data.get(CONF_MODEL)),
         )
 
     @property
@@ -184,54 +120,59 @@ class TuyaLanCoordinator(DataUpdateCoordinator[DeviceUpdate]):
         """The connection's latest snapshot."""
         return self.device.health
 
+    @property
+    def specs(self) -> dict[str, DpSpec]:
+        """The device's DPs as resolved (readings, overrides, model)."""
+        return self.catalog.specs
+
+    @property
+    def descriptions(self) -> Descriptions:
+        """The entity descriptions of the DPs."""
+        return self.catalog.descriptions
+
+    @property
+    def model_notes(self) -> dict[str, str]:
+        """The model scales the readings contradicted, by DP."""
+        return self.catalog.notes
+
+    @callback
+    def async_add_descriptions_listener(
+        self, listener: Callable[[Descriptions], None]
+    ) -> Callable[[], None]:
+        """Call ``listener`` with the descriptions of DPs that later readings proved."""
+        return self.catalog.add_listener(listener)
+
     # --- setup and the safety re-query ------------------------------------------------
 
-    async def _async_setup(self, *, healed: bool = False) -> None:
+    async def _async_setup(self) -> None:
         """Open the first session (during the first refresh)."""
         try:
             update = await self.device.connect()
         except Exception as err:
-            await self.device.close()
-            if isinstance(err, WrongKeyError | HandshakeDroppedError) and (
-                self.device.health.fault in AUTH_FAULTS
-            ):
-                # Re-paired while Home Assistant was off: the linked account may know.
-                if not healed and (new_key := await self._async_fetch_key()) is not None:
-                    self.device = self._make_device(new_key)
-                    await self._async_setup(healed=True)
-                    return
-                raise ConfigEntryAuthFailed(
-                    translation_domain=DOMAIN,
-                    translation_key="invalid_auth",
-                    translation_placeholders={"name": self.name},
-                ) from err
-            raise UpdateFailed(
-                translation_domain=DOMAIN,
-                translation_key=SETUP_FAILED[self.device.health.fault],
-                translation_placeholders={"name": self.name, "error": str(err)},
-            ) from err
-        self._note_not_dps(update.dps)
-        data = self.config_entry.data
-        category = data.get(CONF_CATEGORY)
-        model = parse_model(data.get(CONF_MODEL))
-        self._has_model = bool(model)
-        resolved = resolve(
-            dict(update.dps),
-            self.config_entry.options.get(CONF_DPS, {}),
-            category=category if isinstance(category, str) else None,
-            model=model,
-            learned=parse_learned(data.get(CONF_LEARNED)),
-        )
-        self.specs = resolved.specs
-        self.descriptions = build_descriptions(self.specs)
-        self.model_notes = resolved.notes
-        for dp, note in resolved.notes.items():
-            LOGGER.warning("%s: DP %s: %s", self.name, dp, note)
-        self._keep_proved(resolved.proved)
-        self._energy_dps = frozenset(
-            dp for dp, spec in self.specs.items() if spec.kind is DpKind.ENERGY
-        )
+            update = await self._async_setup_failed(err)
+        self.catalog.setup(update.dps)
         self._was_connected = True
+
+    async def _async_setup_failed(self, err: Exception) -> DeviceUpdate:
+        """Heal the key at setup (the state then), or raise why setup failed."""
+        if isinstance(err, WrongKeyError | HandshakeDroppedError) and (
+            self.device.health.key_at_fault
+        ):
+            # Re-paired while Home Assistant was off: the linked account may know.
+            if loaded_accounts(self.hass) and await self._healer.async_heal(self.device):
+                return self.device.snapshot()
+            await self.device.close()
+            raise ConfigEntryAuthFailed(
+                translation_domain=DOMAIN,
+                translation_key="invalid_auth",
+                translation_placeholders={"name": self.name},
+            ) from err
+        await self.device.close()
+        raise UpdateFailed(
+            translation_domain=DOMAIN,
+            translation_key=SETUP_FAILED[self.device.health.fault],
+            translation_placeholders={"name": self.name, "error": str(err)},
+        ) from err
 
     async def _async_update_data(self) -> DeviceUpdate:
         """The state read at setup, then a status read now and then."""
@@ -249,8 +190,12 @@ class TuyaLanCoordinator(DataUpdateCoordinator[DeviceUpdate]):
 
     @callback
     def async_start(self) -> None:
-        """Supervise the session, once the first refresh succeeded."""
+        """Supervise the session, once the first refresh succeeded; listen for where
+        discovery hears the device."""
         self.device.start()
+        self.config_entry.async_on_unload(
+            async_dispatcher_connect(self.hass, signal_heard(self.device_id), self._on_heard)
+        )
 
     async def async_shutdown(self) -> None:
         """Close the session on unload; no task, timer or socket is left behind."""
@@ -260,6 +205,15 @@ class TuyaLanCoordinator(DataUpdateCoordinator[DeviceUpdate]):
             self._grace = None
         await self.device.close()
         self._set_issue(None)
+        # Unloaded: not a device that discovery should look for any more.
+        async_dispatcher_send(self.hass, SIGNAL_CONNECTION, self.device_id, True)
+
+    @contextlib.asynccontextmanager
+    async def async_paused(self) -> AsyncIterator[None]:
+        """Let go of the device while a form proves a key with it (many devices take
+        one client: the form's connection would be refused as busy)."""
+        async with self.device.paused():
+            yield
 
     # --- the device's reports -----------------------------------------------------------
 
@@ -267,86 +221,20 @@ class TuyaLanCoordinator(DataUpdateCoordinator[DeviceUpdate]):
     def _on_update(self, update: DeviceUpdate) -> None:
         if not self._published:
             return  # the first refresh has not published yet; it takes the latest state
-        if update.pushed and self._key_proven_wrong:
-            # A push decrypted with the key: on 3.1 (whose status reads in plaintext
-            # with any key) the first sign that the key is right again.
-            self._key_proven_wrong = False
-            self._recovered()
-        if not update.changed and not (update.pushed.keys() & self._energy_dps):
+        if not update.changed and not (update.pushed.keys() & self.catalog.energy_dps):
             return  # nothing any entity shows
-        self._note_not_dps(update.changed)
-        self._promote(update)
+        self.catalog.take(update)
         self.async_set_updated_data(update)
-
-    @callback
-    def _note_not_dps(self, dp_ids: Iterable[str]) -> None:
-        """Say once per device that it reports ids that cannot be DPs (Tuya's are
-        1-255): they get no entity, and a device that keeps sending them is not worth
-        a log line per push."""
-        if self._warned_not_dps:
-            return
-        if bad := [dp for dp in dp_ids if not is_dp_id(dp)]:
-            self._warned_not_dps = True
-            LOGGER.warning(
-                "%s reports %d ids that cannot be DPs (Tuya's are 1-255), such as %s; "
-                "they get no entity",
-                self.name,
-                len(bad),
-                repr(bad[0][:20]),
-            )
-
-    # --- what later readings prove (no model) ------------------------------------------
-
-    @callback
-    def _keep_proved(self, proved: dict[str, DpSpec]) -> None:
-        """Store what the numbering rule proved: it keeps that kind from now on."""
-        if not proved:
-            return
-        entry = self.config_entry
-        learned = {**parse_learned(entry.data.get(CONF_LEARNED)), **proved}
-        self.hass.config_entries.async_update_entry(
-            entry, data={**entry.data, CONF_LEARNED: store_learned(learned)}
-        )
-
-    @callback
-    def _promote(self, update: DeviceUpdate) -> None:
-        """A reading that proves a raw DP (a load on a meter, an idle countdown) gives
-        it its entity now; a DP with a kind keeps it."""
-        if self._has_model or not any(
-            (spec := self.specs.get(dp)) is None or spec.kind is DpKind.RAW for dp in update.changed
-        ):
-            return
-        proved = {
-            dp: found
-            for dp, found in from_numbers(update.dps).items()
-            if (spec := self.specs.get(dp)) is None
-            or (spec.kind is DpKind.RAW and not spec.overridden)
-        }
-        if not proved:
-            return
-        new = {dp: finish(dp, found) for dp, found in proved.items()}
-        LOGGER.info("%s: readings now prove DPs %s", self.name, ", ".join(sorted(new)))
-        self.specs.update(new)
-        self._energy_dps |= {dp for dp, spec in new.items() if spec.kind is DpKind.ENERGY}
-        self._keep_proved(proved)
-        added = build_descriptions(new)
-        self.descriptions.extend(added)
-        for listener in list(self._descriptions_listeners):
-            listener(added)
-
-    @callback
-    def async_add_descriptions_listener(
-        self, listener: Callable[[Descriptions], None]
-    ) -> Callable[[], None]:
-        """Call ``listener`` with the descriptions of DPs that later readings proved."""
-        self._descriptions_listeners.append(listener)
-        return lambda: self._descriptions_listeners.remove(listener)
 
     @callback
     def _on_health(self, health: Health) -> None:
         if not self._published:
             return  # setup reports its own errors
+        # What was known before this report decides how it is told (the library sets
+        # key_rejected in the same report as the fault that proves it).
+        was_rejected, self._key_rejected = self._key_rejected, health.key_rejected
         if health.connected != self._was_connected:
+            async_dispatcher_send(self.hass, SIGNAL_CONNECTION, self.device_id, health.connected)
             self._was_connected = health.connected
             if health.connected and self._grace is not None:
                 # Back within the grace (a recycled socket): never was unavailable.
@@ -357,7 +245,7 @@ class TuyaLanCoordinator(DataUpdateCoordinator[DeviceUpdate]):
                 self._recovered()
             elif health.connected:
                 LOGGER.log(
-                    logging.DEBUG if self._key_proven_wrong else logging.INFO,
+                    logging.DEBUG if was_rejected else logging.INFO,
                     "Reconnected to %s (%s:%s)",
                     self.name,
                     self.host,
@@ -366,18 +254,22 @@ class TuyaLanCoordinator(DataUpdateCoordinator[DeviceUpdate]):
                 self._recovered()
             elif (
                 self.availability_grace > 0
-                and not self._key_proven_wrong
+                and not was_rejected
                 and health.fault is not Fault.WRONG_KEY
             ):
                 self._lost_error = health.error
                 self._grace = async_call_later(self.hass, self.availability_grace, self._grace_over)
             else:
                 self._lost_error = health.error
-                self._unavailable()
+                self._unavailable(quiet=was_rejected)
             if health.fault is Fault.WRONG_KEY:
                 self._attempt_failed(health)  # a 3.1 push we cannot decrypt: proof
         elif not health.connected and health.failures:
             self._attempt_failed(health)
+        elif was_rejected and not health.key_rejected and health.connected:
+            # A report decrypted with the key: on 3.1 (whose status reads in plaintext
+            # with any key) the first sign that the key is right again.
+            self._recovered()
         for listener in list(self._health_listeners):
             listener()
 
@@ -388,11 +280,11 @@ class TuyaLanCoordinator(DataUpdateCoordinator[DeviceUpdate]):
             self._unavailable()
 
     @callback
-    def _unavailable(self) -> None:
+    def _unavailable(self, *, quiet: bool = False) -> None:
         """The device is away (past the grace, or with proof of a wrong key)."""
         # After proof of a wrong 3.1 key every push ends the session: warned once.
         LOGGER.log(
-            logging.DEBUG if self._key_proven_wrong else logging.WARNING,
+            logging.DEBUG if quiet else logging.WARNING,
             "Lost the connection to %s (%s:%s): %s; reconnecting",
             self.name,
             self.host,
@@ -416,14 +308,11 @@ class TuyaLanCoordinator(DataUpdateCoordinator[DeviceUpdate]):
 
     @callback
     def _recovered(self) -> None:
-        if self.version != "3.1":
-            # A 3.3+ session opens only with the right key: any proof is out of date.
-            self._key_proven_wrong = False
-        if not self._key_proven_wrong:
+        if not self._key_rejected:
             # On 3.1 a wrong key still reads the plaintext status, and loses the session
             # at each encrypted push: the issue stays until the key changes.
             self._set_issue(None)
-        if self._reauth_started and not self._key_proven_wrong:
+        if self._reauth_started and not self._key_rejected:
             self._reauth_started = False
             # It was busy after all, or the device has its old key again. Not after
             # proof on 3.1: its status reads in plaintext with any key.
@@ -436,13 +325,12 @@ class TuyaLanCoordinator(DataUpdateCoordinator[DeviceUpdate]):
     @callback
     def _attempt_failed(self, health: Health) -> None:
         fault = health.fault
-        if fault is Fault.WRONG_KEY:
-            self._key_proven_wrong = True
-            if self._grace is not None:  # proof: no point waiting out the grace
-                self._grace()
-                self._grace = None
-                self._unavailable()
-        if fault in AUTH_FAULTS and not self._reauth_started and not self._healing:
+        if fault is Fault.WRONG_KEY and self._grace is not None:
+            # Proof: no point waiting out the grace.
+            self._grace()
+            self._grace = None
+            self._unavailable()
+        if health.key_at_fault and not self._reauth_started and not self._healing:
             if loaded_accounts(self.hass):
                 self._healing = True
                 self.config_entry.async_create_background_task(
@@ -451,7 +339,8 @@ class TuyaLanCoordinator(DataUpdateCoordinator[DeviceUpdate]):
             else:
                 self._start_reauth()
         if fault is Fault.WRONG_KEY or health.failures >= ATTEMPTS_BEFORE_ISSUE:
-            self._set_issue(self._reason(fault))
+            moved = self._heard_at is not None and self._heard_at != self.device.host
+            self._set_issue(unavailable_reason(fault, heard_elsewhere=moved))
 
     @callback
     def _start_reauth(self) -> None:
@@ -462,119 +351,27 @@ class TuyaLanCoordinator(DataUpdateCoordinator[DeviceUpdate]):
         )
         self.config_entry.async_start_reauth(self.hass)
 
-    # --- keys that heal -------------------------------------------------------------------
+    # --- keys that heal, devices that move, the repair issue -----------------------------
 
     async def _async_heal(self) -> None:
-        """Fetch the device's key from the linked account and reconnect with it, or ask
-        the user (reauth) when the account cannot help."""
+        """Prove the linked account's key with the device, or ask the user (reauth)."""
         try:
-            new_key = await self._async_fetch_key()
+            healed = await self._healer.async_heal(self.device)
         finally:
             self._healing = False
-        if new_key is None:
-            if not self.device.connected and not self._reauth_started:
-                self._start_reauth()
-            return
-        self._key_proven_wrong = False
-        self.device.reconnect(local_key=new_key)
+        if not healed and not self.device.connected and not self._reauth_started:
+            self._start_reauth()
 
-    def _may_ask_the_cloud(self) -> bool:
-        """Whether key healing may ask the linked account now (and count it)."""
-        now = time.monotonic()
-        self._heal_asks = [t for t in self._heal_asks if now - t < HEAL_WINDOW]
-        if len(self._heal_asks) >= HEAL_MAX_ASKS:
-            return False
-        self._heal_asks.append(now)
-        return True
-
-    async def _async_fetch_key(self) -> str | None:
-        """A key from the linked account, proven by a handshake and a status read, and
-        stored in the entry (with the device's model); None when there is none such."""
-        entry = self.config_entry
-        current = entry.data[CONF_LOCAL_KEY]
-        if not self._may_ask_the_cloud():
-            LOGGER.info(
-                "%s: the linked account was asked for a new key %d times in %d minutes; "
-                "not again for now",
-                self.name,
-                HEAL_MAX_ASKS,
-                HEAL_WINDOW // 60,
-            )
-            return None
-        try:
-            found = await async_find_device(self.hass, self.device_id, max_age=0)
-            new_key = found.local_key
-            if found.id != self.device_id:
-                # Not this device's key, whatever the cloud says.
-                raise CloudError("the linked account answered for another device")
-            if not new_key:
-                raise CloudError("the linked account has no local key for this device")
-            if new_key == current:
-                raise CloudError("the linked account has the same key")
-        except CloudError as err:
-            LOGGER.info("%s: the linked account cannot give a new key: %s", self.name, err)
-            return None
-        except Exception:
-            # Healing is a convenience: whatever went wrong, the user is asked instead.
-            LOGGER.exception("%s: unexpected error while asking the linked account", self.name)
-            return None
-        try:
-            await prove_key(self.device.host, self.port, self.device_id, new_key, self.version)
-        except (TuyaError, OSError) as err:
-            LOGGER.info(
-                "%s: the key from the linked account does not open the device either (%s)",
-                self.name,
-                err or type(err).__name__,
-            )
-            return None
-        data = {**entry.data, CONF_LOCAL_KEY: new_key}
-        if found.model:
-            data.update(model_data(found))
-        self.hass.config_entries.async_update_entry(entry, data=data)
-        LOGGER.info(
-            "%s has a new local key (re-paired?): fetched it from the linked account, "
-            "proved it with the device, and reconnected",
-            self.name,
-        )
-        return new_key
-
-    def _reason(self, fault: Fault | None) -> str:
-        """Why the device is unavailable, from the evidence (a key of UNAVAILABLE_ISSUES)."""
-        if fault is Fault.UNREACHABLE or fault is Fault.STALLED:
-            from .discovery import heard_ip  # noqa: PLC0415 - discovery imports us
-
-            heard = heard_ip(self.hass, self.device_id)
-            return "moved" if heard is not None and heard != self.device.host else "unreachable"
-        if fault in AUTH_FAULTS:
-            return "key"
-        if fault is Fault.BUSY:
-            return "busy"
-        return "protocol"
+    @callback
+    def _on_heard(self, host: str) -> None:
+        """Discovery heard the device at ``host``: follow it there if it is away."""
+        self._heard_at = host
+        if not self.device.connected:
+            self._follower.heard(host, lambda: not self.device.connected)
 
     @callback
     def _set_issue(self, reason: str | None) -> None:
-        """Raise, change or withdraw the entry's "why unavailable" repair issue."""
-        if reason == self._issue:
-            return
-        issue_id = unavailable_issue_id(self.config_entry.entry_id)
-        self._issue = reason
-        if reason is None:
-            ir.async_delete_issue(self.hass, DOMAIN, issue_id)
-            return
-        health = self.device.health
-        ir.async_create_issue(
-            self.hass,
-            DOMAIN,
-            issue_id,
-            is_fixable=False,
-            severity=ir.IssueSeverity.WARNING,
-            translation_key=UNAVAILABLE_ISSUES[reason],
-            translation_placeholders={
-                "name": self.name,
-                "host": f"{self.device.host}:{self.device.port}",
-                "error": health.error or "",
-            },
-        )
+        self._issue.set(reason, self.device.health, f"{self.device.host}:{self.device.port}")
 
     # --- commands -----------------------------------------------------------------------
 

@@ -2,11 +2,10 @@
 
 * An unknown device id starts an integration-discovery flow (a "Discovered" card
   asking only for the local key).
-* A configured device heard at another address, while its session is down, is
-  followed: a handshake and a status read at the new address with the entry's key,
-  version and port, and only when the device answers there as itself is the entry's
-  host changed and the entry reloaded. An address that does not answer is never
-  written.
+* A configured device heard at another address is told so with its dispatcher
+  signal (``follow.signal_heard``): its coordinator, which knows whether its session
+  is down, follows it (``follow.async_follow``). An entry waiting to retry its setup
+  has no coordinator: discovery follows for it.
 * 3.5 devices stay silent until asked: the 0x25 request goes out every
   ``REQUEST_INTERVAL`` while something may be found (see ``_wants_requests``).
 * A discovery port that another program holds is a repair issue naming the holder;
@@ -29,10 +28,11 @@ from homeassistant.config_entries import (
     ConfigEntry,
     ConfigEntryState,
 )
-from homeassistant.const import CONF_HOST, CONF_PORT, EVENT_HOMEASSISTANT_STOP
+from homeassistant.const import CONF_HOST, EVENT_HOMEASSISTANT_STOP
 from homeassistant.core import CALLBACK_TYPE, Event, HomeAssistant, callback
 from homeassistant.exceptions import HomeAssistantError
 from homeassistant.helpers import discovery_flow, issue_registry as ir
+from homeassistant.helpers.dispatcher import async_dispatcher_connect, async_dispatcher_send
 from homeassistant.helpers.event import async_track_time_interval
 from homeassistant.setup import async_setup_component
 from homeassistant.util.hass_dict import HassKey
@@ -41,17 +41,15 @@ from .account import is_account_entry
 from .const import (
     CONF_DEVICE_ID,
     CONF_LISTEN_ADDRESS,
-    CONF_LOCAL_KEY,
     CONF_PRODUCT_KEY,
-    CONF_PROTOCOL_VERSION,
     CONF_REQUEST_ADDRESS,
     CONF_REQUEST_PORT,
-    DEFAULT_PORT,
     DISCOVERY_IP,
     DISCOVERY_VERSION,
     DOMAIN,
     LOGGER,
 )
+from .follow import SIGNAL_CONNECTION, async_follow, signal_heard
 from .ports import describe_port_holders
 from .tuyalan import (
     UDP_PORT_APP,
@@ -60,8 +58,6 @@ from .tuyalan import (
     DiscoveryListener,
     HeardDevice,
     HeardDevices,
-    TuyaError,
-    probe,
 )
 
 DATA_DISCOVERY: HassKey[TuyaLanDiscovery] = HassKey(f"{DOMAIN}_discovery")
@@ -75,8 +71,8 @@ REQUEST_PORT: Final = UDP_PORT_APP
 # Every 10 s, while something may be found. tinytuya's scanner asks every 6 s, but it
 # runs for a few seconds; this runs for days. Devices announce every 5 s on their own,
 # so at 10 s each 3.5 device's answers cost half of what a 3.3 device sends anyway,
-# and a 3.5 device that moved is found within 10 s, well inside the coordinator's
-# reconnect backoff (up to 60 s). The same tick retries ports another program held.
+# and a 3.5 device that moved is found within 10 s, well inside the library's
+# reconnect backoff (up to a minute). The same tick retries ports another program held.
 REQUEST_INTERVAL: Final = timedelta(seconds=10)
 # After start, ask for a minute: unconfigured 3.5 devices are silent until asked.
 STARTUP_REQUESTS: Final = 60.0
@@ -87,9 +83,6 @@ RECENT: Final = 300.0
 # The user step waits until the listener has heard for this long (one announcement
 # period of 5 s, plus a margin), so a listener it just started has heard something.
 SCAN_WINDOW: Final = 6.0
-# Handshake timeout at a new address.
-PROBE_TIMEOUT: Final = 5.0
-
 ISSUE_PORTS_IN_USE: Final = "ports_in_use"
 
 
@@ -135,9 +128,12 @@ class TuyaLanDiscovery:
         )
         self._started = clock()
         self._following: set[str] = set()
+        # Loaded devices whose session is down, as their coordinators say.
+        self._down: set[str] = set()
         self._unavailable: list[int] = []
         self._unsub_timer: CALLBACK_TYPE | None = None
         self._unsub_stop: CALLBACK_TYPE | None = None
+        self._unsub_connection: CALLBACK_TYPE | None = None
 
     async def async_start(self) -> None:
         """Bind what can be bound, ask once, and start the periodic tick."""
@@ -154,6 +150,9 @@ class TuyaLanDiscovery:
         self._unsub_stop = self.hass.bus.async_listen_once(
             EVENT_HOMEASSISTANT_STOP, self._async_on_stop
         )
+        self._unsub_connection = async_dispatcher_connect(
+            self.hass, SIGNAL_CONNECTION, self._async_connection
+        )
         await self.async_send_request()
 
     @callback
@@ -164,10 +163,10 @@ class TuyaLanDiscovery:
     @callback
     def async_stop(self) -> None:
         """Stop the tick and close the sockets; nothing is left behind."""
-        for unsubscribe in (self._unsub_timer, self._unsub_stop):
+        for unsubscribe in (self._unsub_timer, self._unsub_stop, self._unsub_connection):
             if unsubscribe is not None:
                 unsubscribe()
-        self._unsub_timer = self._unsub_stop = None
+        self._unsub_timer = self._unsub_stop = self._unsub_connection = None
         self.listener.close()
 
     # --- the 0x25 request and port retries -------------------------------------------
@@ -190,7 +189,7 @@ class TuyaLanDiscovery:
         if self.unconfigured():
             return True
         return any(
-            _missing(entry)
+            self._missing(entry)
             for entry in self.hass.config_entries.async_entries(
                 DOMAIN, include_ignore=False, include_disabled=False
             )
@@ -289,13 +288,14 @@ class TuyaLanDiscovery:
                 },
             )
             return
-        if (
-            entry.disabled_by is not None
-            or entry.data.get(CONF_HOST, device.ip) == device.ip
-            or not _missing(entry)
-            or device.device_id in self._following
-        ):
-            return  # nothing to do: ignored, disabled, same address, or connected
+        if entry.disabled_by is not None or entry.data.get(CONF_HOST, device.ip) == device.ip:
+            return  # nothing to do: ignored, disabled, or the same address
+        if entry.state is ConfigEntryState.LOADED:
+            # Its coordinator knows whether its session is down, and follows if so.
+            async_dispatcher_send(self.hass, signal_heard(device.device_id), device.ip)
+            return
+        if not self._missing(entry) or device.device_id in self._following:
+            return
         self.heard.acted(heard)
         self._following.add(device.device_id)
         self.hass.async_create_background_task(
@@ -304,51 +304,28 @@ class TuyaLanDiscovery:
         )
 
     async def _async_follow(self, entry: ConfigEntry, new_host: str) -> None:
-        """Move the entry to `new_host` if, and only if, the device answers there."""
-        data = entry.data
-        old_host, device_id = data[CONF_HOST], data[CONF_DEVICE_ID]
+        """Move an entry waiting to retry its setup, if the device answers there."""
         try:
-            try:
-                await probe(
-                    new_host,
-                    device_id,
-                    data[CONF_LOCAL_KEY],
-                    data[CONF_PROTOCOL_VERSION],
-                    port=data.get(CONF_PORT, DEFAULT_PORT),
-                    timeout=PROBE_TIMEOUT,
-                    # A 3.1 status is plaintext: anything at the new address could
-                    # send it. Only a report that proves our key moves the entry.
-                    require_proof=True,
-                )
-            except (TuyaError, OSError) as err:
-                LOGGER.debug(
-                    "%s announced address %s but does not answer there as itself (%s); keeping %s",
-                    entry.title,
-                    new_host,
-                    err or type(err).__name__,
-                    old_host,
-                )
-                return
-            if entry.data.get(CONF_HOST) != old_host or not _missing(entry):
-                return  # changed meanwhile (reconfigured, or reconnected by itself)
-            LOGGER.info("%s moved from %s to %s: following it", entry.title, old_host, new_host)
-            self.hass.config_entries.async_update_entry(
-                entry, data={**entry.data, CONF_HOST: new_host}
-            )
-            self.hass.config_entries.async_schedule_reload(entry.entry_id)
+            await async_follow(self.hass, entry, new_host, lambda: self._missing(entry))
         finally:
-            self._following.discard(device_id)
+            self._following.discard(entry.data[CONF_DEVICE_ID])
 
+    @callback
+    def _async_connection(self, device_id: str, connected: bool) -> None:
+        if connected:
+            self._down.discard(device_id)
+        else:
+            self._down.add(device_id)
 
-def _missing(entry: ConfigEntry) -> bool:
-    """Whether an entry's device cannot be reached now (set up later, or session down)."""
-    if is_account_entry(entry):
-        return False  # a linked account, not a device
-    if entry.state is ConfigEntryState.SETUP_RETRY:
-        return True
-    if entry.state is ConfigEntryState.LOADED:
-        return not entry.runtime_data.device.connected
-    return False
+    def _missing(self, entry: ConfigEntry) -> bool:
+        """Whether an entry's device cannot be reached now (set up later, or down)."""
+        if is_account_entry(entry):
+            return False  # a linked account, not a device
+        if entry.state is ConfigEntryState.SETUP_RETRY:
+            return True
+        if entry.state is ConfigEntryState.LOADED:
+            return entry.data.get(CONF_DEVICE_ID) in self._down
+        return False
 
 
 async def async_start_discovery(hass: HomeAssistant, options: Mapping[str, Any]) -> None:

@@ -35,8 +35,15 @@ from .tuyalan import (
     WrongKeyError,
 )
 
-# The faults that mean the device's local key has (most likely) changed.
-AUTH_FAULTS: Final = frozenset({Fault.WRONG_KEY, Fault.KEY_SUSPECT})
+# Why a device's setup failed (a retry follows), by the fault its attempt showed. (Which
+# faults mean the key is the library's knowledge: Health.key_at_fault.)
+SETUP_FAILED: Final[dict[Fault | None, str]] = {
+    Fault.BUSY: "setup_busy",
+    Fault.UNREACHABLE: "setup_unreachable",
+    Fault.STALLED: "setup_stalled",
+    Fault.PROTOCOL: "setup_protocol",
+    None: "setup_protocol",
+}
 
 # Library error -> key under "exceptions" in strings.json, and -> the config flow's key
 # under "config.error". Most specific first: the first class the error is an instance of

@@ -22,6 +22,7 @@ from homeassistant.helpers import issue_registry as ir
 from homeassistant.helpers.json import json_bytes
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
+from custom_components.tuya_lan import config_flow
 from custom_components.tuya_lan.const import (
     CONF_CATEGORY,
     CONF_DEVICE_ID,
@@ -32,15 +33,12 @@ from custom_components.tuya_lan.const import (
     CONF_PROTOCOL_VERSION,
     DOMAIN,
 )
-from custom_components.tuya_lan.coordinator import (
-    HEAL_MAX_ASKS,
-    PROVE_ATTEMPTS,
-    PROVE_RETRY_DELAY,
-)
+from custom_components.tuya_lan.healing import HEAL_MAX_ASKS
 from custom_components.tuya_lan.tuyalan import (
+    DeviceState,
     DpModel,
+    Timings,
 )
-from custom_components.tuya_lan.tuyalan.device import DROPS_BEFORE_KEY_SUSPECT
 from tuya_sim import SimulatedDevice
 from tuya_sim.cloud import FakeTuyaCloud, cloud_device_for
 
@@ -52,6 +50,9 @@ UID = "eu1700000000000aaaaa"
 KEYS = ("0123456789abcdef", "Tg5$Lm8pXr2!Nc7v", "h7Kd2#Vn9Qs4@Wb1")
 IDS = ("bf00000000000000aa01", "bf00000000000000aa02", "bf00000000000000aa03")
 NEW_KEY = "Zq4v!8RtW2m#Lp6x"
+# Reconnect after 50 ms instead of 1 s doubling.
+REAL_VALIDATE_DEVICE = config_flow.validate_device
+FAST = Timings(backoff_min=0.05, backoff_max=0.05, backoff_jitter=0.0)
 SWITCH = "switch.tuya_aa01"
 
 
@@ -68,23 +69,10 @@ def detect_blocking_calls(disable_block_async_io: None) -> None:
     block_async_io.enable()
 
 
-def quick_backoff(attempt: int) -> float:
-    """Reconnect attempts 50 ms apart until a changed key is suspected (at most
-    DROPS_BEFORE_KEY_SUSPECT attempts), then PROVE_ATTEMPTS * PROVE_RETRY_DELAY apart.
-
-    The real schedule (1 s doubling) has them seconds apart by then, so a new key being
-    proven meanwhile (by the heal or a reauth flow: PROVE_ATTEMPTS tries,
-    PROVE_RETRY_DELAY apart) meets the old key's attempts at the device's only
-    connection once at most. A flat 50 ms kept that connection busy so much of the time
-    that, on a loaded machine, every try of the proof could be refused as "busy".
-    """
-    return 0.05 if attempt < DROPS_BEFORE_KEY_SUSPECT else PROVE_ATTEMPTS * PROVE_RETRY_DELAY
-
-
 @pytest.fixture(autouse=True)
 def fast_backoff() -> Iterator[None]:
-    """Reconnect after 50 ms instead of 1 s doubling, at first (see quick_backoff)."""
-    with patch("custom_components.tuya_lan.tuyalan.device.backoff_delay", quick_backoff):
+    """Reconnect after 50 ms instead of 1 s doubling."""
+    with patch("custom_components.tuya_lan.coordinator.TIMINGS", FAST):
         yield
 
 
@@ -452,9 +440,19 @@ async def test_reauth_from_account_that_does_not_hold_the_device(
     )
     assert result["step_id"] == "reauth_confirm"
     assert result["errors"] == {"base": "cloud_device_unknown"}
-    result = await hass.config_entries.flow.async_configure(
-        flow["flow_id"], {CONF_LOCAL_KEY: NEW_KEY}
-    )
+    # The entry's session lets go of the device while the form proves the key: the
+    # device takes one client, and the proof once came out "busy" now and then.
+    states_during_proof: list[DeviceState] = []
+
+    async def validate(*args: Any, **kwargs: Any) -> tuple[str, dict[str, str]]:
+        states_during_proof.append(entry.runtime_data.device.state)
+        return await REAL_VALIDATE_DEVICE(*args, **kwargs)
+
+    with patch.object(config_flow, "validate_device", validate):
+        result = await hass.config_entries.flow.async_configure(
+            flow["flow_id"], {CONF_LOCAL_KEY: NEW_KEY}
+        )
+    assert states_during_proof == [DeviceState.PAUSED]
     assert result["reason"] == "reauth_successful"
     assert entry.data[CONF_LOCAL_KEY] == NEW_KEY
     await unload_all(hass)
@@ -856,9 +854,8 @@ async def test_account_that_has_no_better_key_starts_reauth(
     entry = await add_device(hass, sim)
     await wait_for(lambda: entry.runtime_data.device.connected)
     cloud.devices[sim.device_id].local_key = cloud_key
-    with patch("custom_components.tuya_lan.coordinator.PROVE_RETRY_DELAY", 0):
-        sim.change_key(NEW_KEY)
-        await wait_for(lambda: bool(hass.config_entries.flow.async_progress()))
+    sim.change_key(NEW_KEY)
+    await wait_for(lambda: bool(hass.config_entries.flow.async_progress()))
     (flow,) = hass.config_entries.flow.async_progress()
     assert flow["context"]["source"] == SOURCE_REAUTH
     assert logged in caplog.text

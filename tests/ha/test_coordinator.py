@@ -1,12 +1,14 @@
-"""The session: pushes, loss and recovery, heartbeats, re-queries, command pacing."""
+"""The coordinator over a fake TuyaDevice: pushes, loss and recovery as Home Assistant
+shows them, reauth, the safety re-query, and commands' errors.
+
+How the library gets there (backoff, heartbeats, held pushes, serialised commands) is
+tested in tests/lib/test_device.py and tests/lib/test_device_supervision.py."""
 
 from __future__ import annotations
 
 import asyncio
 import logging
 from datetime import timedelta
-from typing import Any
-from unittest.mock import patch
 
 import pytest
 from homeassistant.config_entries import SOURCE_REAUTH
@@ -15,7 +17,6 @@ from homeassistant.core import HomeAssistant
 from homeassistant.exceptions import HomeAssistantError
 from homeassistant.util import dt as dt_util
 from pytest_homeassistant_custom_component.common import (
-    MockConfigEntry,
     async_fire_time_changed,
 )
 
@@ -24,10 +25,9 @@ from custom_components.tuya_lan.tuyalan import (
     TuyaConnectionError,
     TuyaTimeoutError,
     WrongKeyError,
-    backoff_delay,
 )
 
-from .conftest import CLIENT_PATH, FakeDevice
+from .conftest import FakeDevice
 
 SWITCH = "switch.tuya_efgh"
 POWER = "sensor.tuya_efgh_power"
@@ -98,67 +98,30 @@ async def test_push_writes_only_the_entities_of_changed_dps(
     assert hass.states.get(POWER).last_reported == power_before
 
 
-async def test_push_during_setup_is_kept(
-    hass: HomeAssistant, mock_config_entry: MockConfigEntry, fake_device: FakeDevice
-) -> None:
-    """A push that arrives while the first refresh runs is merged into it."""
-    original = fake_device.make_client
-
-    def make_client(*args: Any, **kwargs: Any) -> Any:
-        client = original(*args, **kwargs)
-        read = client.status.side_effect
-
-        async def status() -> dict[str, Any]:
-            result = await read()
-            fake_device.push({"19": 999})
-            return result
-
-        client.status.side_effect = status
-        return client
-
-    fake_device.make_client = make_client  # type: ignore[method-assign]
-    with patch(CLIENT_PATH, side_effect=make_client):
-        mock_config_entry.add_to_hass(hass)
-        assert await hass.config_entries.async_setup(mock_config_entry.entry_id)
-        await hass.async_block_till_done()
-    assert hass.states.get(POWER).state == "99.9"
-
-
 @pytest.mark.usefixtures("init_integration")
 async def test_loss_and_recovery_logged_once(
     hass: HomeAssistant, fake_device: FakeDevice, caplog: pytest.LogCaptureFixture
 ) -> None:
     """Connection lost: unavailable, one warning; back: available, one info."""
-    first = fake_device.client
-    old_on_status = fake_device.on_status
-    old_on_disconnect = fake_device.on_disconnect
     fake_device.connect_error = TuyaConnectionError("refused")
 
     fake_device.drop(ConnectionResetError("reset"))
     await hass.async_block_till_done()
     assert hass.states.get(SWITCH).state == STATE_UNAVAILABLE
     assert hass.states.get(POWER).state == STATE_UNAVAILABLE
-    first.abort.assert_called()  # the old client is released before reconnecting
 
-    # Late callbacks of the old client change nothing; attempts fail for a while.
-    assert old_on_disconnect is not None
-    old_on_disconnect(None)
+    # Attempts fail for a while.
     for _ in range(4):
-        await advance(hass, 61)
+        fake_device.attempt()
     await advance(hass, 360)  # the safety re-query while disconnected
     assert hass.states.get(SWITCH).state == STATE_UNAVAILABLE
-    assert len(fake_device.clients) >= 5
 
     fake_device.connect_error = None
     fake_device.dps["1"] = False
-    await advance(hass, 61)
-    assert hass.states.get(SWITCH).state == "off"
-    assert hass.states.get(POWER).state == "55.0"
-
-    assert old_on_status is not None
-    old_on_status({"1": True})  # a stale client's push is ignored
+    fake_device.attempt()
     await hass.async_block_till_done()
     assert hass.states.get(SWITCH).state == "off"
+    assert hass.states.get(POWER).state == "55.0"
 
     assert len(messages(caplog, "Lost the connection")) == 1
     assert messages(caplog, "Lost the connection")[0].levelno == logging.WARNING
@@ -171,58 +134,13 @@ async def test_loss_and_recovery_logged_once(
 async def test_clean_eof_and_close_error(
     hass: HomeAssistant, fake_device: FakeDevice, caplog: pytest.LogCaptureFixture
 ) -> None:
-    """EOF (no exception) is a loss too; a failing abort of the old client is ignored."""
-    fake_device.client.abort.side_effect = OSError("already gone")
+    """EOF (no exception) is a loss too (the library's failing abort: tests/lib)."""
     fake_device.drop(None)
     await hass.async_block_till_done()
     assert "closed by the device" in messages(caplog, "Lost the connection")[0].getMessage()
-    await advance(hass, 2)
-    assert hass.states.get(SWITCH).state == "on"
-
-
-def test_backoff_doubles_to_a_minute_with_jitter() -> None:
-    """1 s doubling to 60 s, each +-20 %."""
-    for attempt, base in enumerate([1, 2, 4, 8, 16, 32, 60, 60, 60]):
-        for _ in range(20):
-            assert 0.8 * base <= backoff_delay(attempt) <= 1.2 * base
-
-
-@pytest.mark.usefixtures("init_integration")
-async def test_reconnect_backoff_schedule(hass: HomeAssistant, fake_device: FakeDevice) -> None:
-    """Attempts are spaced by the growing backoff."""
-    fake_device.connect_error = TuyaConnectionError("refused")
-    delays: list[int] = []
-    with patch(
-        "custom_components.tuya_lan.tuyalan.device.backoff_delay",
-        side_effect=lambda attempt: delays.append(attempt) or 2.0**attempt,
-    ):
-        fake_device.drop(None)
-        await hass.async_block_till_done()
-        for _ in range(4):
-            await advance(hass, 0.9)  # nothing due yet after the first attempt
-        clients = len(fake_device.clients)
-        await advance(hass, 16)
-    assert delays[:3] == [0, 1, 2]
-    assert len(fake_device.clients) > clients
-
-
-@pytest.mark.usefixtures("init_integration")
-async def test_push_while_reconnecting_waits_for_the_status(
-    hass: HomeAssistant, fake_device: FakeDevice
-) -> None:
-    """A push that arrives before a new session's status must not make the entities
-    available: the status may still fail. Once the status is in, the push counts."""
-    fake_device.drop(None)
+    fake_device.attempt()
     await hass.async_block_till_done()
-    assert hass.states.get(SWITCH).state == STATE_UNAVAILABLE
-    fake_device.before_status = lambda: fake_device.push({"1": False})
-    fake_device.status_error = TuyaTimeoutError("no status")
-    await advance(hass, 2)
-    assert hass.states.get(SWITCH).state == STATE_UNAVAILABLE
-    fake_device.status_error = None
-    fake_device.dps["1"] = True  # the status read is older than the push
-    await advance(hass, 3)
-    assert hass.states.get(SWITCH).state == "off"
+    assert hass.states.get(SWITCH).state == "on"
 
 
 @pytest.mark.usefixtures("init_integration")
@@ -232,8 +150,8 @@ async def test_wrong_key_on_reconnect_starts_reauth(
     """The device was re-paired: reconnecting fails on the key and reauth starts."""
     fake_device.connect_error = WrongKeyError("hmac mismatch")
     fake_device.drop(None)
-    await hass.async_block_till_done()  # the supervisor starts its backoff wait
-    await advance(hass, 2)
+    fake_device.attempt()
+    await hass.async_block_till_done()
     flows = hass.config_entries.flow.async_progress()
     assert [flow["context"]["source"] for flow in flows] == [SOURCE_REAUTH]
     assert flows[0]["handler"] == DOMAIN
@@ -241,32 +159,13 @@ async def test_wrong_key_on_reconnect_starts_reauth(
 
 
 @pytest.mark.usefixtures("init_integration")
-async def test_heartbeat(hass: HomeAssistant, fake_device: FakeDevice) -> None:
-    """A heartbeat every 10 s; one unanswered is followed by a status read at once (busy
-    firmware skips heartbeats), and only when that fails too is the connection gone."""
-    client = fake_device.client
-    await advance(hass, 10.5)
-    assert client.heartbeat.await_count == 1
-    client.heartbeat.side_effect = TuyaTimeoutError("no answer")
-    await advance(hass, 10.5)
-    assert hass.states.get(SWITCH).state == "on"  # the status read answered
-    client.status.side_effect = TuyaTimeoutError("no answer")
-    await advance(hass, 10.5)
-    assert hass.states.get(SWITCH).state == STATE_UNAVAILABLE
-    await advance(hass, 10.5)  # while disconnected the heartbeat waits
-    assert client.heartbeat.await_count == 3
-
-
-@pytest.mark.usefixtures("init_integration")
 async def test_safety_requery(hass: HomeAssistant, fake_device: FakeDevice) -> None:
     """Every 5 minutes without a push the status is read again."""
-    client = fake_device.client
     fake_device.dps["19"] = 777  # changed without a push
     await advance(hass, 301)
-    assert client.status.await_count == 2
     assert hass.states.get(POWER).state == "77.7"
 
-    client.status.side_effect = TuyaTimeoutError("no answer")
+    fake_device.status_error = TuyaTimeoutError("no answer")
     await advance(hass, 301)
     assert hass.states.get(POWER).state == STATE_UNAVAILABLE
 
@@ -277,7 +176,6 @@ async def test_command_while_disconnected_fails_at_once(
 ) -> None:
     """No waiting for a reconnect: a translated error right away."""
     fake_device.connect_error = TuyaConnectionError("refused")
-    client = fake_device.client
     fake_device.drop(None)
     await hass.async_block_till_done()
     # Home Assistant itself skips unavailable entities in entity actions...
@@ -296,59 +194,24 @@ async def test_command_while_disconnected_fails_at_once(
         )
     assert err.value.translation_key == "not_connected"
     assert err.value.translation_domain == DOMAIN
-    client.set_dps.assert_not_awaited()
+    assert fake_device.set_calls == []
 
 
 @pytest.mark.usefixtures("init_integration")
 async def test_command_errors(hass: HomeAssistant, fake_device: FakeDevice) -> None:
     """A timeout keeps the session; a lost connection marks the device unavailable."""
-    client = fake_device.client
     fake_device.connect_error = TuyaConnectionError("refused")
-    client.set_dps.side_effect = TuyaTimeoutError("no ack")
+    fake_device.set_error = TuyaTimeoutError("no ack")
     with pytest.raises(HomeAssistantError) as err:
         await turn(hass, "turn_off")
     assert err.value.translation_key == "timeout"
     assert hass.states.get(SWITCH).state == "on"
 
-    client.set_dps.side_effect = TuyaConnectionError("broken pipe")
+    fake_device.set_error = TuyaConnectionError("broken pipe")
     with pytest.raises(HomeAssistantError) as err:
         await turn(hass, "turn_off")
     assert err.value.translation_key == "connection_lost"
     assert hass.states.get(SWITCH).state == STATE_UNAVAILABLE
-
-
-@pytest.mark.usefixtures("init_integration")
-async def test_command_loses_race_with_disconnect(
-    hass: HomeAssistant, fake_device: FakeDevice, caplog: pytest.LogCaptureFixture
-) -> None:
-    """A command queued behind another fails when the connection drops meanwhile."""
-    client = fake_device.client
-    release = asyncio.Event()
-
-    async def slow_set(dps: dict[str, Any]) -> None:
-        await release.wait()
-        raise TuyaConnectionError("connection reset")
-
-    client.set_dps.side_effect = slow_set
-    fake_device.connect_error = TuyaConnectionError("refused")
-    entry_id = hass.config_entries.async_entries(DOMAIN)[0].entry_id
-    first = hass.async_create_task(turn(hass, "turn_off"))
-    await asyncio.sleep(0)
-    second = hass.async_create_task(
-        hass.services.async_call(
-            DOMAIN, "set_dp", {"config_entry_id": entry_id, "dp": 1, "value": True}, blocking=True
-        )
-    )
-    await asyncio.sleep(0)
-    fake_device.drop(None)
-    release.set()
-    with pytest.raises(HomeAssistantError) as err:
-        await first
-    assert err.value.translation_key == "connection_lost"
-    with pytest.raises(HomeAssistantError) as err:
-        await second
-    assert err.value.translation_key == "not_connected"
-    assert len(messages(caplog, "Lost the connection")) == 1
 
 
 @pytest.mark.usefixtures("init_integration")

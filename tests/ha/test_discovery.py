@@ -43,7 +43,7 @@ from homeassistant.setup import async_setup_component
 from homeassistant.util import dt as dt_util
 from pytest_homeassistant_custom_component.common import MockConfigEntry, async_fire_time_changed
 
-from custom_components.tuya_lan import discovery, ports as host_ports
+from custom_components.tuya_lan import discovery, follow, ports as host_ports
 from custom_components.tuya_lan.const import (
     CONF_DEVICE_ID,
     CONF_LOCAL_KEY,
@@ -51,7 +51,7 @@ from custom_components.tuya_lan.const import (
     CONF_PROTOCOL_VERSION,
     DOMAIN,
 )
-from custom_components.tuya_lan.tuyalan import build_discovery_request
+from custom_components.tuya_lan.tuyalan import Timings, build_discovery_request
 from custom_components.tuya_lan.tuyalan.discovery import decode_discovery_request
 from tests.loopback import free_tcp_port, free_udp_ports
 from tuya_sim import DeviceSimulator, SimulatedDevice, build_datagram
@@ -134,7 +134,10 @@ def old_address() -> Iterator[OldAddress]:
 @pytest.fixture(autouse=True)
 def fast_backoff() -> Iterator[None]:
     """The coordinator retries after 50 ms (tests that need it slow patch it again)."""
-    with patch("custom_components.tuya_lan.tuyalan.device.backoff_delay", return_value=0.05):
+    with patch(
+        "custom_components.tuya_lan.coordinator.TIMINGS",
+        Timings(backoff_min=0.05, backoff_max=0.05, backoff_jitter=0.0),
+    ):
         yield
 
 
@@ -512,7 +515,7 @@ async def test_a_change_during_the_handshake_wins(
         hass.config_entries.async_update_entry(entry, data={**entry.data, CONF_HOST: "typed"})
         return {"1": True}
 
-    with patch.object(discovery, "probe", probe):
+    with patch.object(follow, "probe", probe):
         send(build_datagram(ID34, "3.4", ip=NEW), ports.encrypted)
         await wait_for(lambda: entry.data[CONF_HOST] == "typed")
         send(build_datagram(ID35, "3.5"), ports.encrypted)  # a marker

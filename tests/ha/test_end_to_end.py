@@ -19,7 +19,7 @@ from pytest_homeassistant_custom_component.common import MockConfigEntry
 
 from custom_components.tuya_lan.const import DOMAIN
 from custom_components.tuya_lan.coordinator import TuyaLanCoordinator
-from custom_components.tuya_lan.tuyalan import Fault, Health
+from custom_components.tuya_lan.tuyalan import Fault, Health, Timings
 from custom_components.tuya_lan.tuyalan.device import DROPS_BEFORE_KEY_SUSPECT
 from tuya_sim import SimulatedDevice
 
@@ -49,7 +49,10 @@ def detect_blocking_calls(disable_block_async_io: None) -> None:
 @pytest.fixture(autouse=True)
 def fast_backoff() -> Iterator[None]:
     """Reconnect after 50 ms instead of 1 s doubling."""
-    with patch("custom_components.tuya_lan.tuyalan.device.backoff_delay", return_value=0.05):
+    with patch(
+        "custom_components.tuya_lan.coordinator.TIMINGS",
+        Timings(backoff_min=0.05, backoff_max=0.05, backoff_jitter=0.0),
+    ):
         yield
 
 

@@ -25,7 +25,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import functools
 import os
 import socket
 import time
@@ -46,12 +45,9 @@ from pytest_homeassistant_custom_component.common import MockConfigEntry
 
 from custom_components.tuya_lan import discovery
 from custom_components.tuya_lan.const import DOMAIN
-from custom_components.tuya_lan.coordinator import (
-    ATTEMPTS_BEFORE_ISSUE,
-    TuyaLanCoordinator,
-    unavailable_issue_id,
-)
-from custom_components.tuya_lan.tuyalan import TuyaClient, TuyaDevice
+from custom_components.tuya_lan.coordinator import TuyaLanCoordinator
+from custom_components.tuya_lan.repairs import ATTEMPTS_BEFORE_ISSUE, unavailable_issue_id
+from custom_components.tuya_lan.tuyalan import Timings, TuyaClient
 from custom_components.tuya_lan.tuyalan.device import CONFIRM_WAIT, DROPS_BEFORE_KEY_SUSPECT
 from tests.loopback import free_udp_ports
 from tuya_sim import SimulatedDevice
@@ -268,12 +264,15 @@ def detect_blocking_calls(disable_block_async_io: None) -> None:
 @pytest.fixture(autouse=True)
 def short_times() -> Iterator[None]:
     """The coordinator's session uses HEARTBEAT, TIMEOUT and a flat BACKOFF."""
+    timings = Timings(
+        heartbeat=HEARTBEAT,
+        timeout=TIMEOUT,
+        backoff_min=BACKOFF,
+        backoff_max=BACKOFF,
+        backoff_jitter=0.0,
+    )
     with (
-        patch("custom_components.tuya_lan.tuyalan.device.backoff_delay", return_value=BACKOFF),
-        patch(
-            "custom_components.tuya_lan.coordinator.TuyaDevice",
-            functools.partial(TuyaDevice, heartbeat_interval=HEARTBEAT, timeout=TIMEOUT),
-        ),
+        patch("custom_components.tuya_lan.coordinator.TIMINGS", timings),
         patch("custom_components.tuya_lan.coordinator.AVAILABILITY_GRACE", GRACE),
     ):
         yield

@@ -10,10 +10,12 @@ from homeassistant.config_entries import SOURCE_REAUTH
 from homeassistant.const import STATE_UNAVAILABLE
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers import issue_registry as ir
+from homeassistant.helpers.dispatcher import async_dispatcher_send
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
 from custom_components.tuya_lan.const import DOMAIN
-from custom_components.tuya_lan.coordinator import unavailable_issue_id
+from custom_components.tuya_lan.follow import signal_heard
+from custom_components.tuya_lan.repairs import unavailable_issue_id
 from custom_components.tuya_lan.tuyalan import (
     ConnectionRefusedByDevice,
     MalformedFrameError,
@@ -22,8 +24,9 @@ from custom_components.tuya_lan.tuyalan import (
     WrongKeyError,
 )
 
+from .common import DEVICE_ID
 from .conftest import FakeDevice
-from .test_coordinator import SWITCH, advance
+from .test_coordinator import SWITCH
 
 CONNECTION = "sensor.tuya_efgh_connection"
 RECONNECTS = "sensor.tuya_efgh_reconnects"
@@ -35,12 +38,12 @@ def issue(hass: HomeAssistant, entry: MockConfigEntry) -> ir.IssueEntry | None:
     return ir.async_get(hass).async_get_issue(DOMAIN, unavailable_issue_id(entry.entry_id))
 
 
-async def fail_attempts(hass: HomeAssistant, count: int, first: int = 0) -> None:
-    """Let ``count`` reconnect attempts run, from attempt ``first`` (backoff 1, 2, 4, ...
-    s, +-20 %)."""
-    for attempt in range(first, first + count):
-        await hass.async_block_till_done()  # the supervisor starts its backoff wait
-        await advance(hass, 1.3 * 2**attempt)
+async def fail_attempts(hass: HomeAssistant, fake_device: FakeDevice, count: int) -> None:
+    """Let ``count`` reconnect attempts of the library run (each ends as the fake's
+    connect_error says)."""
+    for _ in range(count):
+        fake_device.attempt()
+        await hass.async_block_till_done()
 
 
 async def test_health_sensors_follow_the_connection(
@@ -55,13 +58,13 @@ async def test_health_sensors_follow_the_connection(
 
     fake_device.connect_error = ConnectionRefusedByDevice("busy")
     fake_device.drop(None)
-    await fail_attempts(hass, 1)
+    await fail_attempts(hass, fake_device, 1)
     assert hass.states.get(SWITCH).state == STATE_UNAVAILABLE
     assert hass.states.get(CONNECTION).state == "busy"
     assert hass.states.get(SINCE).state == "unknown"
 
     fake_device.connect_error = None
-    await fail_attempts(hass, 1, first=1)
+    await fail_attempts(hass, fake_device, 1)
     assert hass.states.get(SWITCH).state == "on"
     assert hass.states.get(CONNECTION).state == "connected"
     assert hass.states.get(RECONNECTS).state == "1"
@@ -86,16 +89,16 @@ async def test_repair_issue_says_why_and_goes_when_back(
     """A device that stays away gets an issue naming the cause; a short hiccup none."""
     fake_device.connect_error = error
     fake_device.drop(None)
-    await fail_attempts(hass, 2)
+    await fail_attempts(hass, fake_device, 2)
     assert issue(hass, init_integration) is None  # not for a hiccup
-    await fail_attempts(hass, 1, first=2)
+    await fail_attempts(hass, fake_device, 1)
     found = issue(hass, init_integration)
     assert found is not None
     assert found.translation_key == reason
     assert found.translation_placeholders["name"] == "Tuya efgh"
 
     fake_device.connect_error = None
-    await fail_attempts(hass, 1, first=3)
+    await fail_attempts(hass, fake_device, 1)
     assert hass.states.get(SWITCH).state == "on"
     assert issue(hass, init_integration) is None
 
@@ -105,9 +108,15 @@ async def test_moved_device_issue(
 ) -> None:
     """Nothing at the address, but the device announces itself elsewhere."""
     fake_device.connect_error = TuyaConnectionError("refused")
-    with patch("custom_components.tuya_lan.discovery.heard_ip", return_value="192.0.2.99"):
-        fake_device.drop(None)
-        await fail_attempts(hass, 3)
+    fake_device.drop(None)
+    await hass.async_block_till_done()
+    # Discovery hears it at another address, where it does not answer (yet).
+    with patch(
+        "custom_components.tuya_lan.follow.probe", side_effect=TuyaConnectionError("refused")
+    ) as probe:
+        async_dispatcher_send(hass, signal_heard(DEVICE_ID), "192.0.2.99")
+        await fail_attempts(hass, fake_device, 3)
+    assert probe.call_args.args[0] == "192.0.2.99"  # the coordinator tried to follow it
     found = issue(hass, init_integration)
     assert found is not None
     assert found.translation_key == "unavailable_moved"
@@ -118,7 +127,7 @@ async def test_key_proof_raises_the_issue_at_once_with_reauth(
 ) -> None:
     fake_device.connect_error = WrongKeyError("hmac mismatch")
     fake_device.drop(None)
-    await fail_attempts(hass, 1)
+    await fail_attempts(hass, fake_device, 1)
     found = issue(hass, init_integration)
     assert found is not None
     assert found.translation_key == "unavailable_key"
@@ -132,7 +141,7 @@ async def test_unload_withdraws_the_issue(
 ) -> None:
     fake_device.connect_error = WrongKeyError("hmac mismatch")
     fake_device.drop(None)
-    await fail_attempts(hass, 1)
+    await fail_attempts(hass, fake_device, 1)
     assert issue(hass, init_integration) is not None
     assert await hass.config_entries.async_unload(init_integration.entry_id)
     assert issue(hass, init_integration) is None

@@ -14,7 +14,7 @@ from custom_components.tuya_lan.const import CONF_CATEGORY, CONF_MODEL, DOMAIN
 from custom_components.tuya_lan.tuyalan.cloud_model import DpModel
 
 from .common import DEVICE_ID, TITLE, entry_data
-from .conftest import CLIENT_PATH, FakeDevice
+from .conftest import DEVICE_PATH, FakeDevice
 from .sim_model import running, wait_for
 
 LIGHT = "light.tuya_efgh"
@@ -129,7 +129,7 @@ async def test_a_colour_is_one_frame_in_the_older_encoding(hass: HomeAssistant) 
         unique_id=DEVICE_ID,
         data=entry_data(**{CONF_CATEGORY: "dj", CONF_MODEL: [dp.to_dict() for dp in model]}),
     )
-    with patch(CLIENT_PATH, autospec=True, side_effect=fake.make_client):
+    with patch(DEVICE_PATH, side_effect=fake.make_device):
         entry.add_to_hass(hass)
         assert await hass.config_entries.async_setup(entry.entry_id)
         await hass.async_block_till_done()

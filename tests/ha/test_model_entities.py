@@ -23,7 +23,7 @@ from custom_components.tuya_lan.tuyalan.cloud_model import DpModel
 from tests.corpus.devices import BREAKER, PLUG_CALIBRATION, CorpusDevice
 
 from .common import DEVICE_ID, TITLE, entry_data
-from .conftest import CLIENT_PATH, FakeDevice
+from .conftest import DEVICE_PATH, FakeDevice
 
 
 def _entry(device: CorpusDevice, **extra: Any) -> MockConfigEntry:
@@ -76,7 +76,7 @@ async def test_snapshot_with_model(
 
 
 def _patched(fake: FakeDevice) -> Any:
-    return patch(CLIENT_PATH, autospec=True, side_effect=fake.make_client)
+    return patch(DEVICE_PATH, side_effect=fake.make_device)
 
 
 async def test_breaker_values_and_faults(hass: HomeAssistant) -> None:

@@ -10,10 +10,8 @@ from freezegun.api import FrozenDateTimeFactory
 from homeassistant.const import Platform
 from homeassistant.core import HomeAssistant, State
 from homeassistant.helpers import entity_registry as er
-from homeassistant.util import dt as dt_util
 from pytest_homeassistant_custom_component.common import (
     MockConfigEntry,
-    async_fire_time_changed,
     mock_restore_cache_with_extra_data,
     snapshot_platform,
 )
@@ -117,9 +115,9 @@ async def test_energy_not_counted_again_on_connection_loss(
     fake_device.drop(None)
     await hass.async_block_till_done()
     assert hass.states.get(ENERGY).state == "unavailable"
-    async_fire_time_changed(hass, dt_util.utcnow() + timedelta(seconds=2))
+    fake_device.attempt()  # the library's reconnect
     await hass.async_block_till_done()
-    assert len(fake_device.clients) == 2
+    assert fake_device.sessions == 2
     assert hass.states.get(ENERGY).state == "0.005"
 
 
@@ -262,9 +260,9 @@ async def test_energy_burst_after_reconnect_counts_what_is_possible(
     fake_device.drop(None)
     await hass.async_block_till_done()
     freezer.tick(timedelta(minutes=10))
-    async_fire_time_changed(hass, dt_util.utcnow() + timedelta(seconds=2))
+    fake_device.attempt()  # the library's reconnect
     await hass.async_block_till_done()
-    assert len(fake_device.clients) == 2
+    assert fake_device.sessions == 2
     assert hass.states.get(ENERGY).state == "0.005"  # the status read adds nothing
     for _ in range(3):
         fake_device.push({"17": 30})

@@ -4,6 +4,7 @@ how it recovers, and why it says a device is down."""
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import itertools
 import logging
 from collections.abc import AsyncIterator, Callable
@@ -14,19 +15,26 @@ import pytest
 
 from custom_components.tuya_lan.tuyalan import (
     ConnectionRefusedByDevice,
+    DeviceState,
     DeviceUpdate,
     Fault,
     HandshakeDroppedError,
     Health,
+    KeyUnprovenError,
     NotConnectedError,
+    Timings,
     TuyaClient,
     TuyaDevice,
     WrongKeyError,
+    backoff_delay,
+    probe,
+    session_proves_key,
 )
 from tests.sim.common import KEY, WRONG_KEY, StartDevice
 from tuya_sim import SimulatedDevice
 
 VERSIONS = ["3.1", "3.3", "3.4", "3.5"]
+NEW_KEY = "Zq4v!8RtW2m#Lp6x"
 
 
 class Recorder:
@@ -71,13 +79,17 @@ async def devices() -> AsyncIterator[Callable[..., TuyaDevice]]:
     made: list[TuyaDevice] = []
 
     def make(sim: SimulatedDevice, recorder: Recorder | None = None, **options: Any) -> TuyaDevice:
-        options.setdefault("timeout", 1.0)
+        # Timings by field name (timeout=, heartbeat=, confirm_wait=, ...).
+        timing_fields = {field.name for field in dataclasses.fields(Timings)}
+        timings = {name: options.pop(name) for name in list(options) if name in timing_fields}
+        timings.setdefault("timeout", 1.0)
         device = TuyaDevice(
             "127.0.0.1",
             sim.device_id,
             options.pop("local_key", KEY),
             options.pop("version", sim.version),
             port=sim.port,
+            timings=Timings(**timings),
             on_update=recorder.on_update if recorder else None,
             on_health=recorder.on_health if recorder else None,
             **options,
@@ -162,7 +174,7 @@ async def test_a_stalled_device_is_dropped_by_the_heartbeat(
     """A device that stops answering (but keeps the connection) is noticed within one
     heartbeat interval plus the timeout, and reconnected once it answers again."""
     sim = await start_device(version)
-    device = devices(sim, recorder, heartbeat_interval=0.05)  # and the 1 s timeout
+    device = devices(sim, recorder, heartbeat=0.05)  # and the 1 s timeout
     await device.connect()
     device.start()
     await recorder.until(lambda: device.health.rtt is not None)  # a heartbeat went through
@@ -230,11 +242,8 @@ async def test_dropped_handshakes_are_a_suspicion_after_three(
     """A 3.4/3.5 device hangs up on a wrong key, and so may a busy one: the first
     connection tries three times before it raises, and calls it a key suspicion."""
     sim = await start_device(version)
-    device = devices(sim, recorder, local_key=WRONG_KEY)
-    with (
-        patch("custom_components.tuya_lan.tuyalan.device.FIRST_CONNECT_RETRY", 0),
-        pytest.raises(HandshakeDroppedError),
-    ):
+    device = devices(sim, recorder, local_key=WRONG_KEY, first_connect_retry=0)
+    with pytest.raises(HandshakeDroppedError):
         await device.connect()
     assert [h.fault for h in recorder.health] == [Fault.BUSY, Fault.BUSY, Fault.KEY_SUSPECT]
 
@@ -301,3 +310,147 @@ async def test_close_leaves_nothing_and_calls_back_no_more(
     await asyncio.sleep(0)
     assert len(recorder.updates) + len(recorder.health) == reports
     assert not device.connected
+
+
+# --- timings, state, and keys proven through the device's own session -------------------
+
+
+def test_backoff_doubles_to_a_minute_with_jitter() -> None:
+    """1 s doubling to 60 s, each +-20 % (moved from tests/ha/test_coordinator.py)."""
+    for attempt, base in enumerate([1, 2, 4, 8, 16, 32, 60, 60, 60]):
+        for _ in range(20):
+            assert 0.8 * base <= backoff_delay(attempt) <= 1.2 * base
+
+
+def test_backoff_follows_the_timings() -> None:
+    timings = Timings(backoff_min=0.1, backoff_max=0.4, backoff_jitter=0.0)
+    assert [backoff_delay(attempt, timings) for attempt in range(4)] == [0.1, 0.2, 0.4, 0.4]
+
+
+async def test_state_through_a_life(
+    start_device: StartDevice, devices: Any, recorder: Recorder
+) -> None:
+    """IDLE, CONNECTED, WAITING after a loss, CONNECTED again, CLOSED."""
+    sim = await start_device("3.3")
+    device = devices(sim, recorder, backoff_min=0.01, backoff_max=0.01)
+    assert device.state is DeviceState.IDLE
+    await device.connect()
+    assert device.state is DeviceState.CONNECTED
+    device.start()
+    await sim.wait_for_clients(1)
+    sim.drop()
+    await recorder.until(lambda: not device.connected)
+    assert device.state in (DeviceState.WAITING, DeviceState.CONNECTING)
+    await recorder.until(lambda: device.connected)
+    assert device.state is DeviceState.CONNECTED
+    await device.close()
+    assert device.state is DeviceState.CLOSED
+
+
+@pytest.mark.parametrize("version", VERSIONS)
+async def test_a_new_key_is_proven_through_the_supervised_session(
+    start_device: StartDevice, devices: Any, recorder: Recorder, version: str
+) -> None:
+    """The device was re-paired: the new key is tried by the device's own reconnect,
+    on a device that takes one client, and nothing else connects meanwhile (a second
+    socket would be refused as busy)."""
+    sim = await start_device(version, max_clients=1)
+    device = devices(sim, recorder, backoff_min=0.01, backoff_max=0.01)
+    await device.connect()
+    device.start()
+    await sim.wait_for_clients(1)
+    sim.change_key(NEW_KEY)
+    await device.try_key(NEW_KEY)
+    assert device.connected
+    assert not device.health.key_rejected
+    assert sim.refused == 0
+    sim.set_dps({"1": False})
+    await recorder.until(lambda: device.dps["1"] is False)
+
+
+@pytest.mark.parametrize("version", ["3.1", "3.3"])
+async def test_a_wrong_new_key_is_disproven_and_the_old_one_kept(
+    start_device: StartDevice, devices: Any, recorder: Recorder, version: str
+) -> None:
+    """A key that does not open the device raises its proof (on 3.1 the device did not
+    report the write that would prove it); the device goes on with the old key."""
+    sim = await start_device(version)
+    device = devices(sim, recorder, backoff_min=0.01, backoff_max=0.01)
+    await device.connect()
+    device.start()
+    with pytest.raises(WrongKeyError if version == "3.3" else (WrongKeyError, KeyUnprovenError)):
+        await device.try_key(WRONG_KEY)
+    await recorder.until(lambda: device.connected)
+    sim.set_dps({"1": False})
+    await recorder.until(lambda: device.dps["1"] is False)  # the old key decrypts it
+
+
+async def test_a_new_key_at_setup_is_proven_by_the_first_session(
+    start_device: StartDevice, devices: Any
+) -> None:
+    """Not supervised yet (the first connection failed on the key): the session the
+    new key opens is the device's first."""
+    sim = await start_device("3.4")
+    sim.change_key(NEW_KEY)
+    device = devices(sim, first_connect_retry=0)
+    with pytest.raises(HandshakeDroppedError):
+        await device.connect()
+    assert device.health.key_at_fault
+    await device.try_key(NEW_KEY)
+    assert device.connected
+    assert device.snapshot().dps["1"] is True
+
+
+async def test_3_1_a_plaintext_status_does_not_prove_the_key(
+    start_device: StartDevice, devices: Any, recorder: Recorder
+) -> None:
+    """On 3.1 the status reads in plaintext with any key: after a push that does not
+    decrypt (proof of a wrong key) a new session opens, and the key stays rejected
+    until a report that decrypts proves it right again."""
+    sim = await start_device("3.1")
+    device = devices(sim, recorder, backoff_min=0.01, backoff_max=0.01)
+    await device.connect()
+    device.start()
+    sim.change_key(NEW_KEY)  # drops the session
+    await recorder.until(lambda: device.health.reconnects == 1 and device.connected)
+    assert not device.health.key_rejected  # nothing proved it wrong yet
+    sim.push({"1": False})
+    await recorder.until(lambda: device.health.key_rejected)
+    assert device.health.fault is Fault.WRONG_KEY
+    assert device.health.key_at_fault
+    await recorder.until(lambda: device.connected)  # plaintext status: it opens
+    assert device.health.key_rejected
+    sessions = device.health.reconnects
+    sim.change_key(KEY)  # it had the old key after all (drops the session)
+    await recorder.until(lambda: device.health.reconnects > sessions and device.connected)
+    assert device.health.key_rejected  # a plaintext status proves nothing
+    sim.push({"1": True})
+    await recorder.until(lambda: not device.health.key_rejected)
+    assert device.connected
+
+
+def test_which_faults_mean_the_key() -> None:
+    assert {fault for fault in Fault if Health(False, "3.3", fault=fault).key_at_fault} == {
+        Fault.WRONG_KEY,
+        Fault.KEY_SUSPECT,
+    }
+    assert not Health(False, "3.3").key_at_fault
+    assert [session_proves_key(v) for v in VERSIONS] == [False, True, True, True]
+
+
+async def test_paused_lets_go_of_a_one_client_device(
+    start_device: StartDevice, devices: Any, recorder: Recorder
+) -> None:
+    """While paused another connection gets the device's only slot (not refused as
+    busy); afterwards the session is back at once, and the pause failed nothing."""
+    sim = await start_device("3.3", max_clients=1)
+    device = devices(sim, recorder)  # the default backoff: only "at once" is in time
+    await device.connect()
+    device.start()
+    await sim.wait_for_clients(1)
+    async with device.paused():
+        assert device.state is DeviceState.PAUSED
+        assert (await probe("127.0.0.1", sim.device_id, KEY, "3.3", port=sim.port))["1"] is True
+    await recorder.until(lambda: device.connected, timeout=0.9)
+    assert sim.refused == 0
+    assert not [h for h in recorder.health if h.failures]

@@ -15,6 +15,7 @@ import pytest
 from custom_components.tuya_lan.tuyalan import (
     NoStatusError,
     ReplyTooLargeError,
+    Timings,
     TuyaClient,
     TuyaDevice,
     client as client_module,
@@ -209,7 +210,7 @@ async def test_no_exit_of_the_query_path_ends_supervision(
         KEY,
         "3.3",
         port=sim.port,
-        timeout=0.3,
+        timings=Timings(timeout=0.3),
         on_update=recorder.on_update,
         on_health=recorder.on_health,
     )
@@ -274,9 +275,7 @@ async def test_a_reported_write_is_not_read_back(start_device: StartDevice, devi
         KEY,
         "3.3",
         port=sim.port,
-        timeout=1.0,
-        confirm_wait=0.0,
-        min_command_gap=0.0,
+        timings=Timings(timeout=1.0, confirm_wait=0.0, min_command_gap=0.0),
         on_update=recorder.on_update,
     )
     try:

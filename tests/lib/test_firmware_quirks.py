@@ -110,7 +110,7 @@ async def test_a_recycled_socket_reconnects_at_once(
     session opens at once (no backoff), and the recycle is counted."""
     sim = await start_device("3.3")
     recorder = Recorder()
-    device: TuyaDevice = quirk_devices(sim, recorder, heartbeat_interval=0.2)
+    device: TuyaDevice = quirk_devices(sim, recorder, heartbeat=0.2)
     await device.connect()
     device.start()
     sim.socket_lifetime = 0.3
@@ -133,7 +133,7 @@ async def test_a_missed_heartbeat_is_not_a_stall(
     sim = await start_device(version)
     sim.quirks.answers_every_other_heartbeat = True
     recorder = Recorder()
-    device: TuyaDevice = quirk_devices(sim, recorder, heartbeat_interval=0.05, timeout=0.3)
+    device: TuyaDevice = quirk_devices(sim, recorder, heartbeat=0.05, timeout=0.3)
     await device.connect()
     device.start()
     session = sim._connections[0].session

@@ -8,6 +8,7 @@ dropping, and 20 children pushing at once on one connection.
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import logging
 from collections.abc import AsyncIterator, Callable
 from typing import Any
@@ -22,6 +23,7 @@ from custom_components.tuya_lan.tuyalan import (
     DeviceUpdate,
     InvalidValueError,
     Presence,
+    Timings,
     TuyaChild,
     TuyaGateway,
     parse_presence_report,
@@ -98,15 +100,19 @@ async def gateways(recorder: Recorder) -> AsyncIterator[Callable[..., TuyaGatewa
     made: list[TuyaGateway] = []
 
     def make(sim: SimulatedGateway, **options: Any) -> TuyaGateway:
-        options.setdefault("timeout", 1.0)
         options.setdefault("presence_window", WINDOW)
-        options.setdefault("confirm_wait", 0.2)
+        # Timings by field name (timeout=, confirm_wait=, ...), as tests/lib/test_device.py.
+        timing_fields = {field.name for field in dataclasses.fields(Timings)}
+        timings = {name: options.pop(name) for name in list(options) if name in timing_fields}
+        timings.setdefault("timeout", 1.0)
+        timings.setdefault("confirm_wait", 0.2)
         gateway = TuyaGateway(
             "127.0.0.1",
             sim.device_id,
             KEY,
             sim.version,
             port=sim.port,
+            timings=Timings(**timings),
             on_health=recorder.poke,
             on_update=recorder.poke,
             **options,

@@ -39,6 +39,7 @@ LIBRARY_NAME = "custom_components.tuya_lan.tuyalan"
 PUBLIC_MODULES = frozenset({LIBRARY_NAME, f"{LIBRARY_NAME}.codec", f"{LIBRARY_NAME}.dpmap"})
 
 PUBLIC_NAMES = [
+    "KEY_FAULTS",
     "MAX_DEVICES",
     "DETECT_ORDER",
     "REGIONS",
@@ -65,6 +66,7 @@ PUBLIC_NAMES = [
     "Command",
     "ConnectionRefusedByDevice",
     "DeviceError",
+    "DeviceState",
     "DeviceUpdate",
     "DiscoveredDevice",
     "DiscoveryListener",
@@ -82,6 +84,7 @@ PUBLIC_NAMES = [
     "NotConnectedError",
     "Presence",
     "ReplyTooLargeError",
+    "Timings",
     "TuyaChild",
     "TuyaClient",
     "TuyaCloud",
@@ -106,6 +109,7 @@ PUBLIC_NAMES = [
     "parse_presence_report",
     "parse_stored_model",
     "probe",
+    "session_proves_key",
     "valid_device_id",
     "validate_local_key",
 ]

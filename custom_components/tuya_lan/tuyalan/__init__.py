@@ -37,7 +37,18 @@ from .const import (
     VERSIONS,
     Command,
 )
-from .device import DeviceUpdate, Fault, Health, TuyaDevice, backoff_delay, classify
+from .device import (
+    KEY_FAULTS,
+    DeviceState,
+    DeviceUpdate,
+    Fault,
+    Health,
+    Timings,
+    TuyaDevice,
+    backoff_delay,
+    classify,
+    session_proves_key,
+)
 from .discovery import DiscoveredDevice, build_discovery_request, decode_broadcast
 from .errors import (
     CloudAuthError,
@@ -101,6 +112,7 @@ def __dir__() -> list[str]:
 
 __all__ = [
     "DETECT_ORDER",
+    "KEY_FAULTS",
     "MAX_DEVICES",
     "REGIONS",
     "TCP_PORT",
@@ -126,6 +138,7 @@ __all__ = [
     "Command",
     "ConnectionRefusedByDevice",
     "DeviceError",
+    "DeviceState",
     "DeviceUpdate",
     "DiscoveredDevice",
     "DiscoveryListener",
@@ -143,6 +156,7 @@ __all__ = [
     "NotConnectedError",
     "Presence",
     "ReplyTooLargeError",
+    "Timings",
     "TuyaChild",
     "TuyaClient",
     "TuyaCloud",
@@ -167,6 +181,7 @@ __all__ = [
     "parse_presence_report",
     "parse_stored_model",
     "probe",
+    "session_proves_key",
     "valid_device_id",
     "validate_local_key",
 ]

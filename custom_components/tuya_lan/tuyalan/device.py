@@ -9,7 +9,13 @@ paced commands, and the state of the device's DPs. A consumer listens to two cal
 * ``on_update(update)``: a :class:`DeviceUpdate` (the DPs, what changed, what the device
   pushed) for every report from the device;
 * ``on_health(health)``: a :class:`Health` snapshot whenever the connection changes
-  (connected, lost, an attempt failed and why, a heartbeat's round trip).
+  (connected, lost, an attempt failed and why, a heartbeat's round trip, whether the
+  device proved the key wrong).
+
+Its timings come in one :class:`Timings` object, and its life is an explicit
+:class:`DeviceState` (aioesphomeapi's ``ReconnectLogic`` keeps its own the same way). A
+new key is proven through the device's own next session (:meth:`TuyaDevice.try_key`),
+never with a second socket beside it: many devices take one client only.
 
 Callbacks of a client that was let go never reach the consumer. Every exception on the
 supervised path is caught, logged once, and retried: nothing ends recovery but
@@ -24,7 +30,7 @@ import dataclasses
 import logging
 import random
 import time
-from collections.abc import Awaitable, Callable, Iterable, Mapping
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Mapping
 from dataclasses import dataclass
 from enum import StrEnum
 from types import MappingProxyType
@@ -37,6 +43,7 @@ from .errors import (
     DeviceError,
     HandshakeDroppedError,
     InvalidKeyError,
+    KeyUnprovenError,
     NoStatusError,
     NotConnectedError,
     ReplyTooLargeError,
@@ -62,16 +69,59 @@ DROPS_BEFORE_KEY_SUSPECT: Final = 3
 # Between the dropped handshakes of the first connection (a busy device lets go of
 # its other client within a second or two).
 FIRST_CONNECT_RETRY: Final = 0.5  # seconds
+# Sessions a new key gets to prove itself (a device still busy with the old key's
+# retries may refuse one or two).
+KEY_TRIAL_ATTEMPTS: Final = 3
+
+
+@dataclass(frozen=True, slots=True)
+class Timings:
+    """How a :class:`TuyaDevice` paces itself, in seconds (the defaults suit real
+    devices; tests and benchmarks pass shorter ones)."""
+
+    heartbeat: float = HEARTBEAT_INTERVAL
+    timeout: float = 5.0
+    """For each request, and for opening a session."""
+    backoff_min: float = BACKOFF_INITIAL
+    backoff_max: float = BACKOFF_MAX
+    backoff_jitter: float = BACKOFF_JITTER
+    min_command_gap: float = MIN_COMMAND_GAP
+    confirm_wait: float = CONFIRM_WAIT
+    first_connect_retry: float = FIRST_CONNECT_RETRY
+
+
+DEFAULT_TIMINGS: Final = Timings()
+
+
+class DeviceState(StrEnum):
+    """Where a :class:`TuyaDevice` is in its life."""
+
+    IDLE = "idle"
+    """Made; no session tried yet."""
+    CONNECTING = "connecting"
+    """A session is being opened (handshake and status read)."""
+    CONNECTED = "connected"
+    """A session is open (and, once started, heartbeated)."""
+    WAITING = "waiting"
+    """The session was lost or an attempt failed: the next one follows the backoff."""
+    PAUSED = "paused"
+    """Let go of the device for a while (see :meth:`TuyaDevice.paused`)."""
+    CLOSED = "closed"
+    """Closed for good; nothing runs and no callback follows."""
+
+
 # The device's error text when it refuses a write of several DPs at once (some take
 # only one DP per CONTROL); the write is then split, for as long as the session object
 # lives.
 MULTI_DP_REFUSED: Final = "data unvalid"
 
 
-def backoff_delay(attempt: int) -> float:
-    """The wait before reconnect attempt ``attempt`` (from 0): 1 s doubling to 60 s, +-20 %."""
-    base = min(BACKOFF_INITIAL * 2.0 ** min(attempt, 16), BACKOFF_MAX)
-    return base * random.uniform(1 - BACKOFF_JITTER, 1 + BACKOFF_JITTER)
+def backoff_delay(attempt: int, timings: Timings = DEFAULT_TIMINGS) -> float:
+    """The wait before reconnect attempt ``attempt`` (from 0): by default 1 s doubling
+    to 60 s, +-20 %."""
+    base = min(timings.backoff_min * 2.0 ** min(attempt, 16), timings.backoff_max)
+    jitter = timings.backoff_jitter
+    return base * random.uniform(1 - jitter, 1 + jitter)
 
 
 class Fault(StrEnum):
@@ -90,6 +140,16 @@ class Fault(StrEnum):
     """Connected, then it stopped answering."""
     PROTOCOL = "protocol"
     """It answered with errors or bytes that make no sense."""
+
+
+KEY_FAULTS: Final = frozenset({Fault.WRONG_KEY, Fault.KEY_SUSPECT})
+"""The faults that mean the local key (proof or suspicion): a new key may help."""
+
+
+def session_proves_key(version: str) -> bool:
+    """Whether an open session proves the key: on 3.1 the status travels in plaintext,
+    so a session opens with any key (only an encrypted report proves it)."""
+    return version != "3.1"
 
 
 def classify(error: BaseException | None, drops: int = 0) -> Fault:
@@ -145,6 +205,15 @@ class Health:
     """The text of the error behind ``fault``."""
     failures: int = 0
     """Consecutive failed attempts since the session was lost."""
+    key_rejected: bool = False
+    """The device proved the key wrong (a frame that did not decrypt) and nothing it
+    sent since proved it right: a session that opens proves it on 3.3+, an encrypted
+    report on 3.1 (whose status reads in plaintext with any key)."""
+
+    @property
+    def key_at_fault(self) -> bool:
+        """Whether the last attempt's fault means the local key (proof or suspicion)."""
+        return self.fault in KEY_FAULTS
 
 
 type UpdateCallback = Callable[[DeviceUpdate], None]
@@ -168,10 +237,7 @@ class TuyaDevice:
         version: str,
         *,
         port: int = TCP_PORT,
-        timeout: float = 5.0,
-        heartbeat_interval: float = HEARTBEAT_INTERVAL,
-        min_command_gap: float = MIN_COMMAND_GAP,
-        confirm_wait: float = CONFIRM_WAIT,
+        timings: Timings = DEFAULT_TIMINGS,
         on_update: UpdateCallback | None = None,
         on_health: HealthCallback | None = None,
         sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
@@ -182,10 +248,7 @@ class TuyaDevice:
         self.port = port
         self.device_id = device_id
         self.version = version
-        self.timeout = timeout
-        self.heartbeat_interval = heartbeat_interval
-        self.min_command_gap = min_command_gap
-        self.confirm_wait = confirm_wait
+        self.timings = timings
         self.on_update = on_update
         self.on_health = on_health
         self._local_key = local_key
@@ -200,7 +263,12 @@ class TuyaDevice:
         self._drops = 0
         self._wakeup = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
-        self._closed = False
+        self._state = DeviceState.IDLE
+        self._attempt = 0  # reconnect attempts since the last session (the backoff's)
+        self._trial: _KeyTrial | None = None  # a new key waiting for its proof
+        self._opening_key = local_key  # the key of the session being (or last) opened
+        self._unpaused = asyncio.Event()
+        self._unpaused.set()
         self._command_lock = asyncio.Lock()
         self._last_write: float | None = None
         self._unconfirmed: set[str] = set()
@@ -223,6 +291,11 @@ class TuyaDevice:
     def connected(self) -> bool:
         """True while a session is open."""
         return self._client is not None
+
+    @property
+    def state(self) -> DeviceState:
+        """Where the device is in its life."""
+        return self._state
 
     @property
     def dps(self) -> Mapping[str, Any]:
@@ -248,35 +321,81 @@ class TuyaDevice:
         row): once is what a device busy with another client does. A wrong key (proof),
         an address where nothing answers, and a bad configuration raise at once.
         """
-        if self._closed:
+        await self._open_first((HandshakeDroppedError,), DROPS_BEFORE_KEY_SUSPECT)
+        return self.snapshot()
+
+    async def _open_first(
+        self, retried: tuple[type[Exception], ...], attempts: int, *, prove: bool = False
+    ) -> None:
+        """Open a session here (not supervised yet); ``retried`` errors are tried again."""
+        if self._state is DeviceState.CLOSED:
             raise TuyaError("the device session is closed")
-        for attempt in range(1, DROPS_BEFORE_KEY_SUSPECT + 1):
+        for attempt in range(1, attempts + 1):
             try:
-                await self._open(first=True)
-            except HandshakeDroppedError as err:
+                await self._open(first=True, prove=prove)
+            except retried as err:
                 self._attempt_failed(err)
-                if attempt == DROPS_BEFORE_KEY_SUSPECT:
+                if attempt == attempts:
                     raise
-                await self._sleep(FIRST_CONNECT_RETRY * attempt)
+                await self._sleep(self.timings.first_connect_retry * attempt)
             except BaseException as err:
                 if isinstance(err, Exception):
                     self._attempt_failed(err)
                 raise
             else:
-                break
-        return self.snapshot()
+                return
+
+    async def try_key(self, local_key: str, *, attempts: int = KEY_TRIAL_ATTEMPTS) -> None:
+        """Switch to ``local_key`` and prove it with this device's own next session.
+
+        Returns once a session opened with it and proved it (on 3.1 the device must
+        report a write that changes nothing, see TuyaClient.confirm_key). Raises the
+        error of the attempt that disproved it (WrongKeyError, KeyUnprovenError, ...)
+        or of the last of ``attempts`` (a busy or unreachable device); the previous key
+        is then kept. Supervised or not, no second connection is opened: a device that
+        takes one client would refuse it.
+        """
+        if self._state is DeviceState.CLOSED:
+            raise TuyaError("the device session is closed")
+        previous = self._local_key
+        if self._task is None:  # not supervised (setup): the session is opened here
+            self._local_key = local_key
+            try:
+                retried = (ConnectionRefusedByDevice, HandshakeDroppedError)
+                await self._open_first(retried, attempts, prove=True)
+            except BaseException:
+                self._local_key = previous
+                raise
+            return
+        if self._trial is not None:
+            raise TuyaError("another key is being tried")
+        trial = self._trial = _KeyTrial(
+            asyncio.get_running_loop().create_future(), local_key, attempts
+        )
+        try:
+            self.reconnect(local_key=local_key)
+            await trial.proven
+        except BaseException:
+            if self._local_key == local_key:
+                self._local_key = previous  # the next attempt takes the old key again
+            raise
+        finally:
+            self._trial = None
 
     def start(self) -> None:
         """Supervise the session from now on: heartbeats, and reconnects when it drops."""
-        if self._task is None and not self._closed:
+        if self._task is None and self._state is not DeviceState.CLOSED:
             self._task = asyncio.get_running_loop().create_task(
                 self._supervise(), name=f"tuyalan supervise {self.device_id}"
             )
 
     async def close(self) -> None:
         """Stop supervising and close the session; idempotent. No callback after it."""
-        self._closed = True
+        self._state = DeviceState.CLOSED
+        self._unpaused.set()
         self.on_update = self.on_health = None
+        if (trial := self._trial) is not None and not trial.proven.done():
+            trial.proven.set_exception(TuyaError("the device session is closed"))
         self._cancel_confirmation()
         tasks = [t for t in (self._task, self._confirm_task) if t is not None]
         for task in tasks:
@@ -297,10 +416,40 @@ class TuyaDevice:
             self.host = host
         if local_key is not None:
             self._local_key = local_key
+            if self._health.key_rejected:  # what disproved the old key says nothing of it
+                self._set_health(key_rejected=False)
+        self._attempt = 0  # a new address or key starts the backoff afresh
         if self._client is not None:
             self._lost(self._client, None, reconnect_now=True)
         else:
             self._drops = 0
+            self._wakeup.set()
+
+    @contextlib.asynccontextmanager
+    async def paused(self) -> AsyncIterator[None]:
+        """Let go of the device while the body runs, then reconnect at once.
+
+        For another client of the same program that needs the device's only connection
+        (a form proving a key the user typed): the session closes, an attempt under
+        way is abandoned, and supervision waits; nothing counts as a failure.
+        """
+        if self._state is DeviceState.CLOSED or self._state is DeviceState.PAUSED:
+            yield
+            return
+        if self._client is not None:
+            self._lost(self._client, None, reconnect_now=True)
+        if self._opening is not None:
+            self._opening.abort()
+        self._state = DeviceState.PAUSED
+        self._unpaused.clear()
+        try:
+            yield
+        finally:
+            if self._state is DeviceState.PAUSED:
+                self._state = DeviceState.WAITING
+                self._reconnect_now = True
+                self._attempt = 0
+            self._unpaused.set()
             self._wakeup.set()
 
     # -- requests --------------------------------------------------------------------
@@ -336,7 +485,7 @@ class TuyaDevice:
         async with self._command_lock:
             client = self._require_client()
             if self._last_write is not None:
-                wait = self._last_write + self.min_command_gap - self._clock()
+                wait = self._last_write + self.timings.min_command_gap - self._clock()
                 if wait > 0:
                     await self._sleep(wait)
                     client = self._require_client()
@@ -377,7 +526,7 @@ class TuyaDevice:
         reported: dict[str, Any] = {}
         for index, (dp, value) in enumerate(dps.items()):
             if index:
-                await self._sleep(self.min_command_gap)
+                await self._sleep(self.timings.min_command_gap)
             reported.update(await client.set_dps({dp: value}))
         return reported
 
@@ -403,7 +552,7 @@ class TuyaDevice:
             self._local_key,
             self.version,
             port=self.port,
-            timeout=self.timeout,
+            timeout=self.timings.timeout,
             on_status=on_status,
             on_disconnect=on_disconnect,
             device22=self._device22,
@@ -443,6 +592,10 @@ class TuyaDevice:
             return None
         current.update(dps)
         self._unconfirmed.difference_update(dps)
+        if pushed and self._health.key_rejected:
+            # Reported by the device itself, so encrypted with the key (a 3.1 device's
+            # status is not): the key is right again. Said before the update.
+            self._set_health(key_rejected=False)
         update = DeviceUpdate(
             MappingProxyType(dict(current)),
             changed,
@@ -463,12 +616,12 @@ class TuyaDevice:
         if self._confirm_timer is not None:
             self._confirm_timer.cancel()
         self._confirm_timer = asyncio.get_running_loop().call_later(
-            self.confirm_wait, self._confirm_due, client
+            self.timings.confirm_wait, self._confirm_due, client
         )
 
     def _confirm_due(self, client: TuyaClient) -> None:
         self._confirm_timer = None
-        if not self._unconfirmed or client is not self._client or self._closed:
+        if not self._unconfirmed or client is not self._client or self._state is DeviceState.CLOSED:
             self._unconfirmed.clear()
             return
         unconfirmed = sorted(self._unconfirmed)
@@ -505,16 +658,19 @@ class TuyaDevice:
 
     # -- supervision -------------------------------------------------------------------
 
-    async def _open(self, *, first: bool = False) -> None:
+    async def _open(self, *, first: bool = False, prove: bool = False) -> None:
         """Open a session and read the status; the client is kept only on success.
 
         A new session's status reaches ``on_update`` (what changed while the device was
         away), then the health says it is connected; the first session's goes to the
-        caller of :meth:`connect` instead.
+        caller of :meth:`connect` instead. ``prove``: the key must be proven too (a
+        3.1 status proves nothing), else KeyUnprovenError.
         """
         client = self._new_client()
         self._opening = client
+        self._opening_key = self._local_key
         self._held = {}
+        self._state = DeviceState.CONNECTING
         try:
             await client.connect()
             try:
@@ -523,6 +679,11 @@ class TuyaDevice:
                 # The session works; the device reports its values when they change.
                 _LOGGER.info("%s: %s; its values show once it reports them", self.host, err)
                 status = {}
+            if prove and not await client.confirm_key(status):
+                raise KeyUnprovenError(
+                    f"{self.host} answered, but protocol {self.version} sent nothing that "
+                    "proves the new local key"
+                )
         except BaseException:
             client.abort()
             raise
@@ -531,6 +692,7 @@ class TuyaDevice:
             self._opening = None
         self._remember(client)
         self._client = client
+        self._state = DeviceState.CONNECTED
         self._session_opened = self._clock()
         self._sessions += 1
         self._drops = 0
@@ -544,7 +706,14 @@ class TuyaDevice:
             fault=None,
             error=None,
             failures=0,
+            key_rejected=self._health.key_rejected
+            and not (prove or session_proves_key(self.version)),
         )
+        if (trial := self._trial) is not None and not trial.proven.done():
+            if self._opening_key == trial.local_key:
+                trial.proven.set_result(None)
+            else:  # opened with the old key while the new one waited: try the new one
+                self._lost(client, None, reconnect_now=True)
 
     def _lost(
         self, client: TuyaClient, error: BaseException | None, *, reconnect_now: bool = False
@@ -553,6 +722,8 @@ class TuyaDevice:
         if client is not self._client:
             return
         self._client = None
+        if self._state is not DeviceState.CLOSED:
+            self._state = DeviceState.WAITING
         try:
             client.abort()
         except Exception:  # a transport that fails to close is gone anyway
@@ -563,15 +734,17 @@ class TuyaDevice:
         recycled = (
             error is None
             and not reconnect_now
-            and self._clock() - self._session_opened >= self.heartbeat_interval
+            and self._clock() - self._session_opened >= self.timings.heartbeat
         )
+        fault = None if reconnect_now else classify(error)
         self._set_health(
             connected=False,
             connected_since=None,
             closed_by_device=self._health.closed_by_device + recycled,
-            fault=None if reconnect_now else classify(error),
+            fault=fault,
             error="reconnecting with a new address or key" if reconnect_now else _describe(error),
             failures=0,
+            key_rejected=self._health.key_rejected or fault is Fault.WRONG_KEY,
         )
         if reconnect_now:
             self._drops = 0
@@ -579,38 +752,55 @@ class TuyaDevice:
         self._wakeup.set()
 
     def _attempt_failed(self, error: Exception) -> None:
+        if self._state is not DeviceState.CLOSED and self._state is not DeviceState.PAUSED:
+            self._state = DeviceState.WAITING
         if isinstance(error, HandshakeDroppedError):
             self._drops += 1
         else:
             self._drops = 0
+        fault = classify(error, self._drops)
         self._set_health(
             connected=False,
-            fault=classify(error, self._drops),
+            fault=fault,
             error=_describe(error),
             failures=self._health.failures + 1,
+            key_rejected=self._health.key_rejected or fault is Fault.WRONG_KEY,
         )
+        trial = self._trial
+        if trial is not None and not trial.proven.done() and self._opening_key == trial.local_key:
+            trial.failures += 1
+            if (
+                fault in KEY_FAULTS
+                or isinstance(error, KeyUnprovenError)
+                or trial.failures >= trial.attempts
+            ):
+                trial.proven.set_exception(error)
 
     async def _supervise(self) -> None:
-        attempt = 0
-        while not self._closed:
+        self._attempt = 0
+        while self._state is not DeviceState.CLOSED:
             client = self._client
             try:
                 if client is not None:
-                    attempt = 0
+                    self._attempt = 0
                     await self._watch(client)
+                    continue
+                if self._state is DeviceState.PAUSED:
+                    await self._unpaused.wait()
                     continue
                 if self._reconnect_now:
                     self._reconnect_now = False
                 else:
                     self._wakeup.clear()
                     with contextlib.suppress(TimeoutError):
-                        async with asyncio.timeout(backoff_delay(attempt)):
+                        async with asyncio.timeout(backoff_delay(self._attempt, self.timings)):
                             await self._wakeup.wait()  # reconnect() cuts the wait short
-                attempt += 1
-                await self._open()
+                self._attempt += 1
+                trial = self._trial
+                await self._open(prove=trial is not None and trial.local_key == self._local_key)
             except asyncio.CancelledError as cancelled:
                 task = asyncio.current_task()
-                if self._closed or task is None or task.cancelling():
+                if self._is_closed() or task is None or task.cancelling():
                     raise  # close(): the only way supervision ends
                 # A CancelledError that is not a cancellation of this task (a future
                 # cancelled under a request) is one more error: recovery goes on.
@@ -621,6 +811,8 @@ class TuyaDevice:
                 else:
                     self._attempt_failed(err)
             except Exception as err:  # nothing may end recovery
+                if self._state is DeviceState.PAUSED and client is None:
+                    continue  # the attempt paused() abandoned: not a failure
                 self._log_unexpected(err)
                 if client is not None:
                     self._lost(client, err)
@@ -628,7 +820,7 @@ class TuyaDevice:
                     self._attempt_failed(err)
                     _LOGGER.debug(
                         "Reconnect attempt %s to %s:%s failed: %s",
-                        attempt,
+                        self._attempt,
                         self.host,
                         self.port,
                         _describe(err),
@@ -639,7 +831,7 @@ class TuyaDevice:
         while client is self._client:
             self._wakeup.clear()
             try:
-                async with asyncio.timeout(self.heartbeat_interval):
+                async with asyncio.timeout(self.timings.heartbeat):
                     await self._wakeup.wait()
                 continue  # woken: the session ended, or reconnect() was asked
             except TimeoutError:
@@ -662,6 +854,10 @@ class TuyaDevice:
                 continue
             if client is self._client:
                 self._set_health(rtt=time.perf_counter() - started, last_seen=client.last_seen)
+
+    def _is_closed(self) -> bool:
+        # A method, not a test inline: close() changes the state while a loop awaits.
+        return self._state is DeviceState.CLOSED
 
     def _log_unexpected(self, err: Exception) -> None:
         if isinstance(err, TuyaError | OSError) or self._logged_unexpected:
@@ -687,6 +883,16 @@ class TuyaDevice:
 _MISSING = object()
 
 
+@dataclass(slots=True)
+class _KeyTrial:
+    """A new key on trial (TuyaDevice.try_key): proven by a session, or disproven."""
+
+    proven: asyncio.Future[None]
+    local_key: str
+    attempts: int
+    failures: int = 0
+
+
 def _describe(error: BaseException | None) -> str:
     if error is None:
         return "closed by the device"
@@ -701,11 +907,16 @@ def _as_tuya_error(error: BaseException) -> TuyaError:
 
 __all__ = [
     "BACKOFF_MAX",
+    "DEFAULT_TIMINGS",
     "HEARTBEAT_INTERVAL",
+    "KEY_FAULTS",
+    "DeviceState",
     "DeviceUpdate",
     "Fault",
     "Health",
+    "Timings",
     "TuyaDevice",
     "backoff_delay",
     "classify",
+    "session_proves_key",
 ]

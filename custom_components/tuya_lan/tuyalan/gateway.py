@@ -47,7 +47,7 @@ from typing import Any, Final
 
 from .client import TuyaClient
 from .const import Command
-from .device import DeviceUpdate, TuyaDevice
+from .device import DeviceState, DeviceUpdate, TuyaDevice
 from .errors import (
     DeviceError,
     NoStatusError,
@@ -367,12 +367,12 @@ class TuyaChild:
         if self._confirm_timer is not None:
             self._confirm_timer.cancel()
         self._confirm_timer = asyncio.get_running_loop().call_later(
-            self.gateway.confirm_wait, self._confirm_due
+            self.gateway.timings.confirm_wait, self._confirm_due
         )
 
     def _confirm_due(self) -> None:
         self._confirm_timer = None
-        if not self._unconfirmed or self.gateway._closed:
+        if not self._unconfirmed or self.gateway.state is DeviceState.CLOSED:
             return
         self._unconfirmed.clear()
         if self._confirm_task is None or self._confirm_task.done():
@@ -539,7 +539,7 @@ class TuyaGateway(TuyaDevice):
         async with self._command_lock:
             client = self._require_client()
             if self._last_write is not None:
-                wait = self._last_write + self.min_command_gap - self._clock()
+                wait = self._last_write + self.timings.min_command_gap - self._clock()
                 if wait > 0:
                     await self._sleep(wait)
                     client = self._require_client()
@@ -591,7 +591,7 @@ class TuyaGateway(TuyaDevice):
 
     def _start_session(self) -> None:
         client = self._client
-        if client is None or self._closed:
+        if client is None or self.state is DeviceState.CLOSED:
             return
         self._unanswered_queries = 0
         self._session_task = asyncio.get_running_loop().create_task(

@@ -1,0 +1,136 @@
+"""Keys that heal: a device that rejects its key gets the new one from the linked account.
+
+The key is proven through the device's own session (:meth:`TuyaDevice.try_key`), never
+with a second connection beside it: a device that takes one client would refuse the
+second as busy, and the proof would fail on a device that has the key.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import time
+from collections.abc import AsyncIterator
+from typing import Any, Final
+
+from homeassistant.config_entries import ConfigEntry, ConfigEntryState
+from homeassistant.core import HomeAssistant
+
+from .account import async_find_device, model_data
+from .const import CONF_LOCAL_KEY, LOGGER
+from .tuyalan import CloudError, TuyaDevice, TuyaError, probe
+
+# A device that still hangs up on the old key's retries may be busy for a moment when
+# the new key is tried: a few attempts.
+PROVE_ATTEMPTS: Final = 3
+PROVE_RETRY_DELAY: Final = 0.5
+# Key healing asks the linked account at most this often: a device that keeps
+# rejecting its key while the cloud cannot help must not ask the cloud at every
+# reconnect. Past the limit the user is asked (reauth), as when healing fails.
+HEAL_MAX_ASKS: Final = 3
+HEAL_WINDOW: Final = 600.0
+
+
+async def prove_key(host: str, port: int, device_id: str, local_key: str, version: str) -> None:
+    """A handshake and a status read with ``local_key`` on a connection of its own (for
+    a device no session holds, see paused_session); raises the library's error.
+
+    On 3.1 (plaintext status) the key must also be proven by the device's report of a
+    same-value write: KeyUnprovenError otherwise.
+    """
+    await probe(
+        host,
+        device_id,
+        local_key,
+        version,
+        port=port,
+        busy_retries=PROVE_ATTEMPTS - 1,
+        retry_delay=PROVE_RETRY_DELAY,
+        require_proof=True,
+    )
+
+
+@contextlib.asynccontextmanager
+async def paused_session(entry: ConfigEntry) -> AsyncIterator[None]:
+    """While a form proves a key for ``entry``'s device, the entry's own session (if
+    it is loaded) lets go of the device: many devices take one client, and the form's
+    connection would otherwise be refused as busy. It reconnects at once after."""
+    if entry.state is not ConfigEntryState.LOADED:
+        yield
+        return
+    async with entry.runtime_data.async_paused():
+        yield
+
+
+class KeyHealer:
+    """Fetches one device's new key from the linked account, proves it with the
+    device, and stores it in the entry (with the device's model)."""
+
+    def __init__(self, hass: HomeAssistant, entry: ConfigEntry, name: str) -> None:
+        self._hass = hass
+        self._entry = entry
+        self._name = name
+        self._asks: list[float] = []  # when the linked account was asked (monotonic)
+
+    def _may_ask_the_cloud(self) -> bool:
+        """Whether the linked account may be asked now (and count it)."""
+        now = time.monotonic()
+        self._asks = [t for t in self._asks if now - t < HEAL_WINDOW]
+        if len(self._asks) >= HEAL_MAX_ASKS:
+            return False
+        self._asks.append(now)
+        return True
+
+    async def async_heal(self, device: TuyaDevice) -> bool:
+        """Whether ``device`` now has a proven new key (stored in the entry)."""
+        if (fetched := await self._async_fetch_key(device.device_id)) is None:
+            return False
+        new_key, model = fetched
+        try:
+            await device.try_key(new_key)
+        except (TuyaError, OSError) as err:
+            LOGGER.info(
+                "%s: the key from the linked account does not open the device either (%s)",
+                self._name,
+                err or type(err).__name__,
+            )
+            return False
+        entry = self._entry
+        data = {**entry.data, CONF_LOCAL_KEY: new_key}
+        data.update(model)
+        self._hass.config_entries.async_update_entry(entry, data=data)
+        LOGGER.info(
+            "%s has a new local key (re-paired?): fetched it from the linked account, "
+            "proved it with the device, and reconnected",
+            self._name,
+        )
+        return True
+
+    async def _async_fetch_key(self, device_id: str) -> tuple[str, dict[str, Any]] | None:
+        """A new key from the linked account and the entry data of the device's model,
+        or None (the reason logged)."""
+        if not self._may_ask_the_cloud():
+            LOGGER.info(
+                "%s: the linked account was asked for a new key %d times in %d minutes; "
+                "not again for now",
+                self._name,
+                HEAL_MAX_ASKS,
+                HEAL_WINDOW // 60,
+            )
+            return None
+        try:
+            found = await async_find_device(self._hass, device_id, max_age=0)
+            if found.id != device_id:
+                # Not this device's key, whatever the cloud says.
+                raise CloudError("the linked account answered for another device")
+            if not found.local_key:
+                raise CloudError("the linked account has no local key for this device")
+            if found.local_key == self._entry.data[CONF_LOCAL_KEY]:
+                raise CloudError("the linked account has the same key")
+        except CloudError as err:
+            LOGGER.info("%s: the linked account cannot give a new key: %s", self._name, err)
+            return None
+        except Exception:
+            # Healing is a convenience: whatever went wrong, the user is asked instead.
+            LOGGER.exception("%s: unexpected error while asking the linked account", self._name)
+            return None
+        return found.local_key, model_data(found) if found.model else {}

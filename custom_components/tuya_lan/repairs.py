@@ -1,0 +1,80 @@
+"""The repair issue that says why a device is unavailable.
+
+The coordinator decides when a device has been away long enough to raise it (see
+``ATTEMPTS_BEFORE_ISSUE``); this module turns the evidence (the library's
+:class:`Fault`, and whether discovery heard the device at another address) into the
+issue's reason, and raises, changes or withdraws it.
+"""
+
+from __future__ import annotations
+
+from typing import Final
+
+from homeassistant.core import HomeAssistant, callback
+from homeassistant.helpers import issue_registry as ir
+
+from .const import DOMAIN
+from .tuyalan import KEY_FAULTS, Fault, Health
+
+# Failed attempts in a row before an unavailable device gets a repair issue (with the
+# library's backoff that is a few seconds down): a device that comes straight back, as
+# after a WiFi hiccup, does not raise one. Proof of a wrong key raises it at once.
+ATTEMPTS_BEFORE_ISSUE: Final = 3
+
+# The issue's translation key, by the reason found.
+UNAVAILABLE_ISSUES: Final = {
+    "busy": "unavailable_busy",
+    "key": "unavailable_key",
+    "moved": "unavailable_moved",
+    "unreachable": "unavailable_unreachable",
+    "protocol": "unavailable_protocol",
+}
+
+
+def unavailable_issue_id(entry_id: str) -> str:
+    """The repair issue of an entry's unavailable device."""
+    return f"unavailable_{entry_id}"
+
+
+def unavailable_reason(fault: Fault | None, *, heard_elsewhere: bool) -> str:
+    """Why the device is unavailable, from the evidence (a key of UNAVAILABLE_ISSUES)."""
+    if fault is Fault.UNREACHABLE or fault is Fault.STALLED:
+        return "moved" if heard_elsewhere else "unreachable"
+    if fault in KEY_FAULTS:
+        return "key"
+    if fault is Fault.BUSY:
+        return "busy"
+    return "protocol"
+
+
+class UnavailableIssue:
+    """One entry's "why unavailable" repair issue (at most one, by reason)."""
+
+    def __init__(self, hass: HomeAssistant, entry_id: str, name: str) -> None:
+        self._hass = hass
+        self._issue_id = unavailable_issue_id(entry_id)
+        self._name = name
+        self.reason: str | None = None  # of the open issue
+
+    @callback
+    def set(self, reason: str | None, health: Health, address: str) -> None:
+        """Raise, change (a new reason) or withdraw (None) the issue."""
+        if reason == self.reason:
+            return
+        self.reason = reason
+        if reason is None:
+            ir.async_delete_issue(self._hass, DOMAIN, self._issue_id)
+            return
+        ir.async_create_issue(
+            self._hass,
+            DOMAIN,
+            self._issue_id,
+            is_fixable=False,
+            severity=ir.IssueSeverity.WARNING,
+            translation_key=UNAVAILABLE_ISSUES[reason],
+            translation_placeholders={
+                "name": self._name,
+                "host": address,
+                "error": health.error or "",
+            },
+        )
