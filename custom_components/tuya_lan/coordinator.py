@@ -14,7 +14,7 @@ import time
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any, Final
 
-from homeassistant.config_entries import SOURCE_REAUTH, ConfigEntry
+from homeassistant.config_entries import SOURCE_REAUTH
 from homeassistant.const import CONF_HOST, CONF_PORT
 from homeassistant.core import CALLBACK_TYPE, HomeAssistant, callback
 from homeassistant.exceptions import ConfigEntryAuthFailed
@@ -22,7 +22,7 @@ from homeassistant.helpers import issue_registry as ir
 from homeassistant.helpers.event import async_call_later
 from homeassistant.helpers.update_coordinator import DataUpdateCoordinator, UpdateFailed
 
-from .account import async_find_device, loaded_accounts, model_data
+from .account import async_find_device, model_data
 from .const import (
     CONF_CATEGORY,
     CONF_DEVICE_ID,
@@ -36,6 +36,7 @@ from .const import (
     LOGGER,
     SAFETY_REFRESH_INTERVAL,
 )
+from .entries import TuyaLanDeviceConfigEntry, loaded_accounts
 from .errors import AUTH_FAULTS, exception_key, translated_error
 from .mapping import Descriptions, build_descriptions
 from .overrides import parse_learned, parse_model, resolve, store_learned
@@ -51,8 +52,6 @@ from .tuyalan import (
     probe,
 )
 from .tuyalan.dpmap import DpKind, DpSpec, finish, from_numbers, is_dp_id
-
-type TuyaLanConfigEntry = ConfigEntry[TuyaLanCoordinator]
 
 # Failed attempts in a row before an unavailable device gets a repair issue (with the
 # backoff of 1, 2, 4 s that is about 7 s down): a device that comes straight back, as
@@ -126,9 +125,9 @@ def unavailable_issue_id(entry_id: str) -> str:
 class TuyaLanCoordinator(DataUpdateCoordinator[DeviceUpdate]):
     """Holds one device's DPs and connection health, fed by its supervised session."""
 
-    config_entry: TuyaLanConfigEntry
+    config_entry: TuyaLanDeviceConfigEntry
 
-    def __init__(self, hass: HomeAssistant, entry: TuyaLanConfigEntry) -> None:
+    def __init__(self, hass: HomeAssistant, entry: TuyaLanDeviceConfigEntry) -> None:
         """Initialize the coordinator."""
         super().__init__(
             hass,
