@@ -184,9 +184,9 @@ class TuyaLanConfigFlow(AccountConfigFlow, domain=DOMAIN):
                     version_from_option(user_input[CONF_PROTOCOL_VERSION]),
                 )
                 proof = await self._async_prove(device, user_input[CONF_LOCAL_KEY])
-                if proof.proven:
-                    return self._async_save(proof)
                 errors = proof_errors(proof)
+                if not errors:
+                    return self._async_save(proof)
         return self.async_show_form(
             step_id="local",
             data_schema=self.add_suggested_values_to_schema(user_schema(errors), user_input),
@@ -258,9 +258,9 @@ class TuyaLanConfigFlow(AccountConfigFlow, domain=DOMAIN):
         if user_input is not None:
             device = self._discovered_now(user_input)
             proof = await self._async_prove(device, user_input[CONF_LOCAL_KEY])
-            if proof.proven:
-                return self._async_save(proof)
             errors = proof_errors(proof, port_hint=True)
+            if not errors:
+                return self._async_save(proof)
         return self.async_show_form(
             step_id="discovery_confirm",
             # After an error the key and the port stay as typed.
@@ -289,13 +289,13 @@ class TuyaLanConfigFlow(AccountConfigFlow, domain=DOMAIN):
         if user_input is not None:
             device = self._discovered_now(user_input)
             proof = await self._async_prove(device, cloud.local_key)
-            if proof.proven:
+            errors = proof_errors(proof)
+            if not errors:
                 return self._async_save(proof, cloud)
             if proof.key_refused:
                 # The account's key is stale too: let the user type one.
                 self._key_by_hand = True
                 return await self.async_step_discovery_confirm()
-            errors = proof_errors(proof)
         return self.async_show_form(
             step_id="discovery_cloud",
             data_schema=discovered_port_schema(device.port),
@@ -339,9 +339,9 @@ class TuyaLanConfigFlow(AccountConfigFlow, domain=DOMAIN):
         else:
             # No second submit here: a 3.1 key the device cannot prove is not saved.
             proof = await async_prove(Candidate.from_entry(entry.data), cloud.local_key or "")
-            if proof.proven:
-                return self._async_save(proof, cloud)
             errors = proof_errors(proof)
+            if not errors:
+                return self._async_save(proof, cloud)
         return self.async_show_form(
             step_id="reauth_confirm",
             data_schema=KEY_SCHEMA,
@@ -358,9 +358,9 @@ class TuyaLanConfigFlow(AccountConfigFlow, domain=DOMAIN):
         if user_input is not None:
             device = Candidate.from_entry(entry.data)
             proof = await self._async_prove(device, user_input[CONF_LOCAL_KEY])
-            if proof.proven:
-                return self._async_save(proof)
             errors = proof_errors(proof)
+            if not errors:
+                return self._async_save(proof)
         return self.async_show_form(
             step_id="reauth_confirm",
             data_schema=KEY_SCHEMA,
@@ -390,11 +390,11 @@ class TuyaLanConfigFlow(AccountConfigFlow, domain=DOMAIN):
                     version=version_from_option(user_input[CONF_PROTOCOL_VERSION]),
                 )
                 proof = await self._async_prove(device, user_input[CONF_LOCAL_KEY])
-                if proof.proven:
+                errors = proof_errors(proof)
+                if not errors:
                     await self.async_set_unique_id(device.device_id)
                     self._abort_if_unique_id_mismatch()
                     return self._async_save(proof)
-                errors = proof_errors(proof)
         else:
             user_input = {
                 CONF_HOST: entry.data[CONF_HOST],

@@ -112,8 +112,8 @@ class _Offer:
         assert self.device.local_key
         candidate = Candidate(self.device.id, self.host, self.port, self.version)
         proof = await async_prove(candidate, self.device.local_key, accept_unproven=True)
-        if not proof.proven:
-            return None, f"{self.device.name} ({self.host}): {proof.reason}"
+        if (error := proof.error) is not None:
+            return None, f"{self.device.name} ({self.host}): {str(error) or type(error).__name__}"
         return {IMPORT_TITLE: self.device.name, **device_entry_data(proof, self.device)}, ""
 
 

@@ -117,11 +117,6 @@ class Proof:
     error: BaseException | None = None
 
     @property
-    def proven(self) -> bool:
-        """Whether the device answered as itself with the key."""
-        return self.error is None
-
-    @property
     def unproven_31(self) -> bool:
         """A 3.1 device that answered but could not prove the key (saved if confirmed)."""
         return isinstance(self.error, KeyUnprovenError)
@@ -132,13 +127,6 @@ class Proof:
         return isinstance(
             self.error, WrongKeyError | HandshakeDroppedError | KeyUnprovenError | InvalidKeyError
         )
-
-    @property
-    def reason(self) -> str:
-        """Why the proof failed, in the library's words (empty when proven)."""
-        if self.error is None:
-            return ""
-        return str(self.error) or type(self.error).__name__
 
 
 async def async_prove(device: Candidate, local_key: str, *, accept_unproven: bool = False) -> Proof:
@@ -181,7 +169,8 @@ async def async_prove(device: Candidate, local_key: str, *, accept_unproven: boo
 
 
 def proof_errors(proof: Proof, *, port_hint: bool = False) -> dict[str, str]:
-    """The form's errors for a proof: none, the key field's format, or the device's answer.
+    """The form's errors for a proof: none (proven: save it), the key field's format, or
+    the device's answer.
 
     ``port_hint``: the form asks for the key only (a discovered device's card, no host
     field): a device that does not answer is said to have its port to check.
