@@ -15,7 +15,7 @@ import logging
 from collections.abc import AsyncIterator, Callable
 from typing import Any, Final
 
-from homeassistant.config_entries import SOURCE_REAUTH, ConfigEntry
+from homeassistant.config_entries import SOURCE_REAUTH
 from homeassistant.const import CONF_HOST, CONF_PORT
 from homeassistant.core import CALLBACK_TYPE, HomeAssistant, callback
 from homeassistant.exceptions import ConfigEntryAuthFailed
@@ -23,7 +23,6 @@ from homeassistant.helpers.dispatcher import async_dispatcher_connect, async_dis
 from homeassistant.helpers.event import async_call_later
 from homeassistant.helpers.update_coordinator import DataUpdateCoordinator, UpdateFailed
 
-from .account import loaded_accounts
 from .catalog import DpCatalog, model_dp_ids
 from .const import (
     CONF_DEVICE_ID,
@@ -35,6 +34,7 @@ from .const import (
     LOGGER,
     SAFETY_REFRESH_INTERVAL,
 )
+from .entries import TuyaLanDeviceConfigEntry, loaded_accounts
 from .errors import SETUP_FAILED, exception_key, translated_error
 from .follow import SIGNAL_CONNECTION, Follower, signal_heard
 from .healing import KeyHealer
@@ -52,8 +52,6 @@ from .tuyalan import (
 )
 from .tuyalan.dpmap import DpSpec
 
-type TuyaLanConfigEntry = ConfigEntry[TuyaLanCoordinator]
-
 # The library's timings (heartbeat, timeout, backoff, pacing), given to every device.
 TIMINGS: Final = Timings()
 # How long entities stay available after the session ends: many devices close their
@@ -65,9 +63,9 @@ AVAILABILITY_GRACE: Final = 3.0  # seconds
 class TuyaLanCoordinator(DataUpdateCoordinator[DeviceUpdate]):
     """Holds one device's DPs and connection health, fed by its supervised session."""
 
-    config_entry: TuyaLanConfigEntry
+    config_entry: TuyaLanDeviceConfigEntry
 
-    def __init__(self, hass: HomeAssistant, entry: TuyaLanConfigEntry) -> None:
+    def __init__(self, hass: HomeAssistant, entry: TuyaLanDeviceConfigEntry) -> None:
         """Initialize the coordinator."""
         super().__init__(
             hass,
