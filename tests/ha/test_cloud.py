@@ -22,7 +22,7 @@ from homeassistant.helpers import issue_registry as ir
 from homeassistant.helpers.json import json_bytes
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
-from custom_components.tuya_lan import config_flow
+from custom_components.tuya_lan import flow_proof
 from custom_components.tuya_lan.const import (
     CONF_CATEGORY,
     CONF_DEVICE_ID,
@@ -52,7 +52,7 @@ KEYS = ("0123456789abcdef", "Tg5$Lm8pXr2!Nc7v", "h7Kd2#Vn9Qs4@Wb1")
 IDS = ("bf00000000000000aa01", "bf00000000000000aa02", "bf00000000000000aa03")
 NEW_KEY = "Zq4v!8RtW2m#Lp6x"
 # Reconnect after 50 ms instead of 1 s doubling.
-REAL_VALIDATE_DEVICE = config_flow.validate_device
+REAL_PROBE = flow_proof.probe
 FAST = Timings(backoff_min=0.05, backoff_max=0.05, backoff_jitter=0.0)
 SWITCH = "switch.tuya_aa01"
 
@@ -445,11 +445,11 @@ async def test_reauth_from_account_that_does_not_hold_the_device(
     # device takes one client, and the proof once came out "busy" now and then.
     states_during_proof: list[DeviceState] = []
 
-    async def validate(*args: Any, **kwargs: Any) -> tuple[str, dict[str, str]]:
+    async def probe(*args: Any, **kwargs: Any) -> dict[str, Any]:
         states_during_proof.append(entry.runtime_data.device.state)
-        return await REAL_VALIDATE_DEVICE(*args, **kwargs)
+        return await REAL_PROBE(*args, **kwargs)
 
-    with patch.object(config_flow, "validate_device", validate):
+    with patch.object(flow_proof, "probe", probe):
         result = await hass.config_entries.flow.async_configure(
             flow["flow_id"], {CONF_LOCAL_KEY: NEW_KEY}
         )
