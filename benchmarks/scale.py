@@ -62,6 +62,8 @@ import subprocess
 import sys
 import tempfile
 import time
+import tracemalloc
+from collections import Counter
 from collections.abc import Callable
 from contextlib import suppress
 from dataclasses import asdict, dataclass, field
@@ -157,6 +159,37 @@ def cpu_seconds(pid: int) -> float:
     """User + system CPU seconds of another process, from /proc."""
     fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def object_census() -> Counter[str]:
+    """How many objects the garbage collector tracks, by type (module.qualname)."""
+    return Counter(f"{type(o).__module__}.{type(o).__qualname__}" for o in gc.get_objects())
+
+
+def print_memory_report(
+    count: int, census: Counter[str], snapshot: tracemalloc.Snapshot, top: int
+) -> None:
+    """What each device costs: tracked objects by type, allocations by file and line
+    (all, then the integration's own)."""
+    grown = object_census() - census  # before the snapshot below adds its own objects
+    after = tracemalloc.take_snapshot()
+    print(f"\n  objects the GC tracks, per device ({grown.total() / count:.0f} in all):")
+    for name, number in grown.most_common(top):
+        print(f"    {number / count:7.1f}  {name}")
+    for group, ours in (("filename", False), ("lineno", False), ("lineno", True)):
+        stats = [
+            stat
+            for stat in after.compare_to(snapshot, group)
+            if not ours or "custom_components" in stat.traceback[0].filename
+        ]
+        total = sum(stat.size_diff for stat in stats) / count
+        label = "the integration's lines" if ours else group
+        print(f"\n  bytes allocated per device, by {label} ({total:.0f} in all), blocks:")
+        for stat in stats[:top]:
+            frame = stat.traceback[0]
+            where = frame.filename.split("site-packages/")[-1].replace(f"{ROOT}/", "")
+            where += f":{frame.lineno}" if group == "lineno" else ""
+            print(f"    {stat.size_diff / count:9.0f} {stat.count_diff / count:7.1f}  {where}")
 
 
 def raise_fd_limit(wanted: int) -> int:
@@ -405,6 +438,10 @@ async def run_one(args: argparse.Namespace, count: int) -> Result:
             await hass.async_block_till_done()
             gc.collect()
             result.rss_before_mb = rss_mb()
+            if args.memory_report:
+                census = object_census()
+                tracemalloc.start()
+                snapshot = tracemalloc.take_snapshot()
             probe.start()
             profiler = cProfile.Profile() if args.profile else None
             if profiler is not None:
@@ -454,6 +491,9 @@ async def run_one(args: argparse.Namespace, count: int) -> Result:
             result.lag_idle = probe.take()
             gc.collect()
             result.rss_after_mb = rss_mb()
+            if args.memory_report:
+                print_memory_report(count, census, snapshot, args.memory_report)
+                tracemalloc.stop()
             result.fds = len(os.listdir("/proc/self/fd"))
             # Stopping the simulator after Home Assistant would log every lost connection.
             logging.getLogger("custom_components.tuya_lan").setLevel(logging.ERROR)
@@ -594,6 +634,7 @@ def parent(args: argparse.Namespace) -> None:
         ]
         command += ["--verbose"] if args.verbose else []
         command += ["--profile", str(args.profile.resolve())] if args.profile else []
+        command += ["--memory-report", str(args.memory_report)] if args.memory_report else []
         print(f"running {count} devices ...", flush=True)
         done = subprocess.run(command, cwd=ROOT, stdout=subprocess.PIPE, text=True, check=False)
         lines = done.stdout.splitlines()
@@ -628,6 +669,14 @@ def main() -> None:
     parser.add_argument("--verbose", action="store_true", help="info logging")
     parser.add_argument(
         "--profile", type=Path, help="cProfile the connect phase into this file (one count)"
+    )
+    parser.add_argument(
+        "--memory-report",
+        type=int,
+        metavar="TOP",
+        default=0,
+        help="print the TOP per-device costs (tracemalloc by file and line, objects by "
+        "type); slows the run, so its other figures do not count",
     )
     parser.add_argument("--run", type=int, help=argparse.SUPPRESS)  # a child: one count
     args = parser.parse_args()

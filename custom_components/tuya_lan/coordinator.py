@@ -21,6 +21,7 @@ from homeassistant.exceptions import ConfigEntryAuthFailed
 from homeassistant.helpers import issue_registry as ir
 from homeassistant.helpers.event import async_call_later
 from homeassistant.helpers.update_coordinator import DataUpdateCoordinator, UpdateFailed
+from homeassistant.util.hass_dict import HassKey
 
 from .account import async_find_device, loaded_accounts, model_data
 from .const import (
@@ -41,6 +42,7 @@ from .mapping import Descriptions, build_descriptions
 from .overrides import parse_learned, parse_model, resolve, store_learned
 from .tuyalan import (
     CloudError,
+    ConnectLimiter,
     DeviceUpdate,
     Fault,
     HandshakeDroppedError,
@@ -53,6 +55,10 @@ from .tuyalan import (
 from .tuyalan.dpmap import DpKind, DpSpec, finish, from_numbers, is_dp_id
 
 type TuyaLanConfigEntry = ConfigEntry[TuyaLanCoordinator]
+
+# One cap per Home Assistant on the sessions opening at the same moment: hundreds of
+# devices connecting together (start-up, the network back) would stall the event loop.
+CONNECT_LIMITER: HassKey[ConnectLimiter] = HassKey(f"{DOMAIN}_connect_limiter")
 
 # Failed attempts in a row before an unavailable device gets a repair issue (with the
 # backoff of 1, 2, 4 s that is about 7 s down): a device that comes straight back, as
@@ -177,6 +183,7 @@ class TuyaLanCoordinator(DataUpdateCoordinator[DeviceUpdate]):
             on_health=self._on_health,
             # A device22 is asked DP by DP: the model's DPs are asked from the start.
             dp_ids=_model_dp_ids(self.config_entry.data.get(CONF_MODEL)),
+            connect_limiter=self.hass.data.setdefault(CONNECT_LIMITER, ConnectLimiter()),
         )
 
     @property

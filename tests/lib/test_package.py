@@ -61,6 +61,7 @@ PUBLIC_NAMES = [
     "CloudSessionError",
     "CloudUserCodeError",
     "Command",
+    "ConnectLimiter",
     "ConnectionRefusedByDevice",
     "DeviceError",
     "DeviceUpdate",

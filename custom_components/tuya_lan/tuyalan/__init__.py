@@ -69,6 +69,7 @@ from .errors import (
     clean_text,
 )
 from .heard import HeardDevice, HeardDevices, valid_device_id
+from .limiter import ConnectLimiter
 from .listener import DiscoveryListener
 from .protocol import validate_local_key
 
@@ -114,6 +115,7 @@ __all__ = [
     "CloudSessionError",
     "CloudUserCodeError",
     "Command",
+    "ConnectLimiter",
     "ConnectionRefusedByDevice",
     "DeviceError",
     "DeviceUpdate",
