@@ -100,6 +100,8 @@ from custom_components.tuya_lan.const import (
     CONF_PROTOCOL_VERSION,
     DOMAIN,
 )
+from custom_components.tuya_lan.coordinator import CONNECT_LIMITER
+from custom_components.tuya_lan.tuyalan import ConnectLimiter
 
 ROOT = Path(__file__).resolve().parent.parent
 VERSIONS = ("3.1", "3.3", "3.4", "3.5")
@@ -175,16 +177,42 @@ def object_census() -> Counter[str]:
     return Counter(f"{type(o).__module__}.{type(o).__qualname__}" for o in gc.get_objects())
 
 
+def census_by_caller(before: set[int]) -> Counter[str]:
+    """The tracked objects made since ``before`` (their ids), by the integration's line
+    that made them, directly or through Home Assistant (the innermost frame of ours in
+    the traceback tracemalloc kept), else by the innermost frame."""
+    found: Counter[str] = Counter()
+    for obj in gc.get_objects():
+        if id(obj) in before:
+            continue
+        traceback = tracemalloc.get_object_traceback(obj)
+        if traceback is None:
+            continue
+        frames = list(reversed(traceback))  # innermost first
+        ours = next((f for f in frames if "custom_components" in f.filename), None)
+        frame = ours or frames[0]
+        where = frame.filename.split("site-packages/")[-1].replace(f"{ROOT}/", "")
+        found[f"{where}:{frame.lineno}"] += 1
+    return found
+
+
 def print_memory_report(
-    count: int, census: Counter[str], snapshot: tracemalloc.Snapshot, top: int
+    count: int, census: Counter[str], before: set[int], snapshot: tracemalloc.Snapshot, top: int
 ) -> None:
     """What each device costs: tracked objects by type, allocations by file and line
     (all, then the integration's own)."""
     grown = object_census() - census  # before the snapshot below adds its own objects
+    by_caller = census_by_caller(before)
     after = tracemalloc.take_snapshot()
-    print(f"\n  objects the GC tracks, per device ({grown.total() / count:.0f} in all):")
+    print(
+        f"\n  objects the GC tracks, per device ({grown.total() / count:.0f} in all; "
+        f"{census.total()} in the process before the devices):"
+    )
     for name, number in grown.most_common(top):
         print(f"    {number / count:7.1f}  {name}")
+    print("\n  ... by the line that made them (the integration's, else the innermost):")
+    for where, number in by_caller.most_common(top):
+        print(f"    {number / count:7.1f}  {where}")
     for group, ours in (("filename", False), ("lineno", False), ("lineno", True)):
         stats = [
             stat
@@ -475,11 +503,14 @@ async def run_one(args: argparse.Namespace, count: int) -> Result:
             if args.setup != "restart":
                 await setup_domain(hass)
             await hass.async_block_till_done()
+            if args.connect_limit is not None:  # 0: no cap, to compare with and without
+                hass.data[CONNECT_LIMITER] = ConnectLimiter(args.connect_limit or 1_000_000)
             gc.collect()
             result.rss_before_mb = rss_mb()
             if args.memory_report:
                 census = object_census()
-                tracemalloc.start()
+                before = {id(o) for o in gc.get_objects()}
+                tracemalloc.start(30)
                 snapshot = tracemalloc.take_snapshot()
             probe.start()
             gc_watch.start()
@@ -533,7 +564,7 @@ async def run_one(args: argparse.Namespace, count: int) -> Result:
             gc.collect()
             result.rss_after_mb = rss_mb()
             if args.memory_report:
-                print_memory_report(count, census, snapshot, args.memory_report)
+                print_memory_report(count, census, before, snapshot, args.memory_report)
                 tracemalloc.stop()
             result.fds = len(os.listdir("/proc/self/fd"))
             # Stopping the simulator after Home Assistant would log every lost connection.
@@ -694,6 +725,8 @@ def parent(args: argparse.Namespace) -> None:
         command += ["--verbose"] if args.verbose else []
         command += ["--profile", str(args.profile.resolve())] if args.profile else []
         command += ["--memory-report", str(args.memory_report)] if args.memory_report else []
+        if args.connect_limit is not None:
+            command += ["--connect-limit", str(args.connect_limit)]
         print(f"running {count} devices ...", flush=True)
         done = subprocess.run(command, cwd=ROOT, stdout=subprocess.PIPE, text=True, check=False)
         lines = done.stdout.splitlines()
@@ -736,6 +769,11 @@ def main() -> None:
         default=0,
         help="print the TOP per-device costs (tracemalloc by file and line, objects by "
         "type); slows the run, so its other figures do not count",
+    )
+    parser.add_argument(
+        "--connect-limit",
+        type=int,
+        help="sessions opening at once (default: the integration's; 0: no cap)",
     )
     parser.add_argument("--run", type=int, help=argparse.SUPPRESS)  # a child: one count
     args = parser.parse_args()
