@@ -571,7 +571,13 @@ async def run_one(args: argparse.Namespace, count: int) -> Result:
                 sim.cpu_seconds(),
                 time.perf_counter(),
             )
+            idle_profiler = cProfile.Profile() if args.profile_idle else None
+            if idle_profiler is not None:
+                idle_profiler.enable()
             await asyncio.sleep(args.idle_seconds)
+            if idle_profiler is not None:
+                idle_profiler.disable()
+                idle_profiler.dump_stats(args.profile_idle)
             wall = time.perf_counter() - wall_start
             result.idle_cpu_pct = (time.process_time() - cpu_start) / wall * 100
             result.sim_cpu_pct = (sim.cpu_seconds() - sim_start) / wall * 100
@@ -744,6 +750,8 @@ def parent(args: argparse.Namespace) -> None:
         ]
         command += ["--verbose"] if args.verbose else []
         command += ["--profile", str(args.profile.resolve())] if args.profile else []
+        if args.profile_idle:
+            command += ["--profile-idle", str(args.profile_idle.resolve())]
         command += ["--memory-report", str(args.memory_report)] if args.memory_report else []
         if args.connect_limit is not None:
             command += ["--connect-limit", str(args.connect_limit)]
@@ -789,6 +797,9 @@ def main() -> None:
         default=0,
         help="print the TOP per-device costs (tracemalloc by file and line, objects by "
         "type); slows the run, so its other figures do not count",
+    )
+    parser.add_argument(
+        "--profile-idle", type=Path, help="cProfile the idle window into this file (one count)"
     )
     parser.add_argument(
         "--connect-limit",
