@@ -251,7 +251,9 @@ def test_devices_alike_share_their_descriptions() -> None:
     status = {"1": True, "9": 0, "18": 120, "19": 276, "20": 2298}
     first = build_descriptions(resolve_specs(dict(status), {}))
     second = build_descriptions(resolve_specs(dict(status), {}))
-    assert first.switches and first.numbers and first.sensors
+    assert first.switches
+    assert first.numbers
+    assert first.sensors
     for platform, found in first.by_platform.items():
         assert all(a is b for a, b in zip(found, second.by_platform[platform], strict=True))
     scaled = build_descriptions(resolve_specs(dict(status), {"19": {"kind": "power", "scale": 1}}))
