@@ -20,10 +20,12 @@ from types import TracebackType
 from typing import Final
 
 # Sessions opening together by default. A slot is held from the TCP connect until the
-# status is read: about 50-100 ms for a device that answers (the first frame waits
-# 50 ms), up to the connect timeout for one that does not. 16 opens 500 answering
-# devices in about 2-3 s while a loop running Home Assistant stays responsive.
-DEFAULT_CONNECT_LIMIT: Final = 16
+# status is read: 50-150 ms for a device that answers (the first frame waits 50 ms), up
+# to the connect timeout for one that does not (it delays the others, never blocks
+# them). Measured with 500 devices on a 2-core machine (benchmarks/scale.py
+# --connect-limit): 16 and 24 keep the loop's stalls besides garbage collection near
+# 100 ms, 32 lets them reach 250-400 ms; 24 opens the 500 in about 3 s.
+DEFAULT_CONNECT_LIMIT: Final = 24
 
 
 class ConnectLimiter:
