@@ -2,6 +2,7 @@
 
     scripts/env python benchmarks/scale.py [--devices 50 --devices 100 ...]
         [--idle-seconds 60] [--sim process|inline] [--setup concurrent|sequential|restart]
+        [--connect-limit N] [--memory-report TOP] [--profile FILE] [--profile-idle FILE]
 
 For each device count (default 50, 100, 250, 500) a fresh Python process runs:
 
