@@ -22,6 +22,7 @@ from homeassistant.exceptions import ConfigEntryAuthFailed
 from homeassistant.helpers.dispatcher import async_dispatcher_connect, async_dispatcher_send
 from homeassistant.helpers.event import async_call_later
 from homeassistant.helpers.update_coordinator import DataUpdateCoordinator, UpdateFailed
+from homeassistant.util.hass_dict import HassKey
 
 from .catalog import DpCatalog, model_dp_ids
 from .const import (
@@ -41,6 +42,7 @@ from .healing import KeyHealer
 from .mapping import Descriptions
 from .repairs import ATTEMPTS_BEFORE_ISSUE, UnavailableIssue, unavailable_reason
 from .tuyalan import (
+    ConnectLimiter,
     DeviceUpdate,
     Fault,
     HandshakeDroppedError,
@@ -54,6 +56,10 @@ from .tuyalan.dpmap import DpSpec
 
 # The library's timings (heartbeat, timeout, backoff, pacing), given to every device.
 TIMINGS: Final = Timings()
+# One cap per Home Assistant on the sessions opening at the same moment: hundreds of
+# devices connecting together (start-up, the network back) would stall the event loop.
+CONNECT_LIMITER: HassKey[ConnectLimiter] = HassKey(f"{DOMAIN}_connect_limiter")
+
 # How long entities stay available after the session ends: many devices close their
 # socket every few minutes and take a new connection at once (the library reconnects
 # at once after such a close). Only a device not back within this is unavailable.
@@ -111,6 +117,7 @@ class TuyaLanCoordinator(DataUpdateCoordinator[DeviceUpdate]):
             on_health=self._on_health,
             # A device22 is asked DP by DP: the model's DPs are asked from the start.
             dp_ids=model_dp_ids(self.config_entry.data.get(CONF_MODEL)),
+            connect_limiter=self.hass.data.setdefault(CONNECT_LIMITER, ConnectLimiter()),
         )
 
     @property
