@@ -49,6 +49,7 @@ from .descriptions import (
     TuyaLanCompositeEntityDescription,
     TuyaLanCoverEntityDescription,
     TuyaLanEntityDescription,
+    TuyaLanFanEntityDescription,
     TuyaLanLightEntityDescription,
     TuyaLanNumberEntityDescription,
     TuyaLanSelectEntityDescription,
@@ -332,6 +333,10 @@ COMPOSITES: Final[dict[DpKind, tuple[Platform, TuyaLanCompositeEntityDescription
     DpKind.CLIMATE: (
         Platform.CLIMATE,
         TuyaLanClimateEntityDescription(key="climate"),
+    ),
+    DpKind.FAN: (
+        Platform.FAN,
+        TuyaLanFanEntityDescription(key="fan"),
     ),
 }
 

@@ -51,6 +51,7 @@ class DpKind(StrEnum):
     LIGHT = "light"
     COVER = "cover"
     CLIMATE = "climate"
+    FAN = "fan"
 
 
 # What a kind is for, beyond its kind (the name a user sees comes from it).
@@ -842,6 +843,12 @@ ROLE_CLIMATE_SWITCH: Final = "switch"
 ROLE_HVAC_MODE: Final = "mode"
 ROLE_TARGET_TEMP: Final = "target_temperature"
 ROLE_CURRENT_TEMP: Final = "current_temperature"
+# The parts of a fan.
+ROLE_FAN_SWITCH: Final = "switch"
+ROLE_FAN_SPEED: Final = "speed"  # an integer (a percentage of its range) or an enum of steps
+ROLE_FAN_MODE: Final = "mode"
+ROLE_FAN_DIRECTION: Final = "direction"
+ROLE_OSCILLATE: Final = "oscillate"
 
 _TEXT_TYPES: Final = frozenset({STRING, JSON, RAW})
 
@@ -878,16 +885,20 @@ _BOOL, _INT, _ENUM = frozenset({BOOLEAN}), frozenset({INTEGER}), frozenset({ENUM
 # https://developer.tuya.com/en/docs/iot/f?id=K9gf46o5mtfyc and its status set
 # https://developer.tuya.com/en/docs/iot/s?id=K9gf48qy7wkre ; curtain switch "clkg":
 # https://developer.tuya.com/en/docs/iot/s?id=K9gf8rs2668v6 ; thermostat "wk",
-# heater "qn", air conditioner "kt"), and the categories Home Assistant core's tuya
+# heater "qn", air conditioner "kt"; fan "fs":
+# https://developer.tuya.com/en/docs/iot/f?id=K9gf45vs7vkge ;
+# ceiling fan light "fsd": https://developer.tuya.com/en/docs/iot/s?id=Kaof8hoq7bom0 ),
+# and the categories Home Assistant core's tuya
 # integration gives these entities.
 COMPOSITE_ROWS: Final = (
     CompositeRow(
         kind=DpKind.LIGHT,
         categories=frozenset(
             {"dj", "dd", "dc", "fwd", "xdd", "gyd", "tyndj", "dsd", "sxd", "mbd", "tgq", "tgkg"}
+            | {"fs", "fsd"}  # a fan's light: switch_led (fsd) or light (fs)
         ),
         parts=(
-            PartRow(ROLE_LIGHT_SWITCH, ("switch_led",), _BOOL),
+            PartRow(ROLE_LIGHT_SWITCH, ("switch_led", "light"), _BOOL),
             PartRow(ROLE_WORK_MODE, ("work_mode",), _ENUM),
             PartRow(ROLE_BRIGHTNESS, ("bright_value_v2", "bright_value"), _INT),
             PartRow(ROLE_COLOUR_TEMP, ("temp_value_v2", "temp_value"), _INT),
@@ -917,6 +928,22 @@ COMPOSITE_ROWS: Final = (
             PartRow(ROLE_CURRENT_TEMP, ("temp_current", "temp_current_f"), _INT),
         ),
         required=frozenset({ROLE_TARGET_TEMP, ROLE_HVAC_MODE}),
+    ),
+    CompositeRow(
+        kind=DpKind.FAN,
+        categories=frozenset({"fs", "fsd", "fskg", "kj", "ks"}),
+        parts=(
+            PartRow(ROLE_FAN_SWITCH, ("switch_fan", "fan_switch", "switch"), _BOOL),
+            PartRow(
+                ROLE_FAN_SPEED,
+                ("fan_speed_percent", "fan_speed", "fan_speed_enum", "speed"),
+                _INT | _ENUM,
+            ),
+            PartRow(ROLE_FAN_MODE, ("mode", "fan_mode"), _ENUM),
+            PartRow(ROLE_FAN_DIRECTION, ("fan_direction",), _ENUM),
+            PartRow(ROLE_OSCILLATE, ("switch_horizontal", "switch_vertical"), _BOOL),
+        ),
+        required=frozenset({ROLE_FAN_SWITCH, ROLE_FAN_SPEED}),
     ),
 )
 ROWS_BY_KIND: Final = {row.kind: row for row in COMPOSITE_ROWS}
@@ -962,7 +989,7 @@ def _part_spec(kind: DpKind, role: str, index: int | None, dp: DpModel) -> DpSpe
 
 
 def composite_parts(category: str | None, models: Sequence[DpModel]) -> dict[str, DpSpec]:
-    """The DPs that are parts of a light, cover or climate entity, by DP id.
+    """The DPs that are parts of a light, cover, climate or fan entity, by DP id.
 
     A part is taken only in a category that has such entities, only with the DP type
     the standard gives it, and only when its entity has what it needs (a light its
