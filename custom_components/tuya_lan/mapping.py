@@ -32,16 +32,16 @@ from homeassistant.components.sensor import (
 )
 from homeassistant.components.switch.const import SwitchDeviceClass
 from homeassistant.const import (
-    CONCENTRATION_MICROGRAMS_PER_CUBIC_METER,
-    CONCENTRATION_PARTS_PER_MILLION,
     LIGHT_LUX,
     PERCENTAGE,
     EntityCategory,
     Platform,
+    UnitOfDensity,
     UnitOfElectricCurrent,
     UnitOfElectricPotential,
     UnitOfEnergy,
     UnitOfPower,
+    UnitOfRatio,
     UnitOfTemperature,
     UnitOfTime,
 )
@@ -322,13 +322,13 @@ SENSORS: Final[dict[Key, TuyaLanSensorEntityDescription]] = {
     (DpKind.SENSOR, ROLE_CO2): TuyaLanSensorEntityDescription(
         key="co2",
         device_class=SensorDeviceClass.CO2,
-        native_unit_of_measurement=CONCENTRATION_PARTS_PER_MILLION,
+        native_unit_of_measurement=UnitOfRatio.PARTS_PER_MILLION,
         state_class=_MEASUREMENT,
     ),
     (DpKind.SENSOR, ROLE_PM25): TuyaLanSensorEntityDescription(
         key="pm25",
         device_class=SensorDeviceClass.PM25,
-        native_unit_of_measurement=CONCENTRATION_MICROGRAMS_PER_CUBIC_METER,
+        native_unit_of_measurement=UnitOfDensity.MICROGRAMS_PER_CUBIC_METER,
         state_class=_MEASUREMENT,
     ),
     (DpKind.SENSOR, ROLE_ILLUMINANCE): TuyaLanSensorEntityDescription(

@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import pytest
-from homeassistant.const import CONCENTRATION_MICROGRAMS_PER_CUBIC_METER
+from homeassistant.const import UnitOfDensity
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers import entity_registry as er
 
@@ -124,7 +124,7 @@ CASES = {
         ],
         {"2": 12, "18": -35, "19": 61},
         {
-            "sensor.tuya_efgh_pm2_5": ("12", "pm25", CONCENTRATION_MICROGRAMS_PER_CUBIC_METER),
+            "sensor.tuya_efgh_pm2_5": ("12", "pm25", UnitOfDensity.MICROGRAMS_PER_CUBIC_METER),
             "sensor.tuya_efgh_temperature": ("-3.5", "temperature", "°C"),
             "sensor.tuya_efgh_humidity": ("61", "humidity", "%"),
         },
