@@ -116,3 +116,31 @@ async def test_fan_with_speed_steps_and_swing(hass: HomeAssistant) -> None:
         assert (dev.sim.dps["1"], dev.sim.dps["2"], dev.sim.dps["3"]) == (True, "sleep", "2")
         await wait_for(lambda: hass.states.get(FAN).attributes["percentage"] == 50)
         assert hass.states.get(FAN).attributes["oscillating"] is True
+
+
+@pytest.mark.usefixtures("socket_enabled")
+async def test_a_fan_without_a_power_dp_and_odd_values(hass: HomeAssistant) -> None:
+    """Without a power DP the fan is on while it turns (and cannot be switched);
+    a speed below the range is stopped; a value the model does not list shows no
+    speed rather than a wrong one."""
+    model = [
+        DpModel.from_values(3, "fan_speed", "Integer", {"min": 0, "max": 6, "scale": 0, "step": 1})
+    ]
+    async with running(hass, "none", category="kj", model=model, dps={"3": 3}) as dev:
+        state = hass.states.get(FAN)
+        assert state.state == "on"
+        assert state.attributes["percentage"] == 50
+        assert state.attributes["supported_features"] == FanEntityFeature.SET_SPEED
+        dev.sim.set_dps({"3": 0})
+        await wait_for(lambda: hass.states.get(FAN).state == "off")
+        assert hass.states.get(FAN).attributes["percentage"] == 0
+        dev.sim.set_dps({"3": "fast"})
+        await wait_for(lambda: hass.states.get(FAN).attributes["percentage"] is None)
+        await hass.services.async_call(
+            "fan", "set_percentage", {"entity_id": FAN, "percentage": 34}, blocking=True
+        )
+        assert dev.sim.dps["3"] == 3
+
+    steps = [DpModel.from_values(3, "fan_speed_enum", "Enum", {"range": ["low", "high"]})]
+    async with running(hass, "none", category="kj", model=steps, dps={"3": "turbo"}):
+        assert hass.states.get(FAN).attributes["percentage"] is None
