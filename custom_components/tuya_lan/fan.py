@@ -29,9 +29,10 @@ from homeassistant.util.percentage import (
     percentage_to_ordered_list_item,
 )
 
-from .coordinator import TuyaLanConfigEntry, TuyaLanCoordinator
+from .coordinator import TuyaLanCoordinator
 from .descriptions import TuyaLanFanEntityDescription
 from .entity import TuyaLanEntity, async_setup_dp_entities
+from .entries import TuyaLanDeviceConfigEntry
 from .tuyalan.dpmap import (
     ROLE_FAN_DIRECTION,
     ROLE_FAN_MODE,
@@ -52,7 +53,7 @@ SPEED_RANGE: Final = (1, 100)
 
 async def async_setup_entry(
     hass: HomeAssistant,
-    entry: TuyaLanConfigEntry,
+    entry: TuyaLanDeviceConfigEntry,
     async_add_entities: AddConfigEntryEntitiesCallback,
 ) -> None:
     """Set up the fans of a device."""
