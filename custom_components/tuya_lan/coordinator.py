@@ -121,6 +121,21 @@ class TuyaLanCoordinator(DataUpdateCoordinator[DeviceUpdate]):
         return self.device.health
 
     @property
+    def connection_state(self) -> str:
+        """What the Connection sensor says (a state of CONNECTION_STATES): the health in
+        the user's terms, with what only this side knows (the grace, a heal running)."""
+        health = self.health
+        if health.connected:
+            return "connected"
+        if self._healing or (health.fault is Fault.BUSY and health.drops):
+            # A dropped handshake is the first sign of a changed key (or a busy device):
+            # not "Busy" yet, and not while the linked account's key is being tried.
+            return "checking_key"
+        if health.fault is None or (self._grace is not None and not health.failures):
+            return "connecting"  # a recycled socket being replaced: not away yet
+        return health.fault.value
+
+    @property
     def specs(self) -> dict[str, DpSpec]:
         """The device's DPs as resolved (readings, overrides, model)."""
         return self.catalog.specs
@@ -270,6 +285,10 @@ class TuyaLanCoordinator(DataUpdateCoordinator[DeviceUpdate]):
             # A report decrypted with the key: on 3.1 (whose status reads in plaintext
             # with any key) the first sign that the key is right again.
             self._recovered()
+        self._tell_health_listeners()
+
+    @callback
+    def _tell_health_listeners(self) -> None:
         for listener in list(self._health_listeners):
             listener()
 
@@ -278,6 +297,7 @@ class TuyaLanCoordinator(DataUpdateCoordinator[DeviceUpdate]):
         self._grace = None
         if not self.device.connected:
             self._unavailable()
+        self._tell_health_listeners()
 
     @callback
     def _unavailable(self, *, quiet: bool = False) -> None:
@@ -338,6 +358,10 @@ class TuyaLanCoordinator(DataUpdateCoordinator[DeviceUpdate]):
                 )
             else:
                 self._start_reauth()
+        if self._healing:
+            # The heal's outcome decides: a key that heals raises no repair (it would
+            # flash for as long as the linked account takes to answer).
+            return
         if fault is Fault.WRONG_KEY or health.failures >= ATTEMPTS_BEFORE_ISSUE:
             moved = self._heard_at is not None and self._heard_at != self.device.host
             self._set_issue(unavailable_reason(fault, heard_elsewhere=moved))
@@ -359,7 +383,13 @@ class TuyaLanCoordinator(DataUpdateCoordinator[DeviceUpdate]):
             healed = await self._healer.async_heal(self.device)
         finally:
             self._healing = False
-        if not healed and not self.device.connected and not self._reauth_started:
+            self._tell_health_listeners()
+        if healed or self.device.connected:
+            return
+        # Not healed (no key, the cloud asked too often, the key disproven): the
+        # repair says why the device is away, and the user is asked.
+        self._set_issue("key")
+        if not self._reauth_started:
             self._start_reauth()
 
     @callback

@@ -27,7 +27,7 @@ from .coordinator import TuyaLanConfigEntry, TuyaLanCoordinator
 from .descriptions import TuyaLanSensorEntityDescription, health_unique_id
 from .entity import TuyaLanBaseEntity, TuyaLanEntity, async_setup_dp_entities
 from .mapping import description_for
-from .tuyalan import Fault, Health
+from .tuyalan import Fault
 from .tuyalan.dpmap import DpKind, DpSpec, is_dp_id
 from .values import scale_value
 
@@ -195,14 +195,23 @@ def _timestamp(seconds: float | None) -> datetime | None:
     return None if seconds is None else datetime.fromtimestamp(seconds, UTC)
 
 
+def _milliseconds(seconds: float | None) -> float | None:
+    return None if seconds is None else round(seconds * 1000, 3)
+
+
 @dataclass(frozen=True, kw_only=True)
 class TuyaLanHealthSensorEntityDescription(SensorEntityDescription):
     """A fact about the device's connection."""
 
-    value_fn: Callable[[Health], StateType | datetime]
+    value_fn: Callable[[TuyaLanCoordinator], StateType | datetime]
 
 
-CONNECTION_STATES = ["connected", "connecting", *(fault.value for fault in Fault)]
+CONNECTION_STATES = [
+    "connected",
+    "connecting",
+    "checking_key",  # a dropped handshake, or the linked account's key being tried
+    *(fault.value for fault in Fault),
+]
 
 HEALTH_SENSORS: tuple[TuyaLanHealthSensorEntityDescription, ...] = (
     TuyaLanHealthSensorEntityDescription(
@@ -211,20 +220,14 @@ HEALTH_SENSORS: tuple[TuyaLanHealthSensorEntityDescription, ...] = (
         device_class=SensorDeviceClass.ENUM,
         options=CONNECTION_STATES,
         entity_category=EntityCategory.DIAGNOSTIC,
-        value_fn=lambda health: (
-            "connected"
-            if health.connected
-            else health.fault.value
-            if health.fault is not None
-            else "connecting"
-        ),
+        value_fn=lambda coordinator: coordinator.connection_state,
     ),
     TuyaLanHealthSensorEntityDescription(
         key="connected_since",
         translation_key="connected_since",
         device_class=SensorDeviceClass.TIMESTAMP,
         entity_category=EntityCategory.DIAGNOSTIC,
-        value_fn=lambda health: _timestamp(health.connected_since),
+        value_fn=lambda coordinator: _timestamp(coordinator.health.connected_since),
     ),
     TuyaLanHealthSensorEntityDescription(
         key="last_seen",
@@ -232,13 +235,13 @@ HEALTH_SENSORS: tuple[TuyaLanHealthSensorEntityDescription, ...] = (
         device_class=SensorDeviceClass.TIMESTAMP,
         entity_category=EntityCategory.DIAGNOSTIC,
         entity_registry_enabled_default=False,  # moves with every heartbeat
-        value_fn=lambda health: _timestamp(health.last_seen),
+        value_fn=lambda coordinator: _timestamp(coordinator.health.last_seen),
     ),
     TuyaLanHealthSensorEntityDescription(
         key="reconnects",
         translation_key="reconnects",
         entity_category=EntityCategory.DIAGNOSTIC,
-        value_fn=lambda health: health.reconnects,
+        value_fn=lambda coordinator: coordinator.health.reconnects,
     ),
     TuyaLanHealthSensorEntityDescription(
         key="heartbeat_rtt",
@@ -249,13 +252,13 @@ HEALTH_SENSORS: tuple[TuyaLanHealthSensorEntityDescription, ...] = (
         suggested_display_precision=1,
         entity_category=EntityCategory.DIAGNOSTIC,
         entity_registry_enabled_default=False,  # moves with every heartbeat
-        value_fn=lambda health: None if health.rtt is None else round(health.rtt * 1000, 3),
+        value_fn=lambda coordinator: _milliseconds(coordinator.health.rtt),
     ),
     TuyaLanHealthSensorEntityDescription(
         key="protocol_version",
         translation_key="protocol_version",
         entity_category=EntityCategory.DIAGNOSTIC,
-        value_fn=lambda health: health.version,
+        value_fn=lambda coordinator: coordinator.health.version,
     ),
 )
 
@@ -273,7 +276,7 @@ class TuyaLanHealthSensor(TuyaLanBaseEntity, SensorEntity):
         """Initialize the sensor."""
         super().__init__(coordinator, description)
         self._attr_unique_id = health_unique_id(coordinator.device_id, description.key)
-        self._attr_native_value = description.value_fn(coordinator.health)
+        self._attr_native_value = description.value_fn(coordinator)
 
     @property
     def available(self) -> bool:
@@ -291,7 +294,7 @@ class TuyaLanHealthSensor(TuyaLanBaseEntity, SensorEntity):
 
     @callback
     def _on_health(self) -> None:
-        value = self.entity_description.value_fn(self.coordinator.health)
+        value = self.entity_description.value_fn(self.coordinator)
         if value != self._attr_native_value:
             self._attr_native_value = value
             self.async_write_ha_state()
