@@ -515,5 +515,23 @@ def build_descriptions(specs: Mapping[str, DpSpec]) -> Descriptions:
             elif group not in indexed:
                 index = seen[group]
         if (platform := platform_of(spec)) is not None:
-            result.by_platform[platform].extend(description_for(spec, index))
+            found = description_for(spec, index)
+            result.by_platform[platform].extend(found)
+            if spec.kind is DpKind.COUNTDOWN:
+                result.by_platform[Platform.SENSOR].extend(map(_switches_at, found))
     return result
+
+
+def _switches_at(countdown: TuyaLanEntityDescription) -> TuyaLanSensorEntityDescription:
+    """The time a countdown switches its relay, beside the countdown's number."""
+    translation_key = (countdown.translation_key or "countdown").replace("countdown", "switches_at")
+    return TuyaLanSensorEntityDescription(
+        key=f"{countdown.key}_switches_at",
+        dp=countdown.dp,
+        translation_key=translation_key,
+        translation_placeholders=countdown.translation_placeholders,
+        device_class=SensorDeviceClass.TIMESTAMP,
+        value_fn=countdown.value_fn,  # the seconds left
+        unique_id_suffix="_switches_at",
+        switches_at=True,
+    )

@@ -7,7 +7,7 @@ import math
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from homeassistant.components.sensor import (
@@ -21,6 +21,7 @@ from homeassistant.const import EntityCategory, Platform, UnitOfTime
 from homeassistant.core import HomeAssistant, callback
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 from homeassistant.helpers.typing import StateType
+from homeassistant.util import dt as dt_util
 
 from .const import LOGGER
 from .coordinator import TuyaLanConfigEntry, TuyaLanCoordinator
@@ -66,6 +67,8 @@ async def async_setup_entry(
 
 
 def _create(coordinator: TuyaLanCoordinator, description: Any) -> SensorEntity:
+    if description.switches_at:
+        return TuyaLanSwitchesAtSensor(coordinator, description)
     if description.accumulate:
         return TuyaLanEnergySensor(coordinator, description)
     return TuyaLanSensor(coordinator, description)
@@ -80,6 +83,49 @@ class TuyaLanSensor(TuyaLanEntity, SensorEntity):
     def native_value(self) -> StateType:
         """Return the scaled value."""
         return self.shown_value  # type: ignore[no-any-return]
+
+
+# A countdown's end moves only when a report moves it by more than this (a restart or
+# a change): reports of a running countdown would otherwise nudge it by their delay.
+SWITCHES_AT_TOLERANCE = timedelta(seconds=2)
+
+
+class TuyaLanSwitchesAtSensor(TuyaLanEntity, SensorEntity):
+    """When a running countdown switches its relay (unknown while none runs).
+
+    Devices report a countdown when it starts and ends, not each second: the end time
+    is what stays true in between, and the frontend shows it counting down.
+    """
+
+    entity_description: TuyaLanSensorEntityDescription
+
+    def __init__(
+        self, coordinator: TuyaLanCoordinator, description: TuyaLanSensorEntityDescription
+    ) -> None:
+        """Initialize the sensor from the seconds last reported."""
+        super().__init__(coordinator, description)
+        self._ends: datetime | None = None
+        self._follow_report()
+
+    @property
+    def native_value(self) -> datetime | None:
+        """When the relay switches."""
+        return self._ends
+
+    def _follow_report(self) -> None:
+        seconds = self.shown_value
+        if not isinstance(seconds, int | float) or not math.isfinite(seconds) or seconds <= 0:
+            self._ends = None
+            return
+        ends = dt_util.utcnow() + timedelta(seconds=seconds)
+        if self._ends is None or abs(ends - self._ends) > SWITCHES_AT_TOLERANCE:
+            self._ends = ends
+
+    @callback
+    def _handle_coordinator_update(self) -> None:
+        if self.dp in self.coordinator.data.changed:
+            self._follow_report()
+        super()._handle_coordinator_update()
 
 
 # What one device could have drawn at most when its own power reading cannot say (it
