@@ -7,14 +7,14 @@ shortened so the tests stay fast.
 from __future__ import annotations
 
 import asyncio
-from datetime import timedelta
 from collections.abc import AsyncIterator, Callable, Iterator
+from datetime import timedelta
 from unittest.mock import patch
 
 import pytest
 from homeassistant import block_async_io
-from homeassistant.config_entries import SOURCE_REAUTH, ConfigEntryState
 from homeassistant.components.sensor import SensorDeviceClass
+from homeassistant.config_entries import SOURCE_REAUTH, ConfigEntryState
 from homeassistant.const import STATE_UNAVAILABLE, STATE_UNKNOWN
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers import entity_registry as er
