@@ -39,7 +39,12 @@ from .errors import SETUP_FAILED, exception_key, translated_error
 from .follow import SIGNAL_CONNECTION, Follower, signal_heard
 from .healing import KeyHealer
 from .mapping import Descriptions
-from .repairs import ATTEMPTS_BEFORE_ISSUE, UnavailableIssue, unavailable_reason
+from .repairs import (
+    ATTEMPTS_BEFORE_ISSUE,
+    ISSUE_AFTER_UNAVAILABLE,
+    UnavailableIssue,
+    unavailable_reason,
+)
 from .tuyalan import (
     DeviceUpdate,
     Fault,
@@ -97,6 +102,7 @@ class TuyaLanCoordinator(DataUpdateCoordinator[DeviceUpdate]):
         self._follower = Follower(hass, entry)
         self.availability_grace = AVAILABILITY_GRACE
         self._grace: CALLBACK_TYPE | None = None  # cancels the pending "unavailable"
+        self._issue_timer: CALLBACK_TYPE | None = None  # cancels the pending repair issue
         self._lost_error: str | None = None
         # Sessions that ended and came back within the grace: not outages (diagnostics).
         self.quick_reconnects = 0
@@ -218,6 +224,7 @@ class TuyaLanCoordinator(DataUpdateCoordinator[DeviceUpdate]):
         if self._grace is not None:
             self._grace()
             self._grace = None
+        self._cancel_issue_timer()
         await self.device.close()
         self._set_issue(None)
         # Unloaded: not a device that discovery should look for any more.
@@ -316,9 +323,34 @@ class TuyaLanCoordinator(DataUpdateCoordinator[DeviceUpdate]):
             translation_key="connection_lost",
             translation_placeholders={"name": self.name, "error": str(self._lost_error)},
         )
+        if self._issue_timer is None:
+            self._issue_timer = async_call_later(
+                self.hass, ISSUE_AFTER_UNAVAILABLE, self._unavailable_long
+            )
         if self.last_update_success:
             self.last_update_success = False
             self.async_update_listeners()
+
+    @callback
+    def _unavailable_long(self, _now: Any) -> None:
+        """Unavailable for ISSUE_AFTER_UNAVAILABLE: the repair says why, whatever the
+        number of attempts (unless a key being healed decides it)."""
+        self._issue_timer = None
+        health = self.health
+        if health.connected or self._healing or health.fault is None:
+            return
+        self._set_issue(unavailable_reason(health.fault, heard_elsewhere=self._moved))
+
+    @callback
+    def _cancel_issue_timer(self) -> None:
+        if self._issue_timer is not None:
+            self._issue_timer()
+            self._issue_timer = None
+
+    @property
+    def _moved(self) -> bool:
+        """Whether discovery heard the device at another address than its session's."""
+        return self._heard_at is not None and self._heard_at != self.device.host
 
     @callback
     def async_add_health_listener(self, listener: Callable[[], None]) -> Callable[[], None]:
@@ -328,6 +360,7 @@ class TuyaLanCoordinator(DataUpdateCoordinator[DeviceUpdate]):
 
     @callback
     def _recovered(self) -> None:
+        self._cancel_issue_timer()
         if not self._key_rejected:
             # On 3.1 a wrong key still reads the plaintext status, and loses the session
             # at each encrypted push: the issue stays until the key changes.
@@ -363,8 +396,7 @@ class TuyaLanCoordinator(DataUpdateCoordinator[DeviceUpdate]):
             # flash for as long as the linked account takes to answer).
             return
         if fault is Fault.WRONG_KEY or health.failures >= ATTEMPTS_BEFORE_ISSUE:
-            moved = self._heard_at is not None and self._heard_at != self.device.host
-            self._set_issue(unavailable_reason(fault, heard_elsewhere=moved))
+            self._set_issue(unavailable_reason(fault, heard_elsewhere=self._moved))
 
     @callback
     def _start_reauth(self) -> None:

@@ -405,6 +405,24 @@ async def test_stall(rig: Rig) -> None:
     assert rig.issue() is None
 
 
+async def test_a_silent_device_gets_its_repair_soon_after_it_is_unavailable(rig: Rig) -> None:
+    """Issue 19 item 10: a device that goes silent fails each attempt only after the
+    timeout, so ATTEMPTS_BEFORE_ISSUE attempts took about 20 s more with the defaults;
+    the repair now comes ISSUE_AFTER_UNAVAILABLE after the device went unavailable,
+    whatever the attempts (here they never suffice: the rule is set out of reach)."""
+    with (
+        patch("custom_components.tuya_lan.coordinator.ISSUE_AFTER_UNAVAILABLE", 0.5),
+        patch("custom_components.tuya_lan.coordinator.ATTEMPTS_BEFORE_ISSUE", 1000),
+    ):
+        rig.sim.stall = True
+        await wait_for(lambda: not rig.available(), STALL_WITHIN)
+        await wait_for(lambda: rig.issue() is not None, 0.5 + SLACK)
+        assert rig.issue() == "unavailable_unreachable"
+        rig.sim.stall = False
+        await rig.recovered()
+        assert rig.issue() is None
+
+
 async def test_garbage(rig: Rig) -> None:
     """Junk before every frame, and junk on its own: skipped, the session stays, commands
     and pushes work throughout."""
