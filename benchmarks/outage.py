@@ -121,7 +121,8 @@ async def main() -> None:
         f"protocol {args.version}; heartbeat {TIMINGS.heartbeat:g} s, timeout "
         f"{TIMINGS.timeout:g} s, backoff {TIMINGS.backoff_min:g}-{TIMINGS.backoff_max:g} s "
         f"+-{TIMINGS.backoff_jitter:.0%}, grace {AVAILABILITY_GRACE:g} s, repair at "
-        f"{ATTEMPTS_BEFORE_ISSUE} failed attempts or {ISSUE_AFTER_UNAVAILABLE:g} s unavailable; times from when the device went away"
+        f"{ATTEMPTS_BEFORE_ISSUE} failed attempts or {ISSUE_AFTER_UNAVAILABLE:g} s unavailable; "
+        "times from when the device went away"
     )
     for how in ("offline", "silent"):
         await going_away(args.version, how)
