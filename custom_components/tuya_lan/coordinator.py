@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import time
 from collections.abc import AsyncIterator, Callable
 from typing import Any, Final
 
@@ -65,6 +66,9 @@ TIMINGS: Final = Timings()
 # socket every few minutes and take a new connection at once (the library reconnects
 # at once after such a close). Only a device not back within this is unavailable.
 AVAILABILITY_GRACE: Final = 3.0  # seconds
+# A device away that announces itself at its address is tried at once, at most this
+# often (it announces every few seconds, and may announce while it cannot answer yet).
+RETRY_WHEN_HEARD: Final = 10.0  # seconds
 
 
 class TuyaLanCoordinator(DataUpdateCoordinator[DeviceUpdate]):
@@ -99,6 +103,7 @@ class TuyaLanCoordinator(DataUpdateCoordinator[DeviceUpdate]):
         self._healer = KeyHealer(hass, entry, self.name)
         self._healing = False  # a key is being fetched from the linked account
         self._heard_at: str | None = None  # where discovery heard it last, if elsewhere
+        self._tried_when_heard = -RETRY_WHEN_HEARD  # monotonic: an announcement's attempt
         self._follower = Follower(hass, entry)
         self.availability_grace = AVAILABILITY_GRACE
         self._grace: CALLBACK_TYPE | None = None  # cancels the pending "unavailable"
@@ -426,10 +431,23 @@ class TuyaLanCoordinator(DataUpdateCoordinator[DeviceUpdate]):
 
     @callback
     def _on_heard(self, host: str) -> None:
-        """Discovery heard the device at ``host``: follow it there if it is away."""
+        """Discovery heard the device at ``host``: follow it there if it is away, or
+        try it now if it announces itself where nothing answered (back on the network:
+        the backoff could otherwise wait up to a minute)."""
         self._heard_at = host
-        if not self.device.connected:
+        if self.device.connected:
+            return
+        if host != self.device.host:
             self._follower.heard(host, lambda: not self.device.connected)
+            return
+        now = time.monotonic()
+        if (
+            self.health.fault in (Fault.UNREACHABLE, Fault.STALLED)
+            and now - self._tried_when_heard >= RETRY_WHEN_HEARD
+        ):
+            self._tried_when_heard = now
+            LOGGER.debug("%s announces itself again: reconnecting now", self.name)
+            self.device.reconnect()
 
     @callback
     def _set_issue(self, reason: str | None) -> None:

@@ -644,3 +644,27 @@ async def test_address_move(
         assert rig.entry.data[CONF_HOST] == "127.0.0.1"
         assert rig.issue() is None
         await rig.works(42)
+
+
+async def test_a_device_back_on_the_network_is_tried_when_it_announces_itself(
+    hass: HomeAssistant, socket_enabled: None, version: str, listen_ports: tuple[int, int, int]
+) -> None:
+    """Issue 19 item 10: a device that was off the network for a while waited for the
+    backoff reached (up to a minute) after it was back; its first announcement at its
+    address now gets it tried at once."""
+    plain, encrypted, _ = listen_ports
+    assert await async_setup_component(hass, DOMAIN, {DOMAIN: None})  # the listener
+    await hass.async_block_till_done()
+    long_backoff = Timings(heartbeat=HEARTBEAT, timeout=TIMEOUT, backoff_min=60, backoff_max=60)
+    with patch("custom_components.tuya_lan.coordinator.TIMINGS", long_backoff):
+        async with make_rig(
+            hass,
+            version,
+            discovery_port=plain if version == "3.1" else encrypted,
+            discovery_interval=ANNOUNCE,
+        ) as rig:
+            await rig.sim.go_offline()
+            await rig.lost()
+            await rig.sim.go_online()
+            await rig.recovered(ANNOUNCE + SLACK)
+            await rig.works(42)
