@@ -339,10 +339,13 @@ class TuyaLanCoordinator(DataUpdateCoordinator[DeviceUpdate]):
     @callback
     def _unavailable_long(self, _now: Any) -> None:
         """Unavailable for ISSUE_AFTER_UNAVAILABLE: the repair says why, whatever the
-        number of attempts (unless a key being healed decides it)."""
+        number of attempts (unless the key is in question: healing or dropped
+        handshakes decide then)."""
         self._issue_timer = None
         health = self.health
-        if health.connected or self._healing or health.fault is None:
+        if health.connected or self._healing or health.fault is None or health.drops:
+            # Dropped handshakes: the attempts decide (the third is a suspect key, which
+            # is healed first, or raises the repair): a "busy" one would flash before.
             return
         self._set_issue(unavailable_reason(health.fault, heard_elsewhere=self._moved))
 

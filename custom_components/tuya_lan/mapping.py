@@ -522,13 +522,21 @@ def build_descriptions(specs: Mapping[str, DpSpec]) -> Descriptions:
     return result
 
 
+# The name of a countdown's "Switches at" sensor, by the countdown's name.
+_SWITCHES_AT_NAMES: Final = {
+    "countdown": "switches_at",
+    "countdown_index": "switches_at_index",
+    "usb_countdown": "usb_switches_at",
+    "usb_countdown_index": "usb_switches_at_index",
+}
+
+
 def _switches_at(countdown: TuyaLanEntityDescription) -> TuyaLanSensorEntityDescription:
     """The time a countdown switches its relay, beside the countdown's number."""
-    translation_key = (countdown.translation_key or "countdown").replace("countdown", "switches_at")
     return TuyaLanSensorEntityDescription(
         key=f"{countdown.key}_switches_at",
         dp=countdown.dp,
-        translation_key=translation_key,
+        translation_key=_SWITCHES_AT_NAMES[countdown.translation_key or "countdown"],
         translation_placeholders=countdown.translation_placeholders,
         device_class=SensorDeviceClass.TIMESTAMP,
         value_fn=countdown.value_fn,  # the seconds left
