@@ -11,7 +11,8 @@ Tuya LAN's discovery listener (``listen_address`` in ``demo/configuration.yaml``
 (127.0.0.2, 127.0.0.3, ...), as real devices on a LAN.
 
 Lines typed into the demo's terminal go to the simulator: ``rekey DEVICE`` re-pairs a
-device with a new key (see ``python -m tuya_sim --help``).
+device with a new key, ``offline DEVICE`` takes it off the network (power or WiFi
+lost) and ``online DEVICE`` brings it back (see ``python -m tuya_sim --help``).
 """
 
 from __future__ import annotations
@@ -240,7 +241,8 @@ class Clouds:
 
 def start_devices() -> tuple[subprocess.Popen[str], Clouds]:
     """The simulated devices and the fake clouds, in their own process as real devices
-    would be. It reads the demo's terminal: ``rekey DEVICE`` there re-pairs a device."""
+    would be. It reads the demo's terminal: ``rekey DEVICE`` there re-pairs a device,
+    ``offline DEVICE`` / ``online DEVICE`` take it off the network and back."""
     spec = json.loads(DEVICES.read_text())
     devices = subprocess.Popen(
         [sys.executable, "-m", "tuya_sim", "--config", str(DEVICES), "--commands"],
@@ -290,7 +292,9 @@ def start_devices() -> tuple[subprocess.Popen[str], Clouds]:
             flush=True,
         )
     print(
-        "To re-pair a device with a new key, type here: rekey NAME (e.g. rekey Fan).",
+        "Type here: rekey NAME to re-pair a device with a new key (e.g. rekey Fan); "
+        "offline NAME / online NAME to take it off the network and back (the repair "
+        "saying why it is unavailable comes a few seconds after it goes).",
         flush=True,
     )
     return devices, clouds

@@ -12,7 +12,9 @@ where it listens. Logs go to stderr. SIGINT or SIGTERM stops it cleanly.
 ``--commands`` reads commands from stdin, one a line, answering on stderr:
 ``rekey DEVICE [KEY]`` re-pairs a device (DEVICE: its id, the id's last characters,
 or its name) with a new local key (random when not given), as a re-pairing in the app
-would; the fake clouds hand out the new key from then on.
+would; the fake clouds hand out the new key from then on. ``offline DEVICE`` takes a
+device off the network (it drops its connections, stops listening and announcing, as
+when its power or WiFi is lost); ``online DEVICE`` brings it back.
 """
 
 from __future__ import annotations
@@ -68,7 +70,9 @@ def _parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--seed", type=int, help="random seed, for reproducible runs")
     parser.add_argument(
-        "--commands", action="store_true", help="read commands from stdin (rekey DEVICE [KEY])"
+        "--commands",
+        action="store_true",
+        help="read commands from stdin (rekey DEVICE [KEY], offline DEVICE, online DEVICE)",
     )
     parser.add_argument("-v", "--verbose", action="store_true", help="debug logging")
     return parser
@@ -136,11 +140,28 @@ def find_device(simulator: DeviceSimulator, names: dict[str, str], wanted: str) 
     return found[0]
 
 
-def run_command(simulator: DeviceSimulator, names: dict[str, str], line: str) -> str:
+COMMANDS_HELP = (
+    "commands: rekey DEVICE [KEY] | offline DEVICE | online DEVICE  "
+    "(DEVICE: id, last characters of the id, or name)"
+)
+
+
+async def run_command(simulator: DeviceSimulator, names: dict[str, str], line: str) -> str:
     """Carry out one console command; the answer to show."""
     words = line.split()
     if not words:
         return ""
+    if words[0] in ("offline", "online") and len(words) >= 2:
+        try:
+            device = find_device(simulator, names, " ".join(words[1:]))
+        except ValueError as err:
+            return f"{words[0]}: {err}"
+        if words[0] == "offline":
+            await device.go_offline()
+            return f"{device.device_id} is offline: no connection, no announcement"
+        if not device.online:
+            await device.go_online()
+        return f"{device.device_id} is online again at {device.host}:{device.port}"
     if words[0] == "rekey" and len(words) >= 2:
         try:
             try:  # a name may have spaces: all of it, with a random key
@@ -156,7 +177,7 @@ def run_command(simulator: DeviceSimulator, names: dict[str, str], line: str) ->
         # A simulated device's key, shown on purpose: without a linked account the
         # person trying the demo types it in the reauthentication dialog.
         return f"rekeyed {device.device_id}: its new local key is {key}"
-    return "commands: rekey DEVICE [KEY]  (DEVICE: id, last characters of the id, or name)"
+    return COMMANDS_HELP
 
 
 async def _commands(simulator: DeviceSimulator, names: dict[str, str]) -> None:
@@ -171,7 +192,7 @@ async def _commands(simulator: DeviceSimulator, names: dict[str, str]) -> None:
         return
     await loop.connect_read_pipe(lambda: asyncio.StreamReaderProtocol(reader), sys.stdin)
     while line := await reader.readline():
-        if answer := run_command(simulator, names, line.decode(errors="replace")):
+        if answer := await run_command(simulator, names, line.decode(errors="replace")):
             print(answer, file=sys.stderr, flush=True)
 
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import time
 from collections.abc import AsyncIterator, Callable
 from typing import Any, Final
 
@@ -40,7 +41,12 @@ from .errors import SETUP_FAILED, exception_key, translated_error
 from .follow import SIGNAL_CONNECTION, Follower, signal_heard
 from .healing import KeyHealer
 from .mapping import Descriptions
-from .repairs import ATTEMPTS_BEFORE_ISSUE, UnavailableIssue, unavailable_reason
+from .repairs import (
+    ATTEMPTS_BEFORE_ISSUE,
+    ISSUE_AFTER_UNAVAILABLE,
+    UnavailableIssue,
+    unavailable_reason,
+)
 from .tuyalan import (
     ConnectLimiter,
     DeviceUpdate,
@@ -64,6 +70,9 @@ CONNECT_LIMITER: HassKey[ConnectLimiter] = HassKey(f"{DOMAIN}_connect_limiter")
 # socket every few minutes and take a new connection at once (the library reconnects
 # at once after such a close). Only a device not back within this is unavailable.
 AVAILABILITY_GRACE: Final = 3.0  # seconds
+# A device away that announces itself at its address is tried at once, at most this
+# often (it announces every few seconds, and may announce while it cannot answer yet).
+RETRY_WHEN_HEARD: Final = 10.0  # seconds
 
 
 class TuyaLanCoordinator(DataUpdateCoordinator[DeviceUpdate]):
@@ -98,9 +107,11 @@ class TuyaLanCoordinator(DataUpdateCoordinator[DeviceUpdate]):
         self._healer = KeyHealer(hass, entry, self.name)
         self._healing = False  # a key is being fetched from the linked account
         self._heard_at: str | None = None  # where discovery heard it last, if elsewhere
+        self._tried_when_heard = -RETRY_WHEN_HEARD  # monotonic: an announcement's attempt
         self._follower = Follower(hass, entry)
         self.availability_grace = AVAILABILITY_GRACE
         self._grace: CALLBACK_TYPE | None = None  # cancels the pending "unavailable"
+        self._issue_timer: CALLBACK_TYPE | None = None  # cancels the pending repair issue
         self._lost_error: str | None = None
         # Sessions that ended and came back within the grace: not outages (diagnostics).
         self.quick_reconnects = 0
@@ -124,6 +135,21 @@ class TuyaLanCoordinator(DataUpdateCoordinator[DeviceUpdate]):
     def health(self) -> Health:
         """The connection's latest snapshot."""
         return self.device.health
+
+    @property
+    def connection_state(self) -> str:
+        """What the Connection sensor says (a state of CONNECTION_STATES): the health in
+        the user's terms, with what only this side knows (the grace, a heal running)."""
+        health = self.health
+        if health.connected:
+            return "connected"
+        if self._healing or (health.fault is Fault.BUSY and health.drops):
+            # A dropped handshake is the first sign of a changed key (or a busy device):
+            # not "Busy" yet, and not while the linked account's key is being tried.
+            return "checking_key"
+        if health.fault is None or (self._grace is not None and not health.failures):
+            return "connecting"  # a recycled socket being replaced: not away yet
+        return health.fault.value
 
     @property
     def specs(self) -> dict[str, DpSpec]:
@@ -208,6 +234,7 @@ class TuyaLanCoordinator(DataUpdateCoordinator[DeviceUpdate]):
         if self._grace is not None:
             self._grace()
             self._grace = None
+        self._cancel_issue_timer()
         await self.device.close()
         self._set_issue(None)
         # Unloaded: not a device that discovery should look for any more.
@@ -275,6 +302,10 @@ class TuyaLanCoordinator(DataUpdateCoordinator[DeviceUpdate]):
             # A report decrypted with the key: on 3.1 (whose status reads in plaintext
             # with any key) the first sign that the key is right again.
             self._recovered()
+        self._tell_health_listeners()
+
+    @callback
+    def _tell_health_listeners(self) -> None:
         for listener in list(self._health_listeners):
             listener()
 
@@ -283,6 +314,7 @@ class TuyaLanCoordinator(DataUpdateCoordinator[DeviceUpdate]):
         self._grace = None
         if not self.device.connected:
             self._unavailable()
+        self._tell_health_listeners()
 
     @callback
     def _unavailable(self, *, quiet: bool = False) -> None:
@@ -301,9 +333,37 @@ class TuyaLanCoordinator(DataUpdateCoordinator[DeviceUpdate]):
             translation_key="connection_lost",
             translation_placeholders={"name": self.name, "error": str(self._lost_error)},
         )
+        if self._issue_timer is None:
+            self._issue_timer = async_call_later(
+                self.hass, ISSUE_AFTER_UNAVAILABLE, self._unavailable_long
+            )
         if self.last_update_success:
             self.last_update_success = False
             self.async_update_listeners()
+
+    @callback
+    def _unavailable_long(self, _now: Any) -> None:
+        """Unavailable for ISSUE_AFTER_UNAVAILABLE: the repair says why, whatever the
+        number of attempts (unless the key is in question: healing or dropped
+        handshakes decide then)."""
+        self._issue_timer = None
+        health = self.health
+        if health.connected or self._healing or health.fault is None or health.drops:
+            # Dropped handshakes: the attempts decide (the third is a suspect key, which
+            # is healed first, or raises the repair): a "busy" one would flash before.
+            return
+        self._set_issue(unavailable_reason(health.fault, heard_elsewhere=self._moved))
+
+    @callback
+    def _cancel_issue_timer(self) -> None:
+        if self._issue_timer is not None:
+            self._issue_timer()
+            self._issue_timer = None
+
+    @property
+    def _moved(self) -> bool:
+        """Whether discovery heard the device at another address than its session's."""
+        return self._heard_at is not None and self._heard_at != self.device.host
 
     @callback
     def async_add_health_listener(self, listener: Callable[[], None]) -> Callable[[], None]:
@@ -313,6 +373,7 @@ class TuyaLanCoordinator(DataUpdateCoordinator[DeviceUpdate]):
 
     @callback
     def _recovered(self) -> None:
+        self._cancel_issue_timer()
         if not self._key_rejected:
             # On 3.1 a wrong key still reads the plaintext status, and loses the session
             # at each encrypted push: the issue stays until the key changes.
@@ -343,9 +404,12 @@ class TuyaLanCoordinator(DataUpdateCoordinator[DeviceUpdate]):
                 )
             else:
                 self._start_reauth()
+        if self._healing:
+            # The heal's outcome decides: a key that heals raises no repair (it would
+            # flash for as long as the linked account takes to answer).
+            return
         if fault is Fault.WRONG_KEY or health.failures >= ATTEMPTS_BEFORE_ISSUE:
-            moved = self._heard_at is not None and self._heard_at != self.device.host
-            self._set_issue(unavailable_reason(fault, heard_elsewhere=moved))
+            self._set_issue(unavailable_reason(fault, heard_elsewhere=self._moved))
 
     @callback
     def _start_reauth(self) -> None:
@@ -364,15 +428,34 @@ class TuyaLanCoordinator(DataUpdateCoordinator[DeviceUpdate]):
             healed = await self._healer.async_heal(self.device)
         finally:
             self._healing = False
-        if not healed and not self.device.connected and not self._reauth_started:
+            self._tell_health_listeners()
+        if healed or self.device.connected:
+            return
+        # Not healed (no key, the cloud asked too often, the key disproven): the
+        # repair says why the device is away, and the user is asked.
+        self._set_issue("key")
+        if not self._reauth_started:
             self._start_reauth()
 
     @callback
     def _on_heard(self, host: str) -> None:
-        """Discovery heard the device at ``host``: follow it there if it is away."""
+        """Discovery heard the device at ``host``: follow it there if it is away, or
+        try it now if it announces itself where nothing answered (back on the network:
+        the backoff could otherwise wait up to a minute)."""
         self._heard_at = host
-        if not self.device.connected:
+        if self.device.connected:
+            return
+        if host != self.device.host:
             self._follower.heard(host, lambda: not self.device.connected)
+            return
+        now = time.monotonic()
+        if (
+            self.health.fault in (Fault.UNREACHABLE, Fault.STALLED)
+            and now - self._tried_when_heard >= RETRY_WHEN_HEARD
+        ):
+            self._tried_when_heard = now
+            LOGGER.debug("%s announces itself again: reconnecting now", self.name)
+            self.device.reconnect()
 
     @callback
     def _set_issue(self, reason: str | None) -> None:

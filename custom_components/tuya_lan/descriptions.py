@@ -93,6 +93,9 @@ class TuyaLanSensorEntityDescription(TuyaLanEntityDescription, SensorEntityDescr
     """A measurement, an accumulated energy total, or a raw DP."""
 
     accumulate: bool = False  # the DP is an increment (add_ele): sum it up
+    # The DP is a countdown's seconds: the sensor shows when it ends (a timestamp the
+    # frontend counts down to, "in 42 seconds"), as Home Assistant shows timers.
+    switches_at: bool = False
 
 
 @dataclass(frozen=True, kw_only=True)

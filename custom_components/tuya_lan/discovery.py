@@ -288,12 +288,16 @@ class TuyaLanDiscovery:
                 },
             )
             return
-        if entry.disabled_by is not None or entry.data.get(CONF_HOST, device.ip) == device.ip:
-            return  # nothing to do: ignored, disabled, or the same address
+        same_address = entry.data.get(CONF_HOST, device.ip) == device.ip
+        if entry.disabled_by is not None or (same_address and not self._missing(entry)):
+            return  # nothing to do: ignored, disabled, or where it is connected
         if entry.state is ConfigEntryState.LOADED:
-            # Its coordinator knows whether its session is down, and follows if so.
+            # Its coordinator knows whether its session is down: it follows a move, and
+            # tries a device back at its own address at once.
             async_dispatcher_send(self.hass, signal_heard(device.device_id), device.ip)
             return
+        if same_address:
+            return  # waiting to retry setup: Home Assistant retries it
         if not self._missing(entry) or device.device_id in self._following:
             return
         self.heard.acted(heard)

@@ -615,5 +615,31 @@ def build_descriptions(specs: Mapping[str, DpSpec]) -> Descriptions:
             elif group not in indexed:
                 index = seen[group]
         if (platform := platform_of(spec)) is not None:
-            result.by_platform[platform].extend(description_for(spec, index))
+            found = description_for(spec, index)
+            result.by_platform[platform].extend(found)
+            if spec.kind is DpKind.COUNTDOWN:
+                result.by_platform[Platform.SENSOR].extend(map(_switches_at, found))
     return result
+
+
+# The name of a countdown's "Switches at" sensor, by the countdown's name.
+_SWITCHES_AT_NAMES: Final = {
+    "countdown": "switches_at",
+    "countdown_index": "switches_at_index",
+    "usb_countdown": "usb_switches_at",
+    "usb_countdown_index": "usb_switches_at_index",
+}
+
+
+def _switches_at(countdown: TuyaLanEntityDescription) -> TuyaLanSensorEntityDescription:
+    """The time a countdown switches its relay, beside the countdown's number."""
+    return TuyaLanSensorEntityDescription(
+        key=f"{countdown.key}_switches_at",
+        dp=countdown.dp,
+        translation_key=_SWITCHES_AT_NAMES[countdown.translation_key or "countdown"],
+        translation_placeholders=countdown.translation_placeholders,
+        device_class=SensorDeviceClass.TIMESTAMP,
+        value_fn=countdown.value_fn,  # the seconds left
+        unique_id_suffix="_switches_at",
+        switches_at=True,
+    )

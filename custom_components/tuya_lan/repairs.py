@@ -20,6 +20,9 @@ from .tuyalan import KEY_FAULTS, Fault, Health
 # library's backoff that is a few seconds down): a device that comes straight back, as
 # after a WiFi hiccup, does not raise one. Proof of a wrong key raises it at once.
 ATTEMPTS_BEFORE_ISSUE: Final = 3
+# ... or once it has been unavailable this long, whichever comes first: a device that
+# went silent (each attempt waits out the timeout) would otherwise wait about 20 s more.
+ISSUE_AFTER_UNAVAILABLE: Final = 5.0  # seconds
 
 # The issue's translation key, by the reason found.
 UNAVAILABLE_ISSUES: Final = {

@@ -7,7 +7,7 @@ import math
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from homeassistant.components.sensor import (
@@ -21,6 +21,7 @@ from homeassistant.const import EntityCategory, Platform, UnitOfTime
 from homeassistant.core import HomeAssistant, callback
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 from homeassistant.helpers.typing import StateType
+from homeassistant.util import dt as dt_util
 
 from .const import LOGGER
 from .coordinator import TuyaLanCoordinator
@@ -28,7 +29,7 @@ from .descriptions import TuyaLanSensorEntityDescription, health_unique_id
 from .entity import TuyaLanBaseEntity, TuyaLanEntity, async_setup_dp_entities
 from .entries import TuyaLanDeviceConfigEntry
 from .mapping import description_for
-from .tuyalan import Fault, Health
+from .tuyalan import Fault
 from .tuyalan.dpmap import DpKind, DpSpec, is_dp_id
 from .values import scale_value
 
@@ -67,6 +68,8 @@ async def async_setup_entry(
 
 
 def _create(coordinator: TuyaLanCoordinator, description: Any) -> SensorEntity:
+    if description.switches_at:
+        return TuyaLanSwitchesAtSensor(coordinator, description)
     if description.accumulate:
         return TuyaLanEnergySensor(coordinator, description)
     return TuyaLanSensor(coordinator, description)
@@ -81,6 +84,49 @@ class TuyaLanSensor(TuyaLanEntity, SensorEntity):
     def native_value(self) -> StateType:
         """Return the scaled value."""
         return self.shown_value  # type: ignore[no-any-return]
+
+
+# A countdown's end moves only when a report moves it by more than this (a restart or
+# a change): reports of a running countdown would otherwise nudge it by their delay.
+SWITCHES_AT_TOLERANCE = timedelta(seconds=2)
+
+
+class TuyaLanSwitchesAtSensor(TuyaLanEntity, SensorEntity):
+    """When a running countdown switches its relay (unknown while none runs).
+
+    Devices report a countdown when it starts and ends, not each second: the end time
+    is what stays true in between, and the frontend shows it counting down.
+    """
+
+    entity_description: TuyaLanSensorEntityDescription
+
+    def __init__(
+        self, coordinator: TuyaLanCoordinator, description: TuyaLanSensorEntityDescription
+    ) -> None:
+        """Initialize the sensor from the seconds last reported."""
+        super().__init__(coordinator, description)
+        self._ends: datetime | None = None
+        self._follow_report()
+
+    @property
+    def native_value(self) -> datetime | None:
+        """When the relay switches."""
+        return self._ends
+
+    def _follow_report(self) -> None:
+        seconds = self.shown_value
+        if not isinstance(seconds, int | float) or not math.isfinite(seconds) or seconds <= 0:
+            self._ends = None
+            return
+        ends = dt_util.utcnow() + timedelta(seconds=seconds)
+        if self._ends is None or abs(ends - self._ends) > SWITCHES_AT_TOLERANCE:
+            self._ends = ends
+
+    @callback
+    def _handle_coordinator_update(self) -> None:
+        if self.dp in self.coordinator.data.changed:
+            self._follow_report()
+        super()._handle_coordinator_update()
 
 
 # What one device could have drawn at most when its own power reading cannot say (it
@@ -196,14 +242,23 @@ def _timestamp(seconds: float | None) -> datetime | None:
     return None if seconds is None else datetime.fromtimestamp(seconds, UTC)
 
 
+def _milliseconds(seconds: float | None) -> float | None:
+    return None if seconds is None else round(seconds * 1000, 3)
+
+
 @dataclass(frozen=True, kw_only=True)
 class TuyaLanHealthSensorEntityDescription(SensorEntityDescription):
     """A fact about the device's connection."""
 
-    value_fn: Callable[[Health], StateType | datetime]
+    value_fn: Callable[[TuyaLanCoordinator], StateType | datetime]
 
 
-CONNECTION_STATES = ["connected", "connecting", *(fault.value for fault in Fault)]
+CONNECTION_STATES = [
+    "connected",
+    "connecting",
+    "checking_key",  # a dropped handshake, or the linked account's key being tried
+    *(fault.value for fault in Fault),
+]
 
 HEALTH_SENSORS: tuple[TuyaLanHealthSensorEntityDescription, ...] = (
     TuyaLanHealthSensorEntityDescription(
@@ -212,20 +267,14 @@ HEALTH_SENSORS: tuple[TuyaLanHealthSensorEntityDescription, ...] = (
         device_class=SensorDeviceClass.ENUM,
         options=CONNECTION_STATES,
         entity_category=EntityCategory.DIAGNOSTIC,
-        value_fn=lambda health: (
-            "connected"
-            if health.connected
-            else health.fault.value
-            if health.fault is not None
-            else "connecting"
-        ),
+        value_fn=lambda coordinator: coordinator.connection_state,
     ),
     TuyaLanHealthSensorEntityDescription(
         key="connected_since",
         translation_key="connected_since",
         device_class=SensorDeviceClass.TIMESTAMP,
         entity_category=EntityCategory.DIAGNOSTIC,
-        value_fn=lambda health: _timestamp(health.connected_since),
+        value_fn=lambda coordinator: _timestamp(coordinator.health.connected_since),
     ),
     TuyaLanHealthSensorEntityDescription(
         key="last_seen",
@@ -233,13 +282,13 @@ HEALTH_SENSORS: tuple[TuyaLanHealthSensorEntityDescription, ...] = (
         device_class=SensorDeviceClass.TIMESTAMP,
         entity_category=EntityCategory.DIAGNOSTIC,
         entity_registry_enabled_default=False,  # moves with every heartbeat
-        value_fn=lambda health: _timestamp(health.last_seen),
+        value_fn=lambda coordinator: _timestamp(coordinator.health.last_seen),
     ),
     TuyaLanHealthSensorEntityDescription(
         key="reconnects",
         translation_key="reconnects",
         entity_category=EntityCategory.DIAGNOSTIC,
-        value_fn=lambda health: health.reconnects,
+        value_fn=lambda coordinator: coordinator.health.reconnects,
     ),
     TuyaLanHealthSensorEntityDescription(
         key="heartbeat_rtt",
@@ -250,13 +299,13 @@ HEALTH_SENSORS: tuple[TuyaLanHealthSensorEntityDescription, ...] = (
         suggested_display_precision=1,
         entity_category=EntityCategory.DIAGNOSTIC,
         entity_registry_enabled_default=False,  # moves with every heartbeat
-        value_fn=lambda health: None if health.rtt is None else round(health.rtt * 1000, 3),
+        value_fn=lambda coordinator: _milliseconds(coordinator.health.rtt),
     ),
     TuyaLanHealthSensorEntityDescription(
         key="protocol_version",
         translation_key="protocol_version",
         entity_category=EntityCategory.DIAGNOSTIC,
-        value_fn=lambda health: health.version,
+        value_fn=lambda coordinator: coordinator.health.version,
     ),
 )
 
@@ -274,7 +323,7 @@ class TuyaLanHealthSensor(TuyaLanBaseEntity, SensorEntity):
         """Initialize the sensor."""
         super().__init__(coordinator, description)
         self._attr_unique_id = health_unique_id(coordinator.device_id, description.key)
-        self._attr_native_value = description.value_fn(coordinator.health)
+        self._attr_native_value = description.value_fn(coordinator)
 
     @property
     def available(self) -> bool:
@@ -292,7 +341,7 @@ class TuyaLanHealthSensor(TuyaLanBaseEntity, SensorEntity):
 
     @callback
     def _on_health(self) -> None:
-        value = self.entity_description.value_fn(self.coordinator.health)
+        value = self.entity_description.value_fn(self.coordinator)
         if value != self._attr_native_value:
             self._attr_native_value = value
             self.async_write_ha_state()

@@ -280,9 +280,20 @@ class Walk:
         self.wait_state(
             "(hass, e) => hass.states[e].attributes.switches_at", number
         )  # it says when
+        # Beside it, on the device page, a timestamp the frontend counts down to.
+        switches_at = self.entity_of(PLUG33["id"], "sensor", "switches_at")
+        self.wait_state(
+            "(hass, e) => !isNaN(Date.parse(hass.states[e].state))"
+            " && hass.entities[e].entity_category == null",
+            switches_at,
+        )
+        self.page.locator("ha-config-device-page", has_text="Switches at").wait_for(
+            timeout=TIMEOUT_MS
+        )
         self.shot("countdown-set")
         self.demo.wait_for(rf'{PLUG33["id"]}: switched by itself \{{"1": false\}}', start=mark)
         self.wait_state("(hass, e) => hass.states[e].state === 'off'", switch)
+        self.wait_state("(hass, e) => hass.states[e].state === 'unknown'", switches_at)
         self.shot("countdown-done")
 
     def electrical(self) -> None:
@@ -414,6 +425,15 @@ class Walk:
         switch = self.entity_of(device["id"], "switch")
         self.device_page(device)
         self.wait_state("(hass, e) => hass.states[e].state !== 'unavailable'", switch)
+        # Every repair raised or changed while the key heals (there must be none).
+        self.page.evaluate(
+            """async () => {
+                window.tuyaIssueEvents = [];
+                await document.querySelector('home-assistant').hass.connection.subscribeEvents(
+                    (event) => window.tuyaIssueEvents.push(event.data),
+                    'repairs_issue_registry_updated');
+            }"""
+        )
         mark = self.demo.mark()
         self.demo.command(f"rekey {device['name']}")
         self.demo.wait_for(rf"rekeyed {device['id']}: its new local key", start=mark)
@@ -426,6 +446,12 @@ class Walk:
         )
         if flows:
             raise StepFailed("a reauthentication was started instead of healing")
+        raised = self.page.evaluate(
+            "() => window.tuyaIssueEvents.filter((d) => d.domain === 'tuya_lan'"
+            " && d.action !== 'remove')"
+        )
+        if raised:
+            raise StepFailed(f"a repair flashed while the key healed: {raised}")
         toggle = self.page.locator("ha-config-device-page ha-switch").first
         before = self.wait_state("(hass, e) => hass.states[e].state", switch)
         mark = self.demo.mark()

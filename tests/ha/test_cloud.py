@@ -16,9 +16,10 @@ from aiohttp import web
 from homeassistant import block_async_io
 from homeassistant.config_entries import SOURCE_REAUTH, SOURCE_USER, ConfigEntryState
 from homeassistant.const import CONF_HOST, CONF_PORT
-from homeassistant.core import HomeAssistant
+from homeassistant.core import Event, EventStateChangedData, HomeAssistant, callback
 from homeassistant.data_entry_flow import FlowResultType
 from homeassistant.helpers import issue_registry as ir
+from homeassistant.helpers.event import async_track_state_change_event
 from homeassistant.helpers.json import json_bytes
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
@@ -33,6 +34,7 @@ from custom_components.tuya_lan.const import (
     CONF_PROTOCOL_VERSION,
     DOMAIN,
 )
+from custom_components.tuya_lan.coordinator import AVAILABILITY_GRACE
 from custom_components.tuya_lan.entries import device_entries, is_account_entry, loaded_accounts
 from custom_components.tuya_lan.healing import HEAL_MAX_ASKS
 from custom_components.tuya_lan.tuyalan import (
@@ -409,6 +411,10 @@ async def test_cloud_that_cannot_help_starts_reauth(
     assert issue is not None
     assert issue.translation_key == "account_permission"
     assert entry.data[CONF_LOCAL_KEY] == KEYS[1]
+    # Healing failed: the device's repair says its key is rejected.
+    issue = ir.async_get(hass).async_get_issue(DOMAIN, f"unavailable_{entry.entry_id}")
+    assert issue is not None
+    assert issue.translation_key == "unavailable_key"
 
     # The reauth flow: "fetch the key from my linked account" (the cloud answers now).
     result = await hass.config_entries.flow.async_configure(flow["flow_id"])
@@ -1049,6 +1055,42 @@ async def test_linking_a_cloud_that_answers_nonsense(
     result = await hass.config_entries.flow.async_configure(result["flow_id"], form)
     assert result["step_id"] == "account_devices"
     hass.config_entries.flow.async_abort(result["flow_id"])
+
+
+@pytest.mark.parametrize("index", [0, 1, 2])  # 3.3, 3.4 and 3.5
+async def test_a_key_that_heals_raises_no_repair_and_says_what_it_does(
+    hass: HomeAssistant, cloud: FakeTuyaCloud, sims: list[SimulatedDevice], index: int
+) -> None:
+    """Issue 19 items 1 and 2: while the linked account heals the key, no "rejects its
+    local key" repair flashes, and the Connection sensor says the key is being checked,
+    never "Unreachable" or "Busy with another client" (with the shipped availability
+    grace: the re-keyed device closes its connection first)."""
+    sim = sims[index]
+    await add_account(hass, cloud)
+    with patch("custom_components.tuya_lan.coordinator.AVAILABILITY_GRACE", AVAILABILITY_GRACE):
+        entry = await add_device(hass, sim)
+    connection = f"sensor.tuya_{sim.device_id[-4:]}_connection"
+    await wait_for(lambda: hass.states.get(connection).state == "connected")
+    issues: list[dict[str, Any]] = []
+    states: list[str] = []
+    hass.bus.async_listen(ir.EVENT_REPAIRS_ISSUE_REGISTRY_UPDATED, lambda e: issues.append(e.data))
+
+    @callback
+    def _on_state(event: Event[EventStateChangedData]) -> None:
+        if (state := event.data["new_state"]) is not None:
+            states.append(state.state)
+
+    async_track_state_change_event(hass, connection, _on_state)
+
+    sim.change_key(NEW_KEY)
+    await wait_for(lambda: entry.data[CONF_LOCAL_KEY] == NEW_KEY)
+    await wait_for(lambda: hass.states.get(connection).state == "connected")
+    await hass.async_block_till_done()
+    assert issues == []
+    assert "checking_key" in states
+    assert set(states) <= {"connecting", "checking_key", "connected"}, states
+    assert states[-1] == "connected"
+    await unload_all(hass)
 
 
 # --- one prover for every path of the flow (flow_proof.async_prove) ----------------------

@@ -8,13 +8,17 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator, Callable, Iterator
+from datetime import timedelta
 from unittest.mock import patch
 
 import pytest
 from homeassistant import block_async_io
+from homeassistant.components.sensor import SensorDeviceClass
 from homeassistant.config_entries import SOURCE_REAUTH, ConfigEntryState
-from homeassistant.const import STATE_UNAVAILABLE
+from homeassistant.const import STATE_UNAVAILABLE, STATE_UNKNOWN
 from homeassistant.core import HomeAssistant
+from homeassistant.helpers import entity_registry as er
+from homeassistant.util import dt as dt_util
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
 from custom_components.tuya_lan.const import DOMAIN
@@ -27,6 +31,7 @@ from .common import DEVICE_ID, LOCAL_KEY, TITLE, entry_data
 
 SWITCH = "switch.tuya_efgh"
 COUNTDOWN = "number.tuya_efgh_countdown"
+SWITCHES_AT = "sensor.tuya_efgh_switches_at"
 POWER = "sensor.tuya_efgh_power"
 ENERGY = "sensor.tuya_efgh_energy"
 NEW_KEY = "fedcba9876543210"
@@ -108,6 +113,33 @@ async def test_toggle_and_countdown(
     )
     assert sim.dps["9"] == 90
     await wait_for(lambda: hass.states.get(COUNTDOWN).state == "90")
+
+
+async def test_a_running_countdown_shows_when_it_switches(
+    hass: HomeAssistant, sim: SimulatedDevice, sim_entry: MockConfigEntry
+) -> None:
+    """Issue 19 item 7: beside the countdown, a primary "Switches at" timestamp (the
+    frontend counts down to it) while the simulated countdown runs; unknown once the
+    device switched the relay and reported the countdown at 0."""
+    assert hass.states.get(SWITCHES_AT).state == STATE_UNKNOWN
+    entity = er.async_get(hass).async_get(SWITCHES_AT)
+    assert entity is not None
+    assert entity.entity_category is None  # on the device page, not under Details
+    assert entity.original_device_class == SensorDeviceClass.TIMESTAMP
+    before = dt_util.utcnow()
+    await hass.services.async_call(
+        "number", "set_value", {"entity_id": COUNTDOWN, "value": 90}, blocking=True
+    )
+    await wait_for(lambda: hass.states.get(SWITCHES_AT).state != STATE_UNKNOWN)
+    ends = dt_util.parse_datetime(hass.states.get(SWITCHES_AT).state)
+    assert ends is not None
+    assert before + timedelta(seconds=89) <= ends <= dt_util.utcnow() + timedelta(seconds=91)
+    sim.tick(60.0)  # reported only when it ends, as real countdowns: the time stays
+    await hass.async_block_till_done()
+    assert dt_util.parse_datetime(hass.states.get(SWITCHES_AT).state) == ends
+    sim.tick(30.0)  # it ends: the relay toggles, the countdown reports 0
+    await wait_for(lambda: hass.states.get(SWITCHES_AT).state == STATE_UNKNOWN)
+    assert hass.states.get(SWITCH).state == "off"
 
 
 async def test_push_changes_state(

@@ -405,6 +405,24 @@ async def test_stall(rig: Rig) -> None:
     assert rig.issue() is None
 
 
+async def test_a_silent_device_gets_its_repair_soon_after_it_is_unavailable(rig: Rig) -> None:
+    """Issue 19 item 10: a device that goes silent fails each attempt only after the
+    timeout, so ATTEMPTS_BEFORE_ISSUE attempts took about 20 s more with the defaults;
+    the repair now comes ISSUE_AFTER_UNAVAILABLE after the device went unavailable,
+    whatever the attempts (here they never suffice: the rule is set out of reach)."""
+    with (
+        patch("custom_components.tuya_lan.coordinator.ISSUE_AFTER_UNAVAILABLE", 0.5),
+        patch("custom_components.tuya_lan.coordinator.ATTEMPTS_BEFORE_ISSUE", 1000),
+    ):
+        rig.sim.stall = True
+        await wait_for(lambda: not rig.available(), STALL_WITHIN)
+        await wait_for(lambda: rig.issue() is not None, 0.5 + SLACK)
+        assert rig.issue() == "unavailable_unreachable"
+        rig.sim.stall = False
+        await rig.recovered()
+        assert rig.issue() is None
+
+
 async def test_garbage(rig: Rig) -> None:
     """Junk before every frame, and junk on its own: skipped, the session stays, commands
     and pushes work throughout."""
@@ -626,3 +644,27 @@ async def test_address_move(
         assert rig.entry.data[CONF_HOST] == "127.0.0.1"
         assert rig.issue() is None
         await rig.works(42)
+
+
+async def test_a_device_back_on_the_network_is_tried_when_it_announces_itself(
+    hass: HomeAssistant, socket_enabled: None, version: str, listen_ports: tuple[int, int, int]
+) -> None:
+    """Issue 19 item 10: a device that was off the network for a while waited for the
+    backoff reached (up to a minute) after it was back; its first announcement at its
+    address now gets it tried at once."""
+    plain, encrypted, _ = listen_ports
+    assert await async_setup_component(hass, DOMAIN, {DOMAIN: None})  # the listener
+    await hass.async_block_till_done()
+    long_backoff = Timings(heartbeat=HEARTBEAT, timeout=TIMEOUT, backoff_min=60, backoff_max=60)
+    with patch("custom_components.tuya_lan.coordinator.TIMINGS", long_backoff):
+        async with make_rig(
+            hass,
+            version,
+            discovery_port=plain if version == "3.1" else encrypted,
+            discovery_interval=ANNOUNCE,
+        ) as rig:
+            await rig.sim.go_offline()
+            await rig.lost()
+            await rig.sim.go_online()
+            await rig.recovered(ANNOUNCE + SLACK)
+            await rig.works(42)

@@ -184,3 +184,55 @@ def test_cloud_config_validation():
                       "devices": [device]})  # fmt: skip
     with pytest.raises(ValueError, match="loopback"):
         parse_config([{**device, "host": "192.0.2.7"}]).devices[0].build()
+
+
+async def test_offline_and_online_commands(socket_enabled: None, tmp_path: Path) -> None:
+    """Issue 19 item 10: ``offline NAME`` on stdin takes the device off the network (a
+    connection is refused, an open one is dropped), ``online NAME`` brings it back on
+    the same port; a name that fits no device is answered with the devices."""
+    config = tmp_path / "devices.json"
+    config.write_text(
+        json.dumps(
+            {"devices": [{"id": DEVICE_ID, "key": KEY, "version": "3.3", "name": "Kettle",
+                          "host": "127.0.0.1", "port": 0}]}
+        )
+    )  # fmt: skip
+    process = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "tuya_sim", "--config", str(config), "--commands",
+        cwd=REPO, stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
+    )  # fmt: skip
+    assert process.stdin is not None
+    assert process.stdout is not None
+    assert process.stderr is not None
+    stdin, stderr = process.stdin, process.stderr
+
+    async def command(line: str, answer: str) -> str:
+        stdin.write(f"{line}\n".encode())
+        await stdin.drain()
+        while answer not in (said := (await asyncio.wait_for(stderr.readline(), 15)).decode()):
+            assert said, "the simulator ended"
+        return said.strip()
+
+    try:
+        port = int((await asyncio.wait_for(process.stdout.readline(), 15)).split()[0])
+        client = TuyaClient("127.0.0.1", DEVICE_ID, KEY, "3.3", port=port, timeout=3)
+        lost = asyncio.get_running_loop().create_future()
+        client.on_disconnect = lambda exc: lost.done() or lost.set_result(exc)
+        await client.connect()
+        assert await client.status()
+        said = await command("offline kettle", "offline")
+        assert said == f"{DEVICE_ID} is offline: no connection, no announcement"
+        await asyncio.wait_for(lost, 10)  # the open connection was dropped
+        await client.close()
+        with pytest.raises(ConnectionError):
+            await status(port, DEVICE_ID, "3.3")
+        said = await command("online kettle", "online")
+        assert said == f"{DEVICE_ID} is online again at 127.0.0.1:{port}"
+        assert await status(port, DEVICE_ID, "3.3")
+        said = await command("offline lamp", "offline:")
+        assert said.startswith("offline: no device matches 'lamp'; the devices: ")
+        assert "(Kettle)" in said
+    finally:
+        if process.returncode is None:
+            await interrupt(process)

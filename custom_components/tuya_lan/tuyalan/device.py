@@ -206,6 +206,8 @@ class Health:
     """The text of the error behind ``fault``."""
     failures: int = 0
     """Consecutive failed attempts since the session was lost."""
+    drops: int = 0
+    """Of those, handshakes the device dropped in a row (3.4/3.5): a wrong key, or busy."""
     key_rejected: bool = False
     """The device proved the key wrong (a frame that did not decrypt) and nothing it
     sent since proved it right: a session that opens proves it on 3.3+, an encrypted
@@ -713,6 +715,7 @@ class TuyaDevice:
             fault=None,
             error=None,
             failures=0,
+            drops=0,
             key_rejected=self._health.key_rejected
             and not (prove or session_proves_key(self.version)),
         )
@@ -751,6 +754,7 @@ class TuyaDevice:
             fault=fault,
             error="reconnecting with a new address or key" if reconnect_now else _describe(error),
             failures=0,
+            drops=0,
             key_rejected=self._health.key_rejected or fault is Fault.WRONG_KEY,
         )
         if reconnect_now:
@@ -771,6 +775,7 @@ class TuyaDevice:
             fault=fault,
             error=_describe(error),
             failures=self._health.failures + 1,
+            drops=self._drops,
             key_rejected=self._health.key_rejected or fault is Fault.WRONG_KEY,
         )
         trial = self._trial
