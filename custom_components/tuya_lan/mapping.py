@@ -618,7 +618,7 @@ def build_descriptions(specs: Mapping[str, DpSpec]) -> Descriptions:
             found = description_for(spec, index)
             result.by_platform[platform].extend(found)
             if spec.kind is DpKind.COUNTDOWN:
-                result.by_platform[Platform.SENSOR].extend(map(_switches_at, found))
+                result.by_platform[Platform.SENSOR].extend(_shared_switches_at(spec, index))
     return result
 
 
@@ -629,6 +629,14 @@ _SWITCHES_AT_NAMES: Final = {
     "usb_countdown": "usb_switches_at",
     "usb_countdown_index": "usb_switches_at_index",
 }
+
+
+@lru_cache(maxsize=1024)
+def _shared_switches_at(
+    spec: DpSpec, index: int | None
+) -> tuple[TuyaLanSensorEntityDescription, ...]:
+    """The "Switches at" sensors of a countdown DP, shared as its descriptions are."""
+    return tuple(map(_switches_at, _shared_descriptions(spec, index)))
 
 
 def _switches_at(countdown: TuyaLanEntityDescription) -> TuyaLanSensorEntityDescription:
