@@ -14,7 +14,7 @@ from collections.abc import AsyncIterator, Callable, Iterable
 import pytest
 from pytest_socket import socket_allow_hosts
 
-from custom_components.tuya_lan.tuyalan.probe import (
+from custom_components.tuya_lan.tuyalan.subnet import (
     MAX_ADDRESSES,
     ProbeRangeError,
     SubnetProbe,

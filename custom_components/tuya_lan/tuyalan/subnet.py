@@ -1,5 +1,8 @@
 """Find devices whose broadcasts do not reach us: probe a few address ranges.
 
+(``subnet``, not ``probe``: the package already exports ``probe``, the one-device
+connection check of :mod:`.client`, and a submodule of that name would replace it.)
+
 Home Assistant in a container without host networking, devices on another subnet or
 VLAN, and 3.5 devices that never announce themselves are all silent to the discovery
 listener. For each address of the ranges the user lists, the probe sends the 3.5
@@ -163,6 +166,13 @@ class SubnetProbe:
         except TuyaError as err:
             _LOGGER.debug("probe: not an announcement from %s: %s", source_ip, err)
             return
+        self.heard_device(device, source_ip)
+
+    def heard_device(self, device: DiscoveredDevice, source_ip: str) -> None:
+        """An announcement another listener decoded (real devices answer to UDP 7000,
+        where the integration's listener is): kept when ``source_ip`` is being probed."""
+        if source_ip not in self._targets:
+            return
         # The source address is where the device is: the announced one may be stale
         # (a NAT, a device that moved).
         self._devices[source_ip] = device
@@ -222,7 +232,7 @@ class SubnetProbe:
         return True
 
 
-async def probe(
+async def probe_addresses(
     addresses: Iterable[ipaddress.IPv4Address | str], *, client_ip: str, **options: object
 ) -> list[ProbeAnswer]:
     """One probe of ``addresses`` (options as :class:`SubnetProbe`)."""
