@@ -8,7 +8,13 @@ from typing import Any, cast
 import probatio as vol
 from homeassistant.config_entries import ConfigEntry, ConfigEntryState
 from homeassistant.const import Platform
-from homeassistant.core import HomeAssistant, ServiceCall, callback
+from homeassistant.core import (
+    HomeAssistant,
+    ServiceCall,
+    ServiceResponse,
+    SupportsResponse,
+    callback,
+)
 from homeassistant.exceptions import ServiceValidationError
 from homeassistant.helpers import (
     config_validation as cv,
@@ -23,23 +29,27 @@ from .account import LinkedAccount, account_for, account_issue_id, is_account_en
 from .const import (
     ATTR_CONFIG_ENTRY_ID,
     ATTR_DP,
+    ATTR_RANGES,
     ATTR_VALUE,
     CONF_DEVICE_ID,
     CONF_LISTEN_ADDRESS,
     CONF_MODEL,
+    CONF_PROBE_RANGES,
     CONF_REQUEST_ADDRESS,
     CONF_REQUEST_PORT,
     CONF_TOKEN_INFO,
     DOMAIN,
     LOGGER,
+    SERVICE_PROBE,
     SERVICE_SET_DP,
 )
 from .coordinator import TuyaLanConfigEntry, TuyaLanCoordinator
-from .discovery import async_start_discovery
+from .discovery import async_probe, async_start_discovery
 from .mapping import health_unique_id, raw_unique_id
 from .sensor import HEALTH_SENSORS
 from .tuyalan import parse_stored_model
 from .tuyalan.dpmap import DP_ID_MAX
+from .tuyalan.subnet import ProbeRangeError, parse_ranges
 from .validation import ERROR_DP, ERROR_VALUE
 
 PLATFORMS: list[Platform] = [
@@ -61,6 +71,17 @@ def _ipv4(value: Any) -> str:
         raise vol.Invalid(f"not an IPv4 address: {value}") from err
 
 
+def _ranges(value: Any) -> list[str]:
+    """Address ranges to probe: a list, or one text of ranges separated by commas or
+    blanks; each CIDR or a host, at most a /22 in all (checked here, at start-up)."""
+    items = [cv.string(item) for item in (value if isinstance(value, list) else [value])]
+    try:
+        parse_ranges(items)
+    except ProbeRangeError as err:
+        raise vol.Invalid(str(err)) from err
+    return items
+
+
 # Devices are added through the UI only. `tuya_lan:` in configuration.yaml loads the
 # integration at start-up, so that discovery runs before any device is added; its
 # options say where the 0x25 discovery request goes (default: broadcast) and which
@@ -74,6 +95,7 @@ CONFIG_SCHEMA = vol.Schema(
                     vol.Optional(CONF_REQUEST_ADDRESS): _ipv4,
                     vol.Optional(CONF_REQUEST_PORT): cv.port,
                     vol.Optional(CONF_LISTEN_ADDRESS): _ipv4,
+                    vol.Optional(CONF_PROBE_RANGES): _ranges,
                 }
             ),
         )
@@ -95,6 +117,8 @@ SET_DP_SCHEMA = vol.All(
     ),
     cv.has_at_least_one_key(CONF_DEVICE_ID, ATTR_CONFIG_ENTRY_ID),
 )
+# The ranges, when given, are checked by the action (a translated error naming the bad one).
+PROBE_SCHEMA = vol.Schema({vol.Optional(ATTR_RANGES): vol.Any(cv.string, [cv.string])})
 
 
 async def async_setup(hass: HomeAssistant, config: ConfigType) -> bool:
@@ -122,6 +146,38 @@ async def async_setup(hass: HomeAssistant, config: ConfigType) -> bool:
         await coordinator.async_set_dps({str(dp): value})
 
     hass.services.async_register(DOMAIN, SERVICE_SET_DP, async_set_dp, schema=SET_DP_SCHEMA)
+
+    async def async_probe_action(call: ServiceCall) -> ServiceResponse:
+        ranges = call.data.get(ATTR_RANGES)
+        try:
+            answers = await async_probe(
+                hass, None if ranges is None else [ranges] if isinstance(ranges, str) else ranges
+            )
+        except ProbeRangeError as err:
+            raise ServiceValidationError(
+                translation_domain=DOMAIN,
+                translation_key="invalid_ranges",
+                translation_placeholders={"range": err.text[:60]},
+            ) from err
+        return {
+            "answered": [
+                {
+                    "ip": answer.ip,
+                    "device_id": answer.device_id,
+                    "version": answer.device.version if answer.device is not None else None,
+                    "listens": answer.tcp_open,
+                }
+                for answer in answers
+            ]
+        }
+
+    hass.services.async_register(
+        DOMAIN,
+        SERVICE_PROBE,
+        async_probe_action,
+        schema=PROBE_SCHEMA,
+        supports_response=SupportsResponse.OPTIONAL,
+    )
     try:
         await async_start_discovery(hass, config.get(DOMAIN) or {})
     except Exception:
