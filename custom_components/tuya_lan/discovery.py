@@ -304,8 +304,10 @@ class TuyaLanDiscovery:
         if self._container_issue:
             self._container_issue = False
             ir.async_delete_issue(self.hass, DOMAIN, ISSUE_CONTAINER)
-        if self._probe is not None:
-            self._probe.heard_device(device, source[0])
+        if self._probe is not None and self._probe.heard_device(device, source[0]):
+            # An answer to the probe: acted on once the probe is done (a handshake with
+            # the device now could find the probe's connection still counted).
+            return
         if not self.heard.due(heard):
             return  # a duplicate: acted on it recently, and nothing changed
         entry = self.hass.config_entries.async_entry_for_domain_unique_id(DOMAIN, device.device_id)
@@ -399,7 +401,7 @@ class TuyaLanDiscovery:
                     self._probe = None
         for answer in answers:
             if answer.device is not None:
-                # An answer on the probe's own socket (the listener's were handled).
+                # A card, or following a configured device, as for a broadcast.
                 self._async_heard(answer.device, (answer.ip, PROBE_REQUEST_PORT))
         LOGGER.debug(
             "Probed %s addresses: %s answered",

@@ -168,15 +168,17 @@ class SubnetProbe:
             return
         self.heard_device(device, source_ip)
 
-    def heard_device(self, device: DiscoveredDevice, source_ip: str) -> None:
+    def heard_device(self, device: DiscoveredDevice, source_ip: str) -> bool:
         """An announcement another listener decoded (real devices answer to UDP 7000,
-        where the integration's listener is): kept when ``source_ip`` is being probed."""
+        where the integration's listener is): kept, and True, when ``source_ip`` is
+        being probed."""
         if source_ip not in self._targets:
-            return
+            return False
         # The source address is where the device is: the announced one may be stale
         # (a NAT, a device that moved).
         self._devices[source_ip] = device
         self._answered.set()
+        return True
 
     async def run(self, addresses: Iterable[ipaddress.IPv4Address | str]) -> list[ProbeAnswer]:
         """Probe every address once; the addresses where something answered, in order."""
@@ -196,10 +198,13 @@ class SubnetProbe:
                 self.in_flight += 1
                 self.peak_in_flight = max(self.peak_in_flight, self.in_flight)
                 try:
-                    if self._transport is not None:
-                        self._transport.sendto(request, (ip, self.request_port))
+                    # The connect first, closed before the request goes out: a device
+                    # takes one client at a time, and whoever acts on its answer (a
+                    # handshake) must not find our connection still counted.
                     if await self._connects(ip):
                         tcp_open.add(ip)
+                    if self._transport is not None:
+                        self._transport.sendto(request, (ip, self.request_port))
                 finally:
                     self.in_flight -= 1
 
