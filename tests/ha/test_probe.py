@@ -76,7 +76,9 @@ async def silent_devices(ports: Ports) -> AsyncIterator[list[SimulatedDevice]]:
     )
     await first.start()
     assert first.request_port is not None
-    second = SimulatedDevice(ID33, KEY, "3.3", host=f"{NET}.20", port=first.port, tick_interval=None)
+    second = SimulatedDevice(
+        ID33, KEY, "3.3", host=f"{NET}.20", port=first.port, tick_interval=None
+    )
     await second.start()
     with (
         patch.object(discovery, "PROBE_TCP_PORT", first.port),
