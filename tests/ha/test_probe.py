@@ -16,6 +16,7 @@ from typing import Any
 from unittest.mock import patch
 
 import pytest
+from homeassistant.components import network
 from homeassistant.config_entries import ConfigEntryState
 from homeassistant.const import CONF_HOST
 from homeassistant.core import HomeAssistant
@@ -54,7 +55,7 @@ __all__ = ["ports", "send"]  # fixtures
 
 def loopback(ranges: str) -> str:
     for text in ranges.replace(",", " ").split():
-        assert ipaddress.ip_network(text, strict=False).subnet_of(
+        assert ipaddress.IPv4Network(text, strict=False).subnet_of(
             ipaddress.IPv4Network("127.0.0.0/8")
         ), "tests probe 127/8 only"
     return ranges
@@ -200,9 +201,7 @@ async def test_container_issue_when_nothing_is_heard(
     with (
         patch.object(discovery, "SILENCE_WINDOW", 0.0),
         patch.object(discovery, "container_marker", return_value=marker),
-        patch.object(
-            discovery.network, "async_get_adapters", return_value=bridge_adapters(*addresses)
-        ),
+        patch.object(network, "async_get_adapters", return_value=bridge_adapters(*addresses)),
     ):
         await setup(hass)
         async_fire_time_changed(hass, dt_util.utcnow() + timedelta(seconds=11))
@@ -225,9 +224,7 @@ async def test_no_container_issue_once_something_was_heard(
     with (
         patch.object(discovery, "SILENCE_WINDOW", 0.0),
         patch.object(discovery, "container_marker", return_value=True),
-        patch.object(
-            discovery.network, "async_get_adapters", return_value=bridge_adapters("172.17.0.2")
-        ),
+        patch.object(network, "async_get_adapters", return_value=bridge_adapters("172.17.0.2")),
     ):
         await setup(hass)
         send(build_datagram(ID33, "3.3"), ports.encrypted)
