@@ -23,6 +23,9 @@ CONF_MODEL: Final = "model"
 # What the numbering rule proved of a device without a model: kept, so a DP never
 # changes kind again without the user (dpmap.detected_to_dict per DP).
 CONF_LEARNED: Final = "learned"
+# A device whose keys its owner holds (imported from a tuya-cloudcutter key file): its
+# key is never healed from a linked account, which does not know the device.
+CONF_NO_CLOUD: Final = "no_cloud"
 # entry.options: {"dps": {"<dp>": {"kind": ..., "scale": ..., "unit": ..., "device_class": ...,
 # "options": [...]}}}
 CONF_DPS: Final = "dps"

@@ -15,7 +15,9 @@ from custom_components.tuya_lan.tuyalan.cloudcutter import (
     CloudcutterFileError,
     parse_key_file,
     parse_profile,
+    profile_specs,
 )
+from custom_components.tuya_lan.tuyalan.dpmap import DpKind
 
 FIXTURES = Path(__file__).parent.parent / "fixtures" / "cloudcutter"
 KEY_FILE = (FIXTURES / "a1b2c3d4-0000-4000-8000-000000000001.deviceconfig").read_text()
@@ -166,3 +168,28 @@ def test_profile_items_are_bounded() -> None:
     items = [{"id": 1 + n % 255, "mode": "rw", "property": {"type": "bool"}} for n in range(600)]
     profile = parse_profile(json.dumps({"schemas": {"a": items}}))
     assert len(profile.model) == 255
+
+
+def test_profile_specs_take_kinds_from_the_numbering_and_scales_from_the_profile() -> None:
+    model = parse_profile(PROFILE).model
+    dps = {"1": True, "9": 0, "17": 12, "18": 250, "19": 550, "20": 2301, "38": "1"}
+    specs = profile_specs(dps, model)
+    plain = profile_specs(dps, ())
+    # The kinds are the numbering rule's, with or without the profile.
+    assert {dp: spec.kind for dp, spec in specs.items()} == {
+        dp: spec.kind for dp, spec in plain.items()
+    }
+    assert specs["1"].kind is DpKind.SWITCH
+    # The profile says energy has 3 decimals (the rule's default is another).
+    assert (specs["17"].kind, specs["17"].scale, specs["17"].unit) == (DpKind.ENERGY, 0.001, "kWh")
+    assert plain["17"].scale != 0.001
+    assert (specs["19"].scale, specs["19"].unit) == (0.1, "W")
+    assert (specs["9"].minimum, specs["9"].maximum, specs["9"].unit) == (0, 86400, "s")
+    assert "38" not in specs  # an enum the rule cannot tell: raw, whatever the profile
+
+
+def test_profile_specs_ignore_a_profile_that_contradicts_the_type() -> None:
+    wrong = parse_profile(
+        json.dumps({"schemas": {"a": [{"id": 19, "property": {"type": "bool"}}]}})
+    ).model
+    assert profile_specs({"1": True, "19": 550}, wrong) == profile_specs({"1": True, "19": 550}, ())

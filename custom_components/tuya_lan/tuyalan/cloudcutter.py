@@ -21,11 +21,12 @@ is missing or wrong, and no text of a secret ever goes into an error.
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
-from dataclasses import dataclass
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, replace
 from typing import Any, Final
 
-from .cloud_model import MODES, DpModel, local_key
+from .cloud_model import ENUM, INTEGER, MODES, DpModel, local_key
+from .dpmap import DpKind, DpSpec, finish, from_numbers
 from .errors import TuyaError, clean_text
 
 # A key file is a few hundred bytes, a profile a few KiB: refuse far more before parsing.
@@ -211,3 +212,47 @@ def parse_profile(text: str | bytes) -> CloudcutterProfile:
         name=clean_text(name, MAX_NAME_LENGTH) or None if isinstance(name, str) else None,
         model=tuple(by_id[dp_id] for dp_id in sorted(by_id)),
     )
+
+
+# Kinds whose values a profile's integer constraints describe (scale, unit, range).
+_MEASURED = frozenset(
+    {
+        DpKind.CURRENT,
+        DpKind.POWER,
+        DpKind.VOLTAGE,
+        DpKind.ENERGY,
+        DpKind.ENERGY_TOTAL,
+        DpKind.COUNTDOWN,
+        DpKind.SENSOR,
+    }
+)
+
+
+def profile_specs(dps: Mapping[str, Any], model: Iterable[DpModel]) -> dict[str, DpSpec]:
+    """The kinds the numbering rule proves from a status, with the profile's types,
+    scales, units and ranges where it describes the DP.
+
+    A profile's DPs rarely have codes, so the profile cannot say what a DP is; it says
+    what its values mean. A DP the profile describes with another type than the one
+    the rule found (a boolean the rule took for a number) keeps the rule's reading and
+    nothing of the profile's.
+    """
+    by_id = {str(dp.dp_id): dp for dp in model}
+    specs: dict[str, DpSpec] = {}
+    for dp, found in from_numbers(dps).items():
+        spec = finish(dp, found)
+        described = by_id.get(dp)
+        if described is not None and described.type == INTEGER and spec.kind in _MEASURED:
+            spec = replace(
+                spec,
+                scale=10.0**-described.scale if described.scale is not None else spec.scale,
+                unit=described.unit or spec.unit,
+                minimum=described.min if spec.kind is DpKind.COUNTDOWN else spec.minimum,
+                maximum=described.max if spec.kind is DpKind.COUNTDOWN else spec.maximum,
+                step=described.step if spec.kind is DpKind.COUNTDOWN else spec.step,
+                code=described.code if not described.code.startswith("dp_") else spec.code,
+            )
+        elif described is not None and described.type == ENUM and described.range:
+            spec = replace(spec, options=described.range)
+        specs[dp] = spec
+    return specs
