@@ -2,32 +2,24 @@
 
 The key file gives the device id and local key (``tuyalan.cloudcutter``); the device
 is found on the network by its id (heard announcing, else answering the subnet probe
-of the ``probe_ranges`` option), its protocol version detected and its key proven by a
-handshake, as for any device. The entry is marked "no cloud": its key is never healed
+of the ``probe_ranges`` option), and proven by the flows' one prover (its version
+detected), as any device. The entry is marked "no cloud": its key is never healed
 from a linked account. An optional cloudcutter device profile gives the DP types,
-scales and ranges (the kinds still come from the no-model rule).
+scales, units and ranges, stored as what the numbering rule proved (its kinds).
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Any
 
-from homeassistant.const import CONF_HOST, CONF_PORT
 from homeassistant.core import HomeAssistant
 
-from .const import (
-    CONF_DEVICE_ID,
-    CONF_LOCAL_KEY,
-    CONF_MODEL,
-    CONF_NO_CLOUD,
-    CONF_PRODUCT_KEY,
-    CONF_PRODUCT_NAME,
-    CONF_PROTOCOL_VERSION,
-    DEFAULT_PORT,
-)
+from .const import CONF_LEARNED, CONF_NO_CLOUD, CONF_PRODUCT_KEY, CONF_PRODUCT_NAME, LOGGER
 from .discovery import async_probe, async_scan, heard_ip
-from .tuyalan.cloudcutter import CloudcutterDevice, CloudcutterProfile
+from .flow_proof import Proof, device_entry_data
+from .overrides import store_learned
+from .tuyalan import TuyaError, probe
+from .tuyalan.cloudcutter import CloudcutterProfile, profile_specs
 from .tuyalan.subnet import ProbeRangeError
 
 
@@ -44,32 +36,25 @@ async def async_locate(hass: HomeAssistant, device_id: str) -> str | None:
     return next((a.ip for a in answers if a.device_id == device_id), None)
 
 
-@dataclass(frozen=True, slots=True)
-class Imported:
-    """A key file (and profile) ready to become an entry once the key is proven."""
-
-    device: CloudcutterDevice
-    profile: CloudcutterProfile | None = None
-
-    @property
-    def title(self) -> str:
-        """The entry's title: the profile's name, else the device's slug, else its id."""
-        name = (self.profile.name if self.profile else None) or self.device.device_slug
-        return f"{name} {self.device.device_id[-4:]}" if name else self.device.device_id
-
-    def entry_data(self, host: str, version: str, port: int = DEFAULT_PORT) -> dict[str, Any]:
-        """What the entry stores: no secret of cloudcutter's, and "no cloud"."""
-        data: dict[str, Any] = {
-            CONF_HOST: host,
-            CONF_PORT: port,
-            CONF_DEVICE_ID: self.device.device_id,
-            CONF_LOCAL_KEY: self.device.local_key,
-            CONF_PROTOCOL_VERSION: version,
-            CONF_NO_CLOUD: True,
-        }
-        if self.profile is not None:
-            data[CONF_PRODUCT_KEY] = self.profile.product_id
-            data[CONF_PRODUCT_NAME] = self.profile.name
-            if self.profile.model:
-                data[CONF_MODEL] = [dp.to_dict() for dp in self.profile.model]
+async def async_entry_data(proof: Proof, profile: CloudcutterProfile | None) -> dict[str, Any]:
+    """What the entry stores: the proven device, "no cloud", and what the profile says
+    of its DPs (read against one status: the kinds are the numbering rule's)."""
+    data = device_entry_data(proof) | {CONF_NO_CLOUD: True}
+    if profile is None:
         return data
+    data[CONF_PRODUCT_NAME] = profile.name
+    if profile.product_id:
+        data[CONF_PRODUCT_KEY] = profile.product_id
+    if not profile.model:
+        return data
+    device = proof.device
+    try:
+        dps = await probe(
+            device.host, device.device_id, proof.local_key, proof.version, port=device.port
+        )
+    except (TuyaError, OSError) as err:
+        # Added all the same: the numbering rule reads the first status by itself.
+        LOGGER.info("%s: no status to read the profile against (%s)", device.title, err)
+        return data
+    data[CONF_LEARNED] = store_learned(profile_specs(dps, profile.model))
+    return data
