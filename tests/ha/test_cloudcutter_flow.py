@@ -14,19 +14,29 @@ from typing import Any
 from unittest.mock import patch
 
 import pytest
-from homeassistant.config_entries import SOURCE_USER, ConfigFlowResult
+from homeassistant.config_entries import SOURCE_USER, ConfigEntryState, ConfigFlowResult
+from homeassistant.const import CONF_HOST, CONF_PORT
 from homeassistant.core import HomeAssistant
 from homeassistant.data_entry_flow import FlowResultType
 from homeassistant.setup import async_setup_component
+from pytest_homeassistant_custom_component.common import MockConfigEntry
 from pytest_socket import socket_allow_hosts
 
 from custom_components.tuya_lan import discovery
-from custom_components.tuya_lan.const import DOMAIN
+from custom_components.tuya_lan.const import (
+    CONF_DEVICE_ID,
+    CONF_LOCAL_KEY,
+    CONF_NO_CLOUD,
+    CONF_PROTOCOL_VERSION,
+    DOMAIN,
+)
 from tuya_sim import SimulatedDevice
+from tuya_sim.cloud import FakeTuyaCloud
 
+from .test_cloud import KEYS, NEW_KEY, add_account, cloud, sims, unload_all
 from .test_discovery import Ports, ports
 
-__all__ = ["ports"]  # a fixture
+__all__ = ["cloud", "ports", "sims"]  # fixtures
 
 FIXTURES = Path(__file__).parents[1] / "fixtures" / "cloudcutter"
 KEY_FILE = (FIXTURES / "a1b2c3d4-0000-4000-8000-000000000001.deviceconfig").read_text()
@@ -183,3 +193,31 @@ async def test_bad_files_name_the_field(
     assert result["type"] is FlowResultType.FORM
     assert result["errors"] == errors
     assert result["description_placeholders"] == {"field": field}
+
+
+async def test_no_cloud_device_is_never_healed_from_an_account(
+    hass: HomeAssistant, cloud: FakeTuyaCloud, sims: list[SimulatedDevice]
+) -> None:
+    """A linked account that knows the device's (re-paired) key: an entry imported from a
+    key file does not take it (its owner holds its keys); the user is asked instead."""
+    sim = sims[1]
+    await add_account(hass, cloud)
+    sim.change_key(NEW_KEY)
+    entry = MockConfigEntry(
+        domain=DOMAIN,
+        unique_id=sim.device_id,
+        data={
+            CONF_HOST: "127.0.0.1",
+            CONF_PORT: sim.port,
+            CONF_DEVICE_ID: sim.device_id,
+            CONF_LOCAL_KEY: KEYS[1],
+            CONF_PROTOCOL_VERSION: sim.version,
+            CONF_NO_CLOUD: True,
+        },
+    )
+    entry.add_to_hass(hass)
+    await hass.config_entries.async_setup(entry.entry_id)
+    await hass.async_block_till_done()
+    assert entry.state is not ConfigEntryState.LOADED
+    assert entry.data[CONF_LOCAL_KEY] == KEYS[1]
+    await unload_all(hass)
