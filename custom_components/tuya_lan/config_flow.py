@@ -90,6 +90,19 @@ async def _account_device(hass: HomeAssistant, device_id: str) -> CloudDevice | 
         return None
 
 
+def cloudcutter_errors(field: str, error: CloudcutterFileError) -> dict[str, str]:
+    """The form's error for a key file or profile that cannot be used (on its field)."""
+    if error.reason == "missing":
+        return {field: "cloudcutter_missing"}
+    if error.reason == "wrong":
+        return {field: "cloudcutter_wrong"}
+    if error.reason == "too_long":
+        return {field: "cloudcutter_too_long"}
+    if error.reason == "not_object":
+        return {field: "cloudcutter_not_object"}
+    return {field: "cloudcutter_not_json"}
+
+
 def heard_product_key(hass: HomeAssistant, device_id: str) -> str | None:
     """The product key a device announced, if it was heard."""
     heard = heard_device(hass, device_id)
@@ -222,7 +235,7 @@ class TuyaLanConfigFlow(AccountConfigFlow, domain=DOMAIN):
                 profile = parse_profile(text) if text and text.strip() else None
             except CloudcutterFileError as err:
                 # Which field of the file, never its value (the file holds secrets).
-                errors[field] = f"cloudcutter_{err.reason}"
+                errors = cloudcutter_errors(field, err)
                 placeholders["field"] = err.field or ""
             if not errors:
                 await self.async_set_unique_id(device.device_id)
