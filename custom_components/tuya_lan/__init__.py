@@ -38,9 +38,8 @@ from .entries import (
 from .mapping import health_unique_id, raw_unique_id
 from .sensor import HEALTH_SENSORS
 from .services import async_setup_services
-from .tuyalan import parse_stored_model
+from .tuyalan import ProbeRangeError, parse_ranges, parse_stored_model
 from .tuyalan.dpmap import DP_ID_MAX
-from .tuyalan.subnet import ProbeRangeError, parse_ranges
 
 PLATFORMS: list[Platform] = [
     Platform.BINARY_SENSOR,

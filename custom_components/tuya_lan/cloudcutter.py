@@ -18,9 +18,7 @@ from .const import CONF_LEARNED, CONF_NO_CLOUD, CONF_PRODUCT_KEY, CONF_PRODUCT_N
 from .discovery import async_probe, async_scan, heard_ip
 from .flow_proof import Proof, device_entry_data
 from .overrides import store_learned
-from .tuyalan import TuyaError, probe
-from .tuyalan.cloudcutter import CloudcutterProfile, profile_specs
-from .tuyalan.subnet import ProbeRangeError
+from .tuyalan import CloudcutterProfile, ProbeRangeError, TuyaError, probe, profile_specs
 
 
 async def async_locate(hass: HomeAssistant, device_id: str) -> str | None:

@@ -65,8 +65,13 @@ from .flow_forms import (
 from .flow_proof import Candidate, Proof, async_prove, device_entry_data, entry_title, proof_errors
 from .healing import paused_session
 from .options_flow import TuyaLanOptionsFlow
-from .tuyalan import CloudDevice, CloudError
-from .tuyalan.cloudcutter import CloudcutterFileError, parse_key_file, parse_profile
+from .tuyalan import (
+    CloudcutterFileError,
+    CloudDevice,
+    CloudError,
+    parse_key_file,
+    parse_profile,
+)
 from .validation import ERROR_DEVICE_ID, ERROR_HOST
 
 # What tests and tools import from here (the forms' names live in flow_forms.py).

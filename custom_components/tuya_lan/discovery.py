@@ -69,8 +69,11 @@ from .tuyalan import (
     DiscoveryListener,
     HeardDevice,
     HeardDevices,
+    ProbeAnswer,
+    ProbeRangeError,
+    SubnetProbe,
+    parse_ranges,
 )
-from .tuyalan.subnet import ProbeAnswer, ProbeRangeError, SubnetProbe, parse_ranges
 
 DATA_DISCOVERY: HassKey[TuyaLanDiscovery] = HassKey(f"{DOMAIN}_discovery")
 

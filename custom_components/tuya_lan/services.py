@@ -29,7 +29,7 @@ from .const import (
 from .coordinator import TuyaLanCoordinator
 from .discovery import async_probe
 from .entries import is_account_entry
-from .tuyalan.subnet import ProbeRangeError
+from .tuyalan import ProbeRangeError
 from .validation import ERROR_DP, ERROR_VALUE
 
 # The DP and its value are checked by the action itself (validation.py), so that a bad
