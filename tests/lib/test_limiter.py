@@ -8,7 +8,7 @@ from collections.abc import AsyncIterator
 import pytest
 
 from custom_components.tuya_lan.tuyalan import ConnectLimiter, Timings, TuyaDevice, TuyaError
-from tests.sim.conftest import KEY
+from tests.sim.common import KEY
 
 
 async def settle() -> None:
