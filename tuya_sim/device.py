@@ -218,7 +218,9 @@ class SimulatedDevice:
             else None
         )
         self._responder = (
-            RequestResponder(lambda: [self.discovery_datagram()], request_port, request_reply_port)
+            RequestResponder(
+                lambda: [self.discovery_datagram()], request_port, request_reply_port, host=host
+            )
             if request_port is not None
             else None
         )

@@ -129,15 +129,23 @@ class Broadcaster:
 class RequestResponder(asyncio.DatagramProtocol):
     """Answers 0x25 discovery requests, as 3.5 devices do on UDP 7000.
 
-    Listens on 127.0.0.1:``port`` (0 = any free port; see :attr:`port`) and answers
-    to ``<requested ip>:reply_port`` -- only when the requested ip is 127.0.0.1.
+    Listens on ``host``:``port`` (a loopback address, 127.0.0.1 unless given: a device
+    of its own address answers requests sent to it, as the subnet probe sends them; 0 =
+    any free port, see :attr:`port`) and answers to ``<requested ip>:reply_port`` --
+    only when the requested ip is 127.0.0.1.
     ``datagrams`` gives the announcements to send (one per device it answers for).
     """
 
     def __init__(
-        self, datagrams: Callable[[], list[bytes]], port: int = 0, reply_port: int = UDP_PORT_APP
+        self,
+        datagrams: Callable[[], list[bytes]],
+        port: int = 0,
+        reply_port: int = UDP_PORT_APP,
+        *,
+        host: str = LOOPBACK,
     ) -> None:
         self._datagrams = datagrams
+        self.host = host
         self.port = port
         self.reply_port = reply_port
         self._transport: asyncio.DatagramTransport | None = None
@@ -149,7 +157,7 @@ class RequestResponder(asyncio.DatagramProtocol):
             return
         loop = asyncio.get_running_loop()
         transport, _ = await loop.create_datagram_endpoint(
-            lambda: self, local_addr=(LOOPBACK, self.port)
+            lambda: self, local_addr=(self.host, self.port)
         )
         self._transport = transport
         self.port = transport.get_extra_info("sockname")[1]

@@ -20,6 +20,7 @@ from .account import account_for, account_issue_id
 from .const import (
     CONF_LISTEN_ADDRESS,
     CONF_MODEL,
+    CONF_PROBE_RANGES,
     CONF_REQUEST_ADDRESS,
     CONF_REQUEST_PORT,
     CONF_TOKEN_INFO,
@@ -37,7 +38,7 @@ from .entries import (
 from .mapping import health_unique_id, raw_unique_id
 from .sensor import HEALTH_SENSORS
 from .services import async_setup_services
-from .tuyalan import parse_stored_model
+from .tuyalan import ProbeRangeError, parse_ranges, parse_stored_model
 from .tuyalan.dpmap import DP_ID_MAX
 
 PLATFORMS: list[Platform] = [
@@ -60,6 +61,17 @@ def _ipv4(value: Any) -> str:
         raise vol.Invalid(f"not an IPv4 address: {value}") from err
 
 
+def _ranges(value: Any) -> list[str]:
+    """Address ranges to probe: a list, or one text of ranges separated by commas or
+    blanks; each CIDR or a host, at most a /22 in all (checked here, at start-up)."""
+    items = [cv.string(item) for item in (value if isinstance(value, list) else [value])]
+    try:
+        parse_ranges(items)
+    except ProbeRangeError as err:
+        raise vol.Invalid(str(err)) from err
+    return items
+
+
 # Devices are added through the UI only. `tuya_lan:` in configuration.yaml loads the
 # integration at start-up, so that discovery runs before any device is added; its
 # options say where the 0x25 discovery request goes (default: broadcast) and which
@@ -73,6 +85,7 @@ CONFIG_SCHEMA = vol.Schema(
                     vol.Optional(CONF_REQUEST_ADDRESS): _ipv4,
                     vol.Optional(CONF_REQUEST_PORT): cv.port,
                     vol.Optional(CONF_LISTEN_ADDRESS): _ipv4,
+                    vol.Optional(CONF_PROBE_RANGES): _ranges,
                 }
             ),
         )

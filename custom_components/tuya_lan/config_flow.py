@@ -23,6 +23,7 @@ from homeassistant.helpers.typing import DiscoveryInfoType
 
 from . import validation
 from .account import async_find_device, cached_device
+from .cloudcutter import async_entry_data, async_locate
 from .const import (
     CONF_DEVICE_ID,
     CONF_LOCAL_KEY,
@@ -35,7 +36,7 @@ from .const import (
     LOGGER,
     VERSION_AUTO,
 )
-from .discovery import async_unconfigured_devices, heard_ip
+from .discovery import async_unconfigured_devices, heard_device, heard_ip
 from .entries import TuyaLanDeviceConfigEntry, is_account_entry, loaded_accounts
 from .flow_account import (
     STEP_ACCOUNT_DEVICES,
@@ -45,7 +46,10 @@ from .flow_account import (
     cloud_errors,
 )
 from .flow_forms import (
+    CLOUDCUTTER_SCHEMA,
     CONF_DEVICE,
+    CONF_KEY_FILE,
+    CONF_PROFILE,
     KEY_SCHEMA,
     PICK_MANUAL,
     SECTION_ADVANCED,
@@ -61,7 +65,13 @@ from .flow_forms import (
 from .flow_proof import Candidate, Proof, async_prove, device_entry_data, entry_title, proof_errors
 from .healing import paused_session
 from .options_flow import TuyaLanOptionsFlow
-from .tuyalan import CloudDevice, CloudError
+from .tuyalan import (
+    CloudcutterFileError,
+    CloudDevice,
+    CloudError,
+    parse_key_file,
+    parse_profile,
+)
 from .validation import ERROR_DEVICE_ID, ERROR_HOST
 
 # What tests and tools import from here (the forms' names live in flow_forms.py).
@@ -69,6 +79,7 @@ __all__ = ["PICK_MANUAL", "SECTION_ADVANCED", "USER_SCHEMA", "TuyaLanConfigFlow"
 
 # The user step's menu, and the reauth step's when an account is linked.
 STEP_LOCAL: Final = "local"
+STEP_CLOUDCUTTER: Final = "cloudcutter"
 STEP_REAUTH_CLOUD: Final = "reauth_cloud"
 STEP_REAUTH_CONFIRM: Final = "reauth_confirm"
 
@@ -82,6 +93,25 @@ async def _account_device(hass: HomeAssistant, device_id: str) -> CloudDevice | 
     except CloudError as err:
         LOGGER.debug("No key from the linked account for %s: %s", device_id, err)
         return None
+
+
+def cloudcutter_errors(field: str, error: CloudcutterFileError) -> dict[str, str]:
+    """The form's error for a key file or profile that cannot be used (on its field)."""
+    if error.reason == "missing":
+        return {field: "cloudcutter_missing"}
+    if error.reason == "wrong":
+        return {field: "cloudcutter_wrong"}
+    if error.reason == "too_long":
+        return {field: "cloudcutter_too_long"}
+    if error.reason == "not_object":
+        return {field: "cloudcutter_not_object"}
+    return {field: "cloudcutter_not_json"}
+
+
+def heard_product_key(hass: HomeAssistant, device_id: str) -> str | None:
+    """The product key a device announced, if it was heard."""
+    heard = heard_device(hass, device_id)
+    return (heard.device.product_key or None) if heard is not None else None
 
 
 class TuyaLanConfigFlow(AccountConfigFlow, domain=DOMAIN):
@@ -144,7 +174,7 @@ class TuyaLanConfigFlow(AccountConfigFlow, domain=DOMAIN):
 
     async def async_step_user(self, user_input: dict[str, Any] | None = None) -> ConfigFlowResult:
         """Add a device on the LAN, or link a Tuya account that knows the keys."""
-        options = [STEP_LOCAL, STEP_SMART_LIFE, STEP_DEVELOPER]
+        options = [STEP_LOCAL, STEP_CLOUDCUTTER, STEP_SMART_LIFE, STEP_DEVELOPER]
         if loaded_accounts(self.hass):
             options.insert(1, STEP_ACCOUNT_DEVICES)
         return self.async_show_menu(step_id="user", menu_options=options)
@@ -192,6 +222,53 @@ class TuyaLanConfigFlow(AccountConfigFlow, domain=DOMAIN):
             step_id="local",
             data_schema=self.add_suggested_values_to_schema(user_schema(errors), user_input),
             errors=errors,
+        )
+
+    async def async_step_cloudcutter(
+        self, user_input: dict[str, Any] | None = None
+    ) -> ConfigFlowResult:
+        """Add a device from its tuya-cloudcutter key file (pasted), and optionally its
+        cloudcutter profile: found on the network by its id, proven, saved "no cloud"."""
+        errors: dict[str, str] = {}
+        placeholders: dict[str, str] = {"field": ""}
+        if user_input is not None:
+            field = CONF_KEY_FILE
+            try:
+                device = parse_key_file(user_input[CONF_KEY_FILE])
+                field = CONF_PROFILE
+                text = user_input.get(CONF_PROFILE)
+                profile = parse_profile(text) if text and text.strip() else None
+            except CloudcutterFileError as err:
+                # Which field of the file, never its value (the file holds secrets).
+                errors = cloudcutter_errors(field, err)
+                placeholders["field"] = err.field or ""
+            if not errors:
+                await self.async_set_unique_id(device.device_id)
+                self._abort_if_unique_id_configured()
+                host = await async_locate(self.hass, device.device_id)
+                if host is None:
+                    errors["base"] = "cloudcutter_not_found"
+                else:
+                    candidate = Candidate(
+                        device.device_id,
+                        host,
+                        DEFAULT_PORT,
+                        VERSION_AUTO,
+                        heard_product_key(self.hass, device.device_id),
+                    )
+                    proof = await self._async_prove(candidate, device.local_key)
+                    errors = proof_errors(proof)
+                    if not errors:
+                        name = (profile.name if profile else None) or device.device_slug
+                        return self.async_create_entry(
+                            title=entry_title(device.device_id, product_name=name),
+                            data=await async_entry_data(proof, profile),
+                        )
+        return self.async_show_form(
+            step_id=STEP_CLOUDCUTTER,
+            data_schema=CLOUDCUTTER_SCHEMA,
+            errors=errors,
+            description_placeholders=placeholders,
         )
 
     async def async_step_pick_device(

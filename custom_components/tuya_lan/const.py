@@ -23,6 +23,9 @@ CONF_MODEL: Final = "model"
 # What the numbering rule proved of a device without a model: kept, so a DP never
 # changes kind again without the user (dpmap.detected_to_dict per DP).
 CONF_LEARNED: Final = "learned"
+# A device whose keys its owner holds (imported from a tuya-cloudcutter key file): its
+# key is never healed from a linked account, which does not know the device.
+CONF_NO_CLOUD: Final = "no_cloud"
 # entry.options: {"dps": {"<dp>": {"kind": ..., "scale": ..., "unit": ..., "device_class": ...,
 # "options": [...]}}}
 CONF_DPS: Final = "dps"
@@ -34,6 +37,10 @@ CONF_REQUEST_PORT: Final = "request_port"
 # ... and the address the discovery listener binds (default: every interface, where
 # broadcasts arrive; the demo: 127.0.0.1, so that nothing listens beyond loopback).
 CONF_LISTEN_ADDRESS: Final = "listen_address"
+# ... and address ranges to probe for devices whose broadcasts do not reach Home
+# Assistant (a container without host networking, another subnet or VLAN, silent 3.5
+# devices): CIDR networks or hosts, at most a /22 in all (tuyalan.subnet).
+CONF_PROBE_RANGES: Final = "probe_ranges"
 
 # integration-discovery flow data (filled in by the broadcast listener, discovery.py)
 DISCOVERY_IP: Final = "ip"
@@ -48,6 +55,8 @@ SAFETY_REFRESH_INTERVAL: Final = timedelta(minutes=5)
 
 # Action
 SERVICE_SET_DP: Final = "set_dp"
+SERVICE_PROBE: Final = "probe"
+ATTR_RANGES: Final = "ranges"
 ATTR_CONFIG_ENTRY_ID: Final = "config_entry_id"
 ATTR_DP: Final = "dp"
 ATTR_VALUE: Final = "value"

@@ -10,14 +10,22 @@
   ``REQUEST_INTERVAL`` while something may be found (see ``_wants_requests``).
 * A discovery port that another program holds is a repair issue naming the holder;
   setup of entries is unaffected, and the issue goes once every port is bound.
+* Devices whose broadcasts do not reach us are probed for (``tuyalan.subnet``) in the
+  ``probe_ranges`` option, on the user's request (the ``tuya_lan.probe`` action) and
+  while a configured device is missing (at its last address too, every
+  ``PROBE_INTERVAL``). 3.5 devices answer the probe's request on UDP 7000, where the
+  listener hears them: they become cards as broadcasts do.
+* Nothing heard for ``SILENCE_WINDOW`` in a container on a bridge network: a repair
+  issue tells the two fixes (host networking, or the probe ranges).
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import ipaddress
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from datetime import datetime, timedelta
 from typing import Any, Final
 
@@ -40,6 +48,7 @@ from homeassistant.util.hass_dict import HassKey
 from .const import (
     CONF_DEVICE_ID,
     CONF_LISTEN_ADDRESS,
+    CONF_PROBE_RANGES,
     CONF_PRODUCT_KEY,
     CONF_REQUEST_ADDRESS,
     CONF_REQUEST_PORT,
@@ -48,16 +57,22 @@ from .const import (
     DOMAIN,
     LOGGER,
 )
+from .container import container_marker, looks_like_bridge_container
 from .entries import is_account_entry
 from .follow import SIGNAL_CONNECTION, async_follow, signal_heard
 from .ports import describe_port_holders
 from .tuyalan import (
+    TCP_PORT,
     UDP_PORT_APP,
     UDP_PORTS,
     DiscoveredDevice,
     DiscoveryListener,
     HeardDevice,
     HeardDevices,
+    ProbeAnswer,
+    ProbeRangeError,
+    SubnetProbe,
+    parse_ranges,
 )
 
 DATA_DISCOVERY: HassKey[TuyaLanDiscovery] = HassKey(f"{DOMAIN}_discovery")
@@ -84,6 +99,16 @@ RECENT: Final = 300.0
 # period of 5 s, plus a margin), so a listener it just started has heard something.
 SCAN_WINDOW: Final = 6.0
 ISSUE_PORTS_IN_USE: Final = "ports_in_use"
+# The subnet probe: the ports devices listen on (tests point these at loopback ports),
+# and how often it looks for missing devices by itself (a /22 every 5 minutes at most:
+# a few hundred small packets, nothing a LAN notices).
+PROBE_TCP_PORT: Final = TCP_PORT
+PROBE_REQUEST_PORT: Final = UDP_PORT_APP
+PROBE_INTERVAL: Final = 300.0
+# Nothing heard for this long (devices announce every 5 s) in a container on a bridge
+# network: the container repair issue.
+SILENCE_WINDOW: Final = 900.0
+ISSUE_CONTAINER: Final = "container_network"
 
 
 async def async_request_targets(
@@ -115,10 +140,18 @@ class TuyaLanDiscovery:
         request_address: str | None = None,
         request_port: int = REQUEST_PORT,
         listen_address: str | None = None,
+        probe_ranges: Iterable[str] = (),
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
         """Initialize; nothing is bound until async_start."""
         self.hass = hass
+        self.probe_ranges = list(probe_ranges)
+        self._listen_address = listen_address
+        self._probe: SubnetProbe | None = None
+        self._probing: asyncio.Lock = asyncio.Lock()
+        self._last_probe: float | None = None
+        self._last_heard: float | None = None
+        self._container_issue = False
         self._request_address = request_address
         self._request_port = request_port
         self._clock = clock
@@ -177,6 +210,8 @@ class TuyaLanDiscovery:
             await self._async_update_ports_issue()
         if self._wants_requests():
             await self.async_send_request()
+        await self._async_probe_for_missing()
+        await self._async_update_container_issue()
 
     def _wants_requests(self) -> bool:
         """Ask while something may be found: after start, missing or unconfigured devices."""
@@ -268,6 +303,14 @@ class TuyaLanDiscovery:
         if heard is None:
             LOGGER.debug("Ignored an implausible announcement from %s", source[0])
             return
+        self._last_heard = self._clock()
+        if self._container_issue:
+            self._container_issue = False
+            ir.async_delete_issue(self.hass, DOMAIN, ISSUE_CONTAINER)
+        if self._probe is not None and self._probe.heard_device(device, source[0]):
+            # An answer to the probe: acted on once the probe is done (a handshake with
+            # the device now could find the probe's connection still counted).
+            return
         if not self.heard.due(heard):
             return  # a duplicate: acted on it recently, and nothing changed
         entry = self.hass.config_entries.async_entry_for_domain_unique_id(DOMAIN, device.device_id)
@@ -314,6 +357,130 @@ class TuyaLanDiscovery:
         finally:
             self._following.discard(entry.data[CONF_DEVICE_ID])
 
+    # --- the subnet probe --------------------------------------------------------------
+
+    def _missing_hosts(self) -> list[str]:
+        """The last addresses of configured devices that are missing (IPv4 literals)."""
+        hosts: list[str] = []
+        for entry in self.hass.config_entries.async_entries(
+            DOMAIN, include_ignore=False, include_disabled=False
+        ):
+            host = entry.data.get(CONF_HOST)
+            if isinstance(host, str) and self._missing(entry):
+                with contextlib.suppress(ValueError):
+                    hosts.append(str(ipaddress.IPv4Address(host)))
+        return hosts
+
+    async def async_probe(self, ranges: Iterable[str] | None = None) -> list[ProbeAnswer]:
+        """Probe ``ranges`` (default: the ``probe_ranges`` option) and the last addresses
+        of missing devices; what answered. Raises ``ProbeRangeError`` on a bad range.
+
+        Devices that answer the discovery request become cards (or are followed) as
+        broadcasts are; a probe already running is waited for, not doubled.
+        """
+        addresses = parse_ranges([*(self.probe_ranges if ranges is None else ranges)])
+        addresses += [
+            ipaddress.IPv4Address(host)
+            for host in self._missing_hosts()
+            if ipaddress.IPv4Address(host) not in addresses
+        ]
+        async with self._probing:
+            self._last_probe = self._clock()
+            if not addresses:
+                return []
+            try:
+                client_ip, _ = await async_request_targets(
+                    self.hass, self._request_address, self._request_port
+                )
+            except HomeAssistantError as err:
+                LOGGER.debug("Not probing: %s", err)
+                return []
+            async with SubnetProbe(
+                client_ip,
+                tcp_port=PROBE_TCP_PORT,
+                request_port=PROBE_REQUEST_PORT,
+                bind_host=self._listen_address or LISTEN_HOST,
+            ) as prober:
+                self._probe = prober
+                try:
+                    answers = await prober.run(addresses)
+                finally:
+                    self._probe = None
+        for answer in answers:
+            if answer.device is not None:
+                # A card, or following a configured device, as for a broadcast.
+                self._async_heard(answer.device, (answer.ip, PROBE_REQUEST_PORT))
+        LOGGER.debug(
+            "Probed %s addresses: %s answered",
+            len(addresses),
+            ", ".join(f"{a.ip} ({a.device_id or 'TCP'})" for a in answers) or "none",
+        )
+        return answers
+
+    async def _async_probe_for_missing(self) -> None:
+        """While a configured device is missing, probe the ranges every PROBE_INTERVAL
+        (with no ranges listed, the coordinator's reconnects look at the last address)."""
+        if (
+            not self.probe_ranges
+            or not self.listener.listening_ports
+            or self._probing.locked()
+            or (self._last_probe is not None and self._clock() - self._last_probe < PROBE_INTERVAL)
+        ):
+            return
+        if not any(
+            self._missing(entry)
+            for entry in self.hass.config_entries.async_entries(
+                DOMAIN, include_ignore=False, include_disabled=False
+            )
+        ):
+            return
+        self._last_probe = self._clock()
+        self.hass.async_create_background_task(self._async_probe_quietly(), f"{DOMAIN} probe")
+
+    async def _async_probe_quietly(self) -> None:
+        try:
+            await self.async_probe()
+        except ProbeRangeError as err:  # the option is checked at start-up: not expected
+            LOGGER.warning("Cannot probe for missing devices: %s", err)
+
+    # --- containers ------------------------------------------------------------------
+
+    async def _async_update_container_issue(self) -> None:
+        """Nothing heard for SILENCE_WINDOW, in a container on a bridge: say so, once."""
+        if (
+            self._container_issue
+            or self._last_heard is not None
+            or not self.listener.listening_ports
+            or self._clock() - self._started < SILENCE_WINDOW
+        ):
+            return
+        marker = await self.hass.async_add_executor_job(container_marker)
+        addresses = [
+            str(address["address"])
+            for adapter in await network.async_get_adapters(self.hass)
+            if adapter["enabled"]
+            for address in adapter["ipv4"]
+        ]
+        if not looks_like_bridge_container(addresses, marker=marker):
+            return
+        self._container_issue = True
+        LOGGER.warning(
+            "No Tuya device heard for %d minutes, and Home Assistant runs in a container on "
+            "a bridge network (%s), where broadcasts do not arrive: use host networking, "
+            "or list the devices' address ranges in probe_ranges",
+            SILENCE_WINDOW // 60,
+            ", ".join(addresses),
+        )
+        ir.async_create_issue(
+            self.hass,
+            DOMAIN,
+            ISSUE_CONTAINER,
+            is_fixable=False,
+            severity=ir.IssueSeverity.WARNING,
+            translation_key=ISSUE_CONTAINER,
+            translation_placeholders={"addresses": ", ".join(addresses)},
+        )
+
     @callback
     def _async_connection(self, device_id: str, connected: bool) -> None:
         if connected:
@@ -342,6 +509,7 @@ async def async_start_discovery(hass: HomeAssistant, options: Mapping[str, Any])
         request_address=options.get(CONF_REQUEST_ADDRESS),
         request_port=options.get(CONF_REQUEST_PORT, REQUEST_PORT),
         listen_address=options.get(CONF_LISTEN_ADDRESS),
+        probe_ranges=options.get(CONF_PROBE_RANGES, ()),
     )
     try:
         await discovery.async_start()
@@ -371,6 +539,16 @@ async def async_scan(hass: HomeAssistant) -> None:
     discovery = hass.data.get(DATA_DISCOVERY)
     if discovery is not None:
         await discovery.async_scan()
+
+
+async def async_probe(
+    hass: HomeAssistant, ranges: Iterable[str] | None = None
+) -> list[ProbeAnswer]:
+    """Probe (starting the listener if needed, so that answers are heard)."""
+    if DATA_DISCOVERY not in hass.data:
+        await async_setup_component(hass, DOMAIN, {})
+    discovery = hass.data.get(DATA_DISCOVERY)
+    return await discovery.async_probe(ranges) if discovery is not None else []
 
 
 def heard_device(hass: HomeAssistant, device_id: str) -> HeardDevice | None:

@@ -46,10 +46,19 @@ SECTION_ADVANCED: Final = "advanced"
 # The pick list of heard devices: a device id, or this to enter one by hand.
 CONF_DEVICE: Final = "device"
 PICK_MANUAL: Final = "manual"
+# A tuya-cloudcutter key file (.deviceconfig) and device profile, pasted as text.
+CONF_KEY_FILE: Final = "key_file"
+CONF_PROFILE: Final = "profile"
 # The account's devices to add (a multiple choice).
 CONF_DEVICES: Final = "devices"
 
 _KEY_SELECTOR = TextSelector(TextSelectorConfig(type=TextSelectorType.PASSWORD))
+CLOUDCUTTER_SCHEMA: Final = vol.Schema(
+    {
+        vol.Required(CONF_KEY_FILE): TextSelector(TextSelectorConfig(multiline=True)),
+        vol.Optional(CONF_PROFILE): TextSelector(TextSelectorConfig(multiline=True)),
+    }
+)
 # A selector option is also its translation key, and translation keys cannot contain
 # dots: protocol 3.4 is offered as "3_4" and mapped back when the form is submitted.
 _VERSION_BY_OPTION: Final = {version.replace(".", "_"): version for version in VERSIONS}

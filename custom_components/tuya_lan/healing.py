@@ -16,7 +16,7 @@ from homeassistant.config_entries import ConfigEntry, ConfigEntryState
 from homeassistant.core import HomeAssistant
 
 from .account import async_find_device, model_data
-from .const import CONF_LOCAL_KEY, LOGGER
+from .const import CONF_LOCAL_KEY, CONF_NO_CLOUD, LOGGER
 from .tuyalan import CloudError, TuyaDevice, TuyaError
 
 # Key healing asks the linked account at most this often: a device that keeps
@@ -59,6 +59,8 @@ class KeyHealer:
 
     async def async_heal(self, device: TuyaDevice) -> bool:
         """Whether ``device`` now has a proven new key (stored in the entry)."""
+        if self._entry.data.get(CONF_NO_CLOUD):
+            return False  # cut free of the cloud: no account knows this device's key
         if (fetched := await self._async_fetch_key(device.device_id)) is None:
             return False
         new_key, model = fetched

@@ -1,10 +1,17 @@
-"""The integration's action: set_dp writes one DP of a device (elgato's services.py)."""
+"""The integration's actions (elgato's services.py): set_dp writes one DP of a device;
+probe looks for devices whose broadcasts do not reach Home Assistant."""
 
 from __future__ import annotations
 
 import probatio as vol
 from homeassistant.config_entries import ConfigEntryState
-from homeassistant.core import HomeAssistant, ServiceCall, callback
+from homeassistant.core import (
+    HomeAssistant,
+    ServiceCall,
+    ServiceResponse,
+    SupportsResponse,
+    callback,
+)
 from homeassistant.exceptions import ServiceValidationError
 from homeassistant.helpers import config_validation as cv, device_registry as dr
 
@@ -12,13 +19,17 @@ from . import validation
 from .const import (
     ATTR_CONFIG_ENTRY_ID,
     ATTR_DP,
+    ATTR_RANGES,
     ATTR_VALUE,
     CONF_DEVICE_ID,
     DOMAIN,
+    SERVICE_PROBE,
     SERVICE_SET_DP,
 )
 from .coordinator import TuyaLanCoordinator
+from .discovery import async_probe
 from .entries import is_account_entry
+from .tuyalan import ProbeRangeError
 from .validation import ERROR_DP, ERROR_VALUE
 
 # The DP and its value are checked by the action itself (validation.py), so that a bad
@@ -34,12 +45,47 @@ SET_DP_SCHEMA = vol.All(
     ),
     cv.has_at_least_one_key(CONF_DEVICE_ID, ATTR_CONFIG_ENTRY_ID),
 )
+# The ranges, when given, are checked by the action (a translated error naming the bad one).
+PROBE_SCHEMA = vol.Schema({vol.Optional(ATTR_RANGES): vol.Any(cv.string, [cv.string])})
 
 
 @callback
 def async_setup_services(hass: HomeAssistant) -> None:
     """Register the integration's actions (once, in async_setup)."""
     hass.services.async_register(DOMAIN, SERVICE_SET_DP, _async_set_dp, schema=SET_DP_SCHEMA)
+    hass.services.async_register(
+        DOMAIN,
+        SERVICE_PROBE,
+        _async_probe,
+        schema=PROBE_SCHEMA,
+        supports_response=SupportsResponse.OPTIONAL,
+    )
+
+
+async def _async_probe(call: ServiceCall) -> ServiceResponse:
+    """Probe the given ranges (default: the probe_ranges option); what answered."""
+    ranges = call.data.get(ATTR_RANGES)
+    try:
+        answers = await async_probe(
+            call.hass, None if ranges is None else [ranges] if isinstance(ranges, str) else ranges
+        )
+    except ProbeRangeError as err:
+        raise ServiceValidationError(
+            translation_domain=DOMAIN,
+            translation_key="invalid_ranges",
+            translation_placeholders={"range": err.text[:60]},
+        ) from err
+    return {
+        "answered": [
+            {
+                "ip": answer.ip,
+                "device_id": answer.device_id,
+                "version": answer.device.version if answer.device is not None else None,
+                "listens": answer.tcp_open,
+            }
+            for answer in answers
+        ]
+    }
 
 
 async def _async_set_dp(call: ServiceCall) -> None:

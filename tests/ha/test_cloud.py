@@ -177,7 +177,7 @@ async def test_link_developer_project_and_add_several(
     cloud.add_device(cloud_device_for(gone, uid=UID, name="Plug gone"))
     result = await hass.config_entries.flow.async_init(DOMAIN, context={"source": SOURCE_USER})
     assert result["type"] is FlowResultType.MENU
-    assert result["menu_options"] == ["local", "smart_life", "developer"]
+    assert result["menu_options"] == ["local", "cloudcutter", "smart_life", "developer"]
     result = await hass.config_entries.flow.async_configure(
         result["flow_id"], {"next_step_id": "developer"}
     )
@@ -487,7 +487,13 @@ async def test_account_entry_is_not_a_device(
         )
     # The menu now offers the account's devices.
     result = await hass.config_entries.flow.async_init(DOMAIN, context={"source": SOURCE_USER})
-    assert result["menu_options"] == ["local", "account_devices", "smart_life", "developer"]
+    assert result["menu_options"] == [
+        "local",
+        "account_devices",
+        "cloudcutter",
+        "smart_life",
+        "developer",
+    ]
     result = await hass.config_entries.flow.async_configure(
         result["flow_id"], {"next_step_id": "account_devices"}
     )

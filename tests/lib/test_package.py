@@ -39,6 +39,16 @@ LIBRARY_NAME = "custom_components.tuya_lan.tuyalan"
 PUBLIC_MODULES = frozenset({LIBRARY_NAME, f"{LIBRARY_NAME}.codec", f"{LIBRARY_NAME}.dpmap"})
 
 PUBLIC_NAMES = [
+    "CloudcutterDevice",
+    "CloudcutterFileError",
+    "CloudcutterProfile",
+    "parse_key_file",
+    "parse_profile",
+    "profile_specs",
+    "ProbeAnswer",
+    "ProbeRangeError",
+    "SubnetProbe",
+    "parse_ranges",
     "KEY_FAULTS",
     "MAX_DEVICES",
     "DETECT_ORDER",

@@ -27,6 +27,14 @@ from .cloud_model import (
     parse_stored_model,
 )
 from .cloud_sign import REGIONS
+from .cloudcutter import (
+    CloudcutterDevice,
+    CloudcutterFileError,
+    CloudcutterProfile,
+    parse_key_file,
+    parse_profile,
+    profile_specs,
+)
 from .const import (
     DETECT_ORDER,
     TCP_PORT,
@@ -91,6 +99,7 @@ from .heard import HeardDevice, HeardDevices, valid_device_id
 from .limiter import ConnectLimiter
 from .listener import DiscoveryListener
 from .protocol import validate_local_key
+from .subnet import ProbeAnswer, ProbeRangeError, SubnetProbe, parse_ranges
 
 if TYPE_CHECKING:
     from .cloud import MAX_DEVICES, TuyaCloud, cloud_error
@@ -136,6 +145,9 @@ __all__ = [
     "CloudRegionError",
     "CloudSessionError",
     "CloudUserCodeError",
+    "CloudcutterDevice",
+    "CloudcutterFileError",
+    "CloudcutterProfile",
     "Command",
     "ConnectLimiter",
     "ConnectionRefusedByDevice",
@@ -157,7 +169,10 @@ __all__ = [
     "NoStatusError",
     "NotConnectedError",
     "Presence",
+    "ProbeAnswer",
+    "ProbeRangeError",
     "ReplyTooLargeError",
+    "SubnetProbe",
     "Timings",
     "TuyaChild",
     "TuyaClient",
@@ -180,9 +195,13 @@ __all__ = [
     "dpmap",
     "merge_model",
     "model_from_sharing",
+    "parse_key_file",
     "parse_presence_report",
+    "parse_profile",
+    "parse_ranges",
     "parse_stored_model",
     "probe",
+    "profile_specs",
     "session_proves_key",
     "valid_device_id",
     "validate_local_key",

@@ -1,0 +1,243 @@
+"""Devices whose broadcasts do not reach Home Assistant: the probe action, probing for
+missing devices, and the container repair issue.
+
+Simulated devices listen on loopback addresses of their own (127.x.y.z; Linux routes
+all of 127/8 to lo) and never broadcast; the probe is pointed at their ports. Nothing
+outside 127.0.0.0/8 is ever probed: every range here is checked to be loopback.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import os
+from collections.abc import AsyncIterator
+from datetime import timedelta
+from typing import Any
+from unittest.mock import patch
+
+import pytest
+from homeassistant.components import network
+from homeassistant.config_entries import ConfigEntryState
+from homeassistant.const import CONF_HOST
+from homeassistant.core import HomeAssistant
+from homeassistant.exceptions import ServiceValidationError
+from homeassistant.helpers import issue_registry as ir
+from homeassistant.setup import async_setup_component
+from homeassistant.util import dt as dt_util
+from pytest_homeassistant_custom_component.common import async_fire_time_changed
+from pytest_socket import socket_allow_hosts
+
+from custom_components.tuya_lan import discovery
+from custom_components.tuya_lan.const import DOMAIN
+from custom_components.tuya_lan.container import bridge_only, looks_like_bridge_container
+from tuya_sim import SimulatedDevice, build_datagram
+
+from .test_discovery import (
+    KEY,
+    Ports,
+    Sender,
+    add_entry,
+    card_form,
+    cards,
+    ports,
+    send,
+    wait_for,
+)
+
+ID35 = "bf35000000000000ac35"
+ID33 = "bf33000000000000ac33"
+# A /24 of loopback addresses of this test run's own.
+NET = f"127.{18 + os.getpid() % 200}.{1 + os.getpid() // 200 % 250}"
+RANGE = f"{NET}.0/27"
+
+__all__ = ["ports", "send"]  # fixtures
+
+
+def loopback(ranges: str) -> str:
+    for text in ranges.replace(",", " ").split():
+        assert ipaddress.IPv4Network(text, strict=False).subnet_of(
+            ipaddress.IPv4Network("127.0.0.0/8")
+        ), "tests probe 127/8 only"
+    return ranges
+
+
+@pytest.fixture
+async def silent_devices(ports: Ports) -> AsyncIterator[list[SimulatedDevice]]:
+    """A 3.5 device at NET.10 answering the 0x25 request to "7000", a 3.3 device at
+    NET.20; neither broadcasts. The probe is pointed at their ports."""
+    socket_allow_hosts(["127.0.0.0/8"], allow_unix_socket=True)
+    first = SimulatedDevice(
+        ID35,
+        KEY,
+        "3.5",
+        host=f"{NET}.10",
+        tick_interval=None,
+        request_port=0,
+        request_reply_port=ports.app,
+    )
+    await first.start()
+    assert first.request_port is not None
+    second = SimulatedDevice(
+        ID33, KEY, "3.3", host=f"{NET}.20", port=first.port, tick_interval=None
+    )
+    await second.start()
+    with (
+        patch.object(discovery, "PROBE_TCP_PORT", first.port),
+        patch.object(discovery, "PROBE_REQUEST_PORT", first.request_port),
+    ):
+        yield [first, second]
+    await first.stop()
+    await second.stop()
+
+
+async def setup(hass: HomeAssistant, **options: Any) -> None:
+    assert await async_setup_component(hass, DOMAIN, {DOMAIN: options or None})
+    await hass.async_block_till_done()
+
+
+async def test_probe_action_finds_silent_devices_and_makes_cards(
+    hass: HomeAssistant, silent_devices: list[SimulatedDevice]
+) -> None:
+    await setup(hass, probe_ranges=loopback(RANGE))
+    assert cards(hass) == {}
+    response = await hass.services.async_call(
+        DOMAIN, "probe", {}, blocking=True, return_response=True
+    )
+    assert response == {
+        "answered": [
+            {"ip": f"{NET}.10", "device_id": ID35, "version": "3.5", "listens": True},
+            {"ip": f"{NET}.20", "device_id": None, "version": None, "listens": True},
+        ]
+    }
+    # The 3.5 device's answer came to the listener: a Discovered card, as a broadcast.
+    await wait_for(lambda: ID35 in cards(hass))
+    form = await card_form(hass, ID35)
+    assert form["description_placeholders"]["host"] == f"{NET}.10"
+    assert form["description_placeholders"]["version"] == "3.5"
+
+
+async def test_probe_action_takes_ranges(
+    hass: HomeAssistant, silent_devices: list[SimulatedDevice]
+) -> None:
+    await setup(hass)
+    response = await hass.services.async_call(
+        DOMAIN, "probe", {"ranges": loopback(f"{NET}.20")}, blocking=True, return_response=True
+    )
+    assert response == {
+        "answered": [{"ip": f"{NET}.20", "device_id": None, "version": None, "listens": True}]
+    }
+
+
+@pytest.mark.parametrize("ranges", ["10.0.0.0/8", "printer", "2001:db8::1"])
+async def test_probe_action_refuses_bad_ranges(
+    hass: HomeAssistant, ports: Ports, ranges: str
+) -> None:
+    await setup(hass)
+    with pytest.raises(ServiceValidationError) as caught:
+        await hass.services.async_call(
+            DOMAIN, "probe", {"ranges": ranges}, blocking=True, return_response=True
+        )
+    assert caught.value.translation_key == "invalid_ranges"
+    assert caught.value.translation_placeholders == {"range": ranges}
+
+
+async def test_bad_probe_ranges_option_is_refused(hass: HomeAssistant) -> None:
+    assert not await async_setup_component(hass, DOMAIN, {DOMAIN: {"probe_ranges": "10.0.0.0/8"}})
+
+
+async def test_missing_device_is_probed_for_and_followed(
+    hass: HomeAssistant, silent_devices: list[SimulatedDevice]
+) -> None:
+    """A configured 3.5 device away from its address, silent: the periodic probe of the
+    ranges finds it, and the entry follows it there."""
+    device = silent_devices[0]
+    # Discovery ticks in real time here, every 50 ms (moving HA's test clock instead
+    # would fire the setup retry together with each tick, and the timeouts of a probe
+    # in flight).
+    with patch.object(discovery, "REQUEST_INTERVAL", timedelta(seconds=0.05)):
+        await setup(hass, probe_ranges=loopback(RANGE))
+        entry = add_entry(hass, ID35, host=f"{NET}.99", port=device.port, protocol_version="3.5")
+        await hass.config_entries.async_setup(entry.entry_id)
+        assert entry.state is ConfigEntryState.SETUP_RETRY
+        await wait_for(lambda: entry.state is ConfigEntryState.LOADED)
+    assert entry.data[CONF_HOST] == f"{NET}.10"
+    await hass.config_entries.async_unload(entry.entry_id)
+
+
+# --- containers --------------------------------------------------------------------------
+
+
+def bridge_adapters(*addresses: str) -> list[dict[str, Any]]:
+    return [
+        {
+            "name": f"eth{n}",
+            "index": n,
+            "enabled": True,
+            "auto": True,
+            "default": n == 0,
+            "ipv4": [{"address": address, "network_prefix": 16}],
+            "ipv6": [],
+        }
+        for n, address in enumerate(addresses)
+    ]
+
+
+@pytest.mark.parametrize(
+    ("marker", "addresses", "issue"),
+    [
+        (True, ["172.17.0.2"], True),
+        (False, ["172.17.0.2"], False),  # a LAN on 172.16/12, no container
+        (True, ["172.17.0.2", "192.0.2.10"], False),  # a LAN address too: macvlan/host
+    ],
+)
+async def test_container_issue_when_nothing_is_heard(
+    hass: HomeAssistant,
+    ports: Ports,
+    send: Sender,
+    marker: bool,
+    addresses: list[str],
+    issue: bool,
+) -> None:
+    with (
+        patch.object(discovery, "SILENCE_WINDOW", 0.0),
+        patch.object(discovery, "container_marker", return_value=marker),
+        patch.object(network, "async_get_adapters", return_value=bridge_adapters(*addresses)),
+    ):
+        await setup(hass)
+        async_fire_time_changed(hass, dt_util.utcnow() + timedelta(seconds=11))
+        await hass.async_block_till_done()
+    found = ir.async_get(hass).async_get_issue(DOMAIN, discovery.ISSUE_CONTAINER)
+    assert (found is not None) is issue
+    if found is None:
+        return
+    assert found.translation_placeholders == {"addresses": "172.17.0.2"}
+    # A device heard: the issue goes.
+    send(build_datagram(ID33, "3.3"), ports.encrypted)
+    await wait_for(
+        lambda: ir.async_get(hass).async_get_issue(DOMAIN, discovery.ISSUE_CONTAINER) is None
+    )
+
+
+async def test_no_container_issue_once_something_was_heard(
+    hass: HomeAssistant, ports: Ports, send: Sender
+) -> None:
+    with (
+        patch.object(discovery, "SILENCE_WINDOW", 0.0),
+        patch.object(discovery, "container_marker", return_value=True),
+        patch.object(network, "async_get_adapters", return_value=bridge_adapters("172.17.0.2")),
+    ):
+        await setup(hass)
+        send(build_datagram(ID33, "3.3"), ports.encrypted)
+        await wait_for(lambda: ID33 in cards(hass))
+        async_fire_time_changed(hass, dt_util.utcnow() + timedelta(seconds=11))
+        await hass.async_block_till_done()
+    assert ir.async_get(hass).async_get_issue(DOMAIN, discovery.ISSUE_CONTAINER) is None
+
+
+def test_bridge_only() -> None:
+    assert bridge_only(["172.17.0.2", "127.0.0.1"])
+    assert not bridge_only(["127.0.0.1"])
+    assert not bridge_only([])
+    assert not bridge_only(["172.17.0.2", "192.0.2.4"])
+    assert not looks_like_bridge_container(["172.17.0.2"], marker=False)
+    assert looks_like_bridge_container(["172.31.255.1"], marker=True)
