@@ -1,0 +1,297 @@
+"""Gateways through Home Assistant (issue 17): one entry, one session, a device per child.
+
+Against the simulated gateway (tuya_sim.gateway) on 127.0.0.1, 3.3 and 3.5: children
+are devices of their own reached through the gateway's, a child's push reaches its
+entity, a command reaches the right child, a child the gateway reports offline is
+unavailable "offline at the gateway" (not "connection lost") and back when reported
+back, the gateway dropping takes its children along and brings them back, and twenty
+children share the one connection. The options flow adds and removes children by cid.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator, Callable, Iterator
+from typing import Any
+from unittest.mock import patch
+
+import pytest
+from homeassistant.config_entries import ConfigEntryState
+from homeassistant.const import STATE_UNAVAILABLE
+from homeassistant.core import HomeAssistant
+from homeassistant.data_entry_flow import FlowResultType
+from homeassistant.helpers import device_registry as dr
+from homeassistant.helpers import entity_registry as er
+from homeassistant.helpers.update_coordinator import UpdateFailed
+from pytest_homeassistant_custom_component.common import MockConfigEntry
+
+from custom_components.tuya_lan.const import CONF_CHILDREN, DOMAIN
+from custom_components.tuya_lan.gateway import ChildCoordinator, GatewayCoordinator
+from custom_components.tuya_lan.tuyalan import Timings
+from tuya_sim import SimulatedGateway
+
+from .common import entry_data
+
+# Raw DPs (the sensor's, without a model) are disabled by default: shown here.
+pytestmark = pytest.mark.usefixtures("entity_registry_enabled_by_default")
+
+GATEWAY_ID = "bf0123456789abcdgw01"
+KEY = "0123456789abcdef"
+PLUG = "a4c13800000000p1"
+PLUG_2 = "a4c13800000000p2"
+SENSOR = "a4c13800000000s1"
+TITLE = "Hub"
+PLUG_SWITCH = "switch.kitchen_plug"
+PLUG_2_SWITCH = "switch.desk_plug"
+PLUG_PRESENCE = "sensor.kitchen_plug_presence_at_the_gateway"
+SENSOR_TEMPERATURE = "sensor.garden_sensor_dp_1"
+GATEWAY_CONNECTION = "sensor.hub_connection"
+CHILDREN: dict[str, dict[str, Any]] = {
+    PLUG: {"name": "Kitchen plug"},  # no model: the standard numbering, as without account
+    PLUG_2: {"name": "Desk plug"},
+    # Without a model its DPs show raw (the library's sensor rows will name them).
+    SENSOR: {"name": "Garden sensor", "category": "wsdcg"},
+}
+
+
+async def wait_for(condition: Callable[[], bool], timeout: float = 5.0) -> None:
+    """Wait until `condition()` holds (the loopback round trips take milliseconds)."""
+    async with asyncio.timeout(timeout):
+        while not condition():  # noqa: ASYNC110 - the condition spans HA and the simulator
+            await asyncio.sleep(0.01)
+
+
+@pytest.fixture(autouse=True)
+def fast_gateway() -> Iterator[None]:
+    """Reconnect after 50 ms; merge split presence reports over 0.2 s, not 2 s."""
+    timings = Timings(backoff_min=0.05, backoff_max=0.05, backoff_jitter=0.0)
+    with (
+        patch("custom_components.tuya_lan.gateway.TIMINGS", timings),
+        patch("custom_components.tuya_lan.gateway.PRESENCE_WINDOW", 0.2),
+    ):
+        yield
+
+
+@pytest.fixture(params=["3.3", "3.5"])
+def version(request: pytest.FixtureRequest) -> str:
+    """The protocol version the simulated gateway speaks."""
+    param: str = request.param
+    return param
+
+
+@pytest.fixture
+def children() -> dict[str, str]:
+    """The simulated gateway's children (cid -> profile)."""
+    return {PLUG: "plug", PLUG_2: "plug", SENSOR: "temperature"}
+
+
+@pytest.fixture
+async def sim(
+    socket_enabled: None, version: str, children: dict[str, str]
+) -> AsyncIterator[SimulatedGateway]:
+    """A simulated gateway on a free loopback port."""
+    gateway = SimulatedGateway(
+        GATEWAY_ID, KEY, version, children=children, tick_interval=None, seed=1
+    )
+    await gateway.start()
+    yield gateway
+    await gateway.stop()
+
+
+def gateway_entry(sim: SimulatedGateway, children: dict[str, Any]) -> MockConfigEntry:
+    return MockConfigEntry(
+        domain=DOMAIN,
+        title=TITLE,
+        unique_id=GATEWAY_ID,
+        data=entry_data(
+            host="127.0.0.1",
+            port=sim.port,
+            device_id=GATEWAY_ID,
+            local_key=KEY,
+            protocol_version=sim.version,
+        ),
+        options={CONF_CHILDREN: children},
+    )
+
+
+@pytest.fixture
+async def entry(hass: HomeAssistant, sim: SimulatedGateway) -> AsyncIterator[MockConfigEntry]:
+    """The gateway entry with three children, set up against the simulator."""
+    entry = gateway_entry(sim, CHILDREN)
+    entry.add_to_hass(hass)
+    assert await hass.config_entries.async_setup(entry.entry_id)
+    await hass.async_block_till_done()
+    yield entry
+    if entry.state is ConfigEntryState.LOADED:
+        assert await hass.config_entries.async_unload(entry.entry_id)
+        await hass.async_block_till_done()
+
+
+def child_coordinator(entry: MockConfigEntry, cid: str) -> ChildCoordinator:
+    gateway = entry.runtime_data
+    assert isinstance(gateway, GatewayCoordinator)
+    return gateway.children[cid]
+
+
+def state(hass: HomeAssistant, entity_id: str) -> str | None:
+    found = hass.states.get(entity_id)
+    return None if found is None else found.state
+
+
+async def test_children_are_devices_through_the_gateway(
+    hass: HomeAssistant, sim: SimulatedGateway, entry: MockConfigEntry
+) -> None:
+    """Each child is a device of its own, via the gateway's device, with entities from
+    its own DPs (a plug's switch, a sensor's temperature); the gateway is a device with
+    its health entities."""
+    devices = dr.async_get(hass)
+    gateway = devices.async_get_device_by_identifier((DOMAIN, GATEWAY_ID), entry.entry_id)
+    assert gateway is not None
+    for cid, name in ((PLUG, "Kitchen plug"), (SENSOR, "Garden sensor")):
+        child = devices.async_get_device_by_identifier((DOMAIN, cid), entry.entry_id)
+        assert child is not None
+        assert child.name == name
+        assert child.via_device_id == gateway.id
+    assert state(hass, PLUG_SWITCH) == "on"
+    assert state(hass, SENSOR_TEMPERATURE) == str(sim.children[SENSOR].dps["1"])
+    assert state(hass, GATEWAY_CONNECTION) == "connected"
+    assert state(hass, PLUG_PRESENCE) in ("online", "unknown")
+    switch = er.async_get(hass).async_get(PLUG_SWITCH)
+    assert switch is not None
+    assert switch.device_id == devices.async_get_device_by_identifier(
+        (DOMAIN, PLUG), entry.entry_id
+    ).id  # type: ignore[union-attr]
+
+
+async def test_a_childs_push_reaches_its_entity(
+    hass: HomeAssistant, sim: SimulatedGateway, entry: MockConfigEntry
+) -> None:
+    """A button pressed on one plug changes its entity, and only its."""
+    sim.set_child_dps(PLUG, {"1": False})
+    await wait_for(lambda: state(hass, PLUG_SWITCH) == "off")
+    assert state(hass, PLUG_2_SWITCH) == "on"
+    sim.set_child_dps(SENSOR, {"1": 123})
+    await wait_for(lambda: state(hass, SENSOR_TEMPERATURE) == "123")
+
+
+async def test_a_command_reaches_the_right_child(
+    hass: HomeAssistant, sim: SimulatedGateway, entry: MockConfigEntry
+) -> None:
+    """Turning one plug off writes that child's DP through the gateway, no other's."""
+    await hass.services.async_call(
+        "switch", "turn_off", {"entity_id": PLUG_2_SWITCH}, blocking=True
+    )
+    assert sim.children[PLUG_2].dps["1"] is False
+    assert sim.children[PLUG].dps["1"] is True
+    await wait_for(lambda: state(hass, PLUG_2_SWITCH) == "off")
+    assert state(hass, PLUG_SWITCH) == "on"
+
+
+async def test_a_child_offline_at_the_gateway_and_back(
+    hass: HomeAssistant, sim: SimulatedGateway, entry: MockConfigEntry
+) -> None:
+    """A child the gateway reports offline is unavailable for that reason (its presence
+    sensor and error say "offline at the gateway"); the gateway and the other children
+    stay; reported back, it is available again."""
+    sim.child_offline(PLUG)
+    await wait_for(lambda: state(hass, PLUG_SWITCH) == STATE_UNAVAILABLE)
+    assert state(hass, PLUG_PRESENCE) == "offline"
+    error = child_coordinator(entry, PLUG).last_exception
+    assert isinstance(error, UpdateFailed)
+    assert error.translation_key == "child_offline_at_gateway"
+    assert state(hass, PLUG_2_SWITCH) == "on"
+    assert state(hass, GATEWAY_CONNECTION) == "connected"
+    # A command to it would be acknowledged by the gateway and lost: refused at once.
+    with pytest.raises(Exception, match="offline at the gateway"):
+        await child_coordinator(entry, PLUG).async_set_dps({"1": False})
+    sim.child_online(PLUG)
+    await wait_for(lambda: state(hass, PLUG_SWITCH) == "on")
+    assert state(hass, PLUG_PRESENCE) == "online"
+    assert child_coordinator(entry, PLUG).last_exception is None
+
+
+async def test_the_gateway_dropping_and_coming_back(
+    hass: HomeAssistant, sim: SimulatedGateway, entry: MockConfigEntry
+) -> None:
+    """The gateway's session lost: its children are unavailable because the gateway
+    is (said so), and back with it, on a new session that reads them again."""
+    sim.set_child_dps(PLUG, {"1": False}, push=False)  # changed while we were away
+    sim.drop()
+    await wait_for(lambda: state(hass, PLUG_2_SWITCH) == STATE_UNAVAILABLE)
+    assert state(hass, PLUG_PRESENCE) == "gateway_unavailable"
+    error = child_coordinator(entry, PLUG_2).last_exception
+    assert isinstance(error, UpdateFailed)
+    assert error.translation_key == "child_gateway_unavailable"
+    await wait_for(lambda: state(hass, PLUG_SWITCH) == "off")
+    assert state(hass, PLUG_2_SWITCH) == "on"
+    assert state(hass, PLUG_PRESENCE) != "gateway_unavailable"
+    assert sim.clients == 1
+
+
+@pytest.mark.parametrize("version", ["3.5"])
+@pytest.mark.parametrize(
+    "children", [{f"a4c1380000000{n:03d}": "plug" for n in range(20)}], ids=["20"]
+)
+async def test_twenty_children_share_one_connection(
+    hass: HomeAssistant, sim: SimulatedGateway, children: dict[str, str]
+) -> None:
+    """Twenty children, every one pushing at once: one connection to the gateway, and
+    each push reaches its own entity."""
+    entry = gateway_entry(sim, {cid: {"name": f"Plug {cid[-3:]}"} for cid in children})
+    entry.add_to_hass(hass)
+    assert await hass.config_entries.async_setup(entry.entry_id)
+    await hass.async_block_till_done()
+    switches = [f"switch.plug_{cid[-3:]}" for cid in children]
+    assert all(state(hass, switch) == "on" for switch in switches)
+    for cid in children:
+        sim.set_child_dps(cid, {"1": False})
+    await wait_for(lambda: all(state(hass, switch) == "off" for switch in switches))
+    assert sim.clients == 1
+    assert await hass.config_entries.async_unload(entry.entry_id)
+
+
+@pytest.mark.parametrize("version", ["3.5"])
+async def test_options_add_and_remove_a_child_by_cid(
+    hass: HomeAssistant, sim: SimulatedGateway
+) -> None:
+    """Without an account: a device entry gets a child by its cid in the options (it
+    becomes a gateway entry), a bad or repeated cid is refused, and a child removed
+    takes its device along."""
+    sim.answers_own_query = True  # a hub added by key like any device first
+    entry = gateway_entry(sim, {})
+    entry.add_to_hass(hass)
+    assert await hass.config_entries.async_setup(entry.entry_id)
+    await hass.async_block_till_done()
+    assert not isinstance(entry.runtime_data, GatewayCoordinator)
+
+    async def add(cid: str, name: str = "") -> Any:
+        result = await hass.config_entries.options.async_init(entry.entry_id)
+        assert result["type"] is FlowResultType.MENU
+        assert "add_child" in result["menu_options"]
+        result = await hass.config_entries.options.async_configure(
+            result["flow_id"], {"next_step_id": "add_child"}
+        )
+        return await hass.config_entries.options.async_configure(
+            result["flow_id"], {"cid": cid, "name": name}
+        )
+
+    result = await add("not a cid!")
+    assert result["errors"] == {"cid": "invalid_cid"}
+    result = await add(PLUG, "Kitchen plug")
+    assert result["type"] is FlowResultType.CREATE_ENTRY
+    await hass.async_block_till_done()
+    assert isinstance(entry.runtime_data, GatewayCoordinator)
+    assert state(hass, PLUG_SWITCH) == "on"
+    result = await add(PLUG)
+    assert result["errors"] == {"cid": "child_exists"}
+
+    result = await hass.config_entries.options.async_init(entry.entry_id)
+    result = await hass.config_entries.options.async_configure(
+        result["flow_id"], {"next_step_id": "remove_child"}
+    )
+    result = await hass.config_entries.options.async_configure(result["flow_id"], {"cid": PLUG})
+    assert result["type"] is FlowResultType.CREATE_ENTRY
+    await hass.async_block_till_done()
+    assert entry.options[CONF_CHILDREN] == {}
+    assert hass.states.get(PLUG_SWITCH) is None or state(hass, PLUG_SWITCH) == STATE_UNAVAILABLE
+    assert await hass.config_entries.async_unload(entry.entry_id)
