@@ -130,16 +130,19 @@ class GatewayCoordinator(TuyaLanCoordinator):
             await child.async_first_read()
         # The children's devices name the gateway's as theirs to go through: it is
         # registered before any entity (its own entities complete it).
-        self.registry_device_id = (
-            dr.async_get(self.hass)
-            .async_get_or_create(
-                config_entry_id=self.config_entry.entry_id,
-                identifiers={(DOMAIN, self.device_id)},
-                manufacturer="Tuya",
-                name=self.config_entry.title,
-            )
-            .id
-        )
+        registry = dr.async_get(self.hass)
+        entry_id = self.config_entry.entry_id
+        self.registry_device_id = registry.async_get_or_create(
+            config_entry_id=entry_id,
+            identifiers={(DOMAIN, self.device_id)},
+            manufacturer="Tuya",
+            name=self.config_entry.title,
+        ).id
+        # A child removed in the options: its device goes, and its entities with it.
+        kept = {(DOMAIN, self.device_id), *((DOMAIN, cid) for cid in self.children)}
+        for device in dr.async_entries_for_config_entry(registry, entry_id):
+            if device.identifiers and device.identifiers.isdisjoint(kept):
+                registry.async_remove_device(device.id)
 
     @callback
     def async_update_listeners(self) -> None:

@@ -30,6 +30,7 @@ from .const import (
     CONF_CHILDREN,
     CONF_CID,
     CONF_DPS,
+    CONF_IS_GATEWAY,
     CONF_MODEL,
     CONF_NAME,
 )
@@ -316,6 +317,13 @@ class TuyaLanOptionsFlow(OptionsFlowWithReload):
                 errors[CONF_NAME] = ERROR_NAME
             else:
                 children[cid] = {CONF_NAME: name} if name else {}
+                entry = self.config_entry
+                if entry.data.get(CONF_IS_GATEWAY) is not True:
+                    # A gateway from now on, with or without children: its session
+                    # is a gateway's (a hub may answer no query of its own).
+                    self.hass.config_entries.async_update_entry(
+                        entry, data={**entry.data, CONF_IS_GATEWAY: True}
+                    )
                 return self.async_create_entry(
                     data={**self.config_entry.options, CONF_CHILDREN: children}
                 )

@@ -10,6 +10,7 @@ children share the one connection. The options flow adds and removes children by
 
 from __future__ import annotations
 
+
 import asyncio
 from collections.abc import AsyncIterator, Callable, Iterator
 from typing import Any
@@ -20,8 +21,7 @@ from homeassistant.config_entries import ConfigEntryState
 from homeassistant.const import STATE_UNAVAILABLE
 from homeassistant.core import HomeAssistant
 from homeassistant.data_entry_flow import FlowResultType
-from homeassistant.helpers import device_registry as dr
-from homeassistant.helpers import entity_registry as er
+from homeassistant.helpers import device_registry as dr, entity_registry as er
 from homeassistant.helpers.update_coordinator import UpdateFailed
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
@@ -254,15 +254,15 @@ async def test_twenty_children_share_one_connection(
 async def test_options_add_and_remove_a_child_by_cid(
     hass: HomeAssistant, sim: SimulatedGateway
 ) -> None:
-    """Without an account: a device entry gets a child by its cid in the options (it
-    becomes a gateway entry), a bad or repeated cid is refused, and a child removed
-    takes its device along."""
-    sim.answers_own_query = True  # a hub added by key like any device first
+    """Without an account: a device entry gets a child by its cid in the options and
+    becomes a gateway entry (a hub that answers no query of its own cannot run as a
+    plain device: its setup waits until then), a bad or repeated cid is refused, and a
+    child removed takes its entities along."""
     entry = gateway_entry(sim, {})
     entry.add_to_hass(hass)
-    assert await hass.config_entries.async_setup(entry.entry_id)
+    await hass.config_entries.async_setup(entry.entry_id)
     await hass.async_block_till_done()
-    assert not isinstance(entry.runtime_data, GatewayCoordinator)
+    assert entry.state is ConfigEntryState.SETUP_RETRY  # "json obj data unvalid"
 
     async def add(cid: str, name: str = "") -> Any:
         result = await hass.config_entries.options.async_init(entry.entry_id)
@@ -280,6 +280,7 @@ async def test_options_add_and_remove_a_child_by_cid(
     result = await add(PLUG, "Kitchen plug")
     assert result["type"] is FlowResultType.CREATE_ENTRY
     await hass.async_block_till_done()
+    assert entry.state is ConfigEntryState.LOADED
     assert isinstance(entry.runtime_data, GatewayCoordinator)
     assert state(hass, PLUG_SWITCH) == "on"
     result = await add(PLUG)
@@ -293,5 +294,10 @@ async def test_options_add_and_remove_a_child_by_cid(
     assert result["type"] is FlowResultType.CREATE_ENTRY
     await hass.async_block_till_done()
     assert entry.options[CONF_CHILDREN] == {}
-    assert hass.states.get(PLUG_SWITCH) is None or state(hass, PLUG_SWITCH) == STATE_UNAVAILABLE
+    assert entry.state is ConfigEntryState.LOADED  # still the gateway's entry
+    assert isinstance(entry.runtime_data, GatewayCoordinator)
+    devices = dr.async_get(hass)
+    assert devices.async_get_device_by_identifier((DOMAIN, PLUG), entry.entry_id) is None
+    assert er.async_get(hass).async_get(PLUG_SWITCH) is None
+    assert hass.states.get(PLUG_SWITCH) is None
     assert await hass.config_entries.async_unload(entry.entry_id)
