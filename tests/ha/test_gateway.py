@@ -10,7 +10,6 @@ children share the one connection. The options flow adds and removes children by
 
 from __future__ import annotations
 
-
 import asyncio
 from collections.abc import AsyncIterator, Callable, Iterator
 from typing import Any
@@ -158,9 +157,10 @@ async def test_children_are_devices_through_the_gateway(
     assert state(hass, PLUG_PRESENCE) in ("online", "unknown")
     switch = er.async_get(hass).async_get(PLUG_SWITCH)
     assert switch is not None
-    assert switch.device_id == devices.async_get_device_by_identifier(
-        (DOMAIN, PLUG), entry.entry_id
-    ).id  # type: ignore[union-attr]
+    assert (
+        switch.device_id
+        == devices.async_get_device_by_identifier((DOMAIN, PLUG), entry.entry_id).id
+    )  # type: ignore[union-attr]
 
 
 async def test_a_childs_push_reaches_its_entity(
