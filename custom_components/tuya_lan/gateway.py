@@ -280,8 +280,12 @@ class ChildCoordinator(TuyaLanCoordinator):
         if not self._published or not update.changed:
             return
         self.catalog.take(update)
+        if not self._available():
+            # The gateway's cached values of an offline child (read on a new session):
+            # kept, shown when it is back; they do not make it look available.
+            self.data = update
+            return
         self.async_set_updated_data(update)
-        self._apply_availability()  # a report is no reason to look available
 
     @callback
     def _on_health(self, health: ChildHealth) -> None:  # type: ignore[override]

@@ -204,6 +204,24 @@ async def test_a_child_offline_at_the_gateway_and_back(
     # A command to it would be acknowledged by the gateway and lost: refused at once.
     with pytest.raises(Exception, match="offline at the gateway"):
         await child_coordinator(entry, PLUG).async_set_dps({"1": False})
+    # The gateway's session renewed meanwhile: the new session reads the gateway's
+    # cached values of the child, which do not make it look available.
+    shown: list[str] = []
+    hass.bus.async_listen(
+        "state_changed",
+        lambda event: (
+            shown.append(event.data["new_state"].state)
+            if event.data["entity_id"] == PLUG_SWITCH and event.data["new_state"]
+            else None
+        ),
+    )
+    sim.set_child_dps(PLUG, {"1": False}, push=False)
+    sim.drop()
+    plug = child_coordinator(entry, PLUG)
+    await wait_for(lambda: plug.data.dps["1"] is False)
+    assert shown == []
+    assert state(hass, PLUG_SWITCH) == STATE_UNAVAILABLE
+    sim.set_child_dps(PLUG, {"1": True}, push=False)
     sim.child_online(PLUG)
     await wait_for(lambda: state(hass, PLUG_SWITCH) == "on")
     assert state(hass, PLUG_PRESENCE) == "online"
