@@ -25,6 +25,7 @@ from homeassistant.helpers.update_coordinator import UpdateFailed
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
 from custom_components.tuya_lan.const import CONF_CHILDREN, DOMAIN
+from custom_components.tuya_lan.diagnostics import async_get_config_entry_diagnostics
 from custom_components.tuya_lan.gateway import ChildCoordinator, GatewayCoordinator
 from custom_components.tuya_lan.tuyalan import Timings
 from tuya_sim import SimulatedGateway
@@ -319,3 +320,18 @@ async def test_options_add_and_remove_a_child_by_cid(
     assert er.async_get(hass).async_get(PLUG_SWITCH) is None
     assert hass.states.get(PLUG_SWITCH) is None
     assert await hass.config_entries.async_unload(entry.entry_id)
+
+
+@pytest.mark.parametrize("version", ["3.5"])
+async def test_diagnostics_show_each_child(
+    hass: HomeAssistant, sim: SimulatedGateway, entry: MockConfigEntry
+) -> None:
+    """The gateway's diagnostics say what the gateway reports of each child."""
+    sim.child_offline(PLUG)
+    await wait_for(lambda: state(hass, PLUG_SWITCH) == STATE_UNAVAILABLE)
+    found = await async_get_config_entry_diagnostics(hass, entry)
+    assert found["entry"]["data"]["local_key"] == "**REDACTED**"
+    assert found["children"][PLUG]["presence"] == "offline"
+    assert found["children"][PLUG]["available"] is False
+    assert found["children"][PLUG_2]["dps"]["1"] is True
+    assert found["children"][PLUG_2]["mapping"]["1"] == "switch"
