@@ -3,28 +3,21 @@
 from __future__ import annotations
 
 import ipaddress
-from typing import Any, cast
+from typing import Any
 
 import probatio as vol
-from homeassistant.config_entries import ConfigEntry, ConfigEntryState
+from homeassistant.config_entries import ConfigEntry
 from homeassistant.const import Platform
-from homeassistant.core import HomeAssistant, ServiceCall, callback
-from homeassistant.exceptions import ServiceValidationError
+from homeassistant.core import HomeAssistant, callback
 from homeassistant.helpers import (
     config_validation as cv,
-    device_registry as dr,
     entity_registry as er,
     issue_registry as ir,
 )
 from homeassistant.helpers.typing import ConfigType
 
-from . import validation
-from .account import LinkedAccount, account_for, account_issue_id, is_account_entry
+from .account import account_for, account_issue_id
 from .const import (
-    ATTR_CONFIG_ENTRY_ID,
-    ATTR_DP,
-    ATTR_VALUE,
-    CONF_DEVICE_ID,
     CONF_LISTEN_ADDRESS,
     CONF_MODEL,
     CONF_REQUEST_ADDRESS,
@@ -32,16 +25,21 @@ from .const import (
     CONF_TOKEN_INFO,
     DOMAIN,
     LOGGER,
-    SERVICE_SET_DP,
 )
-from .coordinator import TuyaLanConfigEntry, TuyaLanCoordinator
+from .coordinator import TuyaLanCoordinator
 from .discovery import async_start_discovery
+from .entries import (
+    TuyaLanAccountConfigEntry,
+    TuyaLanConfigEntry,
+    TuyaLanDeviceConfigEntry,
+    is_account_entry,
+)
 from .gateway import GatewayCoordinator, is_gateway
 from .mapping import health_unique_id, raw_unique_id
 from .sensor import HEALTH_SENSORS
+from .services import async_setup_services
 from .tuyalan import parse_stored_model
 from .tuyalan.dpmap import DP_ID_MAX
-from .validation import ERROR_DP, ERROR_VALUE
 
 PLATFORMS: list[Platform] = [
     Platform.BINARY_SENSOR,
@@ -83,82 +81,15 @@ CONFIG_SCHEMA = vol.Schema(
 )
 
 
-# The DP and its value are checked by the action itself (validation.py), so that a bad
-# one is refused with a translated ServiceValidationError rather than a schema message.
-SET_DP_SCHEMA = vol.All(
-    vol.Schema(
-        {
-            vol.Exclusive(CONF_DEVICE_ID, "target"): cv.string,
-            vol.Exclusive(ATTR_CONFIG_ENTRY_ID, "target"): cv.string,
-            vol.Required(ATTR_DP): object,
-            vol.Required(ATTR_VALUE): object,
-        }
-    ),
-    cv.has_at_least_one_key(CONF_DEVICE_ID, ATTR_CONFIG_ENTRY_ID),
-)
-
-
 async def async_setup(hass: HomeAssistant, config: ConfigType) -> bool:
     """Register the integration's actions and start listening for devices."""
-
-    async def async_set_dp(call: ServiceCall) -> None:
-        dp, value = call.data[ATTR_DP], call.data[ATTR_VALUE]
-        try:
-            dp = validation.dp_id(dp)
-        except validation.InvalidInput as err:
-            raise ServiceValidationError(
-                translation_domain=DOMAIN,
-                translation_key=ERROR_DP,
-                translation_placeholders={"value": repr(dp)[:60]},
-            ) from err
-        try:
-            value = validation.dp_value(value)
-        except validation.InvalidInput as err:
-            raise ServiceValidationError(
-                translation_domain=DOMAIN,
-                translation_key=ERROR_VALUE,
-                translation_placeholders={"value": repr(value)[:60]},
-            ) from err
-        coordinator = _coordinator_for_call(hass, call)
-        await coordinator.async_set_dps({str(dp): value})
-
-    hass.services.async_register(DOMAIN, SERVICE_SET_DP, async_set_dp, schema=SET_DP_SCHEMA)
+    async_setup_services(hass)
     try:
         await async_start_discovery(hass, config.get(DOMAIN) or {})
     except Exception:
         # Discovery is a convenience: devices can still be added and run without it.
         LOGGER.exception("Cannot start listening for Tuya devices")
     return True
-
-
-def _coordinator_for_call(hass: HomeAssistant, call: ServiceCall) -> TuyaLanCoordinator:
-    """Find the loaded entry an action targets (by device or by config entry)."""
-    if (device_id := call.data.get(CONF_DEVICE_ID)) is not None:
-        device = dr.async_get(hass).async_get(device_id)
-        if device is None:
-            raise ServiceValidationError(
-                translation_domain=DOMAIN,
-                translation_key="device_not_found",
-                translation_placeholders={"device_id": device_id},
-            )
-        entry_id = device.config_entry_id
-    else:
-        entry_id = call.data[ATTR_CONFIG_ENTRY_ID]
-    entry = hass.config_entries.async_get_entry(entry_id)
-    if entry is None or entry.domain != DOMAIN or is_account_entry(entry):
-        raise ServiceValidationError(
-            translation_domain=DOMAIN,
-            translation_key="entry_not_found",
-            translation_placeholders={"entry_id": entry_id},
-        )
-    if entry.state is not ConfigEntryState.LOADED:
-        raise ServiceValidationError(
-            translation_domain=DOMAIN,
-            translation_key="entry_not_loaded",
-            translation_placeholders={"name": entry.title},
-        )
-    coordinator: TuyaLanCoordinator = entry.runtime_data
-    return coordinator
 
 
 async def async_setup_entry(hass: HomeAssistant, entry: TuyaLanConfigEntry) -> bool:
@@ -179,8 +110,7 @@ async def async_setup_entry(hass: HomeAssistant, entry: TuyaLanConfigEntry) -> b
 async def async_unload_entry(hass: HomeAssistant, entry: TuyaLanConfigEntry) -> bool:
     """Unload a config entry; the coordinator closes the session on unload."""
     if is_account_entry(entry):
-        account: LinkedAccount = cast("Any", entry).runtime_data
-        await account.async_close()
+        await entry.runtime_data.async_close()
         return True
     return await hass.config_entries.async_unload_platforms(entry, PLATFORMS)
 
@@ -211,7 +141,7 @@ def _async_check_stored_model(hass: HomeAssistant, entry: ConfigEntry) -> None:
         hass.config_entries.async_update_entry(entry, data={**entry.data, CONF_MODEL: checked})
 
 
-def _async_setup_account(hass: HomeAssistant, entry: ConfigEntry) -> bool:
+def _async_setup_account(hass: HomeAssistant, entry: TuyaLanAccountConfigEntry) -> bool:
     """A linked account: a client, and nothing sent until a key or model is needed.
 
     Nothing is asked of the cloud here: devices never wait on it, and what goes wrong
@@ -230,7 +160,7 @@ def _async_setup_account(hass: HomeAssistant, entry: ConfigEntry) -> bool:
 
 
 def _async_remove_stale_entities(
-    hass: HomeAssistant, entry: TuyaLanConfigEntry, coordinator: TuyaLanCoordinator
+    hass: HomeAssistant, entry: TuyaLanDeviceConfigEntry, coordinator: TuyaLanCoordinator
 ) -> None:
     """Drop registry entries the current descriptions no longer provide.
 

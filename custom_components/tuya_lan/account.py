@@ -25,7 +25,7 @@ from typing import Any, Final
 from urllib.parse import urlsplit
 
 import requests
-from homeassistant.config_entries import ConfigEntry, ConfigEntryState
+from homeassistant.config_entries import ConfigEntry
 from homeassistant.core import HomeAssistant, callback
 from homeassistant.helpers import issue_registry as ir
 from homeassistant.helpers.aiohttp_client import async_get_clientsession
@@ -54,6 +54,7 @@ from .const import (
     TUYA_CLIENT_ID,
     TUYA_SCHEMA,
 )
+from .entries import loaded_accounts
 from .errors import ACCOUNT_RELINK, account_issue
 from .tuyalan import (
     MAX_DEVICES,
@@ -78,31 +79,6 @@ _SESSION_CODES: Final = frozenset({"1004", "1010", "1011", "1012"})
 # Seen for a stale QR code (shared/CLOUD.md 2.1); the pending state is undocumented.
 _QR_EXPIRED_CODES: Final = frozenset({"E0020002"})
 _USER_CODE_CODES: Final = frozenset({"USERCODE_INCORRECT"})
-
-
-def is_account_entry(entry: ConfigEntry) -> bool:
-    """Whether an entry is a linked account rather than a device."""
-    return entry.data.get(CONF_ENTRY_TYPE) == ENTRY_TYPE_ACCOUNT
-
-
-def device_entries(hass: HomeAssistant) -> list[ConfigEntry]:
-    """Every device entry of the integration (no account, no ignored ones)."""
-    return [
-        entry
-        for entry in hass.config_entries.async_entries(DOMAIN, include_ignore=False)
-        if not is_account_entry(entry)
-    ]
-
-
-def loaded_accounts(hass: HomeAssistant) -> list[tuple[ConfigEntry, LinkedAccount]]:
-    """The linked accounts that are set up, with their clients."""
-    return [
-        (entry, entry.runtime_data)
-        for entry in hass.config_entries.async_entries(DOMAIN, include_ignore=False)
-        if is_account_entry(entry)
-        and entry.state is ConfigEntryState.LOADED
-        and isinstance(entry.runtime_data, LinkedAccount)
-    ]
 
 
 def model_data(device: CloudDevice) -> dict[str, Any]:

@@ -9,9 +9,9 @@ from homeassistant.const import Platform
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
-from .coordinator import TuyaLanConfigEntry
 from .descriptions import TuyaLanBinarySensorEntityDescription
 from .entity import TuyaLanEntity, async_setup_dp_entities
+from .entries import TuyaLanDeviceConfigEntry
 from .values import bitmap_faults
 
 # Binary sensors are pushed by the coordinator: no parallel-update limit needed.
@@ -22,7 +22,7 @@ ATTR_FAULTS = "faults"
 
 async def async_setup_entry(
     hass: HomeAssistant,
-    entry: TuyaLanConfigEntry,
+    entry: TuyaLanDeviceConfigEntry,
     async_add_entities: AddConfigEntryEntitiesCallback,
 ) -> None:
     """Set up the problem sensors of a device."""

@@ -20,9 +20,10 @@ from homeassistant.exceptions import ServiceValidationError
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
 from .const import DOMAIN
-from .coordinator import TuyaLanConfigEntry, TuyaLanCoordinator
+from .coordinator import TuyaLanCoordinator
 from .descriptions import TuyaLanClimateEntityDescription
 from .entity import TuyaLanEntity, async_setup_dp_entities
+from .entries import TuyaLanDeviceConfigEntry
 from .tuyalan.dpmap import (
     ROLE_CLIMATE_SWITCH,
     ROLE_CURRENT_TEMP,
@@ -51,7 +52,7 @@ DEFAULT_HVAC: Final = HVACMode.HEAT
 
 async def async_setup_entry(
     hass: HomeAssistant,
-    entry: TuyaLanConfigEntry,
+    entry: TuyaLanDeviceConfigEntry,
     async_add_entities: AddConfigEntryEntitiesCallback,
 ) -> None:
     """Set up the climate entities of a device."""

@@ -15,15 +15,15 @@ import logging
 from collections.abc import AsyncIterator, Callable
 from typing import Any, Final
 
-from homeassistant.config_entries import SOURCE_REAUTH, ConfigEntry
+from homeassistant.config_entries import SOURCE_REAUTH
 from homeassistant.const import CONF_HOST, CONF_PORT
 from homeassistant.core import CALLBACK_TYPE, HomeAssistant, callback
 from homeassistant.exceptions import ConfigEntryAuthFailed
 from homeassistant.helpers.dispatcher import async_dispatcher_connect, async_dispatcher_send
 from homeassistant.helpers.event import async_call_later
 from homeassistant.helpers.update_coordinator import DataUpdateCoordinator, UpdateFailed
+from homeassistant.util.hass_dict import HassKey
 
-from .account import loaded_accounts
 from .catalog import DpCatalog, model_dp_ids
 from .const import (
     CONF_DEVICE_ID,
@@ -35,12 +35,14 @@ from .const import (
     LOGGER,
     SAFETY_REFRESH_INTERVAL,
 )
+from .entries import TuyaLanDeviceConfigEntry, loaded_accounts
 from .errors import SETUP_FAILED, exception_key, translated_error
 from .follow import SIGNAL_CONNECTION, Follower, signal_heard
 from .healing import KeyHealer
 from .mapping import Descriptions
 from .repairs import ATTEMPTS_BEFORE_ISSUE, UnavailableIssue, unavailable_reason
 from .tuyalan import (
+    ConnectLimiter,
     DeviceUpdate,
     Fault,
     HandshakeDroppedError,
@@ -52,10 +54,12 @@ from .tuyalan import (
 )
 from .tuyalan.dpmap import DpSpec
 
-type TuyaLanConfigEntry = ConfigEntry[TuyaLanCoordinator]
-
 # The library's timings (heartbeat, timeout, backoff, pacing), given to every device.
 TIMINGS: Final = Timings()
+# One cap per Home Assistant on the sessions opening at the same moment: hundreds of
+# devices connecting together (start-up, the network back) would stall the event loop.
+CONNECT_LIMITER: HassKey[ConnectLimiter] = HassKey(f"{DOMAIN}_connect_limiter")
+
 # How long entities stay available after the session ends: many devices close their
 # socket every few minutes and take a new connection at once (the library reconnects
 # at once after such a close). Only a device not back within this is unavailable.
@@ -65,9 +69,9 @@ AVAILABILITY_GRACE: Final = 3.0  # seconds
 class TuyaLanCoordinator(DataUpdateCoordinator[DeviceUpdate]):
     """Holds one device's DPs and connection health, fed by its supervised session."""
 
-    config_entry: TuyaLanConfigEntry
+    config_entry: TuyaLanDeviceConfigEntry
 
-    def __init__(self, hass: HomeAssistant, entry: TuyaLanConfigEntry) -> None:
+    def __init__(self, hass: HomeAssistant, entry: TuyaLanDeviceConfigEntry) -> None:
         """Initialize the coordinator."""
         super().__init__(
             hass,
@@ -113,6 +117,7 @@ class TuyaLanCoordinator(DataUpdateCoordinator[DeviceUpdate]):
             on_health=self._on_health,
             # A device22 is asked DP by DP: the model's DPs are asked from the start.
             dp_ids=model_dp_ids(self.config_entry.data.get(CONF_MODEL)),
+            connect_limiter=self.hass.data.setdefault(CONNECT_LIMITER, ConnectLimiter()),
         )
 
     @property

@@ -19,9 +19,10 @@ from homeassistant.const import Platform
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
-from .coordinator import TuyaLanConfigEntry, TuyaLanCoordinator
+from .coordinator import TuyaLanCoordinator
 from .descriptions import TuyaLanCoverEntityDescription
 from .entity import TuyaLanEntity, async_setup_dp_entities
+from .entries import TuyaLanDeviceConfigEntry
 from .tuyalan.dpmap import (
     ROLE_CONTROL,
     ROLE_MOTOR_REVERSE,
@@ -41,7 +42,7 @@ PERCENT = (0, 100)
 
 async def async_setup_entry(
     hass: HomeAssistant,
-    entry: TuyaLanConfigEntry,
+    entry: TuyaLanDeviceConfigEntry,
     async_add_entities: AddConfigEntryEntitiesCallback,
 ) -> None:
     """Set up the covers of a device."""

@@ -9,7 +9,6 @@ from homeassistant.components.diagnostics import async_redact_data
 from homeassistant.const import CONF_HOST
 from homeassistant.core import HomeAssistant
 
-from .account import LinkedAccount, is_account_entry
 from .const import (
     CONF_ACCESS_ID,
     CONF_ACCESS_SECRET,
@@ -20,7 +19,8 @@ from .const import (
     CONF_UID,
     CONF_USER_CODE,
 )
-from .coordinator import TuyaLanConfigEntry, TuyaLanCoordinator
+from .coordinator import TuyaLanCoordinator
+from .entries import TuyaLanAccountConfigEntry, TuyaLanConfigEntry, is_account_entry
 from .gateway import GatewayCoordinator
 
 TO_REDACT = {CONF_LOCAL_KEY, CONF_DEVICE_ID, CONF_HOST, "ip", "unique_id", "title"}
@@ -114,8 +114,8 @@ def _health(coordinator: TuyaLanCoordinator) -> dict[str, Any]:
     }
 
 
-def _account_diagnostics(entry: TuyaLanConfigEntry) -> dict[str, Any]:
-    account: LinkedAccount = entry.runtime_data  # type: ignore[assignment]
+def _account_diagnostics(entry: TuyaLanAccountConfigEntry) -> dict[str, Any]:
+    account = entry.runtime_data
     devices = account.cached_devices()
     return {
         "entry": async_redact_data(

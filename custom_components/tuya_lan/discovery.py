@@ -37,7 +37,6 @@ from homeassistant.helpers.event import async_track_time_interval
 from homeassistant.setup import async_setup_component
 from homeassistant.util.hass_dict import HassKey
 
-from .account import is_account_entry
 from .const import (
     CONF_DEVICE_ID,
     CONF_LISTEN_ADDRESS,
@@ -49,6 +48,7 @@ from .const import (
     DOMAIN,
     LOGGER,
 )
+from .entries import is_account_entry
 from .follow import SIGNAL_CONNECTION, async_follow, signal_heard
 from .ports import describe_port_holders
 from .tuyalan import (

@@ -15,7 +15,8 @@ from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 from homeassistant.helpers.update_coordinator import CoordinatorEntity
 
 from .const import CONF_PRODUCT_KEY, CONF_PRODUCT_NAME, DOMAIN
-from .coordinator import TuyaLanConfigEntry, TuyaLanCoordinator
+from .coordinator import TuyaLanCoordinator
+from .entries import TuyaLanDeviceConfigEntry
 from .gateway import ChildCoordinator, coordinators
 from .mapping import Descriptions, DpKind, DpSpec, TuyaLanEntityDescription, unique_id
 
@@ -77,7 +78,7 @@ def _device_info(coordinator: TuyaLanCoordinator) -> DeviceInfo:
 
 
 def async_setup_dp_entities[DescriptionT: TuyaLanEntityDescription](
-    entry: TuyaLanConfigEntry,
+    entry: TuyaLanDeviceConfigEntry,
     async_add_entities: AddConfigEntryEntitiesCallback,
     platform: Platform,
     create: Callable[[TuyaLanCoordinator, DescriptionT], Entity],
@@ -90,7 +91,7 @@ def async_setup_dp_entities[DescriptionT: TuyaLanEntityDescription](
 
 def _async_setup_device_entities[DescriptionT: TuyaLanEntityDescription](
     coordinator: TuyaLanCoordinator,
-    entry: TuyaLanConfigEntry,
+    entry: TuyaLanDeviceConfigEntry,
     async_add_entities: AddConfigEntryEntitiesCallback,
     platform: Platform,
     create: Callable[[TuyaLanCoordinator, DescriptionT], Entity],

@@ -36,10 +36,12 @@ from .const import (
     LOGGER,
     SAFETY_REFRESH_INTERVAL,
 )
-from .coordinator import TIMINGS, TuyaLanConfigEntry, TuyaLanCoordinator
+from .coordinator import CONNECT_LIMITER, TIMINGS, TuyaLanCoordinator
+from .entries import TuyaLanDeviceConfigEntry
 from .errors import exception_key, translated_error
 from .tuyalan import (
     ChildHealth,
+    ConnectLimiter,
     DeviceUpdate,
     Health,
     Presence,
@@ -99,7 +101,7 @@ class GatewayCoordinator(TuyaLanCoordinator):
 
     device: TuyaGateway
 
-    def __init__(self, hass: HomeAssistant, entry: TuyaLanConfigEntry) -> None:
+    def __init__(self, hass: HomeAssistant, entry: TuyaLanDeviceConfigEntry) -> None:
         """Initialize the gateway's coordinator and one per stored child."""
         super().__init__(hass, entry)
         self.registry_device_id: str | None = None
@@ -120,6 +122,7 @@ class GatewayCoordinator(TuyaLanCoordinator):
             on_update=self._on_update,
             on_health=self._on_health,
             presence_window=PRESENCE_WINDOW,
+            connect_limiter=self.hass.data.setdefault(CONNECT_LIMITER, ConnectLimiter()),
         )
 
     async def _async_setup(self) -> None:
@@ -194,7 +197,7 @@ class ChildCoordinator(TuyaLanCoordinator):
     def __init__(
         self,
         hass: HomeAssistant,
-        entry: TuyaLanConfigEntry,
+        entry: TuyaLanDeviceConfigEntry,
         gateway: GatewayCoordinator,
         cid: str,
         settings: Mapping[str, Any],

@@ -17,36 +17,13 @@ from homeassistant.core import HomeAssistant
 
 from .account import async_find_device, model_data
 from .const import CONF_LOCAL_KEY, LOGGER
-from .tuyalan import CloudError, TuyaDevice, TuyaError, probe
+from .tuyalan import CloudError, TuyaDevice, TuyaError
 
-# A device that still hangs up on the old key's retries may be busy for a moment when
-# the new key is tried: a few attempts.
-PROVE_ATTEMPTS: Final = 3
-PROVE_RETRY_DELAY: Final = 0.5
 # Key healing asks the linked account at most this often: a device that keeps
 # rejecting its key while the cloud cannot help must not ask the cloud at every
 # reconnect. Past the limit the user is asked (reauth), as when healing fails.
 HEAL_MAX_ASKS: Final = 3
 HEAL_WINDOW: Final = 600.0
-
-
-async def prove_key(host: str, port: int, device_id: str, local_key: str, version: str) -> None:
-    """A handshake and a status read with ``local_key`` on a connection of its own (for
-    a device no session holds, see paused_session); raises the library's error.
-
-    On 3.1 (plaintext status) the key must also be proven by the device's report of a
-    same-value write: KeyUnprovenError otherwise.
-    """
-    await probe(
-        host,
-        device_id,
-        local_key,
-        version,
-        port=port,
-        busy_retries=PROVE_ATTEMPTS - 1,
-        retry_delay=PROVE_RETRY_DELAY,
-        require_proof=True,
-    )
 
 
 @contextlib.asynccontextmanager

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import replace
-from functools import partial
+from functools import lru_cache, partial
 from typing import Any, Final
 
 from homeassistant.components.binary_sensor.const import BinarySensorDeviceClass
@@ -469,6 +469,17 @@ _FILL: Final[dict[Platform, Callable[[Any, DpSpec, int | None], TuyaLanEntityDes
 
 def description_for(spec: DpSpec, index: int | None = None) -> list[TuyaLanEntityDescription]:
     """The entity descriptions of one DP (a phase DP has three; an ignored DP none)."""
+    return list(_shared_descriptions(spec, index))
+
+
+# Descriptions are frozen and a spec says all they hold: devices alike (500 plugs of one
+# product) share one set instead of a copy each. Bounded: specs come from devices.
+@lru_cache(maxsize=4096)
+def _shared_descriptions(spec: DpSpec, index: int | None) -> tuple[TuyaLanEntityDescription, ...]:
+    return tuple(_fill(spec, index))
+
+
+def _fill(spec: DpSpec, index: int | None) -> list[TuyaLanEntityDescription]:
     if spec.kind is DpKind.PHASE:
         phase = {"phase": spec.phase or "A"}
         return [

@@ -11,9 +11,10 @@ from homeassistant.core import HomeAssistant, callback
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 from homeassistant.util import dt as dt_util
 
-from .coordinator import TuyaLanConfigEntry, TuyaLanCoordinator
+from .coordinator import TuyaLanCoordinator
 from .descriptions import TuyaLanNumberEntityDescription
 from .entity import TuyaLanEntity, async_setup_dp_entities
+from .entries import TuyaLanDeviceConfigEntry
 
 # One command at a time per platform; the coordinator also serializes and paces
 # writes across platforms.
@@ -25,7 +26,7 @@ ATTR_SWITCHES_AT: Final = "switches_at"
 
 async def async_setup_entry(
     hass: HomeAssistant,
-    entry: TuyaLanConfigEntry,
+    entry: TuyaLanDeviceConfigEntry,
     async_add_entities: AddConfigEntryEntitiesCallback,
 ) -> None:
     """Set up the countdowns of a device."""

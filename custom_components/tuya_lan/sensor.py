@@ -23,9 +23,10 @@ from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 from homeassistant.helpers.typing import StateType
 
 from .const import LOGGER
-from .coordinator import TuyaLanConfigEntry, TuyaLanCoordinator
+from .coordinator import TuyaLanCoordinator
 from .descriptions import TuyaLanSensorEntityDescription, health_unique_id
 from .entity import TuyaLanBaseEntity, TuyaLanEntity, async_setup_dp_entities
+from .entries import TuyaLanDeviceConfigEntry
 from .gateway import CHILD_STATES, ChildCoordinator, coordinators
 from .mapping import description_for
 from .tuyalan import Fault, Health
@@ -38,7 +39,7 @@ PARALLEL_UPDATES = 0
 
 async def async_setup_entry(
     hass: HomeAssistant,
-    entry: TuyaLanConfigEntry,
+    entry: TuyaLanDeviceConfigEntry,
     async_add_entities: AddConfigEntryEntitiesCallback,
 ) -> None:
     """Set up the sensors of a device, and a raw sensor for any DP reported later."""
@@ -54,7 +55,7 @@ async def async_setup_entry(
 
 
 def _async_add_raw_sensors_later(
-    entry: TuyaLanConfigEntry,
+    entry: TuyaLanDeviceConfigEntry,
     coordinator: TuyaLanCoordinator,
     async_add_entities: AddConfigEntryEntitiesCallback,
 ) -> None:

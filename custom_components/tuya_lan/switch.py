@@ -9,9 +9,9 @@ from homeassistant.const import Platform
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
-from .coordinator import TuyaLanConfigEntry
 from .descriptions import TuyaLanSwitchEntityDescription
 from .entity import TuyaLanEntity, async_setup_dp_entities
+from .entries import TuyaLanDeviceConfigEntry
 
 # One command at a time per platform; the coordinator also serializes and paces
 # writes across platforms.
@@ -20,7 +20,7 @@ PARALLEL_UPDATES = 1
 
 async def async_setup_entry(
     hass: HomeAssistant,
-    entry: TuyaLanConfigEntry,
+    entry: TuyaLanDeviceConfigEntry,
     async_add_entities: AddConfigEntryEntitiesCallback,
 ) -> None:
     """Set up the switches of a device."""

@@ -178,6 +178,7 @@ class FakeTuyaDevice:
         on_update: Callable[[DeviceUpdate], None] | None = None,
         on_health: Callable[[Health], None] | None = None,
         dp_ids: Iterable[int] = (),
+        connect_limiter: Any = None,  # the library's; nothing to limit here
     ) -> None:
         self.fake = fake
         self.host, self.device_id, self.local_key, self.version = (

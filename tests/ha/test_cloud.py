@@ -22,7 +22,7 @@ from homeassistant.helpers import issue_registry as ir
 from homeassistant.helpers.json import json_bytes
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
-from custom_components.tuya_lan import config_flow
+from custom_components.tuya_lan import flow_proof
 from custom_components.tuya_lan.const import (
     CONF_CATEGORY,
     CONF_DEVICE_ID,
@@ -33,6 +33,7 @@ from custom_components.tuya_lan.const import (
     CONF_PROTOCOL_VERSION,
     DOMAIN,
 )
+from custom_components.tuya_lan.entries import device_entries, is_account_entry, loaded_accounts
 from custom_components.tuya_lan.healing import HEAL_MAX_ASKS
 from custom_components.tuya_lan.tuyalan import (
     DeviceState,
@@ -51,7 +52,7 @@ KEYS = ("0123456789abcdef", "Tg5$Lm8pXr2!Nc7v", "h7Kd2#Vn9Qs4@Wb1")
 IDS = ("bf00000000000000aa01", "bf00000000000000aa02", "bf00000000000000aa03")
 NEW_KEY = "Zq4v!8RtW2m#Lp6x"
 # Reconnect after 50 ms instead of 1 s doubling.
-REAL_VALIDATE_DEVICE = config_flow.validate_device
+REAL_PROBE = flow_proof.probe
 FAST = Timings(backoff_min=0.05, backoff_max=0.05, backoff_jitter=0.0)
 SWITCH = "switch.tuya_aa01"
 
@@ -444,11 +445,11 @@ async def test_reauth_from_account_that_does_not_hold_the_device(
     # device takes one client, and the proof once came out "busy" now and then.
     states_during_proof: list[DeviceState] = []
 
-    async def validate(*args: Any, **kwargs: Any) -> tuple[str, dict[str, str]]:
+    async def probe(*args: Any, **kwargs: Any) -> dict[str, Any]:
         states_during_proof.append(entry.runtime_data.device.state)
-        return await REAL_VALIDATE_DEVICE(*args, **kwargs)
+        return await REAL_PROBE(*args, **kwargs)
 
-    with patch.object(config_flow, "validate_device", validate):
+    with patch.object(flow_proof, "probe", probe):
         result = await hass.config_entries.flow.async_configure(
             flow["flow_id"], {CONF_LOCAL_KEY: NEW_KEY}
         )
@@ -598,9 +599,7 @@ async def test_reauth_from_account_unexpected_error_then_model_kept(
 
     result = await entry.start_reauth_flow(hass)
     assert result["menu_options"] == ["reauth_cloud", "reauth_confirm"]
-    with patch(
-        "custom_components.tuya_lan.config_flow.prove_key", side_effect=RuntimeError("boom")
-    ):
+    with patch("custom_components.tuya_lan.flow_proof.probe", side_effect=RuntimeError("boom")):
         result = await hass.config_entries.flow.async_configure(
             result["flow_id"], {"next_step_id": "reauth_cloud"}
         )
@@ -1050,3 +1049,93 @@ async def test_linking_a_cloud_that_answers_nonsense(
     result = await hass.config_entries.flow.async_configure(result["flow_id"], form)
     assert result["step_id"] == "account_devices"
     hass.config_entries.flow.async_abort(result["flow_id"])
+
+
+# --- one prover for every path of the flow (flow_proof.async_prove) ----------------------
+
+
+def _reports_only_changes(sim: SimulatedDevice) -> SimulatedDevice:
+    """A 3.4/3.5 device that acks the status query with nothing: its handshake proved
+    the key, and it reports its state only when something changes."""
+    sim.quirks.reports_only_changes = sim.quirks.ignores_refresh = True
+    return sim
+
+
+async def test_reauth_from_the_account_saves_a_device_without_status(
+    hass: HomeAssistant, cloud: FakeTuyaCloud, sims: list[SimulatedDevice]
+) -> None:
+    """The key fetched from the account is proven as a typed key is: a 3.5 device that
+    sends no status proved it with its handshake, so it is saved (not "no_status")."""
+    sim = _reports_only_changes(sims[2])
+    await add_account(hass, cloud)
+    entry = MockConfigEntry(
+        domain=DOMAIN,
+        title="Plug",
+        unique_id=sim.device_id,
+        data={
+            CONF_HOST: "127.0.0.1",
+            CONF_PORT: sim.port,
+            CONF_DEVICE_ID: sim.device_id,
+            CONF_LOCAL_KEY: "a" * 16,
+            CONF_PROTOCOL_VERSION: sim.version,
+        },
+    )
+    entry.add_to_hass(hass)
+    result = await entry.start_reauth_flow(hass)
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], {"next_step_id": "reauth_cloud"}
+    )
+    assert result["type"] is FlowResultType.ABORT, result.get("errors")
+    assert result["reason"] == "reauth_successful"
+    assert entry.data[CONF_LOCAL_KEY] == KEYS[2]
+    assert entry.data[CONF_MODEL]  # the account's model came with the key
+    await hass.async_block_till_done()
+    await unload_all(hass)
+
+
+async def test_account_devices_adds_a_device_without_status(
+    hass: HomeAssistant, cloud: FakeTuyaCloud, sims: list[SimulatedDevice]
+) -> None:
+    """Adding from the account proves by the same rules: the 3.5 device that sends no
+    status is added with its detected version, not reported as failed."""
+    sim = _reports_only_changes(sims[2])
+    await add_account(hass, cloud)
+    result = await hass.config_entries.flow.async_init(DOMAIN, context={"source": SOURCE_USER})
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], {"next_step_id": "account_devices"}
+    )
+    assert result["step_id"] == "account_devices"
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], {"devices": [sim.device_id]}
+    )
+    assert result["step_id"] == "account_address"
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], {CONF_HOST: "127.0.0.1", "advanced": {CONF_PORT: sim.port}}
+    )
+    assert result["type"] is FlowResultType.ABORT, result.get("description_placeholders")
+    assert result["reason"] == "devices_added"
+    assert result["description_placeholders"] == {"count": "1"}
+    await hass.async_block_till_done()
+    (entry,) = device_entries(hass)
+    assert entry.unique_id == sim.device_id
+    assert entry.data[CONF_PROTOCOL_VERSION] == "3.5"
+    assert entry.data[CONF_LOCAL_KEY] == KEYS[2]
+    assert entry.state is ConfigEntryState.LOADED
+    await unload_all(hass)
+
+
+async def test_entry_kinds_are_told_apart_once(
+    hass: HomeAssistant, cloud: FakeTuyaCloud, sims: list[SimulatedDevice]
+) -> None:
+    """An account entry is an account (with its client), a device entry is not."""
+    account = await add_account(hass, cloud)
+    device = MockConfigEntry(
+        domain=DOMAIN, unique_id=sims[0].device_id, data={CONF_DEVICE_ID: sims[0].device_id}
+    )
+    device.add_to_hass(hass)
+    assert is_account_entry(account)
+    assert not is_account_entry(device)
+    assert device_entries(hass) == [device]
+    assert loaded_accounts(hass) == [(account, account.runtime_data)]
+    await unload_all(hass)
+    assert loaded_accounts(hass) == []

@@ -75,9 +75,9 @@ def mock_setup_entry() -> Generator[AsyncMock]:
 
 @pytest.fixture
 def mock_detect() -> Generator[AsyncMock]:
-    """Patch detect_version where the config flow imports it."""
+    """Patch detect_version where the flows' prover imports it."""
     with patch(
-        "custom_components.tuya_lan.config_flow.detect_version",
+        "custom_components.tuya_lan.flow_proof.detect_version",
         autospec=True,
         return_value=("3.4", {"1": True}),
     ) as mock:

@@ -245,6 +245,22 @@ def test_numbering_when_a_kind_repeats() -> None:
     assert single.switches[0].name is None
 
 
+def test_devices_alike_share_their_descriptions() -> None:
+    """Two plugs of one layout hold one set of (frozen) descriptions between them, not
+    a copy each (issue 15: memory per device); a plug that differs gets its own."""
+    status = {"1": True, "9": 0, "18": 120, "19": 276, "20": 2298}
+    first = build_descriptions(resolve_specs(dict(status), {}))
+    second = build_descriptions(resolve_specs(dict(status), {}))
+    assert first.switches
+    assert first.numbers
+    assert first.sensors
+    for platform, found in first.by_platform.items():
+        assert all(a is b for a, b in zip(found, second.by_platform[platform], strict=True))
+    scaled = build_descriptions(resolve_specs(dict(status), {"19": {"kind": "power", "scale": 1}}))
+    power = [d for d in first.sensors if d.dp == "19"]
+    assert power[0] is not next(d for d in scaled.sensors if d.dp == "19")
+
+
 def test_countdowns_take_their_switch_number() -> None:
     """A gang's countdown is named after its switch, so the two sort side by side
     ("Switch 3" beside "Switch 3 countdown"), even when a gang has no countdown."""

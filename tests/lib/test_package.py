@@ -64,6 +64,7 @@ PUBLIC_NAMES = [
     "CloudSessionError",
     "CloudUserCodeError",
     "Command",
+    "ConnectLimiter",
     "ConnectionRefusedByDevice",
     "DeviceError",
     "DeviceState",

@@ -578,8 +578,8 @@ BROKEN: list[tuple[str, Callable[[Path], list[str]], Callable[[Path], None], str
     (
         "done but an exception is not translated",
         checks.check_quality_scale,
-        _code("__init__.py", 'translation_key="entry_not_loaded",', ""),
-        "exception-translations is done, but __init__.py",
+        _code("services.py", 'translation_key="entry_not_loaded",', ""),
+        "exception-translations is done, but services.py",
     ),
     (
         "done but actions registered per entry",

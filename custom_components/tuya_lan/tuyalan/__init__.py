@@ -88,6 +88,7 @@ from .gateway import (
     parse_presence_report,
 )
 from .heard import HeardDevice, HeardDevices, valid_device_id
+from .limiter import ConnectLimiter
 from .listener import DiscoveryListener
 from .protocol import validate_local_key
 
@@ -136,6 +137,7 @@ __all__ = [
     "CloudSessionError",
     "CloudUserCodeError",
     "Command",
+    "ConnectLimiter",
     "ConnectionRefusedByDevice",
     "DeviceError",
     "DeviceState",

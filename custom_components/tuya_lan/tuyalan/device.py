@@ -52,6 +52,7 @@ from .errors import (
     TuyaTimeoutError,
     WrongKeyError,
 )
+from .limiter import ConnectLimiter
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -243,6 +244,7 @@ class TuyaDevice:
         sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
         clock: Callable[[], float] = time.monotonic,
         dp_ids: Iterable[int] = (),
+        connect_limiter: ConnectLimiter | None = None,
     ) -> None:
         self.host = host
         self.port = port
@@ -284,6 +286,10 @@ class TuyaDevice:
         # to be a device22 (it refused the plain status query every time).
         self._dp_ids: tuple[int, ...] = tuple(dp_ids)
         self._device22 = False
+        # Shared with other devices: how many sessions may open at the same moment.
+        self._opening_slot: contextlib.AbstractAsyncContextManager[None] = (
+            connect_limiter or contextlib.nullcontext()
+        )
 
     # -- what a consumer reads -----------------------------------------------------
 
@@ -672,18 +678,19 @@ class TuyaDevice:
         self._held = {}
         self._state = DeviceState.CONNECTING
         try:
-            await client.connect()
-            try:
-                status = await client.status()
-            except NoStatusError as err:
-                # The session works; the device reports its values when they change.
-                _LOGGER.info("%s: %s; its values show once it reports them", self.host, err)
-                status = {}
-            if prove and not await client.confirm_key(status):
-                raise KeyUnprovenError(
-                    f"{self.host} answered, but protocol {self.version} sent nothing that "
-                    "proves the new local key"
-                )
+            async with self._opening_slot:
+                await client.connect()
+                try:
+                    status = await client.status()
+                except NoStatusError as err:
+                    # The session works; the device reports its values when they change.
+                    _LOGGER.info("%s: %s; its values show once it reports them", self.host, err)
+                    status = {}
+                if prove and not await client.confirm_key(status):
+                    raise KeyUnprovenError(
+                        f"{self.host} answered, but protocol {self.version} sent nothing that "
+                        "proves the new local key"
+                    )
         except BaseException:
             client.abort()
             raise
