@@ -95,6 +95,15 @@ def child_name(cid: str, settings: Mapping[str, Any]) -> str:
     return f"Sub-device {cid[-4:]}"
 
 
+def unavailable_key(gateway_available: bool, presence: Presence) -> str:
+    """Why a child is unavailable, as a key under "exceptions" in strings.json."""
+    if not gateway_available:
+        return "child_gateway_unavailable"
+    if presence is Presence.ABSENT:
+        return "child_absent"
+    return "child_offline_at_gateway"
+
+
 class GatewayCoordinator(TuyaLanCoordinator):
     """The gateway's own coordinator (its session, health, key healing, following),
     and the coordinators of its children on that one session."""
@@ -308,15 +317,9 @@ class ChildCoordinator(TuyaLanCoordinator):
         )
 
     def _unavailable_error(self) -> UpdateFailed:
-        if not self.gateway.last_update_success:
-            key = "child_gateway_unavailable"
-        elif self.child.presence is Presence.ABSENT:
-            key = "child_absent"
-        else:
-            key = "child_offline_at_gateway"
         return UpdateFailed(
             translation_domain=DOMAIN,
-            translation_key=key,
+            translation_key=unavailable_key(self.gateway.last_update_success, self.child.presence),
             translation_placeholders={"name": self.name, "gateway": self.gateway.name},
         )
 
