@@ -82,6 +82,25 @@ def stored_children(entry: ConfigEntry) -> dict[str, dict[str, Any]]:
     return children
 
 
+@callback
+def async_add_child(
+    hass: HomeAssistant, entry: ConfigEntry, cid: str, settings: Mapping[str, Any]
+) -> bool:
+    """Add a child to a gateway's entry (it becomes a gateway entry) and reload it;
+    False when the entry has it already or holds MAX_CHILDREN."""
+    children = stored_children(entry)
+    if cid in children or len(children) >= MAX_CHILDREN or not is_cid(cid):
+        return False
+    children[cid] = dict(settings)
+    hass.config_entries.async_update_entry(
+        entry,
+        data={**entry.data, CONF_IS_GATEWAY: True},
+        options={**entry.options, CONF_CHILDREN: children},
+    )
+    hass.config_entries.async_schedule_reload(entry.entry_id)
+    return True
+
+
 def is_gateway(entry: ConfigEntry) -> bool:
     """Whether an entry runs a gateway session (it has children, or is marked one)."""
     return bool(stored_children(entry)) or entry.data.get(CONF_IS_GATEWAY) is True

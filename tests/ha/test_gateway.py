@@ -16,7 +16,7 @@ from typing import Any
 from unittest.mock import patch
 
 import pytest
-from homeassistant.config_entries import ConfigEntryState
+from homeassistant.config_entries import SOURCE_USER, ConfigEntryState
 from homeassistant.const import STATE_UNAVAILABLE
 from homeassistant.core import HomeAssistant
 from homeassistant.data_entry_flow import FlowResultType
@@ -29,6 +29,7 @@ from custom_components.tuya_lan.diagnostics import async_get_config_entry_diagno
 from custom_components.tuya_lan.gateway import ChildCoordinator, GatewayCoordinator
 from custom_components.tuya_lan.tuyalan import Timings
 from tuya_sim import SimulatedGateway
+from tuya_sim.cloud import FakeCloudDevice, FakeDp, FakeTuyaCloud
 
 from .common import entry_data
 
@@ -335,3 +336,91 @@ async def test_diagnostics_show_each_child(
     assert found["children"][PLUG]["available"] is False
     assert found["children"][PLUG_2]["dps"]["1"] is True
     assert found["children"][PLUG_2]["mapping"]["1"] == "switch"
+
+
+ACCESS_ID = "1KAD46OrT9HafiKdsXeg"
+ACCESS_SECRET = "4OHBOnWOqaEC1mWXOpVL3yV50s0qGSRC"
+UID = "eu1700000000000aaaaa"
+
+
+@pytest.mark.parametrize("version", ["3.5"])
+async def test_children_from_the_account_join_their_gateways_entry(
+    hass: HomeAssistant, sim: SimulatedGateway
+) -> None:
+    """With the account: its sub-devices are offered through their gateway (by the
+    parent link, or without one by the gateway's key they share) and, ticked, join the
+    gateway's entry with their names and models, nothing typed; that entry then runs
+    them on its one session."""
+    gateway = gateway_entry(sim, {})
+    gateway.add_to_hass(hass)
+    await hass.config_entries.async_setup(gateway.entry_id)
+    await hass.async_block_till_done()
+    cloud = FakeTuyaCloud(ACCESS_ID, ACCESS_SECRET)
+    for device in (
+        FakeCloudDevice(GATEWAY_ID, TITLE, KEY, uid=UID, category="wg2"),
+        FakeCloudDevice(
+            "bf0000000000000000p1",
+            "Kitchen plug",
+            KEY,
+            uid=UID,
+            gateway_id=GATEWAY_ID,
+            node_id=PLUG,
+            dps=(FakeDp(1, "switch_1", "Boolean"),),
+        ),
+        # No parent link: it shares its gateway's key.
+        FakeCloudDevice("bf0000000000000000p2", "Desk plug", KEY, uid=UID, node_id=PLUG_2),
+    ):
+        cloud.add_device(device)
+    await cloud.start()
+    try:
+        account = MockConfigEntry(
+            domain=DOMAIN,
+            unique_id=f"account_{ACCESS_ID}",
+            data={
+                "entry_type": "account",
+                "kind": "developer",
+                "access_id": ACCESS_ID,
+                "access_secret": ACCESS_SECRET,
+                "region": "eu",
+                "endpoint": cloud.url,
+            },
+        )
+        account.add_to_hass(hass)
+        assert await hass.config_entries.async_setup(account.entry_id)
+        result = await hass.config_entries.flow.async_init(DOMAIN, context={"source": SOURCE_USER})
+        result = await hass.config_entries.flow.async_configure(
+            result["flow_id"], {"next_step_id": "account_devices"}
+        )
+        options = {
+            o["value"]: o["label"]
+            for o in result["data_schema"].schema["devices"].config["options"]
+        }
+        assert options == {
+            "bf0000000000000000p1": f"Kitchen plug: through {TITLE}",
+            "bf0000000000000000p2": f"Desk plug: through {TITLE}",
+        }
+        result = await hass.config_entries.flow.async_configure(
+            result["flow_id"], {"devices": list(options)}
+        )
+        assert result["type"] is FlowResultType.ABORT
+        assert result["reason"] == "devices_added"
+        assert result["description_placeholders"] == {"count": "2"}
+        await hass.async_block_till_done()
+        assert gateway.state is ConfigEntryState.LOADED
+        assert isinstance(gateway.runtime_data, GatewayCoordinator)
+        assert set(gateway.runtime_data.children) == {PLUG, PLUG_2}
+        assert gateway.options[CONF_CHILDREN][PLUG]["model"][0]["code"] == "switch_1"
+        assert state(hass, PLUG_SWITCH) == "on"
+        assert state(hass, PLUG_2_SWITCH) == "on"
+        assert sim.clients == 1
+        # Listed again: both are there already.
+        result = await hass.config_entries.flow.async_init(DOMAIN, context={"source": SOURCE_USER})
+        result = await hass.config_entries.flow.async_configure(
+            result["flow_id"], {"next_step_id": "account_devices"}
+        )
+        assert result["data_schema"].schema["devices"].config["options"] == []
+        assert "Kitchen plug" in result["description_placeholders"]["added"]
+    finally:
+        for entry in hass.config_entries.async_entries(DOMAIN):
+            await hass.config_entries.async_unload(entry.entry_id)
+        await cloud.stop()
