@@ -118,12 +118,6 @@ class TuyaLanOptionsFlow(OptionsFlowWithReload):
             model=parse_model(data.get(CONF_MODEL)),
         )
 
-    def _menu(self) -> list[str]:
-        menu = ["pick_dp", "add_child"]
-        if stored_children(self.config_entry):
-            menu.append("remove_child")
-        return [*menu, "save"]
-
     async def async_step_init(self, user_input: dict[str, Any] | None = None) -> ConfigFlowResult:
         """Show the menu: edit a DP, add or remove a sub-device, or save."""
         summary = ", ".join(
@@ -132,10 +126,12 @@ class TuyaLanOptionsFlow(OptionsFlowWithReload):
         if summary:  # its own text: "Your changes" only when there are some
             return self.async_show_menu(
                 step_id="init_changed",
-                menu_options=self._menu(),
+                menu_options=["pick_dp", "add_child", "remove_child", "save"],
                 description_placeholders={"overrides": summary},
             )
-        return self.async_show_menu(step_id="init", menu_options=self._menu())
+        return self.async_show_menu(
+            step_id="init", menu_options=["pick_dp", "add_child", "remove_child", "save"]
+        )
 
     async def async_step_init_changed(
         self, user_input: dict[str, Any] | None = None
@@ -343,6 +339,8 @@ class TuyaLanOptionsFlow(OptionsFlowWithReload):
     ) -> ConfigFlowResult:
         """Remove a sub-device (its entities and device go with the reload)."""
         children = stored_children(self.config_entry)
+        if not children:
+            return self.async_abort(reason="no_children")
         if user_input is not None and user_input.get(CONF_CID) in children:
             del children[user_input[CONF_CID]]
             return self.async_create_entry(

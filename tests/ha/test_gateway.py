@@ -283,6 +283,12 @@ async def test_options_add_and_remove_a_child_by_cid(
     await hass.config_entries.async_setup(entry.entry_id)
     await hass.async_block_till_done()
     assert entry.state is ConfigEntryState.SETUP_RETRY  # "json obj data unvalid"
+    result = await hass.config_entries.options.async_init(entry.entry_id)
+    result = await hass.config_entries.options.async_configure(
+        result["flow_id"], {"next_step_id": "remove_child"}
+    )
+    assert result["type"] is FlowResultType.ABORT
+    assert result["reason"] == "no_children"
 
     async def add(cid: str, name: str = "") -> Any:
         result = await hass.config_entries.options.async_init(entry.entry_id)
