@@ -242,7 +242,10 @@ class ChildCoordinator(TuyaLanCoordinator):
         )
         self.gateway = gateway
         self.device_id = cid
-        self.product_name = settings.get(CONF_PRODUCT_NAME)
+        product = settings.get(CONF_PRODUCT_NAME)  # hand-edited options may hold anything
+        self.product_name = (
+            product[:MAX_NAME] if isinstance(product, str) and product.isprintable() else None
+        )
         self.catalog = ChildCatalog(hass, entry, cid, name)
         self.host, self.port, self.version = gateway.host, gateway.port, gateway.version
         self.quick_reconnects = 0

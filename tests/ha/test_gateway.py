@@ -49,7 +49,7 @@ SENSOR_TEMPERATURE = "sensor.garden_sensor_dp_1"
 GATEWAY_CONNECTION = "sensor.hub_connection"
 CHILDREN: dict[str, dict[str, Any]] = {
     PLUG: {"name": "Kitchen plug"},  # no model: the standard numbering, as without account
-    PLUG_2: {"name": "Desk plug"},
+    PLUG_2: {"name": "Desk plug", "product_name": ["hand-edited", "not text"]},
     # Without a model its DPs show raw (the library's sensor rows will name them).
     SENSOR: {"name": "Garden sensor", "category": "wsdcg"},
 }
@@ -153,6 +153,9 @@ async def test_children_are_devices_through_the_gateway(
         assert child is not None
         assert child.name == name
         assert child.via_device_id == gateway.id
+    desk = devices.async_get_device_by_identifier((DOMAIN, PLUG_2), entry.entry_id)
+    assert desk is not None
+    assert desk.model == "Smart plug with power metering"  # not the hand-edited list
     assert state(hass, PLUG_SWITCH) == "on"
     assert state(hass, SENSOR_TEMPERATURE) == str(sim.children[SENSOR].dps["1"])
     assert state(hass, GATEWAY_CONNECTION) == "connected"
