@@ -149,6 +149,24 @@ PROFILE_DPS: Mapping[str, tuple[FakeDp, ...]] = {
         _value(3, "temp_current", "℃", 500, scale=1),
         FakeDp(4, "mode", "Enum", values={"range": ["auto", "manual", "holiday"]}),
     ),
+    # Ceiling fan light (fsd) status set, codes and ranges (the DP ids are ours):
+    # https://developer.tuya.com/en/docs/iot/s?id=Kaof8hoq7bom0
+    "ceiling_fan": (
+        FakeDp(20, "switch_led", "Boolean"),
+        FakeDp(
+            22, "bright_value", "Integer", values={"min": 10, "max": 1000, "scale": 0, "step": 1}
+        ),
+        FakeDp(23, "temp_value", "Integer", values={"min": 0, "max": 1000, "scale": 0, "step": 1}),
+        FakeDp(60, "fan_switch", "Boolean"),
+        FakeDp(61, "fan_mode", "Enum", values={"range": ["nature", "sleep", "fresh", "smart"]}),
+        FakeDp(
+            62,
+            "fan_speed",
+            "Integer",
+            values={"unit": "%", "min": 1, "max": 100, "scale": 0, "step": 1},
+        ),
+        FakeDp(63, "fan_direction", "Enum", values={"range": ["forward", "reverse"]}),
+    ),
 }
 PROFILE_CATEGORIES: Mapping[str, str] = {
     "plug": "cz",
@@ -158,6 +176,7 @@ PROFILE_CATEGORIES: Mapping[str, str] = {
     "bulb": "dj",
     "curtain": "cl",
     "thermostat": "wk",
+    "ceiling_fan": "fsd",
 }
 
 

@@ -180,7 +180,7 @@ class StripProfile(Profile):
         return _run_countdowns(dps, self._countdowns)
 
 
-PROFILES = ("plug", "plug_a", "strip", "none", "bulb", "curtain", "thermostat")
+PROFILES = ("plug", "plug_a", "strip", "none", "bulb", "curtain", "thermostat", "ceiling_fan")
 
 
 def make_profile(name: str, *, rng: random.Random | None = None) -> Profile:
@@ -298,8 +298,31 @@ class ThermostatProfile(Profile):
         return {"3": dps["3"]}
 
 
+class CeilingFanProfile(Profile):
+    """A ceiling fan with its light ("fsd"): 20 switch_led, 22 bright_value (10-1000),
+    23 temp_value (0-1000) for the light; 60 fan_switch, 61 fan_mode, 62 fan_speed
+    (1-100 %), 63 fan_direction for the fan (codes and ranges: Tuya's fsd status set,
+    https://developer.tuya.com/en/docs/iot/s?id=Kaof8hoq7bom0 ; it gives no DP ids,
+    so these are ours). Nothing moves on its own: the fan reports what it is set to.
+    """
+
+    name = "ceiling_fan"
+
+    def initial_dps(self) -> dict[str, Any]:
+        return {
+            "20": False,
+            "22": 1000,
+            "23": 500,
+            "60": True,
+            "61": "fresh",
+            "62": 40,
+            "63": "forward",
+        }
+
+
 CATEGORY_PROFILES: dict[str, type[Profile]] = {
     "bulb": BulbProfile,
     "curtain": CurtainProfile,
     "thermostat": ThermostatProfile,
+    "ceiling_fan": CeilingFanProfile,
 }

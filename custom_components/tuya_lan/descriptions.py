@@ -15,6 +15,7 @@ from typing import Any, Final
 from homeassistant.components.binary_sensor import BinarySensorEntityDescription
 from homeassistant.components.climate import ClimateEntityDescription
 from homeassistant.components.cover import CoverEntityDescription
+from homeassistant.components.fan import FanEntityDescription
 from homeassistant.components.light import LightEntityDescription
 from homeassistant.components.number import NumberEntityDescription
 from homeassistant.components.select import SelectEntityDescription
@@ -38,6 +39,7 @@ DP_PLATFORMS: Final = (
     Platform.LIGHT,
     Platform.COVER,
     Platform.CLIMATE,
+    Platform.FAN,
 )
 
 
@@ -128,6 +130,11 @@ class TuyaLanCoverEntityDescription(TuyaLanCompositeEntityDescription, CoverEnti
 @dataclass(frozen=True, kw_only=True)
 class TuyaLanClimateEntityDescription(TuyaLanCompositeEntityDescription, ClimateEntityDescription):
     """A thermostat, heater or air conditioner: switch, mode and temperature DPs."""
+
+
+@dataclass(frozen=True, kw_only=True)
+class TuyaLanFanEntityDescription(TuyaLanCompositeEntityDescription, FanEntityDescription):
+    """A fan: switch, speed, preset mode, direction and oscillation DPs."""
 
 
 @dataclass(frozen=True)

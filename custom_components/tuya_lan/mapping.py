@@ -32,12 +32,17 @@ from homeassistant.components.sensor import (
 )
 from homeassistant.components.switch.const import SwitchDeviceClass
 from homeassistant.const import (
+    LIGHT_LUX,
+    PERCENTAGE,
     EntityCategory,
     Platform,
+    UnitOfDensity,
     UnitOfElectricCurrent,
     UnitOfElectricPotential,
     UnitOfEnergy,
     UnitOfPower,
+    UnitOfRatio,
+    UnitOfTemperature,
     UnitOfTime,
 )
 
@@ -49,6 +54,7 @@ from .descriptions import (
     TuyaLanCompositeEntityDescription,
     TuyaLanCoverEntityDescription,
     TuyaLanEntityDescription,
+    TuyaLanFanEntityDescription,
     TuyaLanLightEntityDescription,
     TuyaLanNumberEntityDescription,
     TuyaLanSelectEntityDescription,
@@ -59,15 +65,27 @@ from .descriptions import (
     unique_id,
 )
 from .tuyalan.dpmap import (
+    ROLE_BATTERY,
+    ROLE_BATTERY_STATE,
     ROLE_CHILD_LOCK,
+    ROLE_CO2,
+    ROLE_DOOR,
     ROLE_ENERGY_RETURNED,
     ROLE_FAULT,
     ROLE_FAULT_CODE,
+    ROLE_GAS,
+    ROLE_HUMIDITY,
+    ROLE_ILLUMINANCE,
     ROLE_INDICATOR,
     ROLE_INDICATOR_MODE,
     ROLE_LEAKAGE_CURRENT,
+    ROLE_MOISTURE,
+    ROLE_MOTION,
     ROLE_OVERCHARGE,
+    ROLE_PM25,
     ROLE_POWER_ON,
+    ROLE_SMOKE,
+    ROLE_TEMPERATURE,
     ROLE_USB,
     ROLE_USB_COUNTDOWN,
     SECONDS_PER,
@@ -85,6 +103,7 @@ from .values import (
     raw_value,
     scale_value,
     seconds_value,
+    state_on,
     switch_value,
     to_raw_units,
 )
@@ -181,6 +200,24 @@ BINARY_SENSORS: Final[dict[Key, TuyaLanBinarySensorEntityDescription]] = {
         entity_category=_DIAGNOSTIC,
         value_fn=problem_value,
     ),
+    # On/off states a sensor reports (the library's code rows say which values are
+    # on); named by their device class, as in Home Assistant core's tuya integration.
+    (DpKind.BINARY, None): TuyaLanBinarySensorEntityDescription(key="dp", translation_key="dp"),
+    (DpKind.BINARY, ROLE_DOOR): TuyaLanBinarySensorEntityDescription(
+        key="door", device_class=BinarySensorDeviceClass.DOOR
+    ),
+    (DpKind.BINARY, ROLE_MOTION): TuyaLanBinarySensorEntityDescription(
+        key="motion", device_class=BinarySensorDeviceClass.MOTION
+    ),
+    (DpKind.BINARY, ROLE_SMOKE): TuyaLanBinarySensorEntityDescription(
+        key="smoke", device_class=BinarySensorDeviceClass.SMOKE
+    ),
+    (DpKind.BINARY, ROLE_GAS): TuyaLanBinarySensorEntityDescription(
+        key="gas", device_class=BinarySensorDeviceClass.GAS
+    ),
+    (DpKind.BINARY, ROLE_MOISTURE): TuyaLanBinarySensorEntityDescription(
+        key="moisture", device_class=BinarySensorDeviceClass.MOISTURE
+    ),
 }
 
 _MEASUREMENT = SensorStateClass.MEASUREMENT
@@ -254,7 +291,52 @@ SENSORS: Final[dict[Key, TuyaLanSensorEntityDescription]] = {
         device_class=SensorDeviceClass.ENUM,
         entity_category=_DIAGNOSTIC,
     ),
+    (DpKind.ENUM, ROLE_BATTERY_STATE): TuyaLanSensorEntityDescription(
+        key="battery_state",
+        translation_key="battery_state",
+        device_class=SensorDeviceClass.ENUM,
+        entity_category=_DIAGNOSTIC,
+    ),
     (DpKind.SENSOR, None): TuyaLanSensorEntityDescription(key="dp", translation_key="dp"),
+    # Readings a sensor's code names (the library's code rows; the model's scale, and
+    # for a temperature its unit, come with the DP); named by their device class.
+    (DpKind.SENSOR, ROLE_TEMPERATURE): TuyaLanSensorEntityDescription(
+        key="temperature",
+        device_class=SensorDeviceClass.TEMPERATURE,
+        native_unit_of_measurement=UnitOfTemperature.CELSIUS,
+        state_class=_MEASUREMENT,
+    ),
+    (DpKind.SENSOR, ROLE_HUMIDITY): TuyaLanSensorEntityDescription(
+        key="humidity",
+        device_class=SensorDeviceClass.HUMIDITY,
+        native_unit_of_measurement=PERCENTAGE,
+        state_class=_MEASUREMENT,
+    ),
+    (DpKind.SENSOR, ROLE_BATTERY): TuyaLanSensorEntityDescription(
+        key="battery",
+        device_class=SensorDeviceClass.BATTERY,
+        native_unit_of_measurement=PERCENTAGE,
+        state_class=_MEASUREMENT,
+        entity_category=_DIAGNOSTIC,
+    ),
+    (DpKind.SENSOR, ROLE_CO2): TuyaLanSensorEntityDescription(
+        key="co2",
+        device_class=SensorDeviceClass.CO2,
+        native_unit_of_measurement=UnitOfRatio.PARTS_PER_MILLION,
+        state_class=_MEASUREMENT,
+    ),
+    (DpKind.SENSOR, ROLE_PM25): TuyaLanSensorEntityDescription(
+        key="pm25",
+        device_class=SensorDeviceClass.PM25,
+        native_unit_of_measurement=UnitOfDensity.MICROGRAMS_PER_CUBIC_METER,
+        state_class=_MEASUREMENT,
+    ),
+    (DpKind.SENSOR, ROLE_ILLUMINANCE): TuyaLanSensorEntityDescription(
+        key="illuminance",
+        device_class=SensorDeviceClass.ILLUMINANCE,
+        native_unit_of_measurement=LIGHT_LUX,
+        state_class=_MEASUREMENT,
+    ),
     (DpKind.RAW, None): TuyaLanSensorEntityDescription(
         key="dp",
         translation_key="dp",
@@ -332,6 +414,10 @@ COMPOSITES: Final[dict[DpKind, tuple[Platform, TuyaLanCompositeEntityDescription
     DpKind.CLIMATE: (
         Platform.CLIMATE,
         TuyaLanClimateEntityDescription(key="climate"),
+    ),
+    DpKind.FAN: (
+        Platform.FAN,
+        TuyaLanFanEntityDescription(key="fan"),
     ),
 }
 
@@ -426,7 +512,10 @@ def _select(template: TuyaLanSelectEntityDescription, spec: DpSpec, index: int |
 def _problem(
     template: TuyaLanBinarySensorEntityDescription, spec: DpSpec, index: int | None
 ) -> Any:
-    return replace(_named(template, spec, index), labels=spec.labels)
+    named = replace(_named(template, spec, index), labels=spec.labels)
+    if spec.kind is DpKind.BINARY:
+        return replace(named, value_fn=partial(state_on, on=spec.options))
+    return named
 
 
 def _sensor(template: TuyaLanSensorEntityDescription, spec: DpSpec, index: int | None) -> Any:

@@ -60,6 +60,13 @@ def switch_value(value: Any) -> bool | None:
     return None if value is None else bool(value)
 
 
+def state_on(value: Any, on: tuple[str, ...]) -> bool | None:
+    """An on/off state: a Boolean as it is, an enum on when it is one of ``on``."""
+    if not on:
+        return value if isinstance(value, bool) else None
+    return value in on if isinstance(value, str) else None
+
+
 def problem_value(value: Any) -> bool | None:
     """A fault flag, or a fault bitmap with any bit set."""
     if isinstance(value, bool):

@@ -26,6 +26,7 @@ from custom_components.tuya_lan.const import (
     DOMAIN,
 )
 from custom_components.tuya_lan.tuyalan import (
+    ConnectLimiter,
     DeviceError,
     DeviceUpdate,
     Fault,
@@ -178,9 +179,10 @@ class FakeTuyaDevice:
         on_update: Callable[[DeviceUpdate], None] | None = None,
         on_health: Callable[[Health], None] | None = None,
         dp_ids: Iterable[int] = (),
-        connect_limiter: Any = None,  # the library's; nothing to limit here
+        connect_limiter: ConnectLimiter | None = None,
     ) -> None:
         self.fake = fake
+        self.connect_limiter = connect_limiter
         self.host, self.device_id, self.local_key, self.version = (
             host,
             device_id,

@@ -11,6 +11,7 @@ import asyncio
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
+from typing import Any
 
 from homeassistant.config_entries import ConfigEntryState
 from homeassistant.core import HomeAssistant
@@ -42,11 +43,18 @@ class Running:
 
 @asynccontextmanager
 async def running(
-    hass: HomeAssistant, profile: str, version: str = "3.4"
+    hass: HomeAssistant,
+    profile: str,
+    version: str = "3.4",
+    *,
+    category: str | None = None,
+    model: list[DpModel] | None = None,
+    dps: dict[str, Any] | None = None,
 ) -> AsyncIterator[Running]:
-    """The profile's device on loopback, its entry set up with the model."""
+    """The profile's device on loopback, its entry set up with the model (or with the
+    category, model and DPs given: a variant of a category the profiles lack)."""
     sim = SimulatedDevice(
-        DEVICE_ID, LOCAL_KEY, version, profile=profile, tick_interval=None, seed=1
+        DEVICE_ID, LOCAL_KEY, version, dps=dps, profile=profile, tick_interval=None, seed=1
     )
     await sim.start()
     entry = MockConfigEntry(
@@ -58,8 +66,8 @@ async def running(
             port=sim.port,
             protocol_version=version,
             **{
-                CONF_CATEGORY: PROFILE_CATEGORIES[profile],
-                CONF_MODEL: [dp.to_dict() for dp in model_of(profile)],
+                CONF_CATEGORY: category or PROFILE_CATEGORIES[profile],
+                CONF_MODEL: [dp.to_dict() for dp in model or model_of(profile)],
             },
         ),
     )

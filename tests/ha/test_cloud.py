@@ -1139,3 +1139,51 @@ async def test_entry_kinds_are_told_apart_once(
     assert loaded_accounts(hass) == [(account, account.runtime_data)]
     await unload_all(hass)
     assert loaded_accounts(hass) == []
+
+
+@pytest.mark.parametrize(
+    ("cloud_key", "healed"),
+    [(NEW_KEY, True), ("b" * 16, False)],  # the device's new key; a stale one
+    ids=["right", "stale"],
+)
+async def test_3_1_key_from_the_account_is_proven_before_it_is_saved(
+    hass: HomeAssistant,
+    cloud: FakeTuyaCloud,
+    caplog: pytest.LogCaptureFixture,
+    cloud_key: str,
+    healed: bool,
+) -> None:
+    """A 3.1 device reads its status in plaintext with any key (issue 14 §2): a key from
+    the account is saved only once the device proved it (its report of a same-value
+    write); a key it cannot prove is never saved as healed, and the user is asked."""
+    sim = SimulatedDevice("bf00000000000000aa31", KEYS[0], "3.1", tick_interval=None, seed=1)
+    await sim.start()
+    try:
+        cloud.add_device(cloud_device_for(sim, uid=UID, name="Plug 31"))
+        cloud.devices[sim.device_id].local_key = cloud_key
+        await add_account(hass, cloud)
+        entry = await add_device(hass, sim)
+        coordinator = entry.runtime_data
+        await wait_for(lambda: coordinator.device.connected)
+        sim.change_key(NEW_KEY)  # re-paired; drops the session
+        # It reconnects at once (plaintext status); its next push, encrypted with the
+        # new key, proves the entry's key wrong and sends the integration to the account.
+        await wait_for(lambda: coordinator.health.reconnects >= 1 and coordinator.device.connected)
+        sim.set_dps({"1": False})
+        if healed:
+            await wait_for(lambda: entry.data[CONF_LOCAL_KEY] == NEW_KEY)
+            assert sim.dps["1"] is False  # the proof wrote the value the relay held
+        else:
+            await wait_for(
+                lambda: (
+                    bool(hass.config_entries.flow.async_progress())
+                    or entry.data[CONF_LOCAL_KEY] != KEYS[0]
+                )
+            )
+            assert entry.data[CONF_LOCAL_KEY] == KEYS[0]
+            assert "has a new local key" not in caplog.text
+            (flow,) = hass.config_entries.flow.async_progress()
+            assert flow["context"]["source"] == SOURCE_REAUTH
+        await unload_all(hass)
+    finally:
+        await sim.stop()

@@ -725,14 +725,19 @@ async def test_options_drop_garbage_stored_mappings(
 
 
 def test_3_1_key_check_is_explained() -> None:
-    """Where a key is entered, the form says a 3.1 key is only checked at the first update."""
+    """The forms where a key is entered no longer claim a 3.1 key cannot be checked (the
+    flow proves it with a same-value write); only a 3.1 key the device did not prove is
+    explained, in its own error, so the paragraph never shows for 3.3-3.5 devices."""
     strings = json.loads(
         (Path(__file__).parents[2] / "custom_components/tuya_lan/strings.json").read_text("utf-8")
     )
     for step in ("local", "discovery_confirm", "reauth_confirm", "reconfigure"):
         text = strings["config"]["step"][step]["description"]
-        assert "3.1" in text, step
-        assert "first encrypted update" in text, step
+        assert "cannot be checked" not in text, step
+        assert "3.1" not in text, step
+    unproven = strings["config"]["error"]["key_unproven"]
+    assert "3.1" in unproven
+    assert "first encrypted update" in unproven
 
 
 def test_fake_client_matches_library() -> None:

@@ -470,7 +470,7 @@ async def test_follow_moves_the_session(
         await device.stop()
 
 
-@pytest.mark.parametrize("at_new_address", ["nothing", "another_device"])
+@pytest.mark.parametrize("at_new_address", ["nothing", "another_device", "3.1_impostor"])
 async def test_no_follow_without_the_device_at_the_new_address(
     hass: HomeAssistant,
     ports: Ports,
@@ -478,20 +478,34 @@ async def test_no_follow_without_the_device_at_the_new_address(
     caplog: pytest.LogCaptureFixture,
     at_new_address: str,
 ) -> None:
-    """An announced address where the device does not answer as itself is never written."""
+    """An announced address where the device does not answer as itself is never written.
+
+    A 3.1 impostor (our device's id, another key) answers the plaintext status as any
+    3.1 device does: only a report that proves our key may move the entry (issue 14 §2).
+    """
     caplog.set_level(logging.DEBUG, "custom_components.tuya_lan")
     other: SimulatedDevice | None = None
     port = free_tcp_port()
+    device_id, version = (ID31, "3.1") if at_new_address == "3.1_impostor" else (ID34, "3.4")
     if at_new_address == "another_device":  # another device, with another key, answers
         other = SimulatedDevice(ID35, OTHER_KEY, "3.4", tick_interval=None, port=port)
         await other.start()
-    entry = add_entry(hass, ID34, host=OLD, port=port, protocol_version="3.4")
+    if at_new_address == "3.1_impostor":
+        other = SimulatedDevice(ID31, OTHER_KEY, "3.1", tick_interval=None, port=port)
+        await other.start()
+    entry = add_entry(hass, device_id, host=OLD, port=port, protocol_version=version)
     try:
         await hass.config_entries.async_setup(entry.entry_id)
         if other is None:
             assert entry.state is ConfigEntryState.SETUP_RETRY
-        send(build_datagram(ID34, "3.4", ip=NEW), ports.encrypted)
-        await wait_for(lambda: "does not answer there as itself" in caplog.text)
+        if version == "3.1":
+            send(build_datagram(device_id, version, ip=NEW), ports.plain)
+        else:
+            send(build_datagram(device_id, version, ip=NEW), ports.encrypted)
+        # Either outcome ends the wait; the checks below tell which one it was.
+        await wait_for(
+            lambda: "does not answer there as itself" in caplog.text or entry.data[CONF_HOST] == NEW
+        )
         await hass.async_block_till_done()
         assert entry.data[CONF_HOST] == OLD
         assert entry.state is not ConfigEntryState.LOADED

@@ -166,7 +166,9 @@ async def sim_of(socket_enabled: None) -> Any:
 
 
 @pytest.mark.usefixtures("mock_setup_entry")
-@pytest.mark.parametrize(("version", "option"), [("3.3", "3_3"), ("3.4", "auto")])
+@pytest.mark.parametrize(
+    ("version", "option"), [("3.3", "3_3"), ("3.4", "3_4"), ("3.5", "3_5"), ("3.4", "auto")]
+)
 async def test_flow_busy_device_says_busy(
     hass: HomeAssistant, sim_of: Any, version: str, option: str
 ) -> None:

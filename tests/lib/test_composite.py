@@ -1,4 +1,4 @@
-"""Entities made of several DPs: which DPs the model makes a light, cover or climate."""
+"""Entities made of several DPs: which DPs the model makes a light, cover, climate or fan."""
 
 from __future__ import annotations
 
@@ -110,3 +110,42 @@ def test_a_part_whose_entity_lost_its_switch_is_left_over() -> None:
 def test_composite_kinds_are_not_offered_to_the_user() -> None:
     assert DpKind.LIGHT not in USER_KINDS
     assert DpKind.SWITCH in USER_KINDS
+
+
+# Tuya's fan (fs) instruction set: https://developer.tuya.com/en/docs/iot/f?id=K9gf45vs7vkge
+FAN_FS = (
+    _dp(1, "switch", "Boolean"),
+    _dp(2, "mode", "Enum", range=["nature", "sleep"]),
+    _dp(3, "fan_speed_percent", "Integer", min=1, max=100, scale=0, step=1),
+    _dp(4, "fan_speed", "Enum", range=["1", "2", "3", "4"]),
+    _dp(5, "switch_vertical", "Boolean"),
+    _dp(8, "fan_direction", "Enum", range=["forward", "reverse"]),
+    _dp(9, "light", "Boolean"),
+    _dp(10, "bright_value", "Integer", min=10, max=1000, scale=0, step=1),
+)
+
+
+def test_a_fan_and_its_light_from_the_fs_codes() -> None:
+    """The stepless speed wins over the legacy enum one (which stays raw); the fan's
+    power is its switch, not a relay; ``light`` and ``bright_value`` are its light."""
+    specs = describe({"4": "2"}, category="fs", model=FAN_FS).specs
+    groups, leftover = split_groups(specs)
+    assert leftover == []
+    by_kind = {group.kind: group for group in groups}
+    fan = by_kind[DpKind.FAN]
+    assert fan.main == "1"
+    assert fan.dps == {"1", "2", "3", "5", "8"}
+    assert fan.part("speed").code == "fan_speed_percent"  # type: ignore[union-attr]
+    assert fan.part("oscillate").code == "switch_vertical"  # type: ignore[union-attr]
+    assert by_kind[DpKind.LIGHT].dps == {"9", "10"}
+    assert specs["4"].kind is DpKind.RAW
+
+
+def test_an_enum_speed_is_a_fan_speed_and_a_fan_needs_switch_or_speed() -> None:
+    model = (_dp(3, "fan_speed", "Enum", range=["low", "high"]),)
+    groups, _ = split_groups(describe({}, category="fs", model=model).specs)
+    assert groups[0].part("speed").options == ("low", "high")  # type: ignore[union-attr]
+    only_direction = (_dp(8, "fan_direction", "Enum", range=["forward", "reverse"]),)
+    assert composite_parts("fs", only_direction) == {}
+    # a plug's switch is no fan
+    assert composite_parts("cz", (_dp(1, "switch", "Boolean"),)) == {}

@@ -8,6 +8,7 @@ from __future__ import annotations
 import asyncio
 import math
 from typing import Any
+from unittest.mock import patch
 
 import pytest
 
@@ -113,9 +114,14 @@ async def test_a_recycled_socket_reconnects_at_once(
     device: TuyaDevice = quirk_devices(sim, recorder, heartbeat=0.2)
     await device.connect()
     device.start()
+    session = sim._connections[0].session
+    assert session is not None
+    await until(lambda: session.heartbeats >= 1)  # the session ran a heartbeat interval
     sim.socket_lifetime = 0.3
-    sim.drop()  # the current connection started before the quirk: recycle it now
-    await recorder.until(lambda: device.health.closed_by_device >= 2 and device.connected)
+    # A backoff longer than the wait below: only reconnects that skip it get through.
+    with patch("custom_components.tuya_lan.tuyalan.device.backoff_delay", return_value=60.0):
+        sim.drop()  # the current connection started before the quirk: recycle it now
+        await recorder.until(lambda: device.health.closed_by_device >= 2 and device.connected)
     assert sim.recycled >= 1
     assert device.health.reconnects >= 2
     assert device.health.fault is None

@@ -7,8 +7,8 @@ from collections.abc import AsyncIterator
 
 import pytest
 
-from custom_components.tuya_lan.tuyalan import ConnectLimiter, TuyaDevice, TuyaError
-from tests.sim.conftest import KEY
+from custom_components.tuya_lan.tuyalan import ConnectLimiter, Timings, TuyaDevice, TuyaError
+from tests.sim.common import KEY
 
 
 async def settle() -> None:
@@ -163,7 +163,7 @@ async def test_devices_sharing_a_limiter_open_at_most_n_sessions_at_once(
             KEY,
             "3.3",
             port=port,
-            timeout=60.0,  # never reached: the test ends each session itself
+            timings=Timings(timeout=60.0),  # never reached: the test ends each session itself
             connect_limiter=limiter,
         )
         for index in range(5)
@@ -197,7 +197,9 @@ async def test_without_a_limiter_every_session_opens_at_once(
     """The library's default (one device, a command-line tool): no cap."""
     server, port = silent
     devices = [
-        TuyaDevice("127.0.0.1", f"bflimit{i:015d}", KEY, "3.3", port=port, timeout=60.0)
+        TuyaDevice(
+            "127.0.0.1", f"bflimit{i:015d}", KEY, "3.3", port=port, timings=Timings(timeout=60.0)
+        )
         for i in range(5)
     ]
     connects = [asyncio.create_task(device.connect()) for device in devices]

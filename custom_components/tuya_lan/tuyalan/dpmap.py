@@ -42,6 +42,7 @@ class DpKind(StrEnum):
     PHASE = "phase"  # base64 voltage/current/power of one phase (breakers)
     SELECT = "select"  # an enum the user sets: power-on behaviour, indicator mode
     ENUM = "enum"  # an enum the device reports: a fault code
+    BINARY = "binary"  # a state the device reports as on/off: a contact, motion, smoke
     PROBLEM = "problem"  # a fault flag or bitmap: on when any bit is set
     SENSOR = "sensor"  # a generic sensor the user configured (enabled)
     RAW = "raw"  # an unknown DP: diagnostic, disabled by default
@@ -51,6 +52,7 @@ class DpKind(StrEnum):
     LIGHT = "light"
     COVER = "cover"
     CLIMATE = "climate"
+    FAN = "fan"
 
 
 # What a kind is for, beyond its kind (the name a user sees comes from it).
@@ -269,6 +271,8 @@ def _number(model: DpModel, kind: DpKind, code: str, *, index: int | None = None
 
 def classify_model(dp: DpModel, category: str | None) -> DpSpec | None:
     """The kind of one DP from its model, or None when the code says nothing we trust."""
+    if (by_code := _by_code(dp, category)) is not None:
+        return by_code
     code = dp.code
     base, index = _split_index(code)
     plug = category in PLUG_CATEGORIES
@@ -842,6 +846,12 @@ ROLE_CLIMATE_SWITCH: Final = "switch"
 ROLE_HVAC_MODE: Final = "mode"
 ROLE_TARGET_TEMP: Final = "target_temperature"
 ROLE_CURRENT_TEMP: Final = "current_temperature"
+# The parts of a fan.
+ROLE_FAN_SWITCH: Final = "switch"
+ROLE_FAN_SPEED: Final = "speed"  # an integer (a percentage of its range) or an enum of steps
+ROLE_FAN_MODE: Final = "mode"
+ROLE_FAN_DIRECTION: Final = "direction"
+ROLE_OSCILLATE: Final = "oscillate"
 
 _TEXT_TYPES: Final = frozenset({STRING, JSON, RAW})
 
@@ -878,16 +888,20 @@ _BOOL, _INT, _ENUM = frozenset({BOOLEAN}), frozenset({INTEGER}), frozenset({ENUM
 # https://developer.tuya.com/en/docs/iot/f?id=K9gf46o5mtfyc and its status set
 # https://developer.tuya.com/en/docs/iot/s?id=K9gf48qy7wkre ; curtain switch "clkg":
 # https://developer.tuya.com/en/docs/iot/s?id=K9gf8rs2668v6 ; thermostat "wk",
-# heater "qn", air conditioner "kt"), and the categories Home Assistant core's tuya
+# heater "qn", air conditioner "kt"; fan "fs":
+# https://developer.tuya.com/en/docs/iot/f?id=K9gf45vs7vkge ;
+# ceiling fan light "fsd": https://developer.tuya.com/en/docs/iot/s?id=Kaof8hoq7bom0 ),
+# and the categories Home Assistant core's tuya
 # integration gives these entities.
 COMPOSITE_ROWS: Final = (
     CompositeRow(
         kind=DpKind.LIGHT,
         categories=frozenset(
             {"dj", "dd", "dc", "fwd", "xdd", "gyd", "tyndj", "dsd", "sxd", "mbd", "tgq", "tgkg"}
+            | {"fs", "fsd"}  # a fan's light: switch_led (fsd) or light (fs)
         ),
         parts=(
-            PartRow(ROLE_LIGHT_SWITCH, ("switch_led",), _BOOL),
+            PartRow(ROLE_LIGHT_SWITCH, ("switch_led", "light"), _BOOL),
             PartRow(ROLE_WORK_MODE, ("work_mode",), _ENUM),
             PartRow(ROLE_BRIGHTNESS, ("bright_value_v2", "bright_value"), _INT),
             PartRow(ROLE_COLOUR_TEMP, ("temp_value_v2", "temp_value"), _INT),
@@ -918,11 +932,124 @@ COMPOSITE_ROWS: Final = (
         ),
         required=frozenset({ROLE_TARGET_TEMP, ROLE_HVAC_MODE}),
     ),
+    CompositeRow(
+        kind=DpKind.FAN,
+        categories=frozenset({"fs", "fsd", "fskg", "kj", "ks"}),
+        parts=(
+            PartRow(ROLE_FAN_SWITCH, ("switch_fan", "fan_switch", "switch"), _BOOL),
+            PartRow(
+                ROLE_FAN_SPEED,
+                ("fan_speed_percent", "fan_speed", "fan_speed_enum", "speed"),
+                _INT | _ENUM,
+            ),
+            PartRow(ROLE_FAN_MODE, ("mode", "fan_mode"), _ENUM),
+            PartRow(ROLE_FAN_DIRECTION, ("fan_direction",), _ENUM),
+            PartRow(ROLE_OSCILLATE, ("switch_horizontal", "switch_vertical"), _BOOL),
+        ),
+        required=frozenset({ROLE_FAN_SWITCH, ROLE_FAN_SPEED}),
+    ),
 )
 ROWS_BY_KIND: Final = {row.kind: row for row in COMPOSITE_ROWS}
 COMPOSITE_KINDS: Final = frozenset(ROWS_BY_KIND)
-# The kinds a user may give a DP by hand (the composites are the model's to build).
-USER_KINDS: Final = tuple(kind for kind in DpKind if kind not in COMPOSITE_KINDS)
+# The kinds a user may give a DP by hand (the composites and the on/off states, whose
+# "on" values only a model can say, are the model's to build).
+USER_KINDS: Final = tuple(
+    kind for kind in DpKind if kind not in COMPOSITE_KINDS and kind is not DpKind.BINARY
+)
+
+
+# --- one-DP entities named by their code, in any category -----------------------------
+#
+# A sensor's reading is one DP whatever the device: ``temp_current`` is a temperature
+# on a sensor, a purifier or a fan (where no composite took it). Each row: the codes,
+# the DP types the standard gives them, the kind and role, and for an on/off state the
+# enum values that mean "on" (a Boolean is on when true). Codes and values: Tuya's
+# standard status sets of temperature and humidity sensors (wsdcg,
+# https://developer.tuya.com/en/docs/iot/s?id=K9gf48k1c0sgo), contact sensors (mcs,
+# https://developer.tuya.com/en/docs/iot/s?id=K9gf48hm02l8m), motion sensors (pir,
+# https://developer.tuya.com/en/docs/iot/s?id=K9gf48cz3utjt), smoke alarms (ywbj,
+# https://developer.tuya.com/en/docs/iot/s?id=K9gf48r5i2iiy), gas alarms (rqbj,
+# https://developer.tuya.com/en/docs/iot/s?id=K9gf48qj3ipe7), water detectors (sj,
+# https://developer.tuya.com/en/docs/iot/s?id=K9gf48ml3r38c), CO2 detectors (co2bj,
+# https://developer.tuya.com/en/docs/iot/s?id=K9gf48r6h13dg), PM2.5 detectors (pm25,
+# https://developer.tuya.com/en/docs/iot/s?id=K9gf48r2l6s0y) and luminance sensors
+# (ldcg, https://developer.tuya.com/en/docs/iot/s?id=K9gf48abdqwiw).
+
+ROLE_TEMPERATURE: Final = "temperature"
+ROLE_HUMIDITY: Final = "humidity"
+ROLE_BATTERY: Final = "battery"
+ROLE_BATTERY_STATE: Final = "battery_state"
+ROLE_CO2: Final = "co2"
+ROLE_PM25: Final = "pm25"
+ROLE_ILLUMINANCE: Final = "illuminance"
+ROLE_DOOR: Final = "door"
+ROLE_MOTION: Final = "motion"
+ROLE_SMOKE: Final = "smoke"
+ROLE_GAS: Final = "gas"
+ROLE_MOISTURE: Final = "moisture"
+
+_ALARM: Final = ("alarm",)
+
+
+@dataclass(frozen=True, slots=True)
+class CodeRow:
+    """A one-DP entity its code names. ``on``: the enum values of an on/off state
+    that mean on; ``categories``: where the code means this (None: everywhere)."""
+
+    codes: frozenset[str]
+    types: frozenset[str]
+    kind: DpKind
+    role: str
+    on: tuple[str, ...] = ()
+    categories: frozenset[str] | None = None
+
+
+CODE_ROWS: Final = (
+    CodeRow(frozenset({"temp_current", "va_temperature"}), _INT, DpKind.SENSOR, ROLE_TEMPERATURE),
+    CodeRow(frozenset({"humidity_value", "va_humidity"}), _INT, DpKind.SENSOR, ROLE_HUMIDITY),
+    CodeRow(frozenset({"battery_percentage"}), _INT, DpKind.SENSOR, ROLE_BATTERY),
+    CodeRow(frozenset({"battery_state"}), _ENUM, DpKind.ENUM, ROLE_BATTERY_STATE),
+    CodeRow(frozenset({"co2_value"}), _INT, DpKind.SENSOR, ROLE_CO2),
+    CodeRow(frozenset({"pm25_value"}), _INT, DpKind.SENSOR, ROLE_PM25),
+    CodeRow(frozenset({"illuminance_value"}), _INT, DpKind.SENSOR, ROLE_ILLUMINANCE),
+    # bright_value is a bulb's brightness everywhere else
+    CodeRow(
+        frozenset({"bright_value"}),
+        _INT,
+        DpKind.SENSOR,
+        ROLE_ILLUMINANCE,
+        categories=frozenset({"ldcg"}),
+    ),
+    CodeRow(frozenset({"doorcontact_state"}), _BOOL, DpKind.BINARY, ROLE_DOOR),
+    CodeRow(frozenset({"pir"}), _ENUM, DpKind.BINARY, ROLE_MOTION, on=("pir",)),
+    CodeRow(frozenset({"smoke_sensor_status"}), _ENUM, DpKind.BINARY, ROLE_SMOKE, on=_ALARM),
+    CodeRow(frozenset({"gas_sensor_status"}), _ENUM, DpKind.BINARY, ROLE_GAS, on=_ALARM),
+    CodeRow(frozenset({"watersensor_state"}), _ENUM, DpKind.BINARY, ROLE_MOISTURE, on=_ALARM),
+)
+
+
+def _by_code(dp: DpModel, category: str | None) -> DpSpec | None:
+    """The one-DP entity a code row makes of ``dp``, or None.
+
+    An enum whose model lacks a row's "on" value is not the state the row means (it
+    stays what it was): the model, not the code alone, says what the values are.
+    """
+    for row in CODE_ROWS:
+        if dp.code not in row.codes or dp.type not in row.types:
+            continue
+        if row.categories is not None and category not in row.categories:
+            continue
+        spec = DpSpec(kind=row.kind, role=row.role, code=dp.code)
+        if row.kind is DpKind.SENSOR:
+            unit = temperature_unit(dp.unit) if row.role == ROLE_TEMPERATURE else None
+            return replace(spec, scale=_scale(dp), unit=unit)
+        if row.kind is DpKind.ENUM:
+            return replace(spec, options=dp.range)
+        if row.on and not set(row.on) <= set(dp.range):
+            return None
+        return replace(spec, options=row.on)
+    return None
+
 
 # Temperatures: Tuya's unit spellings.
 _TEMPERATURE_UNITS: Final = {"℃": "°C", "°c": "°C", "c": "°C", "℉": "°F", "°f": "°F", "f": "°F"}
@@ -962,7 +1089,7 @@ def _part_spec(kind: DpKind, role: str, index: int | None, dp: DpModel) -> DpSpe
 
 
 def composite_parts(category: str | None, models: Sequence[DpModel]) -> dict[str, DpSpec]:
-    """The DPs that are parts of a light, cover or climate entity, by DP id.
+    """The DPs that are parts of a light, cover, climate or fan entity, by DP id.
 
     A part is taken only in a category that has such entities, only with the DP type
     the standard gives it, and only when its entity has what it needs (a light its
