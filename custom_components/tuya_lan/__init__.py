@@ -35,6 +35,7 @@ from .entries import (
     TuyaLanDeviceConfigEntry,
     is_account_entry,
 )
+from .gateway import GatewayCoordinator, is_gateway
 from .mapping import health_unique_id, raw_unique_id
 from .sensor import HEALTH_SENSORS
 from .services import async_setup_services
@@ -110,7 +111,8 @@ async def async_setup_entry(hass: HomeAssistant, entry: TuyaLanConfigEntry) -> b
     if is_account_entry(entry):
         return _async_setup_account(hass, entry)
     _async_check_stored_model(hass, entry)
-    coordinator = TuyaLanCoordinator(hass, entry)
+    # A gateway entry runs one session for itself and its children (gateway.py).
+    coordinator = (GatewayCoordinator if is_gateway(entry) else TuyaLanCoordinator)(hass, entry)
     await coordinator.async_config_entry_first_refresh()
     entry.runtime_data = coordinator
     _async_remove_stale_entities(hass, entry, coordinator)

@@ -48,13 +48,13 @@ class DpCatalog:
     def setup(self, dps: Mapping[str, Any]) -> None:
         """Resolve the DPs of the first status."""
         self._note_not_dps(dps)
-        data = self._entry.data
+        data = self._stored()
         category = data.get(CONF_CATEGORY)
         model = parse_model(data.get(CONF_MODEL))
         self._has_model = bool(model)
         resolved = resolve(
             dict(dps),
-            self._entry.options.get(CONF_DPS, {}),
+            self._overrides(),
             category=category if isinstance(category, str) else None,
             model=model,
             learned=parse_learned(data.get(CONF_LEARNED)),
@@ -68,6 +68,20 @@ class DpCatalog:
         self.energy_dps = frozenset(
             dp for dp, spec in self.specs.items() if spec.kind is DpKind.ENERGY
         )
+
+    def _stored(self) -> Mapping[str, Any]:
+        """Where the model, category and learned DPs are kept (the entry's data)."""
+        return self._entry.data
+
+    def _overrides(self) -> Any:
+        """The user's DP overrides (the entry's options)."""
+        return self._entry.options.get(CONF_DPS, {})
+
+    @callback
+    def _store(self, key: str, value: Any) -> None:
+        """Keep ``value`` under ``key`` beside the model (in the entry's data)."""
+        entry = self._entry
+        self._hass.config_entries.async_update_entry(entry, data={**entry.data, key: value})
 
     @callback
     def take(self, update: DeviceUpdate) -> None:
@@ -103,11 +117,8 @@ class DpCatalog:
         """Store what the numbering rule proved: it keeps that kind from now on."""
         if not proved:
             return
-        entry = self._entry
-        learned = {**parse_learned(entry.data.get(CONF_LEARNED)), **proved}
-        self._hass.config_entries.async_update_entry(
-            entry, data={**entry.data, CONF_LEARNED: store_learned(learned)}
-        )
+        learned = {**parse_learned(self._stored().get(CONF_LEARNED)), **proved}
+        self._store(CONF_LEARNED, store_learned(learned))
 
     @callback
     def _promote(self, update: DeviceUpdate) -> None:

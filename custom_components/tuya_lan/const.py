@@ -29,6 +29,13 @@ CONF_NO_CLOUD: Final = "no_cloud"
 # entry.options: {"dps": {"<dp>": {"kind": ..., "scale": ..., "unit": ..., "device_class": ...,
 # "options": [...]}}}
 CONF_DPS: Final = "dps"
+# A gateway entry: its sub-devices by cid ({"name": ..., and what a device entry keeps
+# about its DPs: model, category, learned, dps}) in the options; or marked a gateway in
+# its data before it has any (gateway.py).
+CONF_CHILDREN: Final = "children"
+CONF_IS_GATEWAY: Final = "is_gateway"
+CONF_NAME: Final = "name"
+CONF_CID: Final = "cid"
 
 # configuration.yaml (optional): where the 0x25 discovery request goes instead of the
 # broadcast addresses of the allowed adapters (the demo: 127.0.0.1 only).

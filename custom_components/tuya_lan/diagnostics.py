@@ -21,6 +21,7 @@ from .const import (
 )
 from .coordinator import TuyaLanCoordinator
 from .entries import TuyaLanAccountConfigEntry, TuyaLanConfigEntry, is_account_entry
+from .gateway import GatewayCoordinator
 
 TO_REDACT = {CONF_LOCAL_KEY, CONF_DEVICE_ID, CONF_HOST, "ip", "unique_id", "title"}
 # A linked account: every credential, token and id; what is left says which kind of
@@ -46,6 +47,12 @@ async def async_get_config_entry_diagnostics(
     if is_account_entry(entry):
         return _account_diagnostics(entry)
     coordinator = entry.runtime_data
+    return _device_diagnostics(entry, coordinator) | _children_diagnostics(coordinator)
+
+
+def _device_diagnostics(
+    entry: TuyaLanConfigEntry, coordinator: TuyaLanCoordinator
+) -> dict[str, Any]:
     return {
         "entry": async_redact_data(
             {
@@ -73,6 +80,23 @@ async def async_get_config_entry_diagnostics(
         },
         # Model scales the readings contradicted, and the scale used instead.
         "model_scale_notes": dict(coordinator.model_notes),
+    }
+
+
+def _children_diagnostics(coordinator: TuyaLanCoordinator) -> dict[str, Any]:
+    """A gateway's sub-devices: what the gateway says of each, and its DPs."""
+    if not isinstance(coordinator, GatewayCoordinator):
+        return {}
+    return {
+        "children": {
+            cid: {
+                "presence": child.presence_state,
+                "available": child.last_update_success,
+                "dps": dict(child.data.dps) if child.data is not None else {},
+                "mapping": {dp: spec.kind.value for dp, spec in child.specs.items()},
+            }
+            for cid, child in coordinator.children.items()
+        }
     }
 
 

@@ -17,6 +17,7 @@ from homeassistant.helpers.update_coordinator import CoordinatorEntity
 from .const import CONF_PRODUCT_KEY, CONF_PRODUCT_NAME, DOMAIN
 from .coordinator import TuyaLanCoordinator
 from .entries import TuyaLanDeviceConfigEntry
+from .gateway import ChildCoordinator, coordinators
 from .mapping import Descriptions, DpKind, DpSpec, TuyaLanEntityDescription, unique_id
 
 _METERING = frozenset({DpKind.POWER, DpKind.CURRENT, DpKind.VOLTAGE, DpKind.ENERGY})
@@ -52,7 +53,18 @@ _DEVICE_INFO: weakref.WeakKeyDictionary[TuyaLanCoordinator, DeviceInfo] = (
 
 
 def _device_info(coordinator: TuyaLanCoordinator) -> DeviceInfo:
-    if (info := _DEVICE_INFO.get(coordinator)) is None:
+    if (info := _DEVICE_INFO.get(coordinator)) is None and isinstance(
+        coordinator, ChildCoordinator
+    ):  # a gateway's sub-device: a device of its own, reached through the gateway
+        info = _DEVICE_INFO[coordinator] = DeviceInfo(
+            identifiers={(DOMAIN, coordinator.device_id)},
+            manufacturer="Tuya",
+            model=device_model(coordinator.specs, coordinator.product_name),
+            name=coordinator.name,
+        )
+        if (gateway := coordinator.gateway.registry_device_id) is not None:
+            info["via_device_id"] = gateway
+    if info is None:
         entry = coordinator.config_entry
         info = DeviceInfo(
             identifiers={(DOMAIN, coordinator.device_id)},
@@ -73,8 +85,17 @@ def async_setup_dp_entities[DescriptionT: TuyaLanEntityDescription](
 ) -> None:
     """Add a platform's entities (from the descriptions the coordinator built once),
     now and when later readings prove more DPs."""
-    coordinator = entry.runtime_data
+    for coordinator in coordinators(entry.runtime_data):  # a gateway's children too
+        _async_setup_device_entities(coordinator, entry, async_add_entities, platform, create)
 
+
+def _async_setup_device_entities[DescriptionT: TuyaLanEntityDescription](
+    coordinator: TuyaLanCoordinator,
+    entry: TuyaLanDeviceConfigEntry,
+    async_add_entities: AddConfigEntryEntitiesCallback,
+    platform: Platform,
+    create: Callable[[TuyaLanCoordinator, DescriptionT], Entity],
+) -> None:
     def entities(descriptions: Descriptions) -> list[Entity]:
         found = descriptions.by_platform[platform]
         return [create(coordinator, cast("DescriptionT", description)) for description in found]

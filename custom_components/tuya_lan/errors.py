@@ -8,6 +8,7 @@ from homeassistant.exceptions import HomeAssistantError
 
 from .const import DOMAIN
 from .tuyalan import (
+    ChildOfflineError,
     CloudAuthError,
     CloudClockError,
     CloudConnectionError,
@@ -53,6 +54,7 @@ EXCEPTION_KEYS: Final[dict[type[BaseException], str]] = {
     WrongKeyError: "invalid_auth",
     ConnectionRefusedByDevice: "device_busy",
     InvalidValueError: "value_refused",
+    ChildOfflineError: "child_offline",
     NotConnectedError: "not_connected",
     NoStatusError: "no_status",
     ReplyTooLargeError: "reply_too_large",

@@ -38,9 +38,13 @@ from .const import (
     CONF_ACCESS_ID,
     CONF_ACCESS_SECRET,
     CONF_ACCOUNT_KIND,
+    CONF_CATEGORY,
     CONF_DEVICE_ID,
     CONF_ENDPOINT,
     CONF_ENTRY_TYPE,
+    CONF_MODEL,
+    CONF_NAME,
+    CONF_PRODUCT_NAME,
     CONF_REGION,
     CONF_UID,
     CONF_USER_CODE,
@@ -62,6 +66,7 @@ from .flow_forms import (
     qr_schema,
 )
 from .flow_proof import Candidate, async_prove, device_entry_data
+from .gateway import async_add_child, is_cid, stored_children
 from .tuyalan import CloudDevice, CloudError, CloudQrExpiredError
 from .validation import ERROR_HOST
 
@@ -78,10 +83,43 @@ def cloud_errors(error: BaseException) -> dict[str, str]:
     return {"base": cloud_form_error(error)}
 
 
+def _is_child(device: CloudDevice) -> bool:
+    return bool(device.node_id or device.gateway_id)
+
+
+def _gateway_of(device: CloudDevice, devices: Mapping[str, CloudDevice]) -> str | None:
+    """The id of the gateway a sub-device is reached through: its parent link, else
+    the one device of the account that is no sub-device and has its key (a child
+    without the link shares its gateway's local key)."""
+    if device.gateway_id:
+        return device.gateway_id if device.gateway_id in devices else None
+    sharing = [
+        other.id
+        for other in devices.values()
+        if not _is_child(other) and other.local_key and other.local_key == device.local_key
+    ]
+    return sharing[0] if len(sharing) == 1 else None
+
+
+def _child_settings(device: CloudDevice) -> dict[str, Any]:
+    """What a gateway entry keeps of a sub-device from the account (no key: the
+    gateway's is used)."""
+    settings: dict[str, Any] = {CONF_NAME: device.name}
+    if device.category:
+        settings[CONF_CATEGORY] = device.category
+    if device.product_name:
+        settings[CONF_PRODUCT_NAME] = device.product_name
+    if device.model:
+        settings[CONF_MODEL] = [dp.to_dict() for dp in device.model]
+    return settings
+
+
 def _not_addable(device: CloudDevice) -> str | None:
     """Why a device of the account cannot be added on its own, or None."""
-    if device.node_id or device.gateway_id:
-        return "a sub-device, reached through its gateway, not on its own"
+    if _is_child(device) and not device.node_id:
+        return "a sub-device whose id at its gateway (node id) the account does not give"
+    if _is_child(device):
+        return "a sub-device whose gateway is not in the account"
     if not device.local_key:
         return "the cloud has no local key for it (Bluetooth-only, or a hub)"
     return None
@@ -95,9 +133,12 @@ class _Offer:
     host: str | None  # None: not heard on the LAN, the user gives it
     version: str
     port: int = DEFAULT_PORT
+    gateway: CloudDevice | None = None  # a sub-device: added to its gateway's entry
 
     @property
     def label(self) -> str:
+        if self.gateway is not None:
+            return f"{self.device.name}: through {self.gateway.name}"
         if self.host is None:
             return f"{self.device.name}: not heard on the LAN (give its address next)"
         return f"{self.device.name} ({self.host}, {self.version})"
@@ -314,7 +355,11 @@ class AccountConfigFlow(ConfigFlow):
             if not picked:
                 return self._async_finish_adding(added=0)
             adding.ticked = picked
-            adding.need_address = [d for d in picked if adding.offered[d].host is None]
+            adding.need_address = [
+                d
+                for d in picked
+                if adding.offered[d].host is None and adding.offered[d].gateway is None
+            ]
             return await self.async_step_account_address()
         errors: dict[str, str] = {}
         placeholders = {"error": "", "added": "-", "missing": "-", "failed": "-"}
@@ -356,6 +401,18 @@ class AccountConfigFlow(ConfigFlow):
         for device in sorted(devices.values(), key=lambda d: d.name.lower()):
             if device.id in configured:
                 added.append(device.name)
+                continue
+            gateway_id = _gateway_of(device, devices) if _is_child(device) else None
+            if gateway_id is not None and device.node_id and is_cid(device.node_id):
+                entry = self.hass.config_entries.async_entry_for_domain_unique_id(
+                    DOMAIN, gateway_id
+                )
+                if entry is not None and device.node_id in stored_children(entry):
+                    added.append(device.name)
+                else:  # into the gateway's entry, added now or with it (nothing typed)
+                    self._adding.offered[device.id] = _Offer(
+                        device, None, VERSION_AUTO, gateway=devices[gateway_id]
+                    )
                 continue
             if (reason := _not_addable(device)) is not None:
                 missing.append(f"{device.name}: {reason}")
@@ -400,6 +457,8 @@ class AccountConfigFlow(ConfigFlow):
         """Prove every ticked device (handshake and status read), then add the proven."""
         adding = self._adding
         offers = [adding.offered[device_id] for device_id in adding.ticked]
+        children = [offer for offer in offers if offer.gateway is not None]
+        offers = [offer for offer in offers if offer.gateway is None]
         results = await asyncio.gather(*(offer.async_import_data() for offer in offers))
         adding.failed = {}
         added = 0
@@ -411,6 +470,20 @@ class AccountConfigFlow(ConfigFlow):
                 DOMAIN, context={"source": SOURCE_CLOUD_IMPORT}, data=data
             )
             if result["type"] is FlowResultType.CREATE_ENTRY:
+                added += 1
+        for offer in children:  # after the gateways, which may have been added just now
+            assert offer.gateway is not None
+            assert offer.device.node_id is not None
+            entry = self.hass.config_entries.async_entry_for_domain_unique_id(
+                DOMAIN, offer.gateway.id
+            )
+            if entry is None:
+                adding.failed[offer.device.id] = (
+                    f"{offer.device.name}: its gateway {offer.gateway.name} is not added"
+                )
+            elif async_add_child(
+                self.hass, entry, offer.device.node_id, _child_settings(offer.device)
+            ):
                 added += 1
         if adding.failed:
             return await self.async_step_account_devices()

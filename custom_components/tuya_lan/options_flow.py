@@ -27,9 +27,14 @@ from homeassistant.helpers.selector import (
 from . import validation
 from .const import (
     CONF_CATEGORY,
+    CONF_CHILDREN,
+    CONF_CID,
     CONF_DPS,
+    CONF_IS_GATEWAY,
     CONF_MODEL,
+    CONF_NAME,
 )
+from .gateway import MAX_CHILDREN, MAX_NAME, child_name, is_cid, stored_children
 from .overrides import (
     KIND_OPTIONS,
     OPT_DEVICE_CLASS,
@@ -53,6 +58,10 @@ from .validation import (
 )
 
 OPT_DP: Final = "dp"
+ERROR_CID: Final = "invalid_cid"
+ERROR_CHILD_EXISTS: Final = "child_exists"
+ERROR_TOO_MANY_CHILDREN: Final = "too_many_children"
+ERROR_NAME: Final = "invalid_name"
 KIND_DEFAULT: Final = "default"
 
 
@@ -110,17 +119,19 @@ class TuyaLanOptionsFlow(OptionsFlowWithReload):
         )
 
     async def async_step_init(self, user_input: dict[str, Any] | None = None) -> ConfigFlowResult:
-        """Show the menu: edit a DP, or save."""
+        """Show the menu: edit a DP, add or remove a sub-device, or save."""
         summary = ", ".join(
             f"DP {dp}: {_describe(spec)}" for dp, spec in self._specs().items() if spec.overridden
         )
         if summary:  # its own text: "Your changes" only when there are some
             return self.async_show_menu(
                 step_id="init_changed",
-                menu_options=["pick_dp", "save"],
+                menu_options=["pick_dp", "add_child", "remove_child", "save"],
                 description_placeholders={"overrides": summary},
             )
-        return self.async_show_menu(step_id="init", menu_options=["pick_dp", "save"])
+        return self.async_show_menu(
+            step_id="init", menu_options=["pick_dp", "add_child", "remove_child", "save"]
+        )
 
     async def async_step_init_changed(
         self, user_input: dict[str, Any] | None = None
@@ -280,6 +291,70 @@ class TuyaLanOptionsFlow(OptionsFlowWithReload):
                 "kind": kind.value,
                 "default_scale": f"{default_scale:g}" if default_scale is not None else "1",
             },
+        )
+
+    async def async_step_add_child(
+        self, user_input: dict[str, Any] | None = None
+    ) -> ConfigFlowResult:
+        """Add a sub-device of this gateway by its cid (the entry becomes a gateway's:
+        one session for it and its children)."""
+        errors: dict[str, str] = {}
+        children = stored_children(self.config_entry)
+        if user_input is not None:
+            cid = str(user_input.get(CONF_CID, "")).strip()
+            name = str(user_input.get(CONF_NAME) or "").strip()
+            if not is_cid(cid):
+                errors[CONF_CID] = ERROR_CID
+            elif cid in children:
+                errors[CONF_CID] = ERROR_CHILD_EXISTS
+            elif len(children) >= MAX_CHILDREN:
+                errors["base"] = ERROR_TOO_MANY_CHILDREN
+            elif len(name) > MAX_NAME or not name.isprintable():
+                errors[CONF_NAME] = ERROR_NAME
+            else:
+                children[cid] = {CONF_NAME: name} if name else {}
+                entry = self.config_entry
+                if entry.data.get(CONF_IS_GATEWAY) is not True:
+                    # A gateway from now on, with or without children: its session
+                    # is a gateway's (a hub may answer no query of its own).
+                    self.hass.config_entries.async_update_entry(
+                        entry, data={**entry.data, CONF_IS_GATEWAY: True}
+                    )
+                return self.async_create_entry(
+                    data={**self.config_entry.options, CONF_CHILDREN: children}
+                )
+        return self.async_show_form(
+            step_id="add_child",
+            data_schema=vol.Schema(
+                {
+                    vol.Required(CONF_CID): TextSelector(),
+                    vol.Optional(CONF_NAME): TextSelector(),
+                }
+            ),
+            errors=errors,
+        )
+
+    async def async_step_remove_child(
+        self, user_input: dict[str, Any] | None = None
+    ) -> ConfigFlowResult:
+        """Remove a sub-device (its entities and device go with the reload)."""
+        children = stored_children(self.config_entry)
+        if not children:
+            return self.async_abort(reason="no_children")
+        if user_input is not None and user_input.get(CONF_CID) in children:
+            del children[user_input[CONF_CID]]
+            return self.async_create_entry(
+                data={**self.config_entry.options, CONF_CHILDREN: children}
+            )
+        options = [
+            SelectOptionDict(value=cid, label=f"{child_name(cid, settings)} ({cid})")
+            for cid, settings in children.items()
+        ]
+        return self.async_show_form(
+            step_id="remove_child",
+            data_schema=vol.Schema(
+                {vol.Required(CONF_CID): SelectSelector(SelectSelectorConfig(options=options))}
+            ),
         )
 
     async def async_step_save(self, user_input: dict[str, Any] | None = None) -> ConfigFlowResult:

@@ -28,6 +28,7 @@ from .coordinator import TuyaLanCoordinator
 from .descriptions import TuyaLanSensorEntityDescription, health_unique_id
 from .entity import TuyaLanBaseEntity, TuyaLanEntity, async_setup_dp_entities
 from .entries import TuyaLanDeviceConfigEntry
+from .gateway import CHILD_STATES, ChildCoordinator, coordinators
 from .mapping import description_for
 from .tuyalan import Fault
 from .tuyalan.dpmap import DpKind, DpSpec, is_dp_id
@@ -44,11 +45,22 @@ async def async_setup_entry(
 ) -> None:
     """Set up the sensors of a device, and a raw sensor for any DP reported later."""
     coordinator = entry.runtime_data
-    known = set(coordinator.specs)
     async_setup_dp_entities(entry, async_add_entities, Platform.SENSOR, _create)
     async_add_entities(
         TuyaLanHealthSensor(coordinator, description) for description in HEALTH_SENSORS
     )
+    for device in coordinators(coordinator):  # a gateway's children too
+        if isinstance(device, ChildCoordinator):
+            async_add_entities([TuyaLanChildPresenceSensor(device, CHILD_PRESENCE)])
+        _async_add_raw_sensors_later(entry, device, async_add_entities)
+
+
+def _async_add_raw_sensors_later(
+    entry: TuyaLanDeviceConfigEntry,
+    coordinator: TuyaLanCoordinator,
+    async_add_entities: AddConfigEntryEntitiesCallback,
+) -> None:
+    known = set(coordinator.specs)
 
     @callback
     def _async_add_new_dps() -> None:
@@ -343,5 +355,49 @@ class TuyaLanHealthSensor(TuyaLanBaseEntity, SensorEntity):
     def _on_health(self) -> None:
         value = self.entity_description.value_fn(self.coordinator)
         if value != self._attr_native_value:
+            self._attr_native_value = value
+            self.async_write_ha_state()
+
+
+# A gateway's sub-device: what the gateway says of it ("offline" is offline at the
+# gateway, not a lost connection; "gateway_unavailable" while the gateway is away).
+CHILD_PRESENCE = SensorEntityDescription(
+    key="presence",
+    translation_key="presence",
+    device_class=SensorDeviceClass.ENUM,
+    options=CHILD_STATES,
+    entity_category=EntityCategory.DIAGNOSTIC,
+)
+
+
+class TuyaLanChildPresenceSensor(TuyaLanBaseEntity, SensorEntity):
+    """Whether a sub-device is reachable through its gateway; available while the
+    sub-device is not."""
+
+    coordinator: ChildCoordinator
+
+    def __init__(self, coordinator: ChildCoordinator, description: SensorEntityDescription) -> None:
+        """Initialize the sensor."""
+        super().__init__(coordinator, description)
+        self._attr_unique_id = health_unique_id(coordinator.device_id, description.key)
+        self._attr_native_value = coordinator.presence_state
+
+    @property
+    def available(self) -> bool:
+        """Always: it explains an unavailable sub-device."""
+        return True
+
+    async def async_added_to_hass(self) -> None:
+        """Follow the sub-device's presence (not its DPs)."""
+        await super().async_added_to_hass()
+        self.async_on_remove(self.coordinator.async_add_health_listener(self._on_presence))
+
+    @callback
+    def _handle_coordinator_update(self) -> None:
+        """DP updates say nothing about presence."""
+
+    @callback
+    def _on_presence(self) -> None:
+        if (value := self.coordinator.presence_state) != self._attr_native_value:
             self._attr_native_value = value
             self.async_write_ha_state()

@@ -513,7 +513,7 @@ async def test_options_edit_sensor(
     entry = init_integration
     result = await hass.config_entries.options.async_init(entry.entry_id)
     assert result["type"] is FlowResultType.MENU
-    assert result["menu_options"] == ["pick_dp", "save"]
+    assert result["menu_options"] == ["pick_dp", "add_child", "remove_child", "save"]
     assert result["step_id"] == "init"  # no "Your changes" text without changes
     assert result["description_placeholders"] is None
     flow_id = result["flow_id"]

@@ -319,7 +319,7 @@ BROKEN: list[tuple[str, Callable[[Path], list[str]], Callable[[Path], None], str
     (
         "menu option without a step",
         checks.check_code_translations,
-        _code("options_flow.py", '["pick_dp", "save"]', '["pick_dp", "save", "reset"]'),
+        _code("options_flow.py", '"remove_child", "save"]', '"remove_child", "save", "reset"]'),
         "menu option 'reset' is not a step",
     ),
     (

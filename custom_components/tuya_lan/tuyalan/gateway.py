@@ -639,6 +639,8 @@ class TuyaGateway(TuyaDevice):
             with contextlib.suppress(asyncio.CancelledError):
                 await task
         await super().close()
+        # A report that came while the tasks ended may have opened a window again.
+        self._close_window(cancelled=True)
 
     # -- what the gateway reports ------------------------------------------------------
 
