@@ -29,7 +29,11 @@ from pytest_socket import socket_allow_hosts
 
 from custom_components.tuya_lan import discovery
 from custom_components.tuya_lan.const import DOMAIN
-from custom_components.tuya_lan.container import bridge_only, looks_like_bridge_container
+from custom_components.tuya_lan.container import (
+    DOCKER_POOL,
+    bridge_only,
+    looks_like_bridge_container,
+)
 from tuya_sim import SimulatedDevice, build_datagram
 
 from .test_discovery import (
@@ -128,7 +132,7 @@ async def test_probe_action_takes_ranges(
     }
 
 
-@pytest.mark.parametrize("ranges", ["10.0.0.0/8", "printer", "2001:db8::1"])
+@pytest.mark.parametrize("ranges", ["198.18.0.0/15", "printer", "2001:db8::1"])
 async def test_probe_action_refuses_bad_ranges(
     hass: HomeAssistant, ports: Ports, ranges: str
 ) -> None:
@@ -142,7 +146,9 @@ async def test_probe_action_refuses_bad_ranges(
 
 
 async def test_bad_probe_ranges_option_is_refused(hass: HomeAssistant) -> None:
-    assert not await async_setup_component(hass, DOMAIN, {DOMAIN: {"probe_ranges": "10.0.0.0/8"}})
+    assert not await async_setup_component(
+        hass, DOMAIN, {DOMAIN: {"probe_ranges": "198.18.0.0/15"}}
+    )
 
 
 async def test_missing_device_is_probed_for_and_followed(
@@ -182,12 +188,18 @@ def bridge_adapters(*addresses: str) -> list[dict[str, Any]]:
     ]
 
 
+# Addresses a mocked adapter reports (never contacted): inside the pool Docker takes its
+# bridge networks from, as the container rule defines it.
+BRIDGE_ADDRESS = str(DOCKER_POOL[0x10002])  # the first host of Docker's default bridge
+POOL_EDGE_ADDRESS = str(DOCKER_POOL[-2])
+
+
 @pytest.mark.parametrize(
     ("marker", "addresses", "issue"),
     [
-        (True, ["172.17.0.2"], True),
-        (False, ["172.17.0.2"], False),  # a LAN on 172.16/12, no container
-        (True, ["172.17.0.2", "192.0.2.10"], False),  # a LAN address too: macvlan/host
+        (True, [BRIDGE_ADDRESS], True),
+        (False, [BRIDGE_ADDRESS], False),  # a LAN on 172.16/12, no container
+        (True, [BRIDGE_ADDRESS, "192.0.2.10"], False),  # a LAN address too: macvlan/host
     ],
 )
 async def test_container_issue_when_nothing_is_heard(
@@ -210,7 +222,7 @@ async def test_container_issue_when_nothing_is_heard(
     assert (found is not None) is issue
     if found is None:
         return
-    assert found.translation_placeholders == {"addresses": "172.17.0.2"}
+    assert found.translation_placeholders == {"addresses": BRIDGE_ADDRESS}
     # A device heard: the issue goes.
     send(build_datagram(ID33, "3.3"), ports.encrypted)
     await wait_for(
@@ -224,7 +236,7 @@ async def test_no_container_issue_once_something_was_heard(
     with (
         patch.object(discovery, "SILENCE_WINDOW", 0.0),
         patch.object(discovery, "container_marker", return_value=True),
-        patch.object(network, "async_get_adapters", return_value=bridge_adapters("172.17.0.2")),
+        patch.object(network, "async_get_adapters", return_value=bridge_adapters(BRIDGE_ADDRESS)),
     ):
         await setup(hass)
         send(build_datagram(ID33, "3.3"), ports.encrypted)
@@ -235,9 +247,9 @@ async def test_no_container_issue_once_something_was_heard(
 
 
 def test_bridge_only() -> None:
-    assert bridge_only(["172.17.0.2", "127.0.0.1"])
+    assert bridge_only([BRIDGE_ADDRESS, "127.0.0.1"])
     assert not bridge_only(["127.0.0.1"])
     assert not bridge_only([])
-    assert not bridge_only(["172.17.0.2", "192.0.2.4"])
-    assert not looks_like_bridge_container(["172.17.0.2"], marker=False)
-    assert looks_like_bridge_container(["172.31.255.1"], marker=True)
+    assert not bridge_only([BRIDGE_ADDRESS, "192.0.2.4"])
+    assert not looks_like_bridge_container([BRIDGE_ADDRESS], marker=False)
+    assert looks_like_bridge_container([POOL_EDGE_ADDRESS], marker=True)
