@@ -21,7 +21,9 @@ from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
-TRANSLATIONS = Path(__file__).resolve().parents[1] / "custom_components" / "tuya_lan" / "translations"
+TRANSLATIONS = (
+    Path(__file__).resolve().parents[1] / "custom_components" / "tuya_lan" / "translations"
+)
 
 PLACEHOLDER = re.compile(r"\{([^{}]*)\}")
 PLACEHOLDER_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
@@ -100,7 +102,10 @@ def compare(english: Mapping[str, Any], other: Mapping[str, Any]) -> list[str]:
                 problems.append(f"{key}: the reference {reference!r} became {text!r}")
             continue
         problems += [f"{key}: {error}" for error in brace_errors(text)]
-        lost, added = placeholders(reference) - placeholders(text), placeholders(text) - placeholders(reference)
+        lost, added = (
+            placeholders(reference) - placeholders(text),
+            placeholders(text) - placeholders(reference),
+        )
         if lost or added:
             problems.append(
                 f"{key}: placeholders lost {sorted(lost)}, added {sorted(added)}"
@@ -109,7 +114,10 @@ def compare(english: Mapping[str, Any], other: Mapping[str, Any]) -> list[str]:
         want, got = _markup(reference), _markup(text)
         for part, counts in want.items():
             if got[part] != counts:
-                problems.append(f"{key}: {part} differ from the English ({dict(counts)} there, {dict(got[part])} here)")
+                problems.append(
+                    f"{key}: {part} differ from the English"
+                    f" ({dict(counts)} there, {dict(got[part])} here)"
+                )
         if text == reference and len(_words(reference)) >= UNTRANSLATED_MIN_WORDS:
             problems.append(f"{key}: still the English text")
     return problems
@@ -130,7 +138,9 @@ def _load(path: Path) -> Any:
     return json.loads(path.read_text(encoding="utf-8"))
 
 
-def report(english: Mapping[str, Any], files: list[Path], old_english: Mapping[str, Any] | None) -> list[str]:
+def report(
+    english: Mapping[str, Any], files: list[Path], old_english: Mapping[str, Any] | None
+) -> list[str]:
     """Per language, what to do; empty when every language is complete and up to date."""
     lines: list[str] = []
     stale = changed(old_english, english) if old_english is not None else []
@@ -153,7 +163,9 @@ def main(argv: list[str] | None = None) -> int:
         "--old",
         help="en.json of an older revision ('-': read it from stdin); its changed texts are listed",
     )
-    parser.add_argument("--dir", type=Path, default=TRANSLATIONS, help="the translations/ directory")
+    parser.add_argument(
+        "--dir", type=Path, default=TRANSLATIONS, help="the translations/ directory"
+    )
     parser.add_argument("langs", nargs="*", help="languages to check (default: every file)")
     args = parser.parse_args(argv)
     english = _load(args.dir / "en.json")

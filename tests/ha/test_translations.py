@@ -9,8 +9,7 @@ from pathlib import Path
 import pytest
 
 from validation.checks import validate_strings
-from validation.translations import changed, compare, languages
-from validation.translations import main as translations_main
+from validation.translations import changed, compare, languages, main as translations_main
 
 PACKAGE = Path(__file__).parents[2] / "custom_components" / "tuya_lan"
 
@@ -73,7 +72,7 @@ PROMISED = {"de", "fr", "it", "es", "nl"}
 
 def test_promised_languages_exist() -> None:
     """The languages the README lists are shipped."""
-    assert PROMISED <= {path.stem for path in LANGUAGE_FILES}
+    assert {path.stem for path in LANGUAGE_FILES} >= PROMISED
 
 
 @pytest.mark.parametrize("path", LANGUAGE_FILES, ids=lambda path: path.stem)
@@ -86,13 +85,19 @@ def test_language_complete_and_markup_kept(path: Path) -> None:
 
 
 def test_compare_catches_each_breakage() -> None:
-    """The check above fails on a missing or extra key, a lost/renamed/added placeholder, broken markup."""
+    """The check fails on a missing/extra key, a lost/renamed/added placeholder, broken markup."""
     english = {
-        "a": {"b": "Open [the docs](https://example.com/x) for {name}.\n\nRun `probe_ranges`, **now**."},
+        "a": {
+            "b": "Open [the docs](https://example.com/x) for {name}.\n\n"
+            "Run `probe_ranges`, **now**."
+        },
         "c": "Device",
     }
     good = {
-        "a": {"b": "Öffne [die Doku](https://example.com/x) für {name}.\n\nFühre `probe_ranges` aus, **jetzt**."},
+        "a": {
+            "b": "Öffne [die Doku](https://example.com/x) für {name}.\n\n"
+            "Führe `probe_ranges` aus, **jetzt**."
+        },
         "c": "Gerät",
     }
     assert compare(english, good) == []
@@ -109,7 +114,9 @@ def test_compare_catches_each_breakage() -> None:
         "added ['host']": broken(text + " {host}"),
         "unbalanced brace": broken(text.replace("{name}", "{name")),
         "not {a_name}": broken(text.replace("{name}", "{the name}")),
-        "link targets differ": broken(text.replace("https://example.com/x", "https://example.com/y")),
+        "link targets differ": broken(
+            text.replace("https://example.com/x", "https://example.com/y")
+        ),
         "links differ": broken(text.replace("[die Doku](https://example.com/x)", "die Doku")),
         "code spans differ": broken(text.replace("`probe_ranges`", "`Bereiche`")),
         "bold markers differ": broken(text.replace("**jetzt**", "jetzt")),
@@ -131,7 +138,9 @@ def test_changed_lists_new_and_edited_english() -> None:
 
 def test_translations_missing_report(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     """python -m validation.translations lists each language's missing and stale keys, exit 1."""
-    (tmp_path / "en.json").write_text(json.dumps({"t": {"x": "New {n}", "y": "Kept"}}), encoding="utf-8")
+    (tmp_path / "en.json").write_text(
+        json.dumps({"t": {"x": "New {n}", "y": "Kept"}}), encoding="utf-8"
+    )
     (tmp_path / "de.json").write_text(json.dumps({"t": {"x": "Alt {n}"}}), encoding="utf-8")
     old = tmp_path.parent / f"{tmp_path.name}-old-en.json"
     old.write_text(json.dumps({"t": {"x": "Old {n}", "y": "Kept"}}), encoding="utf-8")
@@ -140,6 +149,8 @@ def test_translations_missing_report(tmp_path: Path, capsys: pytest.CaptureFixtu
     assert "de: 2 to do" in out
     assert "t.y: missing" in out
     assert "t.x: the English changed" in out
-    (tmp_path / "de.json").write_text(json.dumps({"t": {"x": "Neu {n}", "y": "Bleibt"}}), encoding="utf-8")
+    (tmp_path / "de.json").write_text(
+        json.dumps({"t": {"x": "Neu {n}", "y": "Bleibt"}}), encoding="utf-8"
+    )
     assert translations_main(["--dir", str(tmp_path)]) == 0
     assert "1 language(s) complete." in capsys.readouterr().out
