@@ -653,7 +653,8 @@ def validate_strings(strings: Any, name: str = "strings.json") -> list[str]:
 
 
 def check_translations(root: Path) -> list[str]:
-    """strings.json and translations/en.json are valid and identical."""
+    """strings.json and translations/en.json are valid and identical; every other
+    language in translations/ is valid and matches en.json (see translations.py)."""
     idir = integration_dir(root)
     errors: list[str] = []
     if (idir / ".translations").is_dir():
