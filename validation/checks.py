@@ -33,6 +33,8 @@ from awesomeversion import AwesomeVersion, AwesomeVersionStrategy
 from homeassistant.const import Platform
 from homeassistant.helpers import selector as ha_selector
 
+from .translations import compare, languages
+
 # --- shared helpers --------------------------------------------------------------------
 
 # Translation keys: lowercase letters, digits, single "-" or "_" between them (so no
@@ -651,7 +653,8 @@ def validate_strings(strings: Any, name: str = "strings.json") -> list[str]:
 
 
 def check_translations(root: Path) -> list[str]:
-    """strings.json and translations/en.json are valid and identical."""
+    """strings.json and translations/en.json are valid and identical; every other
+    language in translations/ is valid and matches en.json (see translations.py)."""
     idir = integration_dir(root)
     errors: list[str] = []
     if (idir / ".translations").is_dir():
@@ -665,6 +668,13 @@ def check_translations(root: Path) -> list[str]:
     if strings is not None and english is not None and strings != english:
         # A custom integration ships only translations/; strings.json is its source.
         errors.append("translations/en.json differs from strings.json")
+    for path in languages(idir / "translations"):
+        # Home Assistant loads these as they are: each must match en.json key for key.
+        other = _load_json(path, errors)
+        if other is not None and english is not None:
+            name = f"translations/{path.name}"
+            errors += validate_strings(other, name)
+            errors += [f"{name}: {problem}" for problem in compare(english, other)]
     return errors
 
 

@@ -505,6 +505,8 @@ class Walk:
 
 
 def run(out: Path) -> int:
+    from .italian import in_italian  # here: it imports this module's helpers
+
     shots = out / "screenshots"
     shots.mkdir(parents=True, exist_ok=True)
     started = time.monotonic()
@@ -533,6 +535,7 @@ def run(out: Path) -> int:
                 ("link the fake cloud, add the rest, no key typed", walk.link_cloud_account),
                 ("a re-paired device heals by itself", walk.key_heals),
                 ("link the fake Smart Life account by QR code", walk.link_smart_life),
+                ("in Italian: the add dialog and a repair", lambda: in_italian(walk)),
             ]
             for name, step in steps:
                 began = time.monotonic()

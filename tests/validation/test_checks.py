@@ -265,6 +265,23 @@ BROKEN: list[tuple[str, Callable[[Path], list[str]], Callable[[Path], None], str
         _strings(_set("errors", {"x": "y"})),
         "unknown section 'errors'",
     ),
+    (
+        "a language lacks a key",
+        checks.check_translations,
+        lambda root: _edit_json(
+            root / PACKAGE / "translations/it.json", _set("config/abort/already_configured", None)
+        ),
+        "translations/it.json: config.abort.already_configured: missing",
+    ),
+    (
+        "a language renames a placeholder",
+        checks.check_translations,
+        lambda root: _edit_json(
+            root / PACKAGE / "translations/de.json",
+            _set("exceptions/timeout/message", "{nome} hat nicht rechtzeitig geantwortet."),
+        ),
+        "placeholders lost ['name'], added ['nome']",
+    ),
     # the code <-> strings.json cross-check
     (
         "unused form error",
