@@ -13,16 +13,15 @@ value; a DP whose value is not of the part's type is refused.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from typing import Any, Final, Literal
+from typing import Any, Final
 
 import probatio as vol
-from homeassistant.config_entries import ConfigFlowResult, OptionsFlowWithReload
+from homeassistant.config_entries import ConfigFlowResult
 from homeassistant.helpers.selector import (
     BooleanSelector,
     NumberSelector,
     NumberSelectorConfig,
     NumberSelectorMode,
-    SelectOptionDict,
     SelectSelector,
     SelectSelectorConfig,
     SelectSelectorMode,
@@ -31,21 +30,28 @@ from homeassistant.helpers.selector import (
 )
 
 from . import validation
+from .options_fields import (
+    Invalid,
+    box,
+    choice,
+    is_bool,
+    is_int,
+    is_speed,
+    is_text,
+    raw_range,
+    words,
+)
+from .options_target import TargetFlow
 from .overrides import (
-    ERROR_RANGE,
     OPT_CODE,
     OPT_INDEX,
     OPT_INVERTED,
     OPT_KIND,
     OPT_LABELS,
-    OPT_MAXIMUM,
-    OPT_MINIMUM,
     OPT_OPTIONS,
     OPT_ROLE,
     OPT_SCALE,
     OPT_UNIT,
-    RAW_LIMIT,
-    parse_options,
 )
 from .tuyalan.dpmap import (
     ROLE_BRIGHTNESS,
@@ -65,7 +71,6 @@ from .tuyalan.dpmap import (
     ROLE_TARGET_TEMP,
     ROLE_WORK_MODE,
     DpKind,
-    DpSpec,
 )
 
 ENTITY_STEPS: Final = ["entity_light", "entity_cover", "entity_fan", "entity_climate"]
@@ -87,80 +92,8 @@ COMMANDS: Final = ("open", "close", "stop")
 UNITS: Final = ("°C", "°F")
 
 
-def _is_bool(value: Any) -> bool:
-    return isinstance(value, bool)
-
-
-def _is_int(value: Any) -> bool:
-    return isinstance(value, int) and not isinstance(value, bool)
-
-
-def _is_text(value: Any) -> bool:
-    return isinstance(value, str)
-
-
-def _is_speed(value: Any) -> bool:
-    return _is_int(value) or _is_text(value)
-
-
-class Invalid(Exception):
-    """A field of the form is wrong (the error key under the field)."""
-
-    def __init__(self, field: str, error: str) -> None:
-        super().__init__(error)
-        self.field, self.error = field, error
-
-
-def _number(data: Mapping[str, Any], field: str, *, low: float = -RAW_LIMIT) -> int | None:
-    value = data.get(field)
-    if value is None:
-        return None
-    if not isinstance(value, int | float) or not float(value).is_integer():
-        raise Invalid(field, ERROR_RANGE)
-    if not low <= value <= RAW_LIMIT:
-        raise Invalid(field, ERROR_RANGE)
-    return int(value)
-
-
-def _range(data: Mapping[str, Any], low_field: str, high_field: str) -> dict[str, int]:
-    low, high = _number(data, low_field), _number(data, high_field)
-    if low is not None and high is not None and low >= high:
-        raise Invalid(high_field, ERROR_RANGE)
-    return {
-        key: value for key, value in ((OPT_MINIMUM, low), (OPT_MAXIMUM, high)) if value is not None
-    }
-
-
-def _words(data: Mapping[str, Any], field: str, default: tuple[str, ...] = ()) -> list[str]:
-    if not data.get(field):
-        if default:
-            return list(default)
-        raise Invalid(field, validation.ERROR_OPTIONS)
-    try:
-        return list(parse_options(data[field]))
-    except validation.InvalidInput:
-        raise Invalid(field, validation.ERROR_OPTIONS) from None
-
-
-class EntitySteps(OptionsFlowWithReload):
+class EntitySteps(TargetFlow):
     """The steps that make an entity of several DPs (the options flow has them)."""
-
-    def _reported(self) -> dict[str, Any]:
-        raise NotImplementedError
-
-    def _specs(self) -> dict[str, DpSpec]:
-        raise NotImplementedError
-
-    @property
-    def overrides(self) -> dict[str, dict[str, Any]]:
-        """The overrides being edited."""
-        raise NotImplementedError
-
-    async def _async_dp_choices(self, accepts: Callable[[Any], bool]) -> list[SelectOptionDict]:
-        raise NotImplementedError
-
-    async def _async_menu(self) -> ConfigFlowResult:
-        raise NotImplementedError
 
     async def async_step_add_entity(
         self, user_input: dict[str, Any] | None = None
@@ -258,13 +191,13 @@ class EntitySteps(OptionsFlowWithReload):
                 made[dp] = {
                     OPT_ROLE: ROLE_BRIGHTNESS,
                     OPT_CODE: CODES[ROLE_BRIGHTNESS][encoding],
-                    **_range(data, "brightness_min", "brightness_max"),
+                    **raw_range(data, "brightness_min", "brightness_max"),
                 }
             if dp := data.get("colour_temp"):
                 made[dp] = {
                     OPT_ROLE: ROLE_COLOUR_TEMP,
                     OPT_CODE: CODES[ROLE_COLOUR_TEMP][encoding],
-                    **_range(data, "colour_temp_min", "colour_temp_max"),
+                    **raw_range(data, "colour_temp_min", "colour_temp_max"),
                 }
             if dp := data.get("colour"):
                 made[dp] = {OPT_ROLE: ROLE_COLOUR, OPT_CODE: CODES[ROLE_COLOUR][encoding]}
@@ -277,18 +210,18 @@ class EntitySteps(OptionsFlowWithReload):
             DpKind.LIGHT,
             user_input,
             pickers={
-                "switch": (_is_bool, True),
-                "brightness": (_is_int, False),
-                "colour_temp": (_is_int, False),
-                "colour": (_is_text, False),
-                "work_mode": (_is_text, False),
+                "switch": (is_bool, True),
+                "brightness": (is_int, False),
+                "colour_temp": (is_int, False),
+                "colour": (is_text, False),
+                "work_mode": (is_text, False),
             },
             extra={
-                vol.Optional("brightness_min"): _box(),
-                vol.Optional("brightness_max"): _box(),
-                vol.Optional("colour_temp_min"): _box(),
-                vol.Optional("colour_temp_max"): _box(),
-                vol.Required(ENCODING, default=V2): _choice(ENCODING, (V2, V1)),
+                vol.Optional("brightness_min"): box(),
+                vol.Optional("brightness_max"): box(),
+                vol.Optional("colour_temp_min"): box(),
+                vol.Optional("colour_temp_max"): box(),
+                vol.Required(ENCODING, default=V2): choice(ENCODING, (V2, V1)),
             },
             parts=parts,
             suggested={},
@@ -305,10 +238,10 @@ class EntitySteps(OptionsFlowWithReload):
                 raise Invalid("base", ERROR_NEEDS_PART)
             made: dict[str, dict[str, Any]] = {}
             if dp := data.get("control"):
-                words = [str(data.get(word) or "").strip() or word for word in COMMANDS]
-                if len(set(words)) != len(words):
+                typed = [str(data.get(word) or "").strip() or word for word in COMMANDS]
+                if len(set(typed)) != len(typed):
                     raise Invalid("stop", validation.ERROR_OPTIONS)
-                labels = _words({"labels": words}, "labels")
+                labels = words({OPT_LABELS: typed}, OPT_LABELS)
                 made[dp] = {OPT_ROLE: ROLE_CONTROL, OPT_OPTIONS: labels, OPT_LABELS: labels}
             inverted = bool(data.get(OPT_INVERTED, True))
             for role in (ROLE_POSITION_SET, ROLE_POSITION):
@@ -321,9 +254,9 @@ class EntitySteps(OptionsFlowWithReload):
             DpKind.COVER,
             user_input,
             pickers={
-                "control": (_is_text, False),
-                ROLE_POSITION_SET: (_is_int, False),
-                ROLE_POSITION: (_is_int, False),
+                "control": (is_text, False),
+                ROLE_POSITION_SET: (is_int, False),
+                ROLE_POSITION: (is_int, False),
             },
             extra={
                 **{vol.Optional(word): TextSelector() for word in COMMANDS},
@@ -347,10 +280,10 @@ class EntitySteps(OptionsFlowWithReload):
                 made[dp] = {OPT_ROLE: ROLE_FAN_SWITCH}
             if dp := data.get("speed"):
                 speed: dict[str, Any] = {OPT_ROLE: ROLE_FAN_SPEED}
-                if _is_text(self._reported()[dp]):
-                    speed[OPT_OPTIONS] = _words(data, "speed_values")
+                if is_text(self._reported()[dp]):
+                    speed[OPT_OPTIONS] = words(data, "speed_values")
                 else:
-                    speed.update(_range(data, "speed_min", "speed_max"))
+                    speed.update(raw_range(data, "speed_min", "speed_max"))
                 made[dp] = speed
             if dp := data.get("oscillate"):
                 made[dp] = {OPT_ROLE: ROLE_OSCILLATE}
@@ -363,14 +296,14 @@ class EntitySteps(OptionsFlowWithReload):
             DpKind.FAN,
             user_input,
             pickers={
-                "switch": (_is_bool, False),
-                "speed": (_is_speed, False),
-                "oscillate": (_is_bool, False),
-                "direction": (_is_text, False),
+                "switch": (is_bool, False),
+                "speed": (is_speed, False),
+                "oscillate": (is_bool, False),
+                "direction": (is_text, False),
             },
             extra={
-                vol.Optional("speed_min"): _box(),
-                vol.Optional("speed_max"): _box(),
+                vol.Optional("speed_min"): box(),
+                vol.Optional("speed_max"): box(),
                 vol.Optional("speed_values"): TextSelector(TextSelectorConfig(multiple=True)),
             },
             parts=parts,
@@ -399,7 +332,7 @@ class EntitySteps(OptionsFlowWithReload):
                 data["target"]: {
                     OPT_ROLE: ROLE_TARGET_TEMP,
                     **temperature,
-                    **_range(degrees, "min_temp", "max_temp"),
+                    **raw_range(degrees, "min_temp", "max_temp"),
                 }
             }
             if dp := data.get("current"):
@@ -407,7 +340,7 @@ class EntitySteps(OptionsFlowWithReload):
             if dp := data.get("switch"):
                 made[dp] = {OPT_ROLE: ROLE_CLIMATE_SWITCH}
             if dp := data.get("mode"):
-                made[dp] = {OPT_ROLE: ROLE_HVAC_MODE, OPT_OPTIONS: _words(data, "mode_values")}
+                made[dp] = {OPT_ROLE: ROLE_HVAC_MODE, OPT_OPTIONS: words(data, "mode_values")}
             return made
 
         return await self._async_form(
@@ -415,31 +348,20 @@ class EntitySteps(OptionsFlowWithReload):
             DpKind.CLIMATE,
             user_input,
             pickers={
-                "target": (_is_int, True),
-                "current": (_is_int, False),
-                "switch": (_is_bool, False),
-                "mode": (_is_text, False),
+                "target": (is_int, True),
+                "current": (is_int, False),
+                "switch": (is_bool, False),
+                "mode": (is_text, False),
             },
             extra={
                 vol.Optional(OPT_SCALE): NumberSelector(
                     NumberSelectorConfig(mode=NumberSelectorMode.BOX, step="any")
                 ),
-                vol.Optional(OPT_UNIT): _choice(None, UNITS),
-                vol.Optional("min_temp"): _box(step="any"),
-                vol.Optional("max_temp"): _box(step="any"),
+                vol.Optional(OPT_UNIT): choice(None, UNITS),
+                vol.Optional("min_temp"): box(step="any"),
+                vol.Optional("max_temp"): box(step="any"),
                 vol.Optional("mode_values"): TextSelector(TextSelectorConfig(multiple=True)),
             },
             parts=parts,
             suggested={OPT_SCALE: 1, OPT_UNIT: UNITS[0]},
         )
-
-
-def _box(step: float | Literal["any"] = 1) -> NumberSelector:
-    return NumberSelector(NumberSelectorConfig(mode=NumberSelectorMode.BOX, step=step))
-
-
-def _choice(key: str | None, options: tuple[str, ...]) -> SelectSelector:
-    config = SelectSelectorConfig(options=list(options), mode=SelectSelectorMode.LIST)
-    if key is not None:
-        config["translation_key"] = key
-    return SelectSelector(config)
