@@ -20,7 +20,7 @@ from homeassistant.helpers.selector import (
 )
 
 from . import validation
-from .options_target import TargetFlow
+from .options_target import TargetOptionsFlow
 from .overrides import (
     ERROR_NAME,
     KIND_OPTIONS,
@@ -43,7 +43,7 @@ OPT_DP: Final = "dp"
 KIND_DEFAULT: Final = "default"
 
 
-class DpSteps(TargetFlow):
+class DpOptionsFlow(TargetOptionsFlow):
     """Pick a DP of the target, choose its kind and details."""
 
     async def async_step_pick_dp(

@@ -33,7 +33,7 @@ from . import validation
 from .options_fields import (
     Invalid,
     box,
-    choice,
+    entity_form_errors,
     is_bool,
     is_int,
     is_speed,
@@ -41,7 +41,7 @@ from .options_fields import (
     raw_range,
     words,
 )
-from .options_target import TargetFlow
+from .options_target import TargetOptionsFlow
 from .overrides import (
     OPT_CODE,
     OPT_INDEX,
@@ -92,7 +92,7 @@ COMMANDS: Final = ("open", "close", "stop")
 UNITS: Final = ("°C", "°F")
 
 
-class EntitySteps(TargetFlow):
+class EntityOptionsFlow(TargetOptionsFlow):
     """The steps that make an entity of several DPs (the options flow has them)."""
 
     async def async_step_add_entity(
@@ -107,7 +107,6 @@ class EntitySteps(TargetFlow):
 
     async def _async_form(
         self,
-        step_id: str,
         kind: DpKind,
         user_input: dict[str, Any] | None,
         *,
@@ -115,16 +114,17 @@ class EntitySteps(TargetFlow):
         extra: dict[vol.Marker, Any],
         parts: Callable[[dict[str, Any]], dict[str, dict[str, Any]]],
         suggested: dict[str, Any],
-    ) -> ConfigFlowResult:
-        """Show a kind's form; on submit check the picked DPs and the entered values,
-        store each part as an override and go back to the menu."""
+    ) -> ConfigFlowResult | tuple[vol.Schema, dict[str, str]]:
+        """A kind's form (its schema and errors, for the step to show); on submit
+        check the picked DPs and the entered values, store each part as an override
+        and go back to the menu."""
         errors: dict[str, str] = {}
         if user_input is not None:
             try:
                 self._check_dps(user_input, pickers)
                 made = parts(user_input)
             except Invalid as err:
-                errors[err.field] = err.error
+                errors = entity_form_errors(err)
             else:
                 self._store(kind, made)
                 return await self._async_menu()
@@ -138,13 +138,10 @@ class EntitySteps(TargetFlow):
                 )
             )
         fields.update(extra)
-        return self.async_show_form(
-            step_id=step_id,
-            data_schema=self.add_suggested_values_to_schema(
-                vol.Schema(fields), user_input if user_input is not None else suggested
-            ),
-            errors=errors,
+        schema = self.add_suggested_values_to_schema(
+            vol.Schema(fields), user_input if user_input is not None else suggested
         )
+        return schema, errors
 
     def _check_dps(
         self, data: Mapping[str, Any], pickers: Mapping[str, tuple[Callable[[Any], bool], bool]]
@@ -205,8 +202,7 @@ class EntitySteps(TargetFlow):
                 made[dp] = {OPT_ROLE: ROLE_WORK_MODE, OPT_OPTIONS: list(WORK_MODES)}
             return made
 
-        return await self._async_form(
-            "entity_light",
+        form = await self._async_form(
             DpKind.LIGHT,
             user_input,
             pickers={
@@ -221,11 +217,18 @@ class EntitySteps(TargetFlow):
                 vol.Optional("brightness_max"): box(),
                 vol.Optional("colour_temp_min"): box(),
                 vol.Optional("colour_temp_max"): box(),
-                vol.Required(ENCODING, default=V2): choice(ENCODING, (V2, V1)),
+                vol.Required(ENCODING, default=V2): SelectSelector(
+                    SelectSelectorConfig(
+                        options=[V2, V1], translation_key=ENCODING, mode=SelectSelectorMode.LIST
+                    )
+                ),
             },
             parts=parts,
             suggested={},
         )
+        if isinstance(form, tuple):
+            return self.async_show_form(step_id="entity_light", data_schema=form[0], errors=form[1])
+        return form
 
     async def async_step_entity_cover(
         self, user_input: dict[str, Any] | None = None
@@ -249,8 +252,7 @@ class EntitySteps(TargetFlow):
                     made[dp] = {OPT_ROLE: role, OPT_INVERTED: inverted}
             return made
 
-        return await self._async_form(
-            "entity_cover",
+        form = await self._async_form(
             DpKind.COVER,
             user_input,
             pickers={
@@ -265,6 +267,9 @@ class EntitySteps(TargetFlow):
             parts=parts,
             suggested={**{word: word for word in COMMANDS}, OPT_INVERTED: True},
         )
+        if isinstance(form, tuple):
+            return self.async_show_form(step_id="entity_cover", data_schema=form[0], errors=form[1])
+        return form
 
     async def async_step_entity_fan(
         self, user_input: dict[str, Any] | None = None
@@ -291,8 +296,7 @@ class EntitySteps(TargetFlow):
                 made[dp] = {OPT_ROLE: ROLE_FAN_DIRECTION, OPT_OPTIONS: list(DIRECTIONS)}
             return made
 
-        return await self._async_form(
-            "entity_fan",
+        form = await self._async_form(
             DpKind.FAN,
             user_input,
             pickers={
@@ -309,6 +313,9 @@ class EntitySteps(TargetFlow):
             parts=parts,
             suggested={},
         )
+        if isinstance(form, tuple):
+            return self.async_show_form(step_id="entity_fan", data_schema=form[0], errors=form[1])
+        return form
 
     async def async_step_entity_climate(
         self, user_input: dict[str, Any] | None = None
@@ -343,8 +350,7 @@ class EntitySteps(TargetFlow):
                 made[dp] = {OPT_ROLE: ROLE_HVAC_MODE, OPT_OPTIONS: words(data, "mode_values")}
             return made
 
-        return await self._async_form(
-            "entity_climate",
+        form = await self._async_form(
             DpKind.CLIMATE,
             user_input,
             pickers={
@@ -357,7 +363,9 @@ class EntitySteps(TargetFlow):
                 vol.Optional(OPT_SCALE): NumberSelector(
                     NumberSelectorConfig(mode=NumberSelectorMode.BOX, step="any")
                 ),
-                vol.Optional(OPT_UNIT): choice(None, UNITS),
+                vol.Optional(OPT_UNIT): SelectSelector(
+                    SelectSelectorConfig(options=list(UNITS), mode=SelectSelectorMode.LIST)
+                ),
                 vol.Optional("min_temp"): box(step="any"),
                 vol.Optional("max_temp"): box(step="any"),
                 vol.Optional("mode_values"): TextSelector(TextSelectorConfig(multiple=True)),
@@ -365,3 +373,8 @@ class EntitySteps(TargetFlow):
             parts=parts,
             suggested={OPT_SCALE: 1, OPT_UNIT: UNITS[0]},
         )
+        if isinstance(form, tuple):
+            return self.async_show_form(
+                step_id="entity_climate", data_schema=form[0], errors=form[1]
+            )
+        return form

@@ -4,15 +4,12 @@ numbers and words entered, checked (a wrong one is a form error under its field)
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any, Literal
+from typing import Any, Final, Literal
 
 from homeassistant.helpers.selector import (
     NumberSelector,
     NumberSelectorConfig,
     NumberSelectorMode,
-    SelectSelector,
-    SelectSelectorConfig,
-    SelectSelectorMode,
 )
 
 from . import validation
@@ -35,12 +32,29 @@ def is_speed(value: Any) -> bool:
     return is_int(value) or is_text(value)
 
 
+# Every error the entity forms show, spelled out: the offline translation check
+# (validation/) reads a form's errors from literal tables like this one.
+ENTITY_FORM_ERRORS: Final = (
+    "invalid_range",
+    "invalid_options",
+    "invalid_scale",
+    "invalid_dp_type",
+    "dp_twice",
+    "needs_part",
+)
+
+
 class Invalid(Exception):
     """A field of the form is wrong (the error key under the field)."""
 
     def __init__(self, field: str, error: str) -> None:
         super().__init__(error)
         self.field, self.error = field, error
+
+
+def entity_form_errors(err: Invalid) -> dict[str, str]:
+    """A form's errors for ``err`` (an error no form knows is a bug: ValueError)."""
+    return {err.field: ENTITY_FORM_ERRORS[ENTITY_FORM_ERRORS.index(err.error)]}
 
 
 def number(data: Mapping[str, Any], field: str, *, low: float = -RAW_LIMIT) -> int | None:
@@ -76,10 +90,3 @@ def words(data: Mapping[str, Any], field: str, default: tuple[str, ...] = ()) ->
 
 def box(step: float | Literal["any"] = 1) -> NumberSelector:
     return NumberSelector(NumberSelectorConfig(mode=NumberSelectorMode.BOX, step=step))
-
-
-def choice(key: str | None, options: tuple[str, ...]) -> SelectSelector:
-    config = SelectSelectorConfig(options=list(options), mode=SelectSelectorMode.LIST)
-    if key is not None:
-        config["translation_key"] = key
-    return SelectSelector(config)

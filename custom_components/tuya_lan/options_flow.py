@@ -18,8 +18,8 @@ from homeassistant.helpers.selector import (
 
 from .const import CONF_CHILDREN, CONF_CID, CONF_DPS, CONF_IS_GATEWAY, CONF_NAME
 from .gateway import MAX_CHILDREN, MAX_NAME, child_name, is_cid, stored_children
-from .options_dps import DpSteps
-from .options_entities import EntitySteps
+from .options_dps import DpOptionsFlow
+from .options_entities import EntityOptionsFlow
 from .overrides import ERROR_NAME
 
 ERROR_CID: Final = "invalid_cid"
@@ -27,7 +27,7 @@ ERROR_CHILD_EXISTS: Final = "child_exists"
 ERROR_TOO_MANY_CHILDREN: Final = "too_many_children"
 
 
-class TuyaLanOptionsFlow(DpSteps, EntitySteps):
+class TuyaLanOptionsFlow(DpOptionsFlow, EntityOptionsFlow):
     """Change what each DP of the device (or of a sub-device) is: a menu, pick a DP,
     edit it, save; or make an entity of several DPs."""
 
@@ -39,26 +39,43 @@ class TuyaLanOptionsFlow(DpSteps, EntitySteps):
             for dp, spec in self._specs().items()
             if spec.overridden
         )
-        placeholders = {"overrides": summary} if summary else None
         if self._target is not None:  # a sub-device's DPs
             settings = stored_children(self.config_entry).get(self._target, {})
+            name = child_name(self._target, settings)
+            if summary:
+                return self.async_show_menu(
+                    step_id="child_changed",
+                    menu_options=["pick_dp", "add_entity", "init", "save"],
+                    description_placeholders={"overrides": summary, "name": name},
+                )
             return self.async_show_menu(
-                step_id="child_changed" if summary else "child",
+                step_id="child",
                 menu_options=["pick_dp", "add_entity", "init", "save"],
-                description_placeholders={
-                    **(placeholders or {}),
-                    "name": child_name(self._target, settings),
-                },
+                description_placeholders={"name": name},
             )
-        menu = ["pick_dp", "add_entity"]
-        if stored_children(self.config_entry):
-            menu.append("pick_child")
-        menu += ["add_child", "remove_child", "save"]
-        # its own text: "Your changes" only when there are some
+        if summary:  # its own text: "Your changes" only when there are some
+            return self.async_show_menu(
+                step_id="init_changed",
+                menu_options=[
+                    "pick_dp",
+                    "add_entity",
+                    "pick_child",
+                    "add_child",
+                    "remove_child",
+                    "save",
+                ],
+                description_placeholders={"overrides": summary},
+            )
         return self.async_show_menu(
-            step_id="init_changed" if summary else "init",
-            menu_options=menu,
-            description_placeholders=placeholders,
+            step_id="init",
+            menu_options=[
+                "pick_dp",
+                "add_entity",
+                "pick_child",
+                "add_child",
+                "remove_child",
+                "save",
+            ],
         )
 
     async def async_step_init(self, user_input: dict[str, Any] | None = None) -> ConfigFlowResult:
@@ -87,6 +104,8 @@ class TuyaLanOptionsFlow(DpSteps, EntitySteps):
     ) -> ConfigFlowResult:
         """Pick the sub-device whose DPs to edit."""
         children = stored_children(self.config_entry)
+        if not children:
+            return self.async_abort(reason="no_children")
         if user_input is not None and user_input.get(CONF_CID) in children:
             self._target = user_input[CONF_CID]
             return await self._async_menu()

@@ -2,8 +2,9 @@
 it, its entity's name and its current value ("1 · Switch 1 (on)").
 
 A form's description and a picker's labels are plain text (Home Assistant translates
-only fixed selector options), so the words come from the integration's own selector
-translations here, in Home Assistant's language.
+only fixed selector options), so the words come from translations here, in Home
+Assistant's language: the integration's kind selector and entity forms, and Home
+Assistant's own words for a switch's states.
 """
 
 from __future__ import annotations
@@ -19,36 +20,53 @@ from homeassistant.helpers import entity_registry as er
 from homeassistant.helpers.translation import async_get_translations
 
 from .const import DOMAIN
-from .tuyalan.dpmap import COMPOSITE_KINDS, DpKind, DpSpec
+from .tuyalan.dpmap import ROLE_CURRENT_TEMP, ROLE_TARGET_TEMP, DpKind, DpSpec
 
-# The selectors whose words are shown in text: a DP's kind, and a value's state.
 KIND_SELECTOR: Final = "kind"
-PART_SELECTOR: Final = "part"
-STATE_SELECTOR: Final = "dp_state"
-STATE_ON: Final = "on"
-STATE_OFF: Final = "off"
-STATE_UNMAPPED: Final = "unmapped"
 MAX_VALUE_TEXT: Final = 40
+# A part of an entity in words: the label of its field in the form that makes one by
+# hand (options.step.<step>.data.<field>); a part no form has keeps its role's name.
+PART_FIELDS: Final[dict[DpKind, tuple[str, dict[str, str]]]] = {
+    DpKind.LIGHT: ("entity_light", {}),
+    DpKind.COVER: ("entity_cover", {}),
+    DpKind.FAN: ("entity_fan", {}),
+    DpKind.CLIMATE: (
+        "entity_climate",
+        {ROLE_TARGET_TEMP: "target", ROLE_CURRENT_TEMP: "current"},
+    ),
+}
+# On and off as Home Assistant's switch states say them.
+_ON_OFF: Final = ("on", "off")
 
 
 @dataclass(frozen=True, slots=True)
 class Words:
-    """The words of a selector's options, by option (the option itself when missing)."""
+    """Translated texts (flattened keys), each falling back to its key's last part."""
 
     texts: Mapping[str, str]
 
-    def option(self, selector: str, option: str) -> str:
-        """The words of one option."""
-        return self.texts.get(f"component.{DOMAIN}.selector.{selector}.options.{option}", option)
+    def _text(self, key: str) -> str:
+        return self.texts.get(key, key.rsplit(".", 1)[-1])
 
     def kind(self, kind: DpKind) -> str:
-        """A kind in words ("Configuration switch (a setting, such as child lock)")."""
-        return self.option(KIND_SELECTOR, kind.value)
+        """A kind in words ("Configuration switch (a setting, such as child lock)"; an
+        entity of several DPs as the menu that makes one by hand says it)."""
+        if kind in PART_FIELDS:
+            step = PART_FIELDS[kind][0]
+            return self._text(f"component.{DOMAIN}.options.step.add_entity.menu_options.{step}")
+        return self._text(f"component.{DOMAIN}.selector.{KIND_SELECTOR}.options.{kind.value}")
+
+    def part(self, kind: DpKind, role: str) -> str:
+        """A part of a composite entity in words ("Brightness")."""
+        step, fields = PART_FIELDS[kind]
+        field = fields.get(role, role)
+        return self._text(f"component.{DOMAIN}.options.step.{step}.data.{field}")
 
     def value(self, value: Any) -> str:
         """A DP's value as a user reads it: on/off, a text as it is, else JSON."""
         if isinstance(value, bool):
-            return self.option(STATE_SELECTOR, STATE_ON if value else STATE_OFF)
+            state = _ON_OFF[0] if value else _ON_OFF[1]
+            return self._text(f"component.switch.entity_component._.state.{state}").lower()
         if isinstance(value, str):
             text = value
         else:
@@ -58,8 +76,8 @@ class Words:
     def describe(self, spec: DpSpec) -> str:
         """A DP's kind and what the user set beside it ("Sensor x0.1 °C temperature")."""
         parts = [self.kind(spec.kind)]
-        if spec.kind in COMPOSITE_KINDS and spec.role:  # "Light (brightness)"
-            parts[0] += f" ({self.option(PART_SELECTOR, spec.role)})"
+        if spec.kind in PART_FIELDS and spec.role:  # "Light (Brightness)"
+            parts[0] += f" ({self.part(spec.kind, spec.role)})"
         if spec.name:
             parts.insert(0, f"{spec.name}:")
         if spec.scale is not None:
@@ -74,8 +92,16 @@ class Words:
 
 
 async def async_words(hass: HomeAssistant) -> Words:
-    """The selector words in Home Assistant's language."""
-    texts = await async_get_translations(hass, hass.config.language, "selector", {DOMAIN})
+    """The integration's selector and options texts, and Home Assistant's words for a
+    switch's states, in Home Assistant's language."""
+    language = hass.config.language
+    texts: dict[str, str] = {}
+    for category, integration in (
+        ("selector", DOMAIN),
+        ("options", DOMAIN),
+        ("entity_component", "switch"),
+    ):
+        texts.update(await async_get_translations(hass, language, category, {integration}))
     return Words(texts)
 
 
@@ -99,8 +125,11 @@ def dp_label(words: Words, dp: str, name: str | None, reported: Mapping[str, Any
     return f"{label} ({words.value(reported[dp])})" if dp in reported else label
 
 
-def dp_name(words: Words, spec: DpSpec, names: Mapping[str, str]) -> str:
-    """The name a picker shows for a DP: its entity's, else its kind in words."""
+def dp_name(words: Words, spec: DpSpec, names: Mapping[str, str]) -> str | None:
+    """The name a picker shows for a DP: its entity's, else its kind in words (a DP
+    nothing maps has none: "41 ({...})")."""
     if spec.kind is DpKind.RAW and not spec.overridden:
-        return words.option(STATE_SELECTOR, STATE_UNMAPPED)
+        return None
+    if spec.kind in PART_FIELDS and spec.role:
+        return f"{words.kind(spec.kind)} ({words.part(spec.kind, spec.role)})"
     return spec.name or names.get(spec.dp) or words.kind(spec.kind)

@@ -21,7 +21,7 @@ from .overrides import OPT_NAME, parse_learned, parse_model, parse_overrides, re
 from .tuyalan.dpmap import DpKind, DpSpec
 
 
-class TargetFlow(OptionsFlowWithReload):
+class TargetOptionsFlow(OptionsFlowWithReload):
     """What every step of the options flow works on: the target's overrides (edited
     in the flow, saved at the end), its reported DPs and their specs."""
 

@@ -513,7 +513,14 @@ async def test_options_edit_sensor(
     entry = init_integration
     result = await hass.config_entries.options.async_init(entry.entry_id)
     assert result["type"] is FlowResultType.MENU
-    assert result["menu_options"] == ["pick_dp", "add_entity", "add_child", "remove_child", "save"]
+    assert result["menu_options"] == [
+        "pick_dp",
+        "add_entity",
+        "pick_child",
+        "add_child",
+        "remove_child",
+        "save",
+    ]
     assert result["step_id"] == "init"  # no "Your changes" text without changes
     assert result["description_placeholders"] is None
     flow_id = result["flow_id"]
@@ -522,11 +529,11 @@ async def test_options_edit_sensor(
     assert result["step_id"] == "pick_dp"
     options = result["data_schema"].schema["dp"].config["options"]
     labels = {option["value"]: option["label"] for option in options}
-    # The DP, its entity's name (or its kind in words) and its value in words.
+    # The DP, its entity's name (or its kind in words; none unmapped) and its value.
     assert labels["1"] == "1 · Switch (on)"  # the only relay takes the device's name
     assert labels["17"] == "17 · Energy"  # not reported yet: no value
     assert labels["38"] == "38 · Power-on behavior (memory)"
-    assert labels["41"] == '41 · not mapped ({"a": 1})'
+    assert labels["41"] == '41 ({"a": 1})'
 
     result = await _configure(hass, flow_id, {"dp": "abc"})
     assert result["errors"] == {"dp": "invalid_dp"}

@@ -114,7 +114,7 @@ async def test_a_childs_dps_edited_in_the_options(
         option["value"]: option["label"]
         for option in result["data_schema"].schema["dp"].config["options"]
     }
-    assert labels["1"] == f"1 · not mapped ({raw})"  # the child's own DPs and values
+    assert labels["1"] == f"1 ({raw})"  # the child's own DPs and values
     await _step(hass, flow_id, {"dp": "1"})
     result = await _step(hass, flow_id, {"kind": "sensor"})
     assert result["step_id"] == "dp_options"

@@ -110,10 +110,10 @@ async def test_light_by_hand(
     result = await _entity_form(hass, entry, "entity_light")
     flow_id = result["flow_id"]
     assert _choices(result, "switch") == {
-        "20": "20 · not mapped (on)",
-        "111": "111 · not mapped (on)",
-        "113": "113 · not mapped (off)",
-        "121": "121 · not mapped (on)",
+        "20": "20 (on)",
+        "111": "111 (on)",
+        "113": "113 (off)",
+        "121": "121 (on)",
     }
     assert set(_choices(result, "colour")) == {"21", "24", "101", "112", "114", "124"}
 
@@ -144,7 +144,8 @@ async def test_light_by_hand(
     )
     assert result["step_id"] == "init_changed"
     assert result["description_placeholders"]["overrides"].startswith(
-        "DP 20: Light (on/off), DP 21: Light (work mode), DP 22: Light (brightness)"
+        "DP 20: Light (On/off), DP 21: Light (Work mode (white, colour, scene)), "
+        "DP 22: Light (Brightness)"
     )
     await _step(hass, flow_id, {"next_step_id": "save"})
     await hass.async_block_till_done()
@@ -329,7 +330,7 @@ async def test_resetting_a_part_removes_the_entity(
     flow_id = result["flow_id"]
     await _step(hass, flow_id, {"next_step_id": "pick_dp"})
     result = await _step(hass, flow_id, {"dp": "113"})
-    assert result["description_placeholders"]["current"] == "Fan (oscillation)"
+    assert result["description_placeholders"]["current"] == "Fan (Oscillation)"
     result = await _step(hass, flow_id, {"kind": "default"})
     assert result["step_id"] == "init"
     await _step(hass, flow_id, {"next_step_id": "save"})
@@ -423,3 +424,13 @@ async def test_dp_words_and_kept_names(
     sensor = entity_registry.async_get_entity_id("sensor", "tuya_lan", f"{DEVICE_ID}_2")
     assert sensor is not None
     assert entity_registry.async_get(sensor).original_name == "Pump"
+
+
+async def test_no_sub_device_to_edit(
+    hass: HomeAssistant, init_integration: MockConfigEntry
+) -> None:
+    """A device without sub-devices has none to pick."""
+    result = await hass.config_entries.options.async_init(init_integration.entry_id)
+    result = await _step(hass, result["flow_id"], {"next_step_id": "pick_child"})
+    assert result["type"] is FlowResultType.ABORT
+    assert result["reason"] == "no_children"
