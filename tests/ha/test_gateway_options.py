@@ -4,14 +4,16 @@ and its entities follow after the reload; against the simulated gateway on 127.0
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from typing import Any
 
 import pytest
 from homeassistant.config_entries import ConfigEntryState
-from homeassistant.core import HomeAssistant
+from homeassistant.core import Event, EventStateChangedData, HomeAssistant, callback
 from homeassistant.data_entry_flow import FlowResultType
 from homeassistant.helpers import entity_registry as er
+from homeassistant.helpers.event import async_track_state_change_event
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
 from custom_components.tuya_lan.const import CONF_CHILDREN, CONF_DPS, DOMAIN
@@ -165,3 +167,42 @@ async def test_a_childs_dps_edited_in_the_options(
     relay = er.async_get(hass).async_get("switch.kitchen_plug")  # same DP, same entity
     assert relay is not None
     assert relay.entity_category == "config"
+
+
+async def test_an_entity_made_by_hand_on_a_child(
+    hass: HomeAssistant, entry: MockConfigEntry
+) -> None:
+    """A sub-device's reported DPs make a light by hand like a device's, and the
+    light's commands reach that child through the gateway."""
+    result = await hass.config_entries.options.async_init(entry.entry_id)
+    flow_id = result["flow_id"]
+    await _step(hass, flow_id, {"next_step_id": "pick_child"})
+    await _step(hass, flow_id, {"cid": PLUG})
+    result = await _step(hass, flow_id, {"next_step_id": "add_entity"})
+    result = await _step(hass, flow_id, {"next_step_id": "entity_light"})
+    switches = result["data_schema"].schema["switch"].config["options"]
+    assert [option["value"] for option in switches] == ["1"]  # the plug's only Boolean
+    result = await _step(hass, flow_id, {"switch": "1", "encoding": "v2"})
+    assert result["step_id"] == "child_changed"
+    await _step(hass, flow_id, {"next_step_id": "save"})
+    await hass.async_block_till_done()
+    assert entry.options[CONF_CHILDREN][PLUG][CONF_DPS] == {
+        "1": {"kind": "light", "role": "switch"}
+    }
+
+    light = "light.kitchen_plug"
+    assert hass.states.get(light) is not None
+    off = asyncio.Event()
+
+    @callback
+    def changed(event: Event[EventStateChangedData]) -> None:
+        if (state := event.data["new_state"]) is not None and state.state == "off":
+            off.set()
+
+    unsubscribe = async_track_state_change_event(hass, [light], changed)
+    await hass.services.async_call("light", "turn_off", {"entity_id": light}, blocking=True)
+    # The gateway's report of the new value (a push on its one session) follows the ack.
+    async with asyncio.timeout(5):
+        await off.wait()
+    unsubscribe()
+    assert _reported(entry, PLUG)["1"] is False
