@@ -434,3 +434,21 @@ async def test_no_sub_device_to_edit(
     result = await _step(hass, result["flow_id"], {"next_step_id": "pick_child"})
     assert result["type"] is FlowResultType.ABORT
     assert result["reason"] == "no_children"
+
+
+async def test_fan_with_a_number_speed(
+    hass: HomeAssistant, init_integration: MockConfigEntry, fake_device: FakeDevice
+) -> None:
+    """An integer speed is a percentage of the range entered."""
+    await _make(
+        hass,
+        init_integration,
+        "entity_fan",
+        {"switch": "111", "speed": "102", "speed_min": 1, "speed_max": 100},
+    )
+    state = hass.states.get(FAN)
+    assert state is not None
+    assert state.attributes["percentage"] == 30
+    fake_device.set_calls.clear()
+    await _call(hass, "fan", "set_percentage", {"entity_id": FAN, "percentage": 50})
+    assert fake_device.set_calls == [{"102": 50}]
