@@ -65,13 +65,20 @@ class TuyaLanCover(TuyaLanEntity, CoverEntity):
         self._situation = description.part(ROLE_SITUATION)
         self._reverse = description.part(ROLE_MOTOR_REVERSE)
         features = CoverEntityFeature(0)
-        options = self._control.options if self._control else ()
+        # The control's value for each command: the model's words, or the ones a user
+        # entered (labels: open, close, stop; "fz"/"zz"/"stop" on some motors).
+        control = self._control
+        self._commands: dict[str, str] = (
+            dict(zip((OPEN, CLOSE, STOP), control.labels, strict=True))
+            if control is not None and len(control.labels) == 3
+            else {word: word for word in (OPEN, CLOSE, STOP) if control and word in control.options}
+        )
         for option, feature in (
             (OPEN, CoverEntityFeature.OPEN),
             (CLOSE, CoverEntityFeature.CLOSE),
             (STOP, CoverEntityFeature.STOP),
         ):
-            if option in options:
+            if option in self._commands:
                 features |= feature
         if self._position_set is not None:
             features |= CoverEntityFeature.SET_POSITION
@@ -82,8 +89,9 @@ class TuyaLanCover(TuyaLanEntity, CoverEntity):
     def _value(self, spec: DpSpec | None) -> Any:
         return None if spec is None else self.coordinator.data.dps.get(spec.dp)
 
-    @property
-    def _inverted(self) -> bool:
+    def _inverted(self, spec: DpSpec) -> bool:
+        if spec.inverted is not None:  # the user said how the device counts
+            return spec.inverted
         return bool(self._value(self._reverse) != MOTOR_BACK)
 
     @staticmethod
@@ -96,7 +104,9 @@ class TuyaLanCover(TuyaLanEntity, CoverEntity):
         if self._position is None:
             return None
         return percent_from_raw(
-            self._value(self._position), *self._range(self._position), inverted=self._inverted
+            self._value(self._position),
+            *self._range(self._position),
+            inverted=self._inverted(self._position),
         )
 
     @property
@@ -110,27 +120,28 @@ class TuyaLanCover(TuyaLanEntity, CoverEntity):
 
     async def _async_position(self, position: float) -> None:
         assert self._position_set is not None
-        raw = percent_to_raw(position, *self._range(self._position_set), inverted=self._inverted)
+        spec = self._position_set
+        raw = percent_to_raw(position, *self._range(spec), inverted=self._inverted(spec))
         await self.coordinator.async_set_dps({self._position_set.dp: raw})
 
     async def async_open_cover(self, **kwargs: Any) -> None:
         """Open."""
-        if self._control is not None and OPEN in self._control.options:
-            await self.coordinator.async_set_dps({self._control.dp: OPEN})
+        if self._control is not None and OPEN in self._commands:
+            await self.coordinator.async_set_dps({self._control.dp: self._commands[OPEN]})
         else:
             await self._async_position(100)
 
     async def async_close_cover(self, **kwargs: Any) -> None:
         """Close."""
-        if self._control is not None and CLOSE in self._control.options:
-            await self.coordinator.async_set_dps({self._control.dp: CLOSE})
+        if self._control is not None and CLOSE in self._commands:
+            await self.coordinator.async_set_dps({self._control.dp: self._commands[CLOSE]})
         else:
             await self._async_position(0)
 
     async def async_stop_cover(self, **kwargs: Any) -> None:
         """Stop where it is."""
-        if self._control is not None:
-            await self.coordinator.async_set_dps({self._control.dp: STOP})
+        if self._control is not None and STOP in self._commands:
+            await self.coordinator.async_set_dps({self._control.dp: self._commands[STOP]})
 
     async def async_set_cover_position(self, **kwargs: Any) -> None:
         """Move to a position (0 closed, 100 open)."""

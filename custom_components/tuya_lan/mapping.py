@@ -584,7 +584,10 @@ def _fill(spec: DpSpec, index: int | None) -> list[TuyaLanEntityDescription]:
         return []
     platform = platform_of(spec)
     assert platform is not None
-    return [_FILL[platform](template, spec, index)]
+    filled = _FILL[platform](template, spec, index)
+    if spec.name:  # the name the user gave it (or kept when changing its kind)
+        filled = replace(filled, name=spec.name, translation_key=None)
+    return [filled]
 
 
 def build_descriptions(specs: Mapping[str, DpSpec]) -> Descriptions:

@@ -23,7 +23,9 @@ from . import validation
 from .const import LOGGER
 from .tuyalan import DpModel
 from .tuyalan.dpmap import (
+    COMPOSITE_KINDS,
     DP_ID_MAX,
+    ROWS_BY_KIND,
     USER_KINDS,
     Described,
     DpKind,
@@ -42,6 +44,27 @@ OPT_SCALE: Final = "scale"
 OPT_UNIT: Final = "unit"
 OPT_DEVICE_CLASS: Final = "device_class"
 OPT_OPTIONS: Final = "options"
+OPT_NAME: Final = "name"
+# A part of a light, cover, fan or thermostat a user made by hand (options_entities):
+# which part (the library's role), which entity of its kind (index), its raw range,
+# the control's words for open/close/stop (labels), the standard code that says its
+# encoding (colour_data_v2 or colour_data), and a cover position's direction.
+OPT_ROLE: Final = "role"
+OPT_INDEX: Final = "index"
+OPT_MINIMUM: Final = "minimum"
+OPT_MAXIMUM: Final = "maximum"
+OPT_STEP: Final = "step"
+OPT_LABELS: Final = "labels"
+OPT_CODE: Final = "code"
+OPT_INVERTED: Final = "inverted"
+# Bounds of what a user enters for a part: a raw value fits a Tuya integer DP (32-bit),
+# an entity number is a channel of a device.
+RAW_LIMIT: Final = 2**31 - 1
+MAX_INDEX: Final = 16
+MAX_NAME: Final = 100
+# Form errors (keys under "error" in strings.json's options).
+ERROR_NAME: Final = "invalid_name"
+ERROR_RANGE: Final = "invalid_range"
 
 # What the user may set beside the kind, by kind (the options flow asks for these).
 KIND_OPTIONS: Final[dict[DpKind, tuple[str, ...]]] = {
@@ -153,6 +176,25 @@ def apply_override(dp: str, override: Mapping[str, Any], default: DpSpec | None)
     gang number); another kind starts afresh but keeps the model's code.
     """
     kind = DpKind(override[OPT_KIND])
+    name = override.get(OPT_NAME)
+    if kind in COMPOSITE_KINDS:  # a part of an entity the user made: all it says
+        return DpSpec(
+            dp=dp,
+            kind=kind,
+            role=override[OPT_ROLE],
+            index=override.get(OPT_INDEX),
+            scale=override.get(OPT_SCALE),
+            unit=override.get(OPT_UNIT),
+            options=tuple(override.get(OPT_OPTIONS, ())),
+            labels=tuple(override.get(OPT_LABELS, ())),
+            minimum=override.get(OPT_MINIMUM),
+            maximum=override.get(OPT_MAXIMUM),
+            step=override.get(OPT_STEP),
+            code=override.get(OPT_CODE),
+            inverted=override.get(OPT_INVERTED),
+            name=name,
+            overridden=True,
+        )
     base = (
         default
         if default is not None and default.kind is kind
@@ -164,6 +206,7 @@ def apply_override(dp: str, override: Mapping[str, Any], default: DpSpec | None)
         unit=override.get(OPT_UNIT),
         device_class=override.get(OPT_DEVICE_CLASS),
         options=tuple(override.get(OPT_OPTIONS, ())) or base.options,
+        name=name,
         overridden=True,
     )
 
@@ -232,10 +275,15 @@ def _parse_override(key: Any, override: Any) -> tuple[str, dict[str, Any]]:
     if not isinstance(override, Mapping):
         raise validation.InvalidInput(_INVALID_MAPPING, "the mapping is not an object")
     raw_kind = override.get(OPT_KIND)
-    if not isinstance(raw_kind, str) or raw_kind not in {kind.value for kind in USER_KINDS}:
+    kinds = {kind.value for kind in (*USER_KINDS, *COMPOSITE_KINDS)}
+    if not isinstance(raw_kind, str) or raw_kind not in kinds:
         raise validation.InvalidInput(_INVALID_MAPPING, f"unknown kind {_show(raw_kind)}")
     kind = DpKind(raw_kind)
     cleaned: dict[str, Any] = {OPT_KIND: kind.value}
+    if (name := override.get(OPT_NAME)) is not None:
+        cleaned[OPT_NAME] = parse_name(name)
+    if kind in COMPOSITE_KINDS:
+        cleaned.update(_parse_part(kind, override))
     if (scale := override.get(OPT_SCALE)) is not None:
         cleaned[OPT_SCALE] = validation.scale(scale)
     if (unit := override.get(OPT_UNIT)) is not None:
@@ -250,3 +298,53 @@ def _parse_override(key: Any, override: Any) -> tuple[str, dict[str, Any]]:
             )
         cleaned[OPT_DEVICE_CLASS] = device_class
     return dp, cleaned
+
+
+def parse_name(value: Any) -> str:
+    """An entity's name a user gave: 1 to MAX_NAME printable characters."""
+    text = value.strip() if isinstance(value, str) else ""
+    if not 0 < len(text) <= MAX_NAME or not text.isprintable():
+        raise validation.InvalidInput(ERROR_NAME, f"a name is 1 to {MAX_NAME} printable characters")
+    return text
+
+
+def _raw(value: Any, low: int = -RAW_LIMIT) -> int:
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= RAW_LIMIT:
+        raise validation.InvalidInput(_INVALID_MAPPING, f"{_show(value)} is no raw DP value")
+    return value
+
+
+def _parse_part(kind: DpKind, override: Mapping[str, Any]) -> dict[str, Any]:
+    """What a part of a hand-made entity holds beside its kind, checked: a role of the
+    kind's row, a code that row gives the role, a non-empty raw range."""
+    row = ROWS_BY_KIND[kind]
+    roles = {part.role: part for part in row.parts}
+    role = override.get(OPT_ROLE)
+    if not isinstance(role, str) or role not in roles:
+        raise validation.InvalidInput(_INVALID_MAPPING, f"{kind} has no part {_show(role)}")
+    cleaned: dict[str, Any] = {OPT_ROLE: role}
+    if (index := override.get(OPT_INDEX)) is not None:
+        cleaned[OPT_INDEX] = _raw(index, 1)
+        if cleaned[OPT_INDEX] > MAX_INDEX:
+            raise validation.InvalidInput(_INVALID_MAPPING, f"index above {MAX_INDEX}")
+    for key in (OPT_MINIMUM, OPT_MAXIMUM, OPT_STEP):
+        if (number := override.get(key)) is not None:
+            cleaned[key] = _raw(number, 1 if key == OPT_STEP else -RAW_LIMIT)
+    low, high = cleaned.get(OPT_MINIMUM), cleaned.get(OPT_MAXIMUM)
+    if low is not None and high is not None and low >= high:
+        raise validation.InvalidInput(ERROR_RANGE, "the minimum is not below the maximum")
+    if (labels := override.get(OPT_LABELS)) is not None:
+        cleaned[OPT_LABELS] = list(parse_options(labels))
+        if len(cleaned[OPT_LABELS]) != 3:
+            raise validation.InvalidInput(validation.ERROR_OPTIONS, "open, close and stop differ")
+    if (code := override.get(OPT_CODE)) is not None:
+        if code not in roles[role].codes:
+            raise validation.InvalidInput(_INVALID_MAPPING, f"{role} has no code {_show(code)}")
+        cleaned[OPT_CODE] = code
+    if (inverted := override.get(OPT_INVERTED)) is not None:
+        if not isinstance(inverted, bool):
+            raise validation.InvalidInput(_INVALID_MAPPING, "inverted is true or false")
+        cleaned[OPT_INVERTED] = inverted
+    return cleaned

@@ -513,7 +513,14 @@ async def test_options_edit_sensor(
     entry = init_integration
     result = await hass.config_entries.options.async_init(entry.entry_id)
     assert result["type"] is FlowResultType.MENU
-    assert result["menu_options"] == ["pick_dp", "add_child", "remove_child", "save"]
+    assert result["menu_options"] == [
+        "pick_dp",
+        "add_entity",
+        "pick_child",
+        "add_child",
+        "remove_child",
+        "save",
+    ]
     assert result["step_id"] == "init"  # no "Your changes" text without changes
     assert result["description_placeholders"] is None
     flow_id = result["flow_id"]
@@ -522,10 +529,11 @@ async def test_options_edit_sensor(
     assert result["step_id"] == "pick_dp"
     options = result["data_schema"].schema["dp"].config["options"]
     labels = {option["value"]: option["label"] for option in options}
-    assert labels["1"] == "DP 1: switch = true"  # as the device sends it (JSON)
-    assert labels["17"] == "DP 17: energy"
-    assert labels["38"] == 'DP 38: select power_off/power_on/memory = "memory"'
-    assert labels["41"] == 'DP 41: raw = {"a": 1}'
+    # The DP, its entity's name (or its kind in words; none unmapped) and its value.
+    assert labels["1"] == "1 · Switch (on)"  # the only relay takes the device's name
+    assert labels["17"] == "17 · Energy"  # not reported yet: no value
+    assert labels["38"] == "38 · Power-on behavior (memory)"
+    assert labels["41"] == '41 ({"a": 1})'
 
     result = await _configure(hass, flow_id, {"dp": "abc"})
     assert result["errors"] == {"dp": "invalid_dp"}
@@ -536,12 +544,12 @@ async def test_options_edit_sensor(
     assert result["step_id"] == "edit_dp"
     assert result["description_placeholders"] == {
         "dp": "38",
-        "current": "select power_off/power_on/memory",
-        "value": '"memory"',
+        "current": "Select (a setting with options) power_off/power_on/memory",
+        "value": "memory",
     }
     result = await _configure(hass, flow_id, {"kind": "sensor"})
     assert result["step_id"] == "dp_options"
-    assert set(map(str, result["data_schema"].schema)) == {"scale", "unit", "device_class"}
+    assert set(map(str, result["data_schema"].schema)) == {"name", "scale", "unit", "device_class"}
 
     result = await _configure(hass, flow_id, {"scale": 0})
     assert result["errors"] == {"scale": "invalid_scale"}
@@ -552,7 +560,7 @@ async def test_options_edit_sensor(
     )
     assert result["type"] is FlowResultType.MENU
     assert result["step_id"] == "init_changed"
-    assert result["description_placeholders"] == {"overrides": "DP 38: sensor x0.1 °C temperature"}
+    assert result["description_placeholders"] == {"overrides": "DP 38: Sensor x0.1 °C temperature"}
 
     result = await _menu(hass, flow_id, "save")
     assert result["type"] is FlowResultType.CREATE_ENTRY
@@ -579,7 +587,7 @@ async def test_options_kinds_without_details_and_reset(
     hass.config_entries.async_update_entry(entry, options={CONF_DPS: {"41": {"kind": "ignore"}}})
     result = await hass.config_entries.options.async_init(entry.entry_id)
     flow_id = result["flow_id"]
-    assert result["description_placeholders"] == {"overrides": "DP 41: ignore"}
+    assert result["description_placeholders"] == {"overrides": "DP 41: Ignore"}
 
     await _menu(hass, flow_id, "pick_dp")
     result = await _configure(hass, flow_id, {"dp": "41"})
@@ -592,18 +600,16 @@ async def test_options_kinds_without_details_and_reset(
 
     await _menu(hass, flow_id, "pick_dp")
     result = await _configure(hass, flow_id, {"dp": "077"})  # typed, not reported yet
-    assert (
-        result["description_placeholders"]["value"] == "null"
-    )  # JSON spelling, as the device would send it
+    assert result["description_placeholders"]["value"] == "null"  # not reported yet
     result = await _configure(hass, flow_id, {"kind": "countdown"})
-    assert set(map(str, result["data_schema"].schema)) == {"scale"}  # minutes: 60
+    assert set(map(str, result["data_schema"].schema)) == {"name", "scale"}  # minutes: 60
     result = await _configure(hass, flow_id, {})
     assert result["type"] is FlowResultType.MENU
 
     await _menu(hass, flow_id, "pick_dp")
     await _configure(hass, flow_id, {"dp": "38"})
     result = await _configure(hass, flow_id, {"kind": "switch"})
-    assert set(map(str, result["data_schema"].schema)) == {"device_class"}
+    assert set(map(str, result["data_schema"].schema)) == {"name", "device_class"}
     result = await _configure(hass, flow_id, {"device_class": "switch"})
     assert result["type"] is FlowResultType.MENU
 
@@ -627,16 +633,16 @@ async def test_options_edit_existing_override(
     flow_id = result["flow_id"]
     result = await _menu(hass, flow_id, "pick_dp")
     labels = [option["label"] for option in result["data_schema"].schema["dp"].config["options"]]
-    assert labels == ["DP 17: energy x0.01"]
+    assert labels == ["17 · Energy increments (add_ele, 0.001 kWh)"]
     await _configure(hass, flow_id, {"dp": "17"})
     result = await _configure(hass, flow_id, {"kind": "energy"})
     assert result["step_id"] == "dp_options"
     assert result["description_placeholders"] == {
         "dp": "17",
-        "kind": "energy",
+        "kind": "Energy increments (add_ele, 0.001 kWh)",
         "default_scale": "0.001",
     }
-    scale_key = next(iter(result["data_schema"].schema))
+    scale_key = list(result["data_schema"].schema)[1]
     assert scale_key.description == {"suggested_value": 0.01}
     result = await _configure(hass, flow_id, {})
     assert result["type"] is FlowResultType.MENU
@@ -718,7 +724,9 @@ async def test_options_drop_garbage_stored_mappings(
     )
     result = await hass.config_entries.options.async_init(mock_config_entry.entry_id)
     assert result["type"] is FlowResultType.MENU
-    assert result["description_placeholders"] == {"overrides": "DP 17: energy x0.01"}
+    assert result["description_placeholders"] == {
+        "overrides": "DP 17: Energy increments (add_ele, 0.001 kWh) x0.01"
+    }
     result = await _menu(hass, result["flow_id"], "save")
     assert mock_config_entry.options == {CONF_DPS: {"17": {"kind": "energy", "scale": 0.01}}}
     await hass.async_block_till_done()
@@ -755,7 +763,7 @@ async def test_options_new_kinds(
     await _menu(hass, flow_id, "pick_dp")
     await _configure(hass, flow_id, {"dp": "41"})
     result = await _configure(hass, flow_id, {"kind": "select"})
-    assert set(map(str, result["data_schema"].schema)) == {"options"}
+    assert set(map(str, result["data_schema"].schema)) == {"name", "options"}
     result = await _configure(hass, flow_id, {})  # a new select needs its options
     assert result["errors"] == {"options": "invalid_options"}
     result = await _configure(hass, flow_id, {"options": ["x" * 65]})
@@ -782,7 +790,7 @@ async def test_options_new_kinds(
     await _menu(hass, flow_id, "pick_dp")
     await _configure(hass, flow_id, {"dp": "44"})
     result = await _configure(hass, flow_id, {"kind": "energy_total"})
-    assert set(map(str, result["data_schema"].schema)) == {"scale"}
+    assert set(map(str, result["data_schema"].schema)) == {"name", "scale"}
     await _configure(hass, flow_id, {"scale": 0.001})
 
     result = await _menu(hass, flow_id, "save")

@@ -299,7 +299,7 @@ BROKEN: list[tuple[str, Callable[[Path], list[str]], Callable[[Path], None], str
         "error key renamed in the code",
         checks.check_code_translations,
         _code(
-            "options_flow.py", "errors[OPT_SCALE] = ERROR_SCALE", 'errors[OPT_SCALE] = "bad_scale"'
+            "options_dps.py", "errors[OPT_SCALE] = ERROR_SCALE", 'errors[OPT_SCALE] = "bad_scale"'
         ),
         "code uses options.error.bad_scale, missing",
     ),
@@ -336,7 +336,7 @@ BROKEN: list[tuple[str, Callable[[Path], list[str]], Callable[[Path], None], str
     (
         "menu option without a step",
         checks.check_code_translations,
-        _code("options_flow.py", '"remove_child", "save"]', '"remove_child", "save", "reset"]'),
+        _code("options_flow.py", '"add_entity", "init", "save"]', '"add_entity", "init", "reset"]'),
         "menu option 'reset' is not a step",
     ),
     (
@@ -631,7 +631,7 @@ def test_check_reports_broken_copy(
 
 def test_selector_options_are_translated() -> None:
     """Every option the flows offer has a translation, and none is translated in vain."""
-    from custom_components.tuya_lan import config_flow, options_flow
+    from custom_components.tuya_lan import config_flow, options_dps, options_entities
     from custom_components.tuya_lan.overrides import (
         SENSOR_DEVICE_CLASSES,
         SWITCH_DEVICE_CLASSES,
@@ -647,7 +647,8 @@ def test_selector_options_are_translated() -> None:
             if str(key) == "protocol_version"
         ),
         "device": [config_flow.PICK_MANUAL],
-        "kind": [options_flow.KIND_DEFAULT, *USER_KINDS],
+        "kind": [options_dps.KIND_DEFAULT, *USER_KINDS],
+        "encoding": [options_entities.V2, options_entities.V1],
         "device_class": [str(c) for c in (*SWITCH_DEVICE_CLASSES, *SENSOR_DEVICE_CLASSES)],
     }
     assert checks.check_selector_options(strings, offered) == []

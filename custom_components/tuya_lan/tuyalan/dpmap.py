@@ -144,7 +144,11 @@ class DpSpec:
     scaling (None: the kind's default). ``minimum``/``maximum``/``step`` are raw values
     (countdowns). ``index`` is the gang or channel number; ``phase`` a phase letter;
     ``device_class`` a plain name ("switch" for a relay that feeds no socket, or what
-    the user chose).
+    the user chose). ``labels`` names a bitmap's bits, or a cover control's values for
+    open, close and stop (in that order, where a user entered them). ``name`` is the
+    name the user gave the DP's entity (None: named by its kind); ``inverted`` whether a
+    cover's position counts the other way round from Home Assistant's (None: as its
+    motor-direction DP says).
     """
 
     dp: str = ""
@@ -161,6 +165,8 @@ class DpSpec:
     phase: str | None = None
     code: str | None = None
     device_class: str | None = None
+    name: str | None = None
+    inverted: bool | None = None
     overridden: bool = False
 
     @property
