@@ -16,6 +16,7 @@ from homeassistant.components.binary_sensor import BinarySensorEntityDescription
 from homeassistant.components.climate import ClimateEntityDescription
 from homeassistant.components.cover import CoverEntityDescription
 from homeassistant.components.fan import FanEntityDescription
+from homeassistant.components.humidifier import HumidifierEntityDescription
 from homeassistant.components.light import LightEntityDescription
 from homeassistant.components.number import NumberEntityDescription
 from homeassistant.components.select import SelectEntityDescription
@@ -40,6 +41,7 @@ DP_PLATFORMS: Final = (
     Platform.COVER,
     Platform.CLIMATE,
     Platform.FAN,
+    Platform.HUMIDIFIER,
 )
 
 
@@ -138,6 +140,13 @@ class TuyaLanClimateEntityDescription(TuyaLanCompositeEntityDescription, Climate
 @dataclass(frozen=True, kw_only=True)
 class TuyaLanFanEntityDescription(TuyaLanCompositeEntityDescription, FanEntityDescription):
     """A fan: switch, speed, preset mode, direction and oscillation DPs."""
+
+
+@dataclass(frozen=True, kw_only=True)
+class TuyaLanHumidifierEntityDescription(
+    TuyaLanCompositeEntityDescription, HumidifierEntityDescription
+):
+    """A humidifier or dehumidifier: switch, target and current humidity, mode DPs."""
 
 
 @dataclass(frozen=True)

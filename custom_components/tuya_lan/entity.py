@@ -169,3 +169,12 @@ class TuyaLanEntity(TuyaLanBaseEntity):
     async def async_write_value(self, value: Any) -> None:
         """Write a value as the entity takes it (converted by ``set_fn``)."""
         await self.coordinator.async_set_dps({self.dp: self.entity_description.set_fn(value)})
+
+
+class TuyaLanPartsEntity(TuyaLanEntity):
+    """An entity made of several DPs (a light, cover, climate, fan or humidifier):
+    its description's parts say which DP holds what."""
+
+    def part_value(self, spec: DpSpec | None) -> Any:
+        """The device's value of a part (None: no such part, or none reported yet)."""
+        return None if spec is None else self.coordinator.data.dps.get(spec.dp)

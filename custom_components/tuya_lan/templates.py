@@ -42,6 +42,7 @@ from .descriptions import (
     TuyaLanCoverEntityDescription,
     TuyaLanEntityDescription,
     TuyaLanFanEntityDescription,
+    TuyaLanHumidifierEntityDescription,
     TuyaLanLightEntityDescription,
     TuyaLanNumberEntityDescription,
     TuyaLanSelectEntityDescription,
@@ -375,5 +376,9 @@ COMPOSITES: Final[dict[DpKind, tuple[Platform, TuyaLanCompositeEntityDescription
     DpKind.FAN: (
         Platform.FAN,
         TuyaLanFanEntityDescription(key="fan"),
+    ),
+    DpKind.HUMIDIFIER: (
+        Platform.HUMIDIFIER,
+        TuyaLanHumidifierEntityDescription(key="humidifier"),
     ),
 }

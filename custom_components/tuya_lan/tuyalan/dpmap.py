@@ -53,6 +53,7 @@ class DpKind(StrEnum):
     COVER = "cover"
     CLIMATE = "climate"
     FAN = "fan"
+    HUMIDIFIER = "humidifier"
 
 
 # What a kind is for, beyond its kind (the name a user sees comes from it).
@@ -846,6 +847,19 @@ ROLE_CLIMATE_SWITCH: Final = "switch"
 ROLE_HVAC_MODE: Final = "mode"
 ROLE_TARGET_TEMP: Final = "target_temperature"
 ROLE_CURRENT_TEMP: Final = "current_temperature"
+# A model may give both: the °F twins (temp_set_f) with their own ranges.
+ROLE_TARGET_TEMP_F: Final = "target_temperature_f"
+ROLE_CURRENT_TEMP_F: Final = "current_temperature_f"
+ROLE_TEMP_UNIT: Final = "temperature_unit"  # "c"/"f": the unit of unit-less temperatures
+ROLE_CLIMATE_FAN_MODE: Final = "fan_mode"
+ROLE_SWING: Final = "swing"  # one on/off swing
+ROLE_SWING_HORIZONTAL: Final = "swing_horizontal"
+ROLE_SWING_VERTICAL: Final = "swing_vertical"
+# The parts of a humidifier or dehumidifier (and a climate entity's humidity).
+ROLE_HUMIDIFIER_SWITCH: Final = "switch"
+ROLE_HUMIDIFIER_MODE: Final = "mode"
+ROLE_TARGET_HUMIDITY: Final = "target_humidity"
+ROLE_CURRENT_HUMIDITY: Final = "current_humidity"
 # The parts of a fan.
 ROLE_FAN_SWITCH: Final = "switch"
 ROLE_FAN_SPEED: Final = "speed"  # an integer (a percentage of its range) or an enum of steps
@@ -888,7 +902,10 @@ _BOOL, _INT, _ENUM = frozenset({BOOLEAN}), frozenset({INTEGER}), frozenset({ENUM
 # https://developer.tuya.com/en/docs/iot/f?id=K9gf46o5mtfyc and its status set
 # https://developer.tuya.com/en/docs/iot/s?id=K9gf48qy7wkre ; curtain switch "clkg":
 # https://developer.tuya.com/en/docs/iot/s?id=K9gf8rs2668v6 ; thermostat "wk",
-# heater "qn", air conditioner "kt"; fan "fs":
+# https://developer.tuya.com/en/docs/iot/f?id=K9gf45ld5l0t9 , heater "qn", air conditioner
+# "kt": https://developer.tuya.com/en/docs/iot/f?id=K9gf46qujdmwb and its status set
+# https://developer.tuya.com/en/docs/iot/s?id=K9gf48r2iqa7m with the °F twins, fan speeds,
+# swing flaps and temp_unit_convert; fan "fs":
 # https://developer.tuya.com/en/docs/iot/f?id=K9gf45vs7vkge ;
 # ceiling fan light "fsd": https://developer.tuya.com/en/docs/iot/s?id=Kaof8hoq7bom0 ),
 # and the categories Home Assistant core's tuya
@@ -927,10 +944,19 @@ COMPOSITE_ROWS: Final = (
         parts=(
             PartRow(ROLE_CLIMATE_SWITCH, ("switch",), _BOOL),
             PartRow(ROLE_HVAC_MODE, ("mode",), _ENUM),
-            PartRow(ROLE_TARGET_TEMP, ("temp_set", "temp_set_f"), _INT),
-            PartRow(ROLE_CURRENT_TEMP, ("temp_current", "temp_current_f"), _INT),
+            PartRow(ROLE_TARGET_TEMP, ("temp_set",), _INT),
+            PartRow(ROLE_CURRENT_TEMP, ("temp_current", "upper_temp"), _INT),
+            PartRow(ROLE_TARGET_TEMP_F, ("temp_set_f",), _INT),
+            PartRow(ROLE_CURRENT_TEMP_F, ("temp_current_f", "upper_temp_f"), _INT),
+            PartRow(ROLE_TEMP_UNIT, ("temp_unit_convert", "c_f"), _ENUM),
+            PartRow(ROLE_CLIMATE_FAN_MODE, ("fan_speed_enum", "level", "windspeed"), _ENUM),
+            PartRow(ROLE_SWING, ("swing", "shake"), _BOOL),
+            PartRow(ROLE_SWING_HORIZONTAL, ("switch_horizontal",), _BOOL),
+            PartRow(ROLE_SWING_VERTICAL, ("switch_vertical",), _BOOL),
+            PartRow(ROLE_CURRENT_HUMIDITY, ("humidity_current",), _INT),
+            PartRow(ROLE_TARGET_HUMIDITY, ("humidity_set",), _INT),
         ),
-        required=frozenset({ROLE_TARGET_TEMP, ROLE_HVAC_MODE}),
+        required=frozenset({ROLE_TARGET_TEMP, ROLE_TARGET_TEMP_F, ROLE_HVAC_MODE}),
     ),
     CompositeRow(
         kind=DpKind.FAN,
@@ -947,6 +973,22 @@ COMPOSITE_ROWS: Final = (
             PartRow(ROLE_OSCILLATE, ("switch_horizontal", "switch_vertical"), _BOOL),
         ),
         required=frozenset({ROLE_FAN_SWITCH, ROLE_FAN_SPEED}),
+    ),
+    # Humidifier "jsq" (https://developer.tuya.com/en/docs/iot/f?id=K9gf45rjel6x5) and
+    # dehumidifier "cs" (https://developer.tuya.com/en/docs/iot/f?id=K9gf45ts0b8lz, status
+    # set https://developer.tuya.com/en/docs/iot/s?id=K9gf48r6jke8e):
+    # the codes Home Assistant core's tuya humidifier reads (switch or switch_spray,
+    # humidity_set / dehumidify_set_value, humidity_current / humidity_indoor, mode).
+    CompositeRow(
+        kind=DpKind.HUMIDIFIER,
+        categories=frozenset({"jsq", "cs"}),
+        parts=(
+            PartRow(ROLE_HUMIDIFIER_SWITCH, ("switch", "switch_spray"), _BOOL),
+            PartRow(ROLE_TARGET_HUMIDITY, ("humidity_set", "dehumidify_set_value"), _INT),
+            PartRow(ROLE_CURRENT_HUMIDITY, ("humidity_current", "humidity_indoor"), _INT),
+            PartRow(ROLE_HUMIDIFIER_MODE, ("mode",), _ENUM),
+        ),
+        required=frozenset({ROLE_HUMIDIFIER_SWITCH, ROLE_TARGET_HUMIDITY}),
     ),
 )
 ROWS_BY_KIND: Final = {row.kind: row for row in COMPOSITE_ROWS}
