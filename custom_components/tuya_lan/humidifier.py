@@ -50,6 +50,14 @@ async def async_setup_entry(
     async_setup_dp_entities(entry, async_add_entities, Platform.HUMIDIFIER, TuyaLanHumidifier)
 
 
+def device_class_of(description: TuyaLanHumidifierEntityDescription) -> HumidifierDeviceClass:
+    """A dehumidifier when its parts are a dehumidifier's codes, else a humidifier."""
+    codes = {spec.code for spec in description.parts.values()}
+    if codes & DEHUMIDIFIER_CODES:
+        return HumidifierDeviceClass.DEHUMIDIFIER
+    return HumidifierDeviceClass.HUMIDIFIER
+
+
 def _scale(spec: DpSpec) -> float:
     return spec.scale if spec.scale is not None else 1.0
 
@@ -69,12 +77,7 @@ class TuyaLanHumidifier(TuyaLanPartsEntity, HumidifierEntity):
         self._target = description.part(ROLE_TARGET_HUMIDITY)
         self._current = description.part(ROLE_CURRENT_HUMIDITY)
         self._mode = description.part(ROLE_HUMIDIFIER_MODE)
-        codes = {spec.code for spec in description.parts.values()}
-        self._attr_device_class = (
-            HumidifierDeviceClass.DEHUMIDIFIER
-            if codes & DEHUMIDIFIER_CODES
-            else HumidifierDeviceClass.HUMIDIFIER
-        )
+        self._attr_device_class = device_class_of(description)
         target = self._target
         if target is not None and target.minimum is not None and target.maximum is not None:
             # Home Assistant's humidity limits are whole percents (as core rounds them).
