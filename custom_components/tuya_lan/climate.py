@@ -36,7 +36,7 @@ from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 from .const import DOMAIN
 from .coordinator import TuyaLanCoordinator
 from .descriptions import TuyaLanClimateEntityDescription
-from .entity import TuyaLanPartsEntity, async_setup_dp_entities
+from .entity import TuyaLanPartsEntity, async_setup_dp_entities, part_scale
 from .entries import TuyaLanDeviceConfigEntry
 from .tuyalan.dpmap import (
     ROLE_CLIMATE_FAN_MODE,
@@ -54,7 +54,6 @@ from .tuyalan.dpmap import (
     ROLE_TEMP_UNIT,
     DpSpec,
 )
-from .values import scale_value, scaled_to_raw
 
 PARALLEL_UPDATES = 1
 
@@ -125,7 +124,7 @@ class TuyaLanClimate(TuyaLanPartsEntity, ClimateEntity):
         if self._target is not None:
             features |= ClimateEntityFeature.TARGET_TEMPERATURE
             target = self._target
-            scale = self._scale(target)
+            scale = part_scale(target)
             if target.minimum is not None and target.maximum is not None:
                 self._attr_min_temp = target.minimum * scale
                 self._attr_max_temp = target.maximum * scale
@@ -146,8 +145,8 @@ class TuyaLanClimate(TuyaLanPartsEntity, ClimateEntity):
         if (humidity := self._humidity_set) is not None:
             features |= ClimateEntityFeature.TARGET_HUMIDITY
             if humidity.minimum is not None and humidity.maximum is not None:
-                self._attr_min_humidity = round(humidity.minimum * self._scale(humidity))
-                self._attr_max_humidity = round(humidity.maximum * self._scale(humidity))
+                self._attr_min_humidity = round(humidity.minimum * part_scale(humidity))
+                self._attr_max_humidity = round(humidity.maximum * part_scale(humidity))
         self._attr_supported_features = features
 
     @staticmethod
@@ -197,13 +196,13 @@ class TuyaLanClimate(TuyaLanPartsEntity, ClimateEntity):
     @property
     def current_humidity(self) -> float | None:
         """The humidity the device measures."""
-        value = self._temperature(self._humidity)
+        value = self.scaled_part(self._humidity)
         return None if value is None else round(value)
 
     @property
     def target_humidity(self) -> float | None:
         """The humidity the device aims at."""
-        value = self._temperature(self._humidity_set)
+        value = self.scaled_part(self._humidity_set)
         return None if value is None else round(value)
 
     async def async_set_fan_mode(self, fan_mode: str) -> None:
@@ -225,29 +224,18 @@ class TuyaLanClimate(TuyaLanPartsEntity, ClimateEntity):
 
     async def async_set_humidity(self, humidity: int) -> None:
         """Set the target humidity, in the DP's units."""
-        if (spec := self._humidity_set) is not None:
-            raw = scaled_to_raw(humidity, self._scale(spec), spec.minimum, spec.maximum, spec.step)
-            await self.coordinator.async_set_dps({spec.dp: raw})
-
-    @staticmethod
-    def _scale(spec: DpSpec) -> float:
-        return spec.scale if spec.scale is not None else 1.0
-
-    def _temperature(self, spec: DpSpec | None) -> float | None:
-        if spec is None:
-            return None
-        value = scale_value(self.part_value(spec), self._scale(spec))
-        return None if value is None else float(value)
+        if self._humidity_set is not None:
+            await self.async_set_scaled_part(self._humidity_set, humidity)
 
     @property
     def current_temperature(self) -> float | None:
         """The temperature the device measures."""
-        return self._temperature(self._current)
+        return self.scaled_part(self._current)
 
     @property
     def target_temperature(self) -> float | None:
         """The temperature the device aims at."""
-        return self._temperature(self._target)
+        return self.scaled_part(self._target)
 
     @property
     def hvac_mode(self) -> HVACMode | None:
@@ -308,8 +296,4 @@ class TuyaLanClimate(TuyaLanPartsEntity, ClimateEntity):
         """Set the target, scaled back to the device's units and on its grid."""
         if self._target is None or (temperature := kwargs.get(ATTR_TEMPERATURE)) is None:
             return
-        target = self._target
-        raw = scaled_to_raw(
-            temperature, self._scale(target), target.minimum, target.maximum, target.step
-        )
-        await self.coordinator.async_set_dps({target.dp: raw})
+        await self.async_set_scaled_part(self._target, temperature)

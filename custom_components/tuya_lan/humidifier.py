@@ -24,7 +24,7 @@ from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
 from .coordinator import TuyaLanCoordinator
 from .descriptions import TuyaLanHumidifierEntityDescription
-from .entity import TuyaLanPartsEntity, async_setup_dp_entities
+from .entity import TuyaLanPartsEntity, async_setup_dp_entities, part_scale
 from .entries import TuyaLanDeviceConfigEntry
 from .tuyalan.dpmap import (
     ROLE_CURRENT_HUMIDITY,
@@ -33,7 +33,6 @@ from .tuyalan.dpmap import (
     ROLE_TARGET_HUMIDITY,
     DpSpec,
 )
-from .values import scale_value, scaled_to_raw
 
 PARALLEL_UPDATES = 1
 
@@ -58,10 +57,6 @@ def device_class_of(description: TuyaLanHumidifierEntityDescription) -> Humidifi
     return HumidifierDeviceClass.HUMIDIFIER
 
 
-def _scale(spec: DpSpec) -> float:
-    return spec.scale if spec.scale is not None else 1.0
-
-
 class TuyaLanHumidifier(TuyaLanPartsEntity, HumidifierEntity):
     """A (de)humidifier made of the DPs its description names."""
 
@@ -81,17 +76,15 @@ class TuyaLanHumidifier(TuyaLanPartsEntity, HumidifierEntity):
         target = self._target
         if target is not None and target.minimum is not None and target.maximum is not None:
             # Home Assistant's humidity limits are whole percents (as core rounds them).
-            self._attr_min_humidity = round(target.minimum * _scale(target))
-            self._attr_max_humidity = round(target.maximum * _scale(target))
+            self._attr_min_humidity = round(target.minimum * part_scale(target))
+            self._attr_max_humidity = round(target.maximum * part_scale(target))
         if self._mode is not None and self._mode.options:
             self._attr_supported_features = HumidifierEntityFeature.MODES
             self._attr_available_modes = list(self._mode.options)
 
     def _humidity(self, spec: DpSpec | None) -> float | None:
-        if spec is None:
-            return None
-        value = scale_value(self.part_value(spec), _scale(spec))
-        return None if value is None else round(float(value))
+        value = self.scaled_part(spec)
+        return None if value is None else round(value)
 
     @property
     def is_on(self) -> bool | None:
@@ -129,11 +122,8 @@ class TuyaLanHumidifier(TuyaLanPartsEntity, HumidifierEntity):
 
     async def async_set_humidity(self, humidity: int) -> None:
         """Set the target, in the DP's units and on its grid."""
-        if (target := self._target) is not None:
-            raw = scaled_to_raw(
-                humidity, _scale(target), target.minimum, target.maximum, target.step
-            )
-            await self.coordinator.async_set_dps({target.dp: raw})
+        if self._target is not None:
+            await self.async_set_scaled_part(self._target, humidity)
 
     async def async_set_mode(self, mode: str) -> None:
         """Set a mode the model lists."""
