@@ -303,25 +303,38 @@ SENSORS: Final[dict[Key, TuyaLanSensorEntityDescription]] = {
         unique_id_suffix=RAW_SUFFIX,
     ),
 }
-# The sensors a breaker's phase DP becomes, in decode_phase's order: (name, device
-# class, unit, decimals).
-_PHASE_PARTS: Final = (
-    ("voltage", SensorDeviceClass.VOLTAGE, UnitOfElectricPotential.VOLT, 1),
-    ("current", SensorDeviceClass.CURRENT, UnitOfElectricCurrent.AMPERE, 3),
-    ("power", SensorDeviceClass.POWER, UnitOfPower.KILO_WATT, 3),
-)
-PHASE_SENSORS: Final = tuple(
+# The sensors a breaker's phase DP becomes, in decode_phase's order.
+PHASE_SENSORS: Final = (
     TuyaLanSensorEntityDescription(
-        key=name,
-        translation_key=f"phase_{name}",
-        device_class=device_class,
-        native_unit_of_measurement=unit,
+        key="voltage",
+        translation_key="phase_voltage",
+        device_class=SensorDeviceClass.VOLTAGE,
+        native_unit_of_measurement=UnitOfElectricPotential.VOLT,
         state_class=_MEASUREMENT,
-        suggested_display_precision=precision,
-        value_fn=partial(phase_value, part=part),
-        unique_id_suffix=f"_{name}",
-    )
-    for part, (name, device_class, unit, precision) in enumerate(_PHASE_PARTS)
+        suggested_display_precision=1,
+        value_fn=partial(phase_value, part=0),
+        unique_id_suffix="_voltage",
+    ),
+    TuyaLanSensorEntityDescription(
+        key="current",
+        translation_key="phase_current",
+        device_class=SensorDeviceClass.CURRENT,
+        native_unit_of_measurement=UnitOfElectricCurrent.AMPERE,
+        state_class=_MEASUREMENT,
+        suggested_display_precision=3,
+        value_fn=partial(phase_value, part=1),
+        unique_id_suffix="_current",
+    ),
+    TuyaLanSensorEntityDescription(
+        key="power",
+        translation_key="phase_power",
+        device_class=SensorDeviceClass.POWER,
+        native_unit_of_measurement=UnitOfPower.KILO_WATT,
+        state_class=_MEASUREMENT,
+        suggested_display_precision=3,
+        value_fn=partial(phase_value, part=2),
+        unique_id_suffix="_power",
+    ),
 )
 PHASE_SUFFIXES: Final = tuple(template.unique_id_suffix for template in PHASE_SENSORS)
 
