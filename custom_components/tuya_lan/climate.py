@@ -110,13 +110,17 @@ class TuyaLanClimate(TuyaLanPartsEntity, ClimateEntity):
         hvac: list[HVACMode] = []
         if self._switch is not None:
             hvac.append(HVACMode.OFF)
+        # Of two modes that mean one HVAC mode (auto and manual), the first is it and
+        # the other a preset, so that each stays reachable.
+        hvac_options: set[str] = set()
         for option in options:
             if (mode := TUYA_HVAC.get(option)) is not None and mode not in hvac:
                 hvac.append(mode)
+                hvac_options.add(option)
         if not any(mode is not HVACMode.OFF for mode in hvac):
             hvac.append(DEFAULT_HVAC)
         self._attr_hvac_modes = hvac
-        presets = [option for option in options if option not in TUYA_HVAC]
+        presets = [option for option in options if option not in hvac_options]
         features = ClimateEntityFeature(0)
         if presets:
             self._attr_preset_modes = presets

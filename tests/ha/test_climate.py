@@ -24,13 +24,14 @@ CLIMATE = "climate.tuya_efgh"
 @pytest.mark.usefixtures("socket_enabled")
 async def test_thermostat_from_the_model(hass: HomeAssistant) -> None:
     """Temperatures with the model's scale (x10) and unit, limits and step from the
-    model, HVAC modes from switch + mode, the other modes as presets; the room's
-    temperature is pushed as it changes."""
+    model, HVAC modes from switch + mode, the other modes as presets (a second mode of
+    one HVAC mode too); the room's temperature is pushed as it changes."""
     async with running(hass, "thermostat") as dev:
         state = hass.states.get(CLIMATE)
         assert state.state == HVACMode.HEAT_COOL
         assert state.attributes["hvac_modes"] == [HVACMode.OFF, HVACMode.HEAT_COOL]
-        assert state.attributes["preset_modes"] == ["holiday"]
+        # auto is heat_cool; manual, which means it too, stays reachable as a preset
+        assert state.attributes["preset_modes"] == ["manual", "holiday"]
         assert state.attributes["current_temperature"] == 19.5
         assert state.attributes["temperature"] == 21.0
         assert state.attributes["min_temp"] == 5.0
@@ -63,6 +64,15 @@ async def test_thermostat_from_the_model(hass: HomeAssistant) -> None:
         )
         assert dev.sim.dps["1"] is True
         assert dev.sim.dps["4"] == "auto"
+        await hass.services.async_call(
+            "climate",
+            "set_preset_mode",
+            {"entity_id": CLIMATE, "preset_mode": "manual"},
+            blocking=True,
+        )
+        assert dev.sim.dps["4"] == "manual"
+        await wait_for(lambda: hass.states.get(CLIMATE).attributes["preset_mode"] == "manual")
+        assert hass.states.get(CLIMATE).state == HVACMode.HEAT_COOL
 
 
 @pytest.mark.usefixtures("socket_enabled")
