@@ -72,7 +72,13 @@ async def async_setup_entry(
 
 
 def _is_v2(spec: DpSpec | None) -> bool:
-    return spec is not None and bool(spec.code) and str(spec.code).split("_")[-1].startswith("v2")
+    """A part of the v2 lighting set: by its code, or (a part mapped by hand, no code)
+    by a range past the older set's 255."""
+    if spec is None:
+        return False
+    if spec.code:
+        return str(spec.code).split("_")[-1].startswith("v2")
+    return spec.maximum is not None and spec.maximum > BRIGHTNESS_V1[1]
 
 
 class TuyaLanLight(TuyaLanPartsEntity, LightEntity):
@@ -101,7 +107,11 @@ class TuyaLanLight(TuyaLanPartsEntity, LightEntity):
             temperature.maximum if temperature else None,
             TEMPERATURE_V2 if _is_v2(temperature) else TEMPERATURE_V1,
         )
-        self._colour_v2 = _is_v2(self._colour)
+        # A colour mapped by hand has no code: it is of its brightness's generation.
+        colour = self._colour
+        self._colour_v2 = _is_v2(colour) or bool(
+            colour is not None and not colour.code and _is_v2(brightness)
+        )
         # Colour V spans the same range as the brightness of its generation.
         self._colour_v_range = BRIGHTNESS_V2 if self._colour_v2 else BRIGHTNESS_V1
         modes = self._mode.options if self._mode else ()

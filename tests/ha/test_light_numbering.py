@@ -4,15 +4,18 @@ entity for a DP the device did not report. Statuses: tests/fixtures/status/bulb_
 
 from __future__ import annotations
 
-from typing import Any
+from types import SimpleNamespace
+from typing import Any, cast
 
 import pytest
 from homeassistant.components.light import ColorMode
 from homeassistant.const import Platform
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers import entity_registry as er
+from pytest_homeassistant_custom_component.common import MockConfigEntry
 
-from custom_components.tuya_lan.mapping import DpKind
+from custom_components.tuya_lan.light import TuyaLanLight
+from custom_components.tuya_lan.mapping import DpKind, DpSpec, build_descriptions
 from custom_components.tuya_lan.overrides import resolve_specs
 from custom_components.tuya_lan.tuyalan.dpmap import from_numbers, spec_from_dict, spec_to_dict
 
@@ -122,3 +125,35 @@ async def test_v1_bulb_without_a_model(hass: HomeAssistant, fake_device: FakeDev
         "light", "turn_on", {"entity_id": LIGHT, "brightness": 255}, blocking=True
     )
     assert fake_device.set_calls == [{"1": True, "3": 255}]
+
+
+class _StubCoordinator:
+    """What a light reads of its coordinator: the device's id, entry and values."""
+
+    def __init__(self, dps: dict[str, Any]) -> None:
+        self.device_id = DEVICE_ID
+        self.config_entry = MockConfigEntry(domain="tuya_lan", title="Bulb", data={})
+        self.specs: dict[str, Any] = {}
+        self.data = SimpleNamespace(dps=dps, changed=frozenset())
+
+
+@pytest.mark.parametrize(
+    ("maximum", "hs_color"),
+    [(1000, (240.0, 100.0)), (255, None)],
+    ids=["v2-range", "older-range"],
+)
+def test_a_light_mapped_by_hand_takes_its_generation_from_its_range(
+    maximum: int, hs_color: Any
+) -> None:
+    """Parts without a code (the options flow's manual path): a brightness range past
+    255 is the v2 set, and the colour follows it (a 12-character colour reads only as
+    v2)."""
+    specs = {
+        "20": DpSpec(dp="20", kind=DpKind.LIGHT, role="switch"),
+        "22": DpSpec(dp="22", kind=DpKind.LIGHT, role="brightness", minimum=10, maximum=maximum),
+        "24": DpSpec(dp="24", kind=DpKind.LIGHT, role="colour"),
+    }
+    (description,) = build_descriptions(specs).by_platform[Platform.LIGHT]
+    stub = _StubCoordinator({"20": True, "22": 500, "24": "00f003e803e8"})
+    light = TuyaLanLight(cast("Any", stub), cast("Any", description))
+    assert light.hs_color == hs_color
