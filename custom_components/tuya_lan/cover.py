@@ -21,7 +21,7 @@ from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
 from .coordinator import TuyaLanCoordinator
 from .descriptions import TuyaLanCoverEntityDescription
-from .entity import TuyaLanEntity, async_setup_dp_entities
+from .entity import TuyaLanPartsEntity, async_setup_dp_entities
 from .entries import TuyaLanDeviceConfigEntry
 from .tuyalan.dpmap import (
     ROLE_CONTROL,
@@ -49,7 +49,7 @@ async def async_setup_entry(
     async_setup_dp_entities(entry, async_add_entities, Platform.COVER, TuyaLanCover)
 
 
-class TuyaLanCover(TuyaLanEntity, CoverEntity):
+class TuyaLanCover(TuyaLanPartsEntity, CoverEntity):
     """A cover made of the DPs its description names."""
 
     entity_description: TuyaLanCoverEntityDescription
@@ -86,13 +86,10 @@ class TuyaLanCover(TuyaLanEntity, CoverEntity):
                 features |= CoverEntityFeature.OPEN | CoverEntityFeature.CLOSE
         self._attr_supported_features = features
 
-    def _value(self, spec: DpSpec | None) -> Any:
-        return None if spec is None else self.coordinator.data.dps.get(spec.dp)
-
     def _inverted(self, spec: DpSpec) -> bool:
         if spec.inverted is not None:  # the user said how the device counts
             return spec.inverted
-        return bool(self._value(self._reverse) != MOTOR_BACK)
+        return bool(self.part_value(self._reverse) != MOTOR_BACK)
 
     @staticmethod
     def _range(spec: DpSpec) -> tuple[int, int]:
@@ -104,7 +101,7 @@ class TuyaLanCover(TuyaLanEntity, CoverEntity):
         if self._position is None:
             return None
         return percent_from_raw(
-            self._value(self._position),
+            self.part_value(self._position),
             *self._range(self._position),
             inverted=self._inverted(self._position),
         )
@@ -112,7 +109,7 @@ class TuyaLanCover(TuyaLanEntity, CoverEntity):
     @property
     def is_closed(self) -> bool | None:
         """Closed as the device says it is, or at position 0."""
-        situation = self._value(self._situation)
+        situation = self.part_value(self._situation)
         if situation in ("fully_open", "fully_close"):
             return bool(situation == "fully_close")
         position = self.current_cover_position

@@ -16,6 +16,7 @@ from homeassistant.components.binary_sensor import BinarySensorEntityDescription
 from homeassistant.components.climate import ClimateEntityDescription
 from homeassistant.components.cover import CoverEntityDescription
 from homeassistant.components.fan import FanEntityDescription
+from homeassistant.components.humidifier import HumidifierEntityDescription
 from homeassistant.components.light import LightEntityDescription
 from homeassistant.components.number import NumberEntityDescription
 from homeassistant.components.select import SelectEntityDescription
@@ -40,6 +41,7 @@ DP_PLATFORMS: Final = (
     Platform.COVER,
     Platform.CLIMATE,
     Platform.FAN,
+    Platform.HUMIDIFIER,
 )
 
 
@@ -99,8 +101,12 @@ class TuyaLanSensorEntityDescription(TuyaLanEntityDescription, SensorEntityDescr
 
 
 @dataclass(frozen=True, kw_only=True)
-class TuyaLanCompositeEntityDescription(TuyaLanEntityDescription):
-    """An entity made of several DPs of one device (a light of DPs 20-24).
+class TuyaLanCompositeEntityDescription(
+    TuyaLanEntityDescription, LightEntityDescription, ClimateEntityDescription, FanEntityDescription
+):
+    """An entity made of several DPs of one device (a light of DPs 20-24): the one base
+    of every composite, and itself the description of a light, climate or fan entity
+    (Home Assistant's descriptions of those add no field).
 
     ``dp`` is its main DP (the unique id's); ``parts`` the spec of each part by role
     (the library's roles: ``switch``, ``brightness``, ``position``...), with the
@@ -120,24 +126,24 @@ class TuyaLanCompositeEntityDescription(TuyaLanEntityDescription):
         return self.parts.get(role)
 
 
-@dataclass(frozen=True, kw_only=True)
-class TuyaLanLightEntityDescription(TuyaLanCompositeEntityDescription, LightEntityDescription):
-    """A light: switch, work mode, brightness, colour temperature and colour DPs."""
+# The platforms whose descriptions add nothing: the composite base itself (names kept
+# for the platforms and the options flow).
+TuyaLanLightEntityDescription = TuyaLanCompositeEntityDescription
+TuyaLanClimateEntityDescription = TuyaLanCompositeEntityDescription
+TuyaLanFanEntityDescription = TuyaLanCompositeEntityDescription
 
 
+# A cover's and a humidifier's descriptions type their device class: a subclass each.
 @dataclass(frozen=True, kw_only=True)
 class TuyaLanCoverEntityDescription(TuyaLanCompositeEntityDescription, CoverEntityDescription):
     """A curtain or blind: control, position and motor-direction DPs."""
 
 
 @dataclass(frozen=True, kw_only=True)
-class TuyaLanClimateEntityDescription(TuyaLanCompositeEntityDescription, ClimateEntityDescription):
-    """A thermostat, heater or air conditioner: switch, mode and temperature DPs."""
-
-
-@dataclass(frozen=True, kw_only=True)
-class TuyaLanFanEntityDescription(TuyaLanCompositeEntityDescription, FanEntityDescription):
-    """A fan: switch, speed, preset mode, direction and oscillation DPs."""
+class TuyaLanHumidifierEntityDescription(
+    TuyaLanCompositeEntityDescription, HumidifierEntityDescription
+):
+    """A humidifier or dehumidifier: switch, target and current humidity, mode DPs."""
 
 
 @dataclass(frozen=True)

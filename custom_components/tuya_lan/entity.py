@@ -19,6 +19,7 @@ from .coordinator import TuyaLanCoordinator
 from .entries import TuyaLanDeviceConfigEntry
 from .gateway import ChildCoordinator, coordinators
 from .mapping import Descriptions, DpKind, DpSpec, TuyaLanEntityDescription, unique_id
+from .values import scale_value, scaled_to_raw
 
 _METERING = frozenset({DpKind.POWER, DpKind.CURRENT, DpKind.VOLTAGE, DpKind.ENERGY})
 
@@ -169,3 +170,29 @@ class TuyaLanEntity(TuyaLanBaseEntity):
     async def async_write_value(self, value: Any) -> None:
         """Write a value as the entity takes it (converted by ``set_fn``)."""
         await self.coordinator.async_set_dps({self.dp: self.entity_description.set_fn(value)})
+
+
+class TuyaLanPartsEntity(TuyaLanEntity):
+    """An entity made of several DPs (a light, cover, climate, fan or humidifier):
+    its description's parts say which DP holds what."""
+
+    def part_value(self, spec: DpSpec | None) -> Any:
+        """The device's value of a part (None: no such part, or none reported yet)."""
+        return None if spec is None else self.coordinator.data.dps.get(spec.dp)
+
+    def scaled_part(self, spec: DpSpec | None) -> float | None:
+        """A number part's value with the model's scale (a temperature, a humidity)."""
+        if spec is None:
+            return None
+        value = scale_value(self.part_value(spec), part_scale(spec))
+        return None if value is None else float(value)
+
+    async def async_set_scaled_part(self, spec: DpSpec, value: float) -> None:
+        """Write a number part in the DP's raw units, on its grid, within its range."""
+        raw = scaled_to_raw(value, part_scale(spec), spec.minimum, spec.maximum, spec.step)
+        await self.coordinator.async_set_dps({spec.dp: raw})
+
+
+def part_scale(spec: DpSpec) -> float:
+    """What a part's raw value is multiplied by (1 when the model gives no scale)."""
+    return spec.scale if spec.scale is not None else 1.0

@@ -31,7 +31,7 @@ from homeassistant.util.percentage import (
 
 from .coordinator import TuyaLanCoordinator
 from .descriptions import TuyaLanFanEntityDescription
-from .entity import TuyaLanEntity, async_setup_dp_entities
+from .entity import TuyaLanPartsEntity, async_setup_dp_entities
 from .entries import TuyaLanDeviceConfigEntry
 from .tuyalan.dpmap import (
     ROLE_FAN_DIRECTION,
@@ -39,7 +39,6 @@ from .tuyalan.dpmap import (
     ROLE_FAN_SPEED,
     ROLE_FAN_SWITCH,
     ROLE_OSCILLATE,
-    DpSpec,
 )
 from .values import dp_range
 
@@ -64,7 +63,7 @@ def _is_int(value: Any) -> bool:
     return isinstance(value, int) and not isinstance(value, bool)
 
 
-class TuyaLanFan(TuyaLanEntity, FanEntity):
+class TuyaLanFan(TuyaLanPartsEntity, FanEntity):
     """A fan made of the DPs its description names."""
 
     entity_description: TuyaLanFanEntityDescription
@@ -104,21 +103,18 @@ class TuyaLanFan(TuyaLanEntity, FanEntity):
             features |= FanEntityFeature.TURN_ON | FanEntityFeature.TURN_OFF
         self._attr_supported_features = features
 
-    def _value(self, spec: DpSpec | None) -> Any:
-        return None if spec is None else self.coordinator.data.dps.get(spec.dp)
-
     @property
     def is_on(self) -> bool | None:
         """The power DP, or (a fan without one) whether it turns."""
         if self._switch is None:
             return super().is_on
-        value = self._value(self._switch)
+        value = self.part_value(self._switch)
         return value if isinstance(value, bool) else None
 
     @property
     def percentage(self) -> int | None:
         """The speed as a percentage: its place in the range or in the list of steps."""
-        raw = self._value(self._speed)
+        raw = self.part_value(self._speed)
         if self._steps:
             return ordered_list_item_to_percentage(self._steps, raw) if raw in self._steps else None
         if not _is_int(raw):
@@ -143,19 +139,19 @@ class TuyaLanFan(TuyaLanEntity, FanEntity):
     @property
     def preset_mode(self) -> str | None:
         """The mode, when it is one the model lists."""
-        mode = self._value(self._mode)
+        mode = self.part_value(self._mode)
         return mode if self._attr_preset_modes and mode in self._attr_preset_modes else None
 
     @property
     def current_direction(self) -> str | None:
         """Forward or reverse."""
-        value = self._value(self._direction)
+        value = self.part_value(self._direction)
         return TUYA_DIRECTION.get(value) if isinstance(value, str) else None
 
     @property
     def oscillating(self) -> bool | None:
         """Whether the fan swings."""
-        value = self._value(self._oscillate)
+        value = self.part_value(self._oscillate)
         return value if isinstance(value, bool) else None
 
     async def async_turn_on(

@@ -28,7 +28,7 @@ from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
 from .coordinator import TuyaLanCoordinator
 from .descriptions import TuyaLanLightEntityDescription
-from .entity import TuyaLanEntity, async_setup_dp_entities
+from .entity import TuyaLanPartsEntity, async_setup_dp_entities
 from .entries import TuyaLanDeviceConfigEntry
 from .tuyalan.dpmap import (
     ROLE_BRIGHTNESS,
@@ -72,10 +72,16 @@ async def async_setup_entry(
 
 
 def _is_v2(spec: DpSpec | None) -> bool:
-    return spec is not None and bool(spec.code) and str(spec.code).split("_")[-1].startswith("v2")
+    """A part of the v2 lighting set: by its code, or (a part mapped by hand, no code)
+    by a range past the older set's 255."""
+    if spec is None:
+        return False
+    if spec.code:
+        return str(spec.code).split("_")[-1].startswith("v2")
+    return spec.maximum is not None and spec.maximum > BRIGHTNESS_V1[1]
 
 
-class TuyaLanLight(TuyaLanEntity, LightEntity):
+class TuyaLanLight(TuyaLanPartsEntity, LightEntity):
     """A light made of the DPs its description names."""
 
     entity_description: TuyaLanLightEntityDescription
@@ -101,7 +107,11 @@ class TuyaLanLight(TuyaLanEntity, LightEntity):
             temperature.maximum if temperature else None,
             TEMPERATURE_V2 if _is_v2(temperature) else TEMPERATURE_V1,
         )
-        self._colour_v2 = _is_v2(self._colour)
+        # A colour mapped by hand has no code: it is of its brightness's generation.
+        colour = self._colour
+        self._colour_v2 = _is_v2(colour) or bool(
+            colour is not None and not colour.code and _is_v2(brightness)
+        )
         # Colour V spans the same range as the brightness of its generation.
         self._colour_v_range = BRIGHTNESS_V2 if self._colour_v2 else BRIGHTNESS_V1
         modes = self._mode.options if self._mode else ()
@@ -128,22 +138,19 @@ class TuyaLanLight(TuyaLanEntity, LightEntity):
         color_modes.add(self._white_mode)
         self._attr_supported_color_modes = color_modes
 
-    def _value(self, spec: DpSpec | None) -> Any:
-        return None if spec is None else self.coordinator.data.dps.get(spec.dp)
-
     @property
     def _work_mode(self) -> str | None:
-        mode = self._value(self._mode)
+        mode = self.part_value(self._mode)
         return mode if self._mode is not None and mode in self._mode.options else None
 
     @property
     def _hsv(self) -> tuple[float, float, int] | None:
-        return decode_colour(self._value(self._colour), v2=self._colour_v2)
+        return decode_colour(self.part_value(self._colour), v2=self._colour_v2)
 
     @property
     def is_on(self) -> bool | None:
         """Whether the light is on."""
-        value = self._value(self._switch)
+        value = self.part_value(self._switch)
         return value if isinstance(value, bool) else None
 
     @property
@@ -162,12 +169,12 @@ class TuyaLanLight(TuyaLanEntity, LightEntity):
             if hsv is None:
                 return None
             return brightness_from_raw(hsv[2], *self._colour_v_range)
-        return brightness_from_raw(self._value(self._brightness), *self._brightness_range)
+        return brightness_from_raw(self.part_value(self._brightness), *self._brightness_range)
 
     @property
     def color_temp_kelvin(self) -> int | None:
         """The white channel's colour temperature."""
-        return kelvin_from_raw(self._value(self._temperature), *self._temperature_range)
+        return kelvin_from_raw(self.part_value(self._temperature), *self._temperature_range)
 
     @property
     def hs_color(self) -> tuple[float, float] | None:
@@ -203,7 +210,7 @@ class TuyaLanLight(TuyaLanEntity, LightEntity):
             hue, saturation = kwargs.get(ATTR_HS_COLOR) or self.hs_color or (0.0, 0.0)
             level = brightness if brightness is not None else self.brightness or 255
             v = brightness_to_raw(level, *self._colour_v_range)
-            current = self._value(self._colour)
+            current = self.part_value(self._colour)
             dps[self._colour.dp] = encode_colour(
                 hue, saturation, v, v2=self._colour_v2, like=current
             )

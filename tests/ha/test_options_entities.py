@@ -23,14 +23,15 @@ from custom_components.tuya_lan.tuyalan.dpmap import DpKind
 from .common import DEVICE_ID, STATUS_STRIP
 from .conftest import FakeDevice
 
-# A device with no model: a bulb's DPs (20-24), a curtain motor's (101-103), a fan's
+# A device with no model: a bulb's DPs (50-54: Tuya's standard 20-24 would prove a light by
+# themselves), a curtain motor's (101-103), a fan's
 # (111-114) and a thermostat's (121-124), as the device reports them.
 STATUS: dict[str, Any] = {
-    "20": True,
-    "21": "white",
-    "22": 500,
-    "23": 300,
-    "24": "000003e803e8",
+    "50": True,
+    "51": "white",
+    "52": 500,
+    "53": 300,
+    "54": "000003e803e8",
     "101": "stop",
     "102": 30,
     "103": 30,
@@ -110,46 +111,46 @@ async def test_light_by_hand(
     result = await _entity_form(hass, entry, "entity_light")
     flow_id = result["flow_id"]
     assert _choices(result, "switch") == {
-        "20": "20 (on)",
+        "50": "50 (on)",
         "111": "111 (on)",
         "113": "113 (off)",
         "121": "121 (on)",
     }
-    assert set(_choices(result, "colour")) == {"21", "24", "101", "112", "114", "124"}
+    assert set(_choices(result, "colour")) == {"51", "54", "101", "112", "114", "124"}
 
-    for dp in ("22", "99"):  # an integer is no switch; 99 was never reported
+    for dp in ("52", "99"):  # an integer is no switch; 99 was never reported
         with pytest.raises(InvalidData):
             await _step(hass, flow_id, {"switch": dp})
-    result = await _step(hass, flow_id, {"switch": "20", "brightness": "22", "colour_temp": "22"})
+    result = await _step(hass, flow_id, {"switch": "50", "brightness": "52", "colour_temp": "52"})
     assert result["errors"] == {"colour_temp": "dp_twice"}
     result = await _step(
         hass,
         flow_id,
-        {"switch": "20", "brightness": "22", "brightness_min": 10, "brightness_max": 10},
+        {"switch": "50", "brightness": "52", "brightness_min": 10, "brightness_max": 10},
     )
     assert result["errors"] == {"brightness_max": "invalid_range"}
     result = await _step(
         hass,
         flow_id,
         {
-            "switch": "20",
-            "work_mode": "21",
-            "brightness": "22",
+            "switch": "50",
+            "work_mode": "51",
+            "brightness": "52",
             "brightness_min": 10,
             "brightness_max": 1000,
-            "colour_temp": "23",
-            "colour": "24",
+            "colour_temp": "53",
+            "colour": "54",
             "encoding": "v2",
         },
     )
     assert result["step_id"] == "init_changed"
     assert result["description_placeholders"]["overrides"].startswith(
-        "DP 20: Light (On/off), DP 21: Light (Work mode (white, colour, scene)), "
-        "DP 22: Light (Brightness)"
+        "DP 50: Light (On/off), DP 51: Light (Work mode (white, colour, scene)), "
+        "DP 52: Light (Brightness)"
     )
     await _step(hass, flow_id, {"next_step_id": "save"})
     await hass.async_block_till_done()
-    assert entry.options[CONF_DPS]["22"] == {
+    assert entry.options[CONF_DPS]["52"] == {
         "kind": "light",
         "role": "brightness",
         "minimum": 10,
@@ -168,14 +169,14 @@ async def test_light_by_hand(
 
     fake_device.set_calls.clear()
     await _call(hass, "light", "turn_on", {"entity_id": LIGHT, "brightness": 255})
-    assert fake_device.set_calls == [{"20": True, "22": 1000}]
+    assert fake_device.set_calls == [{"50": True, "52": 1000}]
     await _call(hass, "light", "turn_on", {"entity_id": LIGHT, "hs_color": [120, 50]})
     colour = fake_device.set_calls[-1]
-    assert colour.keys() == {"20", "21", "24"}
-    assert colour["21"] == "colour"
-    assert colour["24"][:8] == "007801f4"  # HHHHSSSSVVVV: hue 120, saturation 500 of 1000
+    assert colour.keys() == {"50", "51", "54"}
+    assert colour["51"] == "colour"
+    assert colour["54"][:8] == "007801f4"  # HHHHSSSSVVVV: hue 120, saturation 500 of 1000
     await _call(hass, "light", "turn_off", {"entity_id": LIGHT})
-    assert fake_device.set_calls[-1] == {"20": False}
+    assert fake_device.set_calls[-1] == {"50": False}
 
 
 async def test_older_bulb_encoding(
@@ -186,13 +187,13 @@ async def test_older_bulb_encoding(
         hass,
         init_integration,
         "entity_light",
-        {"switch": "20", "brightness": "22", "colour": "24", "work_mode": "21", "encoding": "v1"},
+        {"switch": "50", "brightness": "52", "colour": "54", "work_mode": "51", "encoding": "v1"},
     )
     fake_device.set_calls.clear()
     await _call(hass, "light", "turn_on", {"entity_id": LIGHT, "brightness": 1})
     await _call(hass, "light", "turn_on", {"entity_id": LIGHT, "hs_color": [0, 100]})
-    assert fake_device.set_calls[0] == {"20": True, "22": 25}
-    assert fake_device.set_calls[1]["24"].startswith("ff0000" + "0000" + "ff")
+    assert fake_device.set_calls[0] == {"50": True, "52": 25}
+    assert fake_device.set_calls[1]["54"].startswith("ff0000" + "0000" + "ff")
 
 
 async def test_cover_by_hand(
@@ -311,7 +312,7 @@ async def test_thermostat_by_hand(
     assert state.attributes["current_temperature"] == 19.8
     assert state.attributes["min_temp"] == 5
     assert state.attributes["max_temp"] == 35
-    assert state.attributes["preset_modes"] == ["holiday"]
+    assert state.attributes["preset_modes"] == ["manual", "holiday"]  # manual is heat too: a preset
     fake_device.set_calls.clear()
     await _call(hass, "climate", "set_temperature", {"entity_id": CLIMATE, "temperature": 22})
     await _call(hass, "climate", "set_temperature", {"entity_id": CLIMATE, "temperature": 34.9})

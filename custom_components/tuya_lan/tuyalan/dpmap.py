@@ -9,7 +9,9 @@ Two paths decide it, with no Home Assistant vocabulary beyond plain strings:
 * :func:`from_numbers` applies the Tuya standard DP numbering when there is no model.
   It only maps a DP the device reported, and only when the layout leaves no doubt or
   the magnitudes prove it (a mains voltage, a power that matches volts x amps). A DP it
-  is not sure of is left out: the caller shows it as a raw diagnostic.
+  is not sure of is left out: the caller shows it as a raw diagnostic. A bulb (DPs
+  20-24, or 1-5 on older firmware) is one only when its switch and a lighting work
+  mode prove it.
 
 ``README.md`` (*Entities*) states both rules for users; keep them in step.
 """
@@ -20,7 +22,7 @@ import base64
 import binascii
 import math
 import re
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import asdict, dataclass, field, replace
 from enum import StrEnum
 from typing import Any, Final
@@ -53,6 +55,7 @@ class DpKind(StrEnum):
     COVER = "cover"
     CLIMATE = "climate"
     FAN = "fan"
+    HUMIDIFIER = "humidifier"
 
 
 # What a kind is for, beyond its kind (the name a user sees comes from it).
@@ -191,7 +194,7 @@ def is_dp_id(dp: str) -> bool:
     )
 
 
-_STORED_FIELDS: Final = ("role", "index", "scale", "unit", "options", "phase")
+_STORED_FIELDS: Final = ("role", "index", "scale", "unit", "options", "phase", "code")
 
 
 def spec_to_dict(detected: DpSpec) -> dict[str, Any]:
@@ -211,13 +214,13 @@ def spec_from_dict(stored: Any) -> DpSpec | None:
         kind = DpKind(str(stored.get("kind")))
     except ValueError:
         return None
-    role, unit, phase = (stored.get(key) for key in ("role", "unit", "phase"))
+    role, unit, phase, code = (stored.get(key) for key in ("role", "unit", "phase", "code"))
     index, scale, options = stored.get("index"), stored.get("scale"), stored.get("options", [])
     if (
         kind in (DpKind.RAW, DpKind.IGNORE, DpKind.SENSOR)
         or not all(
             value is None or (isinstance(value, str) and len(value) <= 32)
-            for value in (role, unit, phase)
+            for value in (role, unit, phase, code)
         )
         or not (index is None or (_is_int(index) and 0 <= index <= DP_ID_MAX))
         or not (
@@ -242,6 +245,7 @@ def spec_from_dict(stored: Any) -> DpSpec | None:
         unit=unit,
         options=tuple(options),
         phase=phase,
+        code=code,
     )
 
 
@@ -701,6 +705,8 @@ def from_numbers(dps: Mapping[str, Any]) -> dict[str, DpSpec]:
     if breaker:
         found.update(_breaker(dps))
         return found
+    if bulb := _bulb(dps):
+        return bulb
     if gangs == 0:
         return found
     for gang in range(1, gangs + 1):
@@ -852,6 +858,19 @@ ROLE_CLIMATE_SWITCH: Final = "switch"
 ROLE_HVAC_MODE: Final = "mode"
 ROLE_TARGET_TEMP: Final = "target_temperature"
 ROLE_CURRENT_TEMP: Final = "current_temperature"
+# A model may give both: the °F twins (temp_set_f) with their own ranges.
+ROLE_TARGET_TEMP_F: Final = "target_temperature_f"
+ROLE_CURRENT_TEMP_F: Final = "current_temperature_f"
+ROLE_TEMP_UNIT: Final = "temperature_unit"  # "c"/"f": the unit of unit-less temperatures
+ROLE_CLIMATE_FAN_MODE: Final = "fan_mode"
+ROLE_SWING: Final = "swing"  # one on/off swing
+ROLE_SWING_HORIZONTAL: Final = "swing_horizontal"
+ROLE_SWING_VERTICAL: Final = "swing_vertical"
+# The parts of a humidifier or dehumidifier (and a climate entity's humidity).
+ROLE_HUMIDIFIER_SWITCH: Final = "switch"
+ROLE_HUMIDIFIER_MODE: Final = "mode"
+ROLE_TARGET_HUMIDITY: Final = "target_humidity"
+ROLE_CURRENT_HUMIDITY: Final = "current_humidity"
 # The parts of a fan.
 ROLE_FAN_SWITCH: Final = "switch"
 ROLE_FAN_SPEED: Final = "speed"  # an integer (a percentage of its range) or an enum of steps
@@ -894,7 +913,10 @@ _BOOL, _INT, _ENUM = frozenset({BOOLEAN}), frozenset({INTEGER}), frozenset({ENUM
 # https://developer.tuya.com/en/docs/iot/f?id=K9gf46o5mtfyc and its status set
 # https://developer.tuya.com/en/docs/iot/s?id=K9gf48qy7wkre ; curtain switch "clkg":
 # https://developer.tuya.com/en/docs/iot/s?id=K9gf8rs2668v6 ; thermostat "wk",
-# heater "qn", air conditioner "kt"; fan "fs":
+# https://developer.tuya.com/en/docs/iot/f?id=K9gf45ld5l0t9 , heater "qn", air conditioner
+# "kt": https://developer.tuya.com/en/docs/iot/f?id=K9gf46qujdmwb and its status set
+# https://developer.tuya.com/en/docs/iot/s?id=K9gf48r2iqa7m with the °F twins, fan speeds,
+# swing flaps and temp_unit_convert; fan "fs":
 # https://developer.tuya.com/en/docs/iot/f?id=K9gf45vs7vkge ;
 # ceiling fan light "fsd": https://developer.tuya.com/en/docs/iot/s?id=Kaof8hoq7bom0 ),
 # and the categories Home Assistant core's tuya
@@ -933,10 +955,19 @@ COMPOSITE_ROWS: Final = (
         parts=(
             PartRow(ROLE_CLIMATE_SWITCH, ("switch",), _BOOL),
             PartRow(ROLE_HVAC_MODE, ("mode",), _ENUM),
-            PartRow(ROLE_TARGET_TEMP, ("temp_set", "temp_set_f"), _INT),
-            PartRow(ROLE_CURRENT_TEMP, ("temp_current", "temp_current_f"), _INT),
+            PartRow(ROLE_TARGET_TEMP, ("temp_set",), _INT),
+            PartRow(ROLE_CURRENT_TEMP, ("temp_current", "upper_temp"), _INT),
+            PartRow(ROLE_TARGET_TEMP_F, ("temp_set_f",), _INT),
+            PartRow(ROLE_CURRENT_TEMP_F, ("temp_current_f", "upper_temp_f"), _INT),
+            PartRow(ROLE_TEMP_UNIT, ("temp_unit_convert", "c_f"), _ENUM),
+            PartRow(ROLE_CLIMATE_FAN_MODE, ("fan_speed_enum", "level", "windspeed"), _ENUM),
+            PartRow(ROLE_SWING, ("swing", "shake"), _BOOL),
+            PartRow(ROLE_SWING_HORIZONTAL, ("switch_horizontal",), _BOOL),
+            PartRow(ROLE_SWING_VERTICAL, ("switch_vertical",), _BOOL),
+            PartRow(ROLE_CURRENT_HUMIDITY, ("humidity_current",), _INT),
+            PartRow(ROLE_TARGET_HUMIDITY, ("humidity_set",), _INT),
         ),
-        required=frozenset({ROLE_TARGET_TEMP, ROLE_HVAC_MODE}),
+        required=frozenset({ROLE_TARGET_TEMP, ROLE_TARGET_TEMP_F, ROLE_HVAC_MODE}),
     ),
     CompositeRow(
         kind=DpKind.FAN,
@@ -953,6 +984,22 @@ COMPOSITE_ROWS: Final = (
             PartRow(ROLE_OSCILLATE, ("switch_horizontal", "switch_vertical"), _BOOL),
         ),
         required=frozenset({ROLE_FAN_SWITCH, ROLE_FAN_SPEED}),
+    ),
+    # Humidifier "jsq" (https://developer.tuya.com/en/docs/iot/f?id=K9gf45rjel6x5) and
+    # dehumidifier "cs" (https://developer.tuya.com/en/docs/iot/f?id=K9gf45ts0b8lz, status
+    # set https://developer.tuya.com/en/docs/iot/s?id=K9gf48r6jke8e):
+    # the codes Home Assistant core's tuya humidifier reads (switch or switch_spray,
+    # humidity_set / dehumidify_set_value, humidity_current / humidity_indoor, mode).
+    CompositeRow(
+        kind=DpKind.HUMIDIFIER,
+        categories=frozenset({"jsq", "cs"}),
+        parts=(
+            PartRow(ROLE_HUMIDIFIER_SWITCH, ("switch", "switch_spray"), _BOOL),
+            PartRow(ROLE_TARGET_HUMIDITY, ("humidity_set", "dehumidify_set_value"), _INT),
+            PartRow(ROLE_CURRENT_HUMIDITY, ("humidity_current", "humidity_indoor"), _INT),
+            PartRow(ROLE_HUMIDIFIER_MODE, ("mode",), _ENUM),
+        ),
+        required=frozenset({ROLE_HUMIDIFIER_SWITCH, ROLE_TARGET_HUMIDITY}),
     ),
 )
 ROWS_BY_KIND: Final = {row.kind: row for row in COMPOSITE_ROWS}
@@ -1184,3 +1231,79 @@ def split_groups(specs: Mapping[str, DpSpec]) -> tuple[list[Group], list[DpSpec]
         if not used_shared:
             leftover.extend(shared.values())
     return groups, leftover
+
+
+# --- a bulb without a model ----------------------------------------------------------
+
+# A bulb by Tuya's lighting numbering (https://developer.tuya.com/en/docs/iot/dj?id=K9i5ql3v98hn3):
+# v2 firmware on 20-24 (switch_led, work_mode, bright_value_v2 10-1000, temp_value_v2
+# 0-1000, colour_data_v2 HHHHSSSSVVVV), older firmware on 1-5 (25-255, 0-255 and
+# colour_data RRGGBBHHHHSSVV), as tinytuya's BulbDevice and localtuya read them. Each row:
+# role, standard code, DP offset from the switch, and what its value must be.
+BULB_MODES: Final = ("white", "colour", "scene", "music")
+_HEXDIGITS: Final = frozenset("0123456789abcdefABCDEF")
+
+
+def _hex_string(length: int) -> Callable[[Any], bool]:
+    def check(value: Any) -> bool:
+        return isinstance(value, str) and len(value) == length and set(value) <= _HEXDIGITS
+
+    return check
+
+
+def _int_in(low: int, high: int) -> Callable[[Any], bool]:
+    def check(value: Any) -> bool:
+        return _is_int(value) and low <= value <= high
+
+    return check
+
+
+def _bulb_mode(value: Any) -> bool:
+    return value in BULB_MODES
+
+
+_BULB_LAYOUTS: Final = (
+    (
+        20,
+        (
+            (ROLE_WORK_MODE, "work_mode", 1, _bulb_mode),
+            (ROLE_BRIGHTNESS, "bright_value_v2", 2, _int_in(10, 1000)),
+            (ROLE_COLOUR_TEMP, "temp_value_v2", 3, _int_in(0, 1000)),
+            (ROLE_COLOUR, "colour_data_v2", 4, _hex_string(12)),
+        ),
+    ),
+    (
+        1,
+        (
+            (ROLE_WORK_MODE, "work_mode", 1, _bulb_mode),
+            (ROLE_BRIGHTNESS, "bright_value", 2, _int_in(25, 255)),
+            (ROLE_COLOUR_TEMP, "temp_value", 3, _int_in(0, 255)),
+            (ROLE_COLOUR, "colour_data", 4, _hex_string(14)),
+        ),
+    ),
+)
+
+
+def _bulb(dps: Mapping[str, Any]) -> dict[str, DpSpec]:
+    """A light of the standard numbering, only when the values prove it: a Boolean
+    switch and a work mode that reads white/colour/scene/music beside it. Its other
+    parts are taken only when reported with a value of their form; nothing else of
+    the device is guessed (the rest stays raw)."""
+    for first, parts in _BULB_LAYOUTS:
+        mode = dps.get(str(first + 1))
+        if not _is_bool(dps.get(str(first))) or mode not in BULB_MODES:
+            continue
+        code = "switch_led"
+        found = {str(first): DpSpec(kind=DpKind.LIGHT, role=ROLE_LIGHT_SWITCH, code=code)}
+        for role, code, offset, fits in parts:
+            dp = str(first + offset)
+            if dp in dps and fits(dps[dp]):
+                # the code says the generation, and with it the ranges (light.py)
+                found[dp] = DpSpec(
+                    kind=DpKind.LIGHT,
+                    role=role,
+                    code=code,
+                    options=BULB_MODES if role == ROLE_WORK_MODE else (),
+                )
+        return found
+    return {}
