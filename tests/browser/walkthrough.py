@@ -30,12 +30,31 @@ from typing import Any
 
 from playwright.sync_api import Browser, Locator, Page, sync_playwright
 
+from . import device_steps
+from .common import TIMEOUT_MS, StepFailed
+
 REPO = Path(__file__).resolve().parents[2]
 SPEC = json.loads((REPO / "demo/devices.json").read_text())
 DEVICES = {d["name"]: d for d in SPEC["devices"]}
 PLUG33, PLUG35, STRIP34 = DEVICES["Desk lamp"], DEVICES["Kettle"], DEVICES["Office strip"]
+LIGHT, CURTAIN = DEVICES["Ceiling light"], DEVICES["Bedroom curtain"]
+THERMOSTAT, HUB = DEVICES["Thermostat"], DEVICES["Hub"]
+# The fake clouds know every device but the one re-keyed by tuya-cloudcutter.
+IN_CLOUDS = [d for d in SPEC["devices"] if d.get("in_clouds", True)]
+CUT_PLUG = next(d for d in SPEC["devices"] if not d.get("in_clouds", True))
 # Added from the linked fake cloud account, with no key typed.
-FROM_CLOUD = [d for d in SPEC["devices"] if d not in (PLUG33, PLUG35, STRIP34)]
+FROM_CLOUD = [d for d in IN_CLOUDS if d not in (PLUG33, PLUG35, STRIP34)]
+# The platform of a device's main entity, by its simulator profile (the hub's own:
+# its Connection sensor).
+MAIN_DOMAIN = {
+    "plug": "switch",
+    "plug_a": "switch",
+    "strip": "switch",
+    "bulb": "light",
+    "curtain": "cover",
+    "thermostat": "climate",
+    "none": "sensor",
+}
 URL = "http://127.0.0.1:8123"
 CHROMIUM = "/usr/bin/chromium"
 # Headless Chromium as root, with nothing of Google's to reach (it would try even here).
@@ -48,13 +67,7 @@ CHROMIUM_ARGS = [
     "--disable-sync",
     "--no-first-run",
 ]
-# Generous: a busy 2-core machine. Every wait ends as soon as its event happens.
-TIMEOUT_MS = 60_000
 READY_TIMEOUT = 240.0
-
-
-class StepFailed(Exception):
-    """A step did not see what it expected."""
 
 
 class Demo:
@@ -183,6 +196,13 @@ class Walk:
         self.dialog().get_by_role("button", name=re.compile("finish", re.IGNORECASE)).click()
         self.dialog().wait_for(state="hidden", timeout=TIMEOUT_MS)
 
+    def no_protocol_31_text(self, form: str) -> None:
+        """Issue 19 item 4: what protocol 3.1 cannot prove is said on a 3.1 device's
+        form only, never on a 3.3-3.5 device's."""
+        text = self.dialog().evaluate(device_steps.DEEP_TEXT)
+        if found := re.search(r"protocol 3\.1|3\.1 (sends|device|key)|cannot be checked", text):
+            raise StepFailed(f"{form} speaks of protocol 3.1: ...{found[0]}...")
+
     def key_field(self) -> Locator:
         return self.dialog().locator("input[name=local_key]")
 
@@ -229,6 +249,7 @@ class Walk:
     def add_plug_from_card(self) -> None:
         self.card(PLUG33).get_by_role("button", name="Add").click()
         self.key_field().wait_for(timeout=TIMEOUT_MS)
+        self.no_protocol_31_text("the 3.3 plug's add form")
         self.shot("add-dialog")
         self.key_field().fill("0123456789abcdef")  # a wrong key
         self.submit()
@@ -273,10 +294,10 @@ class Walk:
         switch = self.entity_of(PLUG33["id"], "switch")
         number = self.entity_of(PLUG33["id"], "number", "countdown")
         box = self.page.locator("ha-config-device-page hui-number-entity-row input").first
-        box.fill("2")
+        box.fill("10")
         mark = self.demo.mark()
         box.press("Enter")
-        self.demo.wait_for(rf'{PLUG33["id"]}: a client set \{{"9": 2\}}', start=mark)
+        self.demo.wait_for(rf'{PLUG33["id"]}: a client set \{{"9": 10\}}', start=mark)
         self.wait_state(
             "(hass, e) => hass.states[e].attributes.switches_at", number
         )  # it says when
@@ -291,6 +312,24 @@ class Walk:
             timeout=TIMEOUT_MS
         )
         self.shot("countdown-set")
+        # Issue 19 item 7: the time left shows, and moves, while the countdown runs.
+        left = self.page.locator("hui-sensor-entity-row", has_text="Switches at").locator(
+            "hui-timestamp-display"
+        )
+        left.wait_for(timeout=TIMEOUT_MS)
+        first = left.evaluate(device_steps.DEEP_TEXT)
+        if not re.search(r"\d+ seconds?", first):
+            raise StepFailed(f"the countdown's time left reads {first!r}")
+        self.page.wait_for_function(
+            f"([el, first]) => {{ const text = ({device_steps.DEEP_TEXT})(el);"
+            " return text !== first && /\\d+ seconds?/.test(text); }",
+            arg=[left.element_handle(), first],
+            timeout=TIMEOUT_MS,
+        )
+        then = left.evaluate(device_steps.DEEP_TEXT)
+        if re.search(rf"{PLUG33['id']}: switched by itself", self.demo.text()[mark:]):
+            raise StepFailed("the time left moved only after the countdown ended")
+        print(f"    time left: {first!r}, then {then!r}", flush=True)
         self.demo.wait_for(rf'{PLUG33["id"]}: switched by itself \{{"1": false\}}', start=mark)
         self.wait_state("(hass, e) => hass.states[e].state === 'off'", switch)
         self.wait_state("(hass, e) => hass.states[e].state === 'unknown'", switches_at)
@@ -339,6 +378,7 @@ class Walk:
         option.click()
         self.submit()
         self.key_field().wait_for(timeout=TIMEOUT_MS)
+        self.no_protocol_31_text("the 3.5 plug's add form")
         self.key_field().fill(PLUG35["key"])
         self.submit()
         self.finish()
@@ -405,13 +445,21 @@ class Walk:
         for device in FROM_CLOUD:
             offer = f"{device['name']} ({device['host']}, {device['version']})"
             self.dialog().get_by_text(offer, exact=True).wait_for(timeout=TIMEOUT_MS)
+        # The hub's children are offered too (through the hub, with no address of
+        # their own): ticked here when the form does not tick them already.
+        for child in HUB["children"]:
+            box = self.dialog().locator("ha-checkbox", has_text=child["name"])
+            box.wait_for(timeout=TIMEOUT_MS)
+            if not box.evaluate("(el) => el.checked"):
+                box.click()
+                self.page.wait_for_function("(el) => el.checked", arg=box.element_handle())
         self.shot("account-devices")
         self.submit()  # the heard devices are ticked already
         self.dialog().get_by_role("button", name=re.compile("finish", re.IGNORECASE)).click()
         self.dialog().wait_for(state="hidden", timeout=TIMEOUT_MS)
         for device in FROM_CLOUD:
-            switch = self.entity_of(device["id"], "switch")
-            self.wait_state("(hass, e) => hass.states[e].state !== 'unavailable'", switch)
+            entity = self.entity_of(device["id"], MAIN_DOMAIN[device["profile"]])
+            self.wait_state("(hass, e) => hass.states[e].state !== 'unavailable'", entity)
         self.go("/config/integrations/integration/tuya_lan")
         self.page.locator("ha-config-entry-row", has_text=FROM_CLOUD[0]["name"]).first.wait_for(
             timeout=TIMEOUT_MS
@@ -434,6 +482,30 @@ class Walk:
                     'repairs_issue_registry_updated');
             }"""
         )
+        # And what a user sees: the Settings badge (repairs and updates) never counts
+        # more than before while the key heals (issue 19 item 1).
+        self.page.evaluate(
+            """() => {
+                const find = (root) => {
+                    for (const el of root.querySelectorAll('*')) {
+                        if (el.localName === 'ha-sidebar') return el;
+                        const inner = el.shadowRoot && find(el.shadowRoot);
+                        if (inner) return inner;
+                    }
+                    return null;
+                };
+                const sidebar = find(document);
+                const count = () => {
+                    const badge = sidebar.shadowRoot.querySelector('#sidebar-config .badge');
+                    return badge ? parseInt(badge.textContent.trim(), 10) : 0;
+                };
+                window.tuyaBadge = {before: count(), seen: []};
+                window.tuyaBadgeTimer = setInterval(() => {
+                    const now = count();
+                    if (now > window.tuyaBadge.before) window.tuyaBadge.seen.push(now);
+                }, 50);
+            }"""
+        )
         mark = self.demo.mark()
         self.demo.command(f"rekey {device['name']}")
         self.demo.wait_for(rf"rekeyed {device['id']}: its new local key", start=mark)
@@ -452,6 +524,17 @@ class Walk:
         )
         if raised:
             raise StepFailed(f"a repair flashed while the key healed: {raised}")
+        badge = self.page.evaluate(
+            "() => { clearInterval(window.tuyaBadgeTimer); return window.tuyaBadge; }"
+        )
+        if badge["seen"]:
+            raise StepFailed(f"the Settings badge counted {badge} while the key healed")
+        issues = self.page.evaluate(
+            """async () => (await document.querySelector('home-assistant').hass.callWS(
+                {type: 'repairs/list_issues'})).issues.filter((i) => i.domain === 'tuya_lan')"""
+        )
+        if issues:
+            raise StepFailed(f"repairs listed after the key healed: {issues}")
         toggle = self.page.locator("ha-config-device-page ha-switch").first
         before = self.wait_state("(hass, e) => hass.states[e].state", switch)
         mark = self.demo.mark()
@@ -490,7 +573,7 @@ class Walk:
                 )
             if time.monotonic() > deadline:
                 raise StepFailed("the QR code was never approved")
-        for device in SPEC["devices"]:
+        for device in [*IN_CLOUDS, *HUB["children"]]:
             self.dialog().get_by_text(
                 re.compile(rf"Already added:.*{re.escape(device['name'])}")
             ).wait_for(timeout=TIMEOUT_MS)
@@ -530,7 +613,24 @@ def run(out: Path) -> int:
                 ("add the 3.4 strip from its card", walk.add_strip_from_card),
                 ("Configure", walk.configure),
                 ("download diagnostics", lambda: walk.diagnostics(out) if walk else None),
+                (
+                    "add a device from its tuya-cloudcutter key file, no account",
+                    lambda: device_steps.cloudcutter(walk, CUT_PLUG) if walk else None,
+                ),
                 ("link the fake cloud, add the rest, no key typed", walk.link_cloud_account),
+                (
+                    "light: brightness and colour",
+                    lambda: device_steps.light(walk, LIGHT) if walk else None,
+                ),
+                ("cover: position", lambda: device_steps.cover(walk, CURTAIN) if walk else None),
+                (
+                    "thermostat: target temperature",
+                    lambda: device_steps.thermostat(walk, THERMOSTAT) if walk else None,
+                ),
+                (
+                    "the hub's children, devices of their own",
+                    lambda: device_steps.gateway_children(walk, HUB) if walk else None,
+                ),
                 ("a re-paired device heals by itself", walk.key_heals),
                 ("link the fake Smart Life account by QR code", walk.link_smart_life),
             ]
