@@ -200,6 +200,8 @@ class Walk:
         """Issue 19 item 4: what protocol 3.1 cannot prove is said on a 3.1 device's
         form only, never on a 3.3-3.5 device's."""
         text = self.dialog().evaluate(device_steps.DEEP_TEXT)
+        if "key" not in text.lower():
+            raise StepFailed(f"{form}: its text was not read ({text[:80]!r})")
         if found := re.search(r"protocol 3\.1|3\.1 (sends|device|key)|cannot be checked", text):
             raise StepFailed(f"{form} speaks of protocol 3.1: ...{found[0]}...")
 
@@ -451,6 +453,7 @@ class Walk:
             box = self.dialog().locator("ha-checkbox", has_text=child["name"])
             box.wait_for(timeout=TIMEOUT_MS)
             if not box.evaluate("(el) => el.checked"):
+                print(f"    {child['name']}: not ticked by the form, ticked here", flush=True)
                 box.click()
                 self.page.wait_for_function("(el) => el.checked", arg=box.element_handle())
         self.shot("account-devices")
@@ -484,6 +487,45 @@ class Walk:
         )
         # And what a user sees: the Settings badge (repairs and updates) never counts
         # more than before while the key heals (issue 19 item 1).
+        self.watch_badge()
+        mark = self.demo.mark()
+        self.demo.command(f"rekey {device['name']}")
+        self.demo.wait_for(rf"rekeyed {device['id']}: its new local key", start=mark)
+        self.demo.wait_for(rf"{device['name']} has a new local key", start=mark, timeout=120)
+        self.wait_state("(hass, e) => hass.states[e].state !== 'unavailable'", switch)
+        flows = self.page.evaluate(
+            """async () => (await document.querySelector('home-assistant').hass.callWS(
+                {type: 'config_entries/flow/progress'})).filter(
+                    (f) => f.handler === 'tuya_lan' && f.context.source === 'reauth')"""
+        )
+        if flows:
+            raise StepFailed("a reauthentication was started instead of healing")
+        raised = self.page.evaluate(
+            "() => window.tuyaIssueEvents.filter((d) => d.domain === 'tuya_lan'"
+            " && d.action !== 'remove')"
+        )
+        if raised:
+            raise StepFailed(f"a repair flashed while the key healed: {raised}")
+        badge = self.badge_seen()
+        if badge["seen"]:
+            raise StepFailed(f"the Settings badge counted {badge} while the key healed")
+        issues = self.page.evaluate(
+            """async () => (await document.querySelector('home-assistant').hass.callWS(
+                {type: 'repairs/list_issues'})).issues.filter((i) => i.domain === 'tuya_lan')"""
+        )
+        if issues:
+            raise StepFailed(f"repairs listed after the key healed: {issues}")
+        toggle = self.page.locator("ha-config-device-page ha-switch").first
+        before = self.wait_state("(hass, e) => hass.states[e].state", switch)
+        mark = self.demo.mark()
+        toggle.click()
+        value = "false" if before == "on" else "true"
+        self.demo.wait_for(rf'{device["id"]}: a client set \{{"1": {value}\}}', start=mark)
+        self.shot("healed")
+
+    def watch_badge(self) -> None:
+        """Count what the sidebar's Settings badge (repairs and updates) shows above
+        its present count, every 50 ms, until badge_seen()."""
         self.page.evaluate(
             """() => {
                 const find = (root) => {
@@ -506,42 +548,50 @@ class Walk:
                 }, 50);
             }"""
         )
-        mark = self.demo.mark()
-        self.demo.command(f"rekey {device['name']}")
-        self.demo.wait_for(rf"rekeyed {device['id']}: its new local key", start=mark)
-        self.demo.wait_for(rf"{device['name']} has a new local key", start=mark, timeout=120)
-        self.wait_state("(hass, e) => hass.states[e].state !== 'unavailable'", switch)
-        flows = self.page.evaluate(
-            """async () => (await document.querySelector('home-assistant').hass.callWS(
-                {type: 'config_entries/flow/progress'})).filter(
-                    (f) => f.handler === 'tuya_lan' && f.context.source === 'reauth')"""
-        )
-        if flows:
-            raise StepFailed("a reauthentication was started instead of healing")
-        raised = self.page.evaluate(
-            "() => window.tuyaIssueEvents.filter((d) => d.domain === 'tuya_lan'"
-            " && d.action !== 'remove')"
-        )
-        if raised:
-            raise StepFailed(f"a repair flashed while the key healed: {raised}")
-        badge = self.page.evaluate(
+
+    def badge_seen(self) -> dict[str, Any]:
+        """Stop watching the badge: its count before, and every higher count seen."""
+        seen: dict[str, Any] = self.page.evaluate(
             "() => { clearInterval(window.tuyaBadgeTimer); return window.tuyaBadge; }"
         )
-        if badge["seen"]:
-            raise StepFailed(f"the Settings badge counted {badge} while the key healed")
+        return seen
+
+    def offline_repair(self) -> None:
+        """A device that goes away raises its repair, which the Settings badge counts
+        (the watch that finds no repair while a key heals sees this one), and the
+        repair goes by itself when the device is back."""
+        device = PLUG35
+        switch = self.entity_of(device["id"], "switch")
+        self.watch_badge()
+        mark = self.demo.mark()
+        self.demo.command(f"offline {device['name']}")
+        self.demo.wait_for(rf"{device['id']} is offline", start=mark)
+        self.wait_state("(hass, e) => hass.states[e].state === 'unavailable'", switch)
+        self.page.wait_for_function("() => window.tuyaBadge.seen.length > 0", timeout=TIMEOUT_MS)
+        badge = self.badge_seen()
         issues = self.page.evaluate(
             """async () => (await document.querySelector('home-assistant').hass.callWS(
                 {type: 'repairs/list_issues'})).issues.filter((i) => i.domain === 'tuya_lan')"""
         )
-        if issues:
-            raise StepFailed(f"repairs listed after the key healed: {issues}")
-        toggle = self.page.locator("ha-config-device-page ha-switch").first
-        before = self.wait_state("(hass, e) => hass.states[e].state", switch)
+        if not issues:
+            raise StepFailed(f"the badge counted {badge}, but no Tuya LAN repair is listed")
+        self.go("/config/repairs")
+        # Named as its entry is (added by key: its product key and the id's end).
+        self.page.locator(
+            "ha-config-repairs", has_text=re.compile(rf"{device['id'][-4:]} cannot be reached")
+        ).first.wait_for(timeout=TIMEOUT_MS)
+        self.shot("offline-repair")
         mark = self.demo.mark()
-        toggle.click()
-        value = "false" if before == "on" else "true"
-        self.demo.wait_for(rf'{device["id"]}: a client set \{{"1": {value}\}}', start=mark)
-        self.shot("healed")
+        self.demo.command(f"online {device['name']}")
+        self.demo.wait_for(rf"{device['id']} is online again", start=mark)
+        self.wait_state("(hass, e) => hass.states[e].state !== 'unavailable'", switch)
+        self.page.wait_for_function(
+            """async () => (await document.querySelector('home-assistant').hass.callWS(
+                {type: 'repairs/list_issues'})).issues.every((i) => i.domain !== 'tuya_lan')""",
+            timeout=TIMEOUT_MS,
+            polling=250,
+        )
+        print(f"    badge while offline: {badge}", flush=True)
 
     def link_smart_life(self) -> None:
         """Link the demo's fake Smart Life account: User Code, QR code (approved by
@@ -633,6 +683,7 @@ def run(out: Path) -> int:
                 ),
                 ("a re-paired device heals by itself", walk.key_heals),
                 ("link the fake Smart Life account by QR code", walk.link_smart_life),
+                ("a device that goes away: its repair, and back", walk.offline_repair),
             ]
             for name, step in steps:
                 began = time.monotonic()
