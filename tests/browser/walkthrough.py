@@ -135,6 +135,7 @@ class Walk:
         self.demo = demo
         self.shots = shots
         self.count = 0
+        self.titles: list[tuple[str, bool]] = []  # the Discovered cards' (title, cut off)
 
     # --- helpers ---------------------------------------------------------------------
 
@@ -239,6 +240,7 @@ class Walk:
                 "ha-config-flow-card", has_text=f"{device['id'][-4:]} (protocol {device['version']}"
             )
             card.wait_for(timeout=TIMEOUT_MS)
+        self.measure_card_titles()
         # No modal (the demo's HTTP settings are confirmed) and no repair.
         if dialogs := self.page.get_by_role("dialog").filter(visible=True).all_inner_texts():
             raise StepFailed(f"{len(dialogs)} dialog(s) open after login: see the screenshot")
@@ -249,6 +251,29 @@ class Walk:
         if issues:
             raise StepFailed(f"repairs shown: {[i['issue_id'] for i in issues]}")
         self.shot("discovered-cards")
+
+    def measure_card_titles(self) -> None:
+        """Issue 19 item 3: at 1280 px no Discovered card's title is cut off (its text
+        fits its box: nothing overflows to an ellipsis or past a clamped line). Measured
+        while the cards are all there; judged by the last step, card_titles_whole."""
+        titles = self.page.locator("ha-config-flow-card ha-integration-action-card h2")
+        titles.first.wait_for(timeout=TIMEOUT_MS)
+        self.titles = [
+            title.evaluate(
+                """(el) => [el.textContent.trim(), el.scrollWidth > el.clientWidth
+                            || el.scrollHeight > el.clientHeight + 1]"""
+            )
+            for title in titles.all()
+        ]
+
+    def card_titles_whole(self) -> None:
+        cut = [text for text, overflowing in self.titles if overflowing]
+        if not self.titles or cut:
+            raise StepFailed(f"{len(cut)} of {len(self.titles)} card titles are cut off: {cut}")
+        print(
+            f"    {len(self.titles)} card titles, none cut off: {self.titles[0][0]!r}, ...",
+            flush=True,
+        )
 
     def card(self, device: dict[str, Any]) -> Locator:
         return self.page.locator("ha-config-flow-card", has_text=device["id"][-4:])
@@ -708,6 +733,7 @@ def run(out: Path) -> int:
                 ("a re-paired device heals by itself", walk.key_heals),
                 ("link the fake Smart Life account by QR code", walk.link_smart_life),
                 ("a device that goes away: its repair, and back", walk.offline_repair),
+                ("Discovered card titles whole at 1280 px", walk.card_titles_whole),
             ]
             for name, step in steps:
                 began = time.monotonic()
