@@ -36,9 +36,10 @@ from typing import Any
 
 from custom_components.tuya_lan.tuyalan import VERSIONS
 
-from .cloud import FakeTuyaCloud, cloud_device_for
+from .cloud import FakeTuyaCloud, cloud_child_for, cloud_device_for
 from .config import CloudSpec, DeviceSpec, SimulatorSpec, parse_config
 from .device import SimulatedDevice
+from .gateway import SimulatedGateway
 from .profiles import PROFILES
 from .sharing import FakeSmartLifeCloud
 from .simulator import DeviceSimulator
@@ -196,6 +197,28 @@ async def _commands(simulator: DeviceSimulator, names: dict[str, str]) -> None:
             print(answer, file=sys.stderr, flush=True)
 
 
+def _describe(
+    cloud: FakeTuyaCloud | FakeSmartLifeCloud,
+    uid: str,
+    spec: SimulatorSpec,
+    simulator: DeviceSimulator,
+) -> None:
+    """Put every device the config lets the clouds know into ``cloud``, with a
+    gateway's children (listed with their gateway's id and their cid)."""
+    for device_spec in spec.devices:
+        if not device_spec.in_clouds:
+            continue
+        device = simulator[device_spec.device_id]
+        cloud.add_device(cloud_device_for(device, uid=uid, name=device_spec.name))
+        for child in device_spec.children:
+            assert isinstance(device, SimulatedGateway)
+            cloud.add_device(
+                cloud_child_for(
+                    device, child.cid, device_id=child.cloud_id, name=child.name, uid=uid
+                )
+            )
+
+
 async def _run(spec: SimulatorSpec, *, single: bool, commands: bool = False) -> None:
     simulator = DeviceSimulator(request_port=spec.request_port)
     names: dict[str, str] = {}
@@ -214,9 +237,7 @@ async def _run(spec: SimulatorSpec, *, single: bool, commands: bool = False) -> 
         if simulator.request_port is not None:
             _LOGGER.info("answering discovery requests on UDP %d", simulator.request_port)
         for cloud, uid in clouds:
-            for device in simulator:
-                name = names.get(device.device_id)
-                cloud.add_device(cloud_device_for(device, uid=uid, name=name))
+            _describe(cloud, uid, spec, simulator)
             await cloud.start()
             if isinstance(cloud, FakeSmartLifeCloud):
                 print(f"cloud smart_life {cloud.url} {cloud.ca_file}", flush=True)

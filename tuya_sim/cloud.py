@@ -30,6 +30,7 @@ from typing import Any
 from aiohttp import web
 
 from .device import SimulatedDevice
+from .gateway import SimulatedGateway
 from .http import LOOPBACK, LoopbackServer
 
 # A handler of :meth:`FakeTuyaCloud.answer_with`.
@@ -167,6 +168,13 @@ PROFILE_DPS: Mapping[str, tuple[FakeDp, ...]] = {
         ),
         FakeDp(63, "fan_direction", "Enum", values={"range": ["forward", "reverse"]}),
     ),
+    # A Zigbee temperature and humidity sensor behind a gateway (wsdcg status set:
+    # https://developer.tuya.com/en/docs/iot/s?id=K9gf48k1c0sgo), tuya_sim/gateway.py.
+    "temperature": (
+        _value(1, "va_temperature", "℃", 600, scale=1),
+        _value(2, "va_humidity", "%", 100),
+        _value(4, "battery_percentage", "%", 100),
+    ),
 }
 PROFILE_CATEGORIES: Mapping[str, str] = {
     "plug": "cz",
@@ -177,7 +185,10 @@ PROFILE_CATEGORIES: Mapping[str, str] = {
     "curtain": "cl",
     "thermostat": "wk",
     "ceiling_fan": "fsd",
+    "temperature": "wsdcg",
 }
+# A simulated gateway's own category (a Zigbee / Bluetooth gateway).
+GATEWAY_CATEGORY = "wg2"
 
 
 class FakeCloudDevice:
@@ -304,15 +315,36 @@ def cloud_device_for(
 ) -> FakeCloudDevice:
     """The cloud's view of a simulated device: its key (live), and its profile's DPs."""
     profile = device.profile.name
+    gateway = isinstance(device, SimulatedGateway)
     return FakeCloudDevice(
         device.device_id,
         name or f"Simulated {profile} {device.device_id[-4:]}",
         None,
         uid=uid,
         product_id=device.product_key,
+        category=GATEWAY_CATEGORY if gateway else PROFILE_CATEGORIES.get(profile, "qt"),
+        dps=() if gateway else PROFILE_DPS.get(profile, ()),
+        simulated=device,
+    )
+
+
+def cloud_child_for(
+    gateway: SimulatedGateway, cid: str, *, device_id: str, name: str, uid: str
+) -> FakeCloudDevice:
+    """The cloud's view of a gateway's child: its own device id, its gateway's id and
+    its cid as node id, and its gateway's key (live), as Tuya's device list has them."""
+    profile = gateway.children[cid].profile.name
+    return FakeCloudDevice(
+        device_id,
+        name,
+        None,
+        uid=uid,
+        product_id=f"simchild{profile[:8]:0<8}",
         category=PROFILE_CATEGORIES.get(profile, "qt"),
         dps=PROFILE_DPS.get(profile, ()),
-        simulated=device,
+        gateway_id=gateway.device_id,
+        node_id=cid,
+        simulated=gateway,
     )
 
 

@@ -243,7 +243,9 @@ class TuyaLanConfigFlow(AccountConfigFlow, domain=DOMAIN):
                 errors = cloudcutter_errors(field, err)
                 placeholders["field"] = err.field or ""
             if not errors:
-                await self.async_set_unique_id(device.device_id)
+                # Its Discovered card may be waiting (it announces itself): the key
+                # file adds it all the same, and Home Assistant ends the card's flow.
+                await self.async_set_unique_id(device.device_id, raise_on_progress=False)
                 self._abort_if_unique_id_configured()
                 host = await async_locate(self.hass, device.device_id)
                 if host is None:

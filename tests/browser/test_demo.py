@@ -59,7 +59,7 @@ def test_every_port_the_demo_binds_is_checked() -> None:
     assert needed == {
         ("tcp", "127.0.0.1", 8123),
         # Each simulated device on the real devices' port, at a loopback address of its own.
-        *(("tcp", f"127.0.0.{n}", 6668) for n in range(2, 7)),
+        *(("tcp", f"127.0.0.{n}", 6668) for n in range(2, 13)),
         ("tcp", "127.0.0.1", 17100),  # the fake developer cloud
         ("tcp", "127.0.0.1", 17101),  # the fake Smart Life cloud
         ("udp", "127.0.0.1", 6666),

@@ -30,12 +30,32 @@ from typing import Any
 
 from playwright.sync_api import Browser, Locator, Page, sync_playwright
 
+from . import device_steps
+from .common import TIMEOUT_MS, StepFailed
+
 REPO = Path(__file__).resolve().parents[2]
 SPEC = json.loads((REPO / "demo/devices.json").read_text())
 DEVICES = {d["name"]: d for d in SPEC["devices"]}
 PLUG33, PLUG35, STRIP34 = DEVICES["Desk lamp"], DEVICES["Kettle"], DEVICES["Office strip"]
+LIGHT, CURTAIN = DEVICES["Ceiling light"], DEVICES["Bedroom curtain"]
+THERMOSTAT, HUB = DEVICES["Thermostat"], DEVICES["Hub"]
+OLD31 = DEVICES["Old lamp"]  # protocol 3.1
+# The fake clouds know every device but the one re-keyed by tuya-cloudcutter.
+IN_CLOUDS = [d for d in SPEC["devices"] if d.get("in_clouds", True)]
+CUT_PLUG = next(d for d in SPEC["devices"] if not d.get("in_clouds", True))
 # Added from the linked fake cloud account, with no key typed.
-FROM_CLOUD = [d for d in SPEC["devices"] if d not in (PLUG33, PLUG35, STRIP34)]
+FROM_CLOUD = [d for d in IN_CLOUDS if d not in (PLUG33, PLUG35, STRIP34, OLD31)]
+# The platform of a device's main entity, by its simulator profile (the hub's own:
+# its Connection sensor).
+MAIN_DOMAIN = {
+    "plug": "switch",
+    "plug_a": "switch",
+    "strip": "switch",
+    "bulb": "light",
+    "curtain": "cover",
+    "thermostat": "climate",
+    "none": "sensor",
+}
 URL = "http://127.0.0.1:8123"
 CHROMIUM = "/usr/bin/chromium"
 # Headless Chromium as root, with nothing of Google's to reach (it would try even here).
@@ -48,13 +68,11 @@ CHROMIUM_ARGS = [
     "--disable-sync",
     "--no-first-run",
 ]
-# Generous: a busy 2-core machine. Every wait ends as soon as its event happens.
-TIMEOUT_MS = 60_000
 READY_TIMEOUT = 240.0
-
-
-class StepFailed(Exception):
-    """A step did not see what it expected."""
+# What the forms say of a 3.1 key its plaintext status cannot prove (the error
+# key_unproven; the words the older paragraph on every form used too). A form may
+# name a device's protocol ("protocol 3.1") all the same.
+PROTOCOL_31_PARAGRAPH = r"3\.1 sends its status unencrypted|cannot be checked|could not be proven"
 
 
 class Demo:
@@ -117,6 +135,7 @@ class Walk:
         self.demo = demo
         self.shots = shots
         self.count = 0
+        self.titles: list[tuple[str, bool]] = []  # the Discovered cards' (title, cut off)
 
     # --- helpers ---------------------------------------------------------------------
 
@@ -183,6 +202,15 @@ class Walk:
         self.dialog().get_by_role("button", name=re.compile("finish", re.IGNORECASE)).click()
         self.dialog().wait_for(state="hidden", timeout=TIMEOUT_MS)
 
+    def no_protocol_31_text(self, form: str) -> None:
+        """Issue 19 item 4: what protocol 3.1 cannot prove is said on a 3.1 device's
+        form only, never on a 3.3-3.5 device's."""
+        text = self.dialog().evaluate(device_steps.DEEP_TEXT)
+        if "key" not in text.lower():
+            raise StepFailed(f"{form}: its text was not read ({text[:80]!r})")
+        if found := re.search(PROTOCOL_31_PARAGRAPH, text):
+            raise StepFailed(f"{form} speaks of protocol 3.1: ...{found[0]}...")
+
     def key_field(self) -> Locator:
         return self.dialog().locator("input[name=local_key]")
 
@@ -212,6 +240,7 @@ class Walk:
                 "ha-config-flow-card", has_text=f"{device['id'][-4:]} (protocol {device['version']}"
             )
             card.wait_for(timeout=TIMEOUT_MS)
+        self.measure_card_titles()
         # No modal (the demo's HTTP settings are confirmed) and no repair.
         if dialogs := self.page.get_by_role("dialog").filter(visible=True).all_inner_texts():
             raise StepFailed(f"{len(dialogs)} dialog(s) open after login: see the screenshot")
@@ -223,16 +252,41 @@ class Walk:
             raise StepFailed(f"repairs shown: {[i['issue_id'] for i in issues]}")
         self.shot("discovered-cards")
 
+    def measure_card_titles(self) -> None:
+        """Issue 19 item 3: at 1280 px no Discovered card's title is cut off (its text
+        fits its box: nothing overflows to an ellipsis or past a clamped line). Measured
+        while the cards are all there; judged by the last step, card_titles_whole."""
+        titles = self.page.locator("ha-config-flow-card ha-integration-action-card h2")
+        titles.first.wait_for(timeout=TIMEOUT_MS)
+        self.titles = [
+            title.evaluate(
+                """(el) => [el.textContent.trim(), el.scrollWidth > el.clientWidth
+                            || el.scrollHeight > el.clientHeight + 1]"""
+            )
+            for title in titles.all()
+        ]
+
+    def card_titles_whole(self) -> None:
+        cut = [text for text, overflowing in self.titles if overflowing]
+        if not self.titles or cut:
+            raise StepFailed(f"{len(cut)} of {len(self.titles)} card titles are cut off: {cut}")
+        print(
+            f"    {len(self.titles)} card titles, none cut off: {self.titles[0][0]!r}, ...",
+            flush=True,
+        )
+
     def card(self, device: dict[str, Any]) -> Locator:
         return self.page.locator("ha-config-flow-card", has_text=device["id"][-4:])
 
     def add_plug_from_card(self) -> None:
         self.card(PLUG33).get_by_role("button", name="Add").click()
         self.key_field().wait_for(timeout=TIMEOUT_MS)
+        self.no_protocol_31_text("the 3.3 plug's add form")
         self.shot("add-dialog")
         self.key_field().fill("0123456789abcdef")  # a wrong key
         self.submit()
         self.error_shown("rejects the local key")
+        self.no_protocol_31_text("the 3.3 plug's add form, a wrong key")
         if self.key_field().input_value() != "0123456789abcdef":
             raise StepFailed("the key typed was emptied after the error")
         self.shot("wrong-key")
@@ -273,10 +327,10 @@ class Walk:
         switch = self.entity_of(PLUG33["id"], "switch")
         number = self.entity_of(PLUG33["id"], "number", "countdown")
         box = self.page.locator("ha-config-device-page hui-number-entity-row input").first
-        box.fill("2")
+        box.fill("10")
         mark = self.demo.mark()
         box.press("Enter")
-        self.demo.wait_for(rf'{PLUG33["id"]}: a client set \{{"9": 2\}}', start=mark)
+        self.demo.wait_for(rf'{PLUG33["id"]}: a client set \{{"9": 10\}}', start=mark)
         self.wait_state(
             "(hass, e) => hass.states[e].attributes.switches_at", number
         )  # it says when
@@ -291,6 +345,24 @@ class Walk:
             timeout=TIMEOUT_MS
         )
         self.shot("countdown-set")
+        # Issue 19 item 7: the time left shows, and moves, while the countdown runs.
+        left = self.page.locator("hui-sensor-entity-row", has_text="Switches at").locator(
+            "hui-timestamp-display"
+        )
+        left.wait_for(timeout=TIMEOUT_MS)
+        first = left.evaluate(device_steps.DEEP_TEXT)
+        if not re.search(r"\d+ seconds?", first):
+            raise StepFailed(f"the countdown's time left reads {first!r}")
+        self.page.wait_for_function(
+            f"([el, first]) => {{ const text = ({device_steps.DEEP_TEXT})(el);"
+            " return text !== first && /\\d+ seconds?/.test(text); }",
+            arg=[left.element_handle(), first],
+            timeout=TIMEOUT_MS,
+        )
+        then = left.evaluate(device_steps.DEEP_TEXT)
+        if re.search(rf"{PLUG33['id']}: switched by itself", self.demo.text()[mark:]):
+            raise StepFailed("the time left moved only after the countdown ended")
+        print(f"    time left: {first!r}, then {then!r}", flush=True)
         self.demo.wait_for(rf'{PLUG33["id"]}: switched by itself \{{"1": false\}}', start=mark)
         self.wait_state("(hass, e) => hass.states[e].state === 'off'", switch)
         self.wait_state("(hass, e) => hass.states[e].state === 'unknown'", switches_at)
@@ -339,10 +411,28 @@ class Walk:
         option.click()
         self.submit()
         self.key_field().wait_for(timeout=TIMEOUT_MS)
+        self.no_protocol_31_text("the 3.5 plug's add form")
         self.key_field().fill(PLUG35["key"])
         self.submit()
         self.finish()
         self.entity_of(PLUG35["id"], "switch")
+
+    def add_31_from_card(self) -> None:
+        """Issue 19 item 4, the other side: a 3.1 device's form, given a key its
+        plaintext status cannot prove, is the one that explains protocol 3.1."""
+        self.go("/config/integrations/dashboard")
+        self.card(OLD31).get_by_role("button", name="Add").click()
+        self.key_field().wait_for(timeout=TIMEOUT_MS)
+        self.no_protocol_31_text("the 3.1 plug's add form before a key is given")
+        self.key_field().fill("0123456789abcdef")  # a wrong key
+        self.submit()
+        self.error_shown(PROTOCOL_31_PARAGRAPH)
+        self.shot("protocol-31")
+        self.key_field().fill(OLD31["key"])
+        self.submit()  # the right key: proven by a write that changes nothing
+        self.finish()
+        switch = self.entity_of(OLD31["id"], "switch")
+        self.wait_state("(hass, e) => hass.states[e].state === 'on'", switch)
 
     def add_strip_from_card(self) -> None:
         self.go("/config/integrations/dashboard")
@@ -405,13 +495,22 @@ class Walk:
         for device in FROM_CLOUD:
             offer = f"{device['name']} ({device['host']}, {device['version']})"
             self.dialog().get_by_text(offer, exact=True).wait_for(timeout=TIMEOUT_MS)
+        # The hub's children are offered too (through the hub, with no address of
+        # their own): ticked here when the form does not tick them already.
+        for child in HUB["children"]:
+            box = self.dialog().locator("ha-checkbox", has_text=child["name"])
+            box.wait_for(timeout=TIMEOUT_MS)
+            if not box.evaluate("(el) => el.checked"):
+                print(f"    {child['name']}: not ticked by the form, ticked here", flush=True)
+                box.click()
+                self.page.wait_for_function("(el) => el.checked", arg=box.element_handle())
         self.shot("account-devices")
         self.submit()  # the heard devices are ticked already
         self.dialog().get_by_role("button", name=re.compile("finish", re.IGNORECASE)).click()
         self.dialog().wait_for(state="hidden", timeout=TIMEOUT_MS)
         for device in FROM_CLOUD:
-            switch = self.entity_of(device["id"], "switch")
-            self.wait_state("(hass, e) => hass.states[e].state !== 'unavailable'", switch)
+            entity = self.entity_of(device["id"], MAIN_DOMAIN[device["profile"]])
+            self.wait_state("(hass, e) => hass.states[e].state !== 'unavailable'", entity)
         self.go("/config/integrations/integration/tuya_lan")
         self.page.locator("ha-config-entry-row", has_text=FROM_CLOUD[0]["name"]).first.wait_for(
             timeout=TIMEOUT_MS
@@ -434,6 +533,9 @@ class Walk:
                     'repairs_issue_registry_updated');
             }"""
         )
+        # And what a user sees: the Settings badge (repairs and updates) never counts
+        # more than before while the key heals (issue 19 item 1).
+        self.watch_badge()
         mark = self.demo.mark()
         self.demo.command(f"rekey {device['name']}")
         self.demo.wait_for(rf"rekeyed {device['id']}: its new local key", start=mark)
@@ -452,6 +554,15 @@ class Walk:
         )
         if raised:
             raise StepFailed(f"a repair flashed while the key healed: {raised}")
+        badge = self.badge_seen()
+        if badge["seen"]:
+            raise StepFailed(f"the Settings badge counted {badge} while the key healed")
+        issues = self.page.evaluate(
+            """async () => (await document.querySelector('home-assistant').hass.callWS(
+                {type: 'repairs/list_issues'})).issues.filter((i) => i.domain === 'tuya_lan')"""
+        )
+        if issues:
+            raise StepFailed(f"repairs listed after the key healed: {issues}")
         toggle = self.page.locator("ha-config-device-page ha-switch").first
         before = self.wait_state("(hass, e) => hass.states[e].state", switch)
         mark = self.demo.mark()
@@ -459,6 +570,76 @@ class Walk:
         value = "false" if before == "on" else "true"
         self.demo.wait_for(rf'{device["id"]}: a client set \{{"1": {value}\}}', start=mark)
         self.shot("healed")
+
+    def watch_badge(self) -> None:
+        """Count what the sidebar's Settings badge (repairs and updates) shows above
+        its present count, every 50 ms, until badge_seen()."""
+        self.page.evaluate(
+            """() => {
+                const find = (root) => {
+                    for (const el of root.querySelectorAll('*')) {
+                        if (el.localName === 'ha-sidebar') return el;
+                        const inner = el.shadowRoot && find(el.shadowRoot);
+                        if (inner) return inner;
+                    }
+                    return null;
+                };
+                const sidebar = find(document);
+                const count = () => {
+                    const badge = sidebar.shadowRoot.querySelector('#sidebar-config .badge');
+                    return badge ? parseInt(badge.textContent.trim(), 10) : 0;
+                };
+                window.tuyaBadge = {before: count(), seen: []};
+                window.tuyaBadgeTimer = setInterval(() => {
+                    const now = count();
+                    if (now > window.tuyaBadge.before) window.tuyaBadge.seen.push(now);
+                }, 50);
+            }"""
+        )
+
+    def badge_seen(self) -> dict[str, Any]:
+        """Stop watching the badge: its count before, and every higher count seen."""
+        seen: dict[str, Any] = self.page.evaluate(
+            "() => { clearInterval(window.tuyaBadgeTimer); return window.tuyaBadge; }"
+        )
+        return seen
+
+    def offline_repair(self) -> None:
+        """A device that goes away raises its repair, which the Settings badge counts
+        (the watch that finds no repair while a key heals sees this one), and the
+        repair goes by itself when the device is back."""
+        device = PLUG35
+        switch = self.entity_of(device["id"], "switch")
+        self.watch_badge()
+        mark = self.demo.mark()
+        self.demo.command(f"offline {device['name']}")
+        self.demo.wait_for(rf"{device['id']} is offline", start=mark)
+        self.wait_state("(hass, e) => hass.states[e].state === 'unavailable'", switch)
+        self.page.wait_for_function("() => window.tuyaBadge.seen.length > 0", timeout=TIMEOUT_MS)
+        badge = self.badge_seen()
+        issues = self.page.evaluate(
+            """async () => (await document.querySelector('home-assistant').hass.callWS(
+                {type: 'repairs/list_issues'})).issues.filter((i) => i.domain === 'tuya_lan')"""
+        )
+        if not issues:
+            raise StepFailed(f"the badge counted {badge}, but no Tuya LAN repair is listed")
+        self.go("/config/repairs")
+        # Named as its entry is (added by key: its product key and the id's end).
+        self.page.locator(
+            "ha-config-repairs", has_text=re.compile(rf"{device['id'][-4:]} cannot be reached")
+        ).first.wait_for(timeout=TIMEOUT_MS)
+        self.shot("offline-repair")
+        mark = self.demo.mark()
+        self.demo.command(f"online {device['name']}")
+        self.demo.wait_for(rf"{device['id']} is online again", start=mark)
+        self.wait_state("(hass, e) => hass.states[e].state !== 'unavailable'", switch)
+        self.page.wait_for_function(
+            """async () => (await document.querySelector('home-assistant').hass.callWS(
+                {type: 'repairs/list_issues'})).issues.every((i) => i.domain !== 'tuya_lan')""",
+            timeout=TIMEOUT_MS,
+            polling=250,
+        )
+        print(f"    badge while offline: {badge}", flush=True)
 
     def link_smart_life(self) -> None:
         """Link the demo's fake Smart Life account: User Code, QR code (approved by
@@ -490,7 +671,7 @@ class Walk:
                 )
             if time.monotonic() > deadline:
                 raise StepFailed("the QR code was never approved")
-        for device in SPEC["devices"]:
+        for device in [*IN_CLOUDS, *HUB["children"]]:
             self.dialog().get_by_text(
                 re.compile(rf"Already added:.*{re.escape(device['name'])}")
             ).wait_for(timeout=TIMEOUT_MS)
@@ -530,11 +711,31 @@ def run(out: Path) -> int:
                 ("countdown turns the relay off", walk.countdown),
                 ("add the 3.5 plug through Add integration", walk.add_plug_through_add_integration),
                 ("add the 3.4 strip from its card", walk.add_strip_from_card),
+                ("protocol 3.1 explained on a 3.1 device's form only", walk.add_31_from_card),
                 ("Configure", walk.configure),
                 ("download diagnostics", lambda: walk.diagnostics(out) if walk else None),
+                (
+                    "add a device from its tuya-cloudcutter key file, no account",
+                    lambda: device_steps.cloudcutter(walk, CUT_PLUG) if walk else None,
+                ),
                 ("link the fake cloud, add the rest, no key typed", walk.link_cloud_account),
+                (
+                    "light: brightness and colour",
+                    lambda: device_steps.light(walk, LIGHT) if walk else None,
+                ),
+                ("cover: position", lambda: device_steps.cover(walk, CURTAIN) if walk else None),
+                (
+                    "thermostat: target temperature",
+                    lambda: device_steps.thermostat(walk, THERMOSTAT) if walk else None,
+                ),
+                (
+                    "the hub's children, devices of their own",
+                    lambda: device_steps.gateway_children(walk, HUB) if walk else None,
+                ),
                 ("a re-paired device heals by itself", walk.key_heals),
                 ("link the fake Smart Life account by QR code", walk.link_smart_life),
+                ("a device that goes away: its repair, and back", walk.offline_repair),
+                ("Discovered card titles whole at 1280 px", walk.card_titles_whole),
                 ("in Italian: the add dialog and a repair", lambda: in_italian(walk)),
             ]
             for name, step in steps:

@@ -112,6 +112,31 @@ async def test_key_file_adds_a_heard_device_with_nothing_else_typed(
     assert not {"auth_key", "sec_key", "psk", "uuid"} & set(data)
 
 
+async def test_key_file_takes_over_the_devices_discovered_card(
+    hass: HomeAssistant, heard_device: SimulatedDevice
+) -> None:
+    """The device's Discovered card is waiting (it announces itself, so the card comes
+    first): the key file adds it all the same, and the card goes away (found by the
+    browser walk-through: the flow aborted "already in progress")."""
+    card = await hass.config_entries.flow.async_init(
+        DOMAIN,
+        context={"source": "integration_discovery"},
+        data={CONF_DEVICE_ID: DEVICE_ID, "ip": HOST, "version": "3.3", "port": 6668},
+    )
+    assert card["step_id"] == "discovery_confirm"
+    result = await cloudcutter_form(hass)
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], {"key_file": KEY_FILE}
+    )
+    assert result["type"] is FlowResultType.CREATE_ENTRY, result
+    await hass.async_block_till_done()
+    assert not [
+        flow
+        for flow in hass.config_entries.flow.async_progress_by_handler(DOMAIN)
+        if flow["flow_id"] == card["flow_id"]
+    ]
+
+
 async def test_profile_gives_scales_stored_as_the_numbering_rule_kinds(
     hass: HomeAssistant, heard_device: SimulatedDevice
 ) -> None:

@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from custom_components.tuya_lan.tuyalan import TuyaClient, TuyaCloud
+from tuya_sim import SimulatedGateway
 from tuya_sim.config import parse_config
 
 from .common import DEVICE22_ID, DEVICE_ID, KEY
@@ -236,3 +237,83 @@ async def test_offline_and_online_commands(socket_enabled: None, tmp_path: Path)
     finally:
         if process.returncode is None:
             await interrupt(process)
+
+
+GATEWAY_ID = "bf0123456789abcdgw01"
+CHILDREN = [
+    {"cid": "a4c1380000000001", "profile": "plug", "name": "Hall plug",
+     "id": "bf0123456789abcdch01"},
+    {"cid": "a4c1380000000002", "profile": "temperature", "name": "Garden sensor",
+     "id": "bf0123456789abcdch02"},
+]  # fmt: skip
+
+
+def test_gateway_and_cloudless_device_in_a_config():
+    """A device with children is a gateway; a child names its profile, its name and
+    its own id in the clouds; bad children are refused, saying why."""
+    gateway = {"id": GATEWAY_ID, "key": KEY, "version": "3.4", "children": CHILDREN}
+    spec = parse_config([gateway, {"id": DEVICE_ID, "key": KEY, "version": "3.3",
+                                   "in_clouds": False}])  # fmt: skip
+    built = spec.devices[0].build()
+    assert isinstance(built, SimulatedGateway)
+    assert set(built.children) == {"a4c1380000000001", "a4c1380000000002"}
+    assert built.children["a4c1380000000002"].dps["1"] == 215
+    assert [spec.devices[0].in_clouds, spec.devices[1].in_clouds] == [True, False]
+    with pytest.raises(ValueError, match="each child is an object with cid, id, name, profile"):
+        parse_config([{**gateway, "children": [{"cid": "a4c1380000000001"}]}])
+    with pytest.raises(ValueError, match="child profile 'bulb'"):
+        parse_config([{**gateway, "children": [{**CHILDREN[0], "profile": "bulb"}]}])
+    with pytest.raises(ValueError, match="same cid"):
+        parse_config([{**gateway, "children": [CHILDREN[0], CHILDREN[0]]}])
+    with pytest.raises(ValueError, match="in_clouds must be true or false"):
+        parse_config([{**gateway, "in_clouds": "no"}])
+    with pytest.raises(ValueError, match="unknown option"):  # a gateway's keyword, no gateway
+        parse_config([{"id": DEVICE_ID, "key": KEY, "version": "3.3", "presence_split": 2}])
+
+
+async def test_clouds_list_children_with_their_gateway_and_not_cloudless_devices(
+    socket_enabled: None, tmp_path: Path
+) -> None:
+    """The fake developer cloud of a config lists a gateway (category wg2) and its
+    children (their own ids, the gateway's id, their cid as node id, the gateway's
+    key and their own data models), and not a device marked ``in_clouds: false``."""
+    config = tmp_path / "devices.json"
+    config.write_text(
+        json.dumps(
+            {
+                "cloud": {"access_id": ACCESS_ID, "access_secret": "s" * 32, "port": 0},
+                "devices": [
+                    {"id": GATEWAY_ID, "key": KEY, "version": "3.4", "name": "Hub",
+                     "host": "127.0.0.1", "port": 0, "children": CHILDREN},
+                    {"id": DEVICE_ID, "key": KEY, "version": "3.3", "name": "Cut plug",
+                     "host": "127.0.0.1", "port": 0, "in_clouds": False},
+                ],
+            }
+        )
+    )  # fmt: skip
+    process = await run_cli("--config", str(config))
+    assert process.stdout is not None
+    try:
+        for _ in range(2):
+            await asyncio.wait_for(process.stdout.readline(), 15)
+        words = (await asyncio.wait_for(process.stdout.readline(), 15)).decode().split()
+        assert words[:2] == ["cloud", "developer"]
+        cloud = TuyaCloud(ACCESS_ID, "s" * 32, endpoint=words[2])
+        try:
+            devices = {device.id: device for device in await cloud.devices()}
+            sensor_model = await cloud.model("bf0123456789abcdch02")
+        finally:
+            await cloud.close()
+        assert set(devices) == {GATEWAY_ID, "bf0123456789abcdch01", "bf0123456789abcdch02"}
+        assert devices[GATEWAY_ID].category == "wg2"
+        for child in CHILDREN:
+            listed = devices[child["id"]]
+            assert (listed.name, listed.gateway_id, listed.node_id, listed.local_key) == (
+                child["name"], GATEWAY_ID, child["cid"], KEY
+            )  # fmt: skip
+        assert devices["bf0123456789abcdch02"].category == "wsdcg"
+        assert [dp.code for dp in sensor_model] == [
+            "va_temperature", "va_humidity", "battery_percentage"
+        ]  # fmt: skip
+    finally:
+        await interrupt(process)
