@@ -64,7 +64,9 @@ from .flow_forms import (
 )
 from .flow_proof import Candidate, Proof, async_prove, device_entry_data, entry_title, proof_errors
 from .healing import paused_session
+from .naming import card_title
 from .options_flow import TuyaLanOptionsFlow
+from .probing import address_flow_id
 from .tuyalan import (
     CloudcutterFileError,
     CloudDevice,
@@ -299,6 +301,8 @@ class TuyaLanConfigFlow(AccountConfigFlow, domain=DOMAIN):
         "port" (optional TCP port, default 6668)}. Following a known device to a new
         address is left to the discovery listener, which checks the new address first.
         """
+        if CONF_DEVICE_ID not in discovery_info:  # only its address listens (probing.py)
+            return await self._async_discovered_address(discovery_info[DISCOVERY_IP])
         device_id: str = discovery_info[CONF_DEVICE_ID]
         await self.async_set_unique_id(device_id)
         self._abort_if_unique_id_configured()
@@ -309,8 +313,17 @@ class TuyaLanConfigFlow(AccountConfigFlow, domain=DOMAIN):
             discovery_info.get(DISCOVERY_VERSION) or VERSION_AUTO,
             discovery_info.get(CONF_PRODUCT_KEY) or None,
         )
-        self.context["title_placeholders"] = {"name": device.shown_name}
+        self.context["title_placeholders"] = {"name": card_title(device_id, device.host)}
         return await self.async_step_discovery_confirm()
+
+    async def _async_discovered_address(self, host: str) -> ConfigFlowResult:
+        """Something listens at ``host`` but never announced itself: the card asks for
+        the device's id and key (the form of a device added by hand, its address given)."""
+        await self.async_set_unique_id(address_flow_id(host))
+        self._abort_if_unique_id_configured()
+        self.context["title_placeholders"] = {"name": card_title(None, host)}
+        schema = self.add_suggested_values_to_schema(user_schema(), {CONF_HOST: host})
+        return self.async_show_form(step_id=STEP_LOCAL, data_schema=schema)
 
     def _discovered_now(self, user_input: dict[str, Any]) -> Candidate:
         """The card's device at the port given, and where it was heard last (the card may
@@ -331,6 +344,10 @@ class TuyaLanConfigFlow(AccountConfigFlow, domain=DOMAIN):
             cloud = await _account_device(self.hass, device.device_id)
             if cloud is not None and cloud.local_key:
                 self._cloud_device = cloud
+                # The card says what its dialog says: the account's name for the device.
+                self.context["title_placeholders"] = {
+                    "name": card_title(device.device_id, device.host, cloud.name)
+                }
                 return await self.async_step_discovery_cloud()
         errors: dict[str, str] = {}
         if user_input is not None:

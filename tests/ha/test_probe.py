@@ -27,7 +27,7 @@ from homeassistant.util import dt as dt_util
 from pytest_homeassistant_custom_component.common import async_fire_time_changed
 from pytest_socket import socket_allow_hosts
 
-from custom_components.tuya_lan import discovery
+from custom_components.tuya_lan import discovery, listen_issues, probing
 from custom_components.tuya_lan.const import DOMAIN
 from custom_components.tuya_lan.container import (
     DOCKER_POOL,
@@ -86,8 +86,8 @@ async def silent_devices(ports: Ports) -> AsyncIterator[list[SimulatedDevice]]:
     )
     await second.start()
     with (
-        patch.object(discovery, "PROBE_TCP_PORT", first.port),
-        patch.object(discovery, "PROBE_REQUEST_PORT", first.request_port),
+        patch.object(probing, "PROBE_TCP_PORT", first.port),
+        patch.object(probing, "PROBE_REQUEST_PORT", first.request_port),
     ):
         yield [first, second]
     await first.stop()
@@ -211,14 +211,14 @@ async def test_container_issue_when_nothing_is_heard(
     issue: bool,
 ) -> None:
     with (
-        patch.object(discovery, "SILENCE_WINDOW", 0.0),
-        patch.object(discovery, "container_marker", return_value=marker),
+        patch.object(listen_issues, "SILENCE_WINDOW", 0.0),
+        patch.object(listen_issues, "container_marker", return_value=marker),
         patch.object(network, "async_get_adapters", return_value=bridge_adapters(*addresses)),
     ):
         await setup(hass)
         async_fire_time_changed(hass, dt_util.utcnow() + timedelta(seconds=11))
         await hass.async_block_till_done()
-    found = ir.async_get(hass).async_get_issue(DOMAIN, discovery.ISSUE_CONTAINER)
+    found = ir.async_get(hass).async_get_issue(DOMAIN, listen_issues.ISSUE_CONTAINER)
     assert (found is not None) is issue
     if found is None:
         return
@@ -226,7 +226,7 @@ async def test_container_issue_when_nothing_is_heard(
     # A device heard: the issue goes.
     send(build_datagram(ID33, "3.3"), ports.encrypted)
     await wait_for(
-        lambda: ir.async_get(hass).async_get_issue(DOMAIN, discovery.ISSUE_CONTAINER) is None
+        lambda: ir.async_get(hass).async_get_issue(DOMAIN, listen_issues.ISSUE_CONTAINER) is None
     )
 
 
@@ -234,8 +234,8 @@ async def test_no_container_issue_once_something_was_heard(
     hass: HomeAssistant, ports: Ports, send: Sender
 ) -> None:
     with (
-        patch.object(discovery, "SILENCE_WINDOW", 0.0),
-        patch.object(discovery, "container_marker", return_value=True),
+        patch.object(listen_issues, "SILENCE_WINDOW", 0.0),
+        patch.object(listen_issues, "container_marker", return_value=True),
         patch.object(network, "async_get_adapters", return_value=bridge_adapters(BRIDGE_ADDRESS)),
     ):
         await setup(hass)
@@ -243,7 +243,7 @@ async def test_no_container_issue_once_something_was_heard(
         await wait_for(lambda: ID33 in cards(hass))
         async_fire_time_changed(hass, dt_util.utcnow() + timedelta(seconds=11))
         await hass.async_block_till_done()
-    assert ir.async_get(hass).async_get_issue(DOMAIN, discovery.ISSUE_CONTAINER) is None
+    assert ir.async_get(hass).async_get_issue(DOMAIN, listen_issues.ISSUE_CONTAINER) is None
 
 
 def test_bridge_only() -> None:
