@@ -127,6 +127,7 @@ class TuyaLanConfigFlow(AccountConfigFlow, domain=DOMAIN):
         super().__init__()
         self._heard: dict[str, Candidate] = {}  # the pick list, by device id
         self._discovered: Candidate | None = None  # the device of this card
+        self._address: str | None = None  # ... or the address of this card (probing.py)
         self._cloud_device: CloudDevice | None = None  # ... and what its account knows
         self._key_by_hand = False  # the account's key failed: the user types one
         # (host, device id, key) of a 3.1 key the device could not prove, shown once.
@@ -185,7 +186,8 @@ class TuyaLanConfigFlow(AccountConfigFlow, domain=DOMAIN):
         """Start from the devices heard on the LAN, or ask for address, id and key."""
         errors: dict[str, str] = {}
         if user_input is None:
-            heard = await async_unconfigured_devices(self.hass)
+            # An address card (probing.py) asks for this device, not the ones heard.
+            heard = await async_unconfigured_devices(self.hass) if self._address is None else []
             if heard:
                 self._heard = {
                     h.device_id: Candidate(
@@ -220,6 +222,8 @@ class TuyaLanConfigFlow(AccountConfigFlow, domain=DOMAIN):
                 errors = proof_errors(proof)
                 if not errors:
                     return self._async_save(proof)
+        if user_input is None and self._address is not None:
+            user_input = {CONF_HOST: self._address}  # an address card: the address given
         return self.async_show_form(
             step_id="local",
             data_schema=self.add_suggested_values_to_schema(user_schema(errors), user_input),
@@ -322,8 +326,8 @@ class TuyaLanConfigFlow(AccountConfigFlow, domain=DOMAIN):
         await self.async_set_unique_id(address_flow_id(host))
         self._abort_if_unique_id_configured()
         self.context["title_placeholders"] = {"name": card_title(None, host)}
-        schema = self.add_suggested_values_to_schema(user_schema(), {CONF_HOST: host})
-        return self.async_show_form(step_id=STEP_LOCAL, data_schema=schema)
+        self._address = host
+        return await self.async_step_local()
 
     def _discovered_now(self, user_input: dict[str, Any]) -> Candidate:
         """The card's device at the port given, and where it was heard last (the card may

@@ -53,6 +53,13 @@ from .tuyalan import (
 PROBE_TCP_PORT: Final = TCP_PORT
 PROBE_REQUEST_PORT: Final = UDP_PORT_APP
 PROBE_INTERVAL: Final = 300.0
+# Where a device on a LAN can be: the private ranges of RFC 1918 (and loopback, where
+# the demo's simulated devices are). Not Python's wider "is_private", which also
+# holds the documentation and benchmark ranges no LAN uses.
+LAN_NETWORKS: Final = tuple(
+    ipaddress.IPv4Network(network)
+    for network in ("10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "127.0.0.0/8")
+)
 
 
 def address_flow_id(ip: str) -> str:
@@ -62,15 +69,13 @@ def address_flow_id(ip: str) -> str:
 
 
 def lan_hint(address: str | None) -> str | None:
-    """An address the cloud lists, if it can be the device's on the LAN (an IPv4
-    private or loopback address); the public address it usually holds is no use."""
+    """An address the cloud lists, if it can be the device's on the LAN (in
+    LAN_NETWORKS); the public address it usually holds is no use."""
     try:
         ip = ipaddress.IPv4Address(address or "")
     except ValueError:
         return None
-    if ip.is_unspecified or ip.is_multicast or not (ip.is_private or ip.is_loopback):
-        return None
-    return str(ip)
+    return str(ip) if any(ip in network for network in LAN_NETWORKS) else None
 
 
 class RangeProbe:
