@@ -24,8 +24,10 @@ from .entries import is_account_entry
 from .flow_proof import entry_title
 from .tuyalan import CloudDevice
 
-# The longest name a card title starts with; longer ones are cut with an ellipsis.
+# The longest name a card title starts with, and the longest word of what a device
+# is; longer ones are cut with an ellipsis (a title stays within about 30 characters).
 MAX_CARD_NAME: Final = 20
+MAX_CARD_WORD: Final = 16
 # Product names the cloud gives that say nothing about the product: "Product demopl",
 # "Tuya device", "Device 1", "Unknown", "Default".
 _SAYS_NOTHING: Final = re.compile(
@@ -40,7 +42,7 @@ def address_tail(host: str) -> str:
     try:
         return "." + str(ipaddress.IPv4Address(host)).rsplit(".", 1)[1]
     except ValueError:
-        return host.split(".", 1)[0][:MAX_CARD_NAME]
+        return shorten(host.split(".", 1)[0], MAX_CARD_WORD)
 
 
 def shorten(text: str, limit: int = MAX_CARD_NAME) -> str:
@@ -59,7 +61,8 @@ def card_title(
     where = address_tail(host)
     if name and name != device_id:
         return f"{shorten(name)} · {where}"
-    return f"{where} · {device_id[-4:]} · {category_word(category) or 'Tuya'}"
+    word = shorten(category_word(category) or "Tuya", MAX_CARD_WORD)
+    return f"{where} · {device_id[-4:]} · {word}"
 
 
 def telling_product_name(name: str | None, *codes: str | None) -> str | None:
@@ -86,7 +89,7 @@ def async_names_from_account(hass: HomeAssistant, devices: Iterable[CloudDevice]
         if entry.title not in defaults:
             continue  # the user named it
         LOGGER.info("%s is %s in the linked account: renamed", entry.title, cloud.name)
-        device = registry.async_get_device(identifiers={(DOMAIN, cloud.id)})
+        device = registry.async_get_device_by_identifier((DOMAIN, cloud.id), entry.entry_id)
         if device is not None and device.name_by_user is None:
             registry.async_update_device(device.id, name=cloud.name)
         hass.config_entries.async_update_entry(entry, title=cloud.name)
