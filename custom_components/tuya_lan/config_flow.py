@@ -66,7 +66,7 @@ from .flow_proof import Candidate, Proof, async_prove, device_entry_data, entry_
 from .healing import paused_session
 from .naming import card_title
 from .options_flow import TuyaLanOptionsFlow
-from .probing import address_flow_id
+from .probing import address_flow_id, hinted_device
 from .tuyalan import (
     CloudcutterFileError,
     CloudDevice,
@@ -322,7 +322,12 @@ class TuyaLanConfigFlow(AccountConfigFlow, domain=DOMAIN):
 
     async def _async_discovered_address(self, host: str) -> ConfigFlowResult:
         """Something listens at ``host`` but never announced itself: the card asks for
-        the device's id and key (the form of a device added by hand, its address given)."""
+        the device's id and key (the form of a device added by hand, its address given),
+        unless a linked account lists a device there (its card then, proven as any)."""
+        if (device_id := hinted_device(self.hass, host)) is not None:
+            return await self.async_step_integration_discovery(
+                {CONF_DEVICE_ID: device_id, DISCOVERY_IP: host}
+            )
         await self.async_set_unique_id(address_flow_id(host))
         self._abort_if_unique_id_configured()
         self.context["title_placeholders"] = {"name": card_title(None, host)}

@@ -17,7 +17,9 @@ What is done with the answers:
   devices never answer the request) at a missing device's hinted address: that entry
   follows it there if the device answers as itself;
 * anywhere else, unless a configured or recently heard device has that address: a
-  Discovered card with only the address, whose flow asks for the id and the key.
+  Discovered card with only the address, whose flow asks for the id and the key; or,
+  when a linked account lists an unconfigured device at that address, that device's
+  card (its key from the account, proven there before anything is saved).
 """
 
 from __future__ import annotations
@@ -37,6 +39,7 @@ from homeassistant.helpers import discovery_flow
 
 from .account import cached_device
 from .const import CONF_DEVICE_ID, DISCOVERY_IP, DOMAIN, LOGGER
+from .entries import loaded_accounts
 from .tuyalan import (
     TCP_PORT,
     UDP_PORT_APP,
@@ -76,6 +79,19 @@ def lan_hint(address: str | None) -> str | None:
     except ValueError:
         return None
     return str(ip) if any(ip in network for network in LAN_NETWORKS) else None
+
+
+def hinted_device(hass: HomeAssistant, host: str) -> str | None:
+    """The id of a device a linked account lists at LAN address ``host`` and that no
+    entry has: an address card is offered as that device (a hint: the flow's
+    handshake with the account's key proves it before anything is saved)."""
+    entries = hass.config_entries
+    for _, account in loaded_accounts(hass):
+        for cloud in account.cached_devices() or ():
+            known = entries.async_entry_for_domain_unique_id(DOMAIN, cloud.id) is not None
+            if lan_hint(cloud.ip) == host and not known:
+                return cloud.id
+    return None
 
 
 class RangeProbe:

@@ -278,6 +278,35 @@ async def account_listing(hass: HomeAssistant, device: FakeCloudDevice) -> Async
         yield
 
 
+async def test_an_address_its_account_lists_is_offered_as_that_device(
+    hass: HomeAssistant, silent_devices: list[SimulatedDevice]
+) -> None:
+    """Something listens at NET.20, where the linked account lists an unconfigured
+    device: its card is that device's, named as the account names it, and the key from
+    the account is proven there before the entry is saved."""
+    device = silent_devices[1]
+    await setup(hass)
+    async with account_listing(
+        hass, FakeCloudDevice(ID33, "Desk lamp", KEY, uid=UID, ip=f"{NET}.20")
+    ):
+        await hass.services.async_call(
+            DOMAIN, "probe", {"ranges": loopback(f"{NET}.20")}, blocking=True, return_response=True
+        )
+        await wait_for(lambda: ID33 in cards(hass))
+        assert probing.address_flow_id(f"{NET}.20") not in cards(hass)
+        card = cards(hass)[ID33]
+        assert card["context"]["title_placeholders"] == {"name": "Desk lamp · .20"}
+        result = await hass.config_entries.flow.async_configure(
+            card["flow_id"], {"advanced": {CONF_PORT: device.port}}
+        )
+        assert result["type"] is FlowResultType.CREATE_ENTRY
+        assert result["title"] == "Desk lamp"
+        assert result["data"][CONF_HOST] == f"{NET}.20"
+        assert result["data"][CONF_PROTOCOL_VERSION] == "3.3"
+        await hass.async_block_till_done()
+        await hass.config_entries.async_unload(result["result"].entry_id)
+
+
 @pytest.mark.parametrize("key", [KEY, OTHER_KEY])
 async def test_missing_device_is_looked_for_where_its_account_says(
     hass: HomeAssistant,
