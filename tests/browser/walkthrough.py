@@ -208,10 +208,12 @@ class Walk:
     def discovered_cards(self) -> None:
         self.go("/config/integrations/dashboard")
         for device in (PLUG33, PLUG35, STRIP34):
-            card = self.page.locator(
-                "ha-config-flow-card", has_text=f"{device['id'][-4:]} (protocol {device['version']}"
-            )
+            # Issue 19 item 3: what tells devices apart first, and not cut at 1280 px.
+            title = f".{device['host'].rsplit('.', 1)[1]} · {device['id'][-4:]} · Tuya"
+            card = self.page.locator("ha-config-flow-card", has_text=title)
             card.wait_for(timeout=TIMEOUT_MS)
+            if not self.title_fits(card, title):
+                raise StepFailed(f"the card {title!r} is cut off")
         # No modal (the demo's HTTP settings are confirmed) and no repair.
         if dialogs := self.page.get_by_role("dialog").filter(visible=True).all_inner_texts():
             raise StepFailed(f"{len(dialogs)} dialog(s) open after login: see the screenshot")
@@ -222,6 +224,27 @@ class Walk:
         if issues:
             raise StepFailed(f"repairs shown: {[i['issue_id'] for i in issues]}")
         self.shot("discovered-cards")
+
+    def title_fits(self, card: Locator, title: str) -> bool:
+        """Whether the elements showing ``title`` in the card show all of it (no ellipsis)."""
+        return bool(
+            card.evaluate(
+                """(card, title) => {
+                    const found = [];
+                    const walk = (root) => {
+                        for (const el of root.querySelectorAll('*')) {
+                            if (el.shadowRoot) walk(el.shadowRoot);
+                            if (el.textContent.trim() === title) found.push(el);
+                        }
+                    };
+                    if (card.shadowRoot) walk(card.shadowRoot);
+                    walk(card);
+                    return found.length > 0
+                        && found.every((el) => el.scrollWidth <= el.clientWidth);
+                }""",
+                title,
+            )
+        )
 
     def card(self, device: dict[str, Any]) -> Locator:
         return self.page.locator("ha-config-flow-card", has_text=device["id"][-4:])
