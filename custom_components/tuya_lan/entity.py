@@ -30,7 +30,7 @@ def device_model(
     specs: Mapping[str, DpSpec], product_name: str | None, category: str | None = None
 ) -> str:
     """What the device is, in words a person recognises, and its category beside it
-    ("Mini Smart Plug (Plug)" unless the name says it already).
+    ("RGBCW E27 (Light)"; not when the name says it already: "Mini Smart Plug").
 
     The product's name when the cloud's tells something (naming.telling_product_name);
     otherwise what its data points say: the product key (shown as the model ID beside
