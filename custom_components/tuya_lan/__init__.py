@@ -37,6 +37,7 @@ from .entries import (
 )
 from .gateway import GatewayCoordinator, is_gateway
 from .mapping import health_unique_id, raw_unique_id
+from .naming import async_setup_names
 from .sensor import HEALTH_SENSORS
 from .services import async_setup_services
 from .tuyalan import ProbeRangeError, parse_ranges, parse_stored_model
@@ -99,6 +100,7 @@ CONFIG_SCHEMA = vol.Schema(
 async def async_setup(hass: HomeAssistant, config: ConfigType) -> bool:
     """Register the integration's actions and start listening for devices."""
     async_setup_services(hass)
+    async_setup_names(hass)
     try:
         await async_start_discovery(hass, config.get(DOMAIN) or {})
     except Exception:

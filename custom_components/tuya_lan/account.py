@@ -29,6 +29,7 @@ from homeassistant.config_entries import ConfigEntry
 from homeassistant.core import HomeAssistant, callback
 from homeassistant.helpers import issue_registry as ir
 from homeassistant.helpers.aiohttp_client import async_get_clientsession
+from homeassistant.helpers.dispatcher import async_dispatcher_send
 from tuya_sharing import LoginControl, Manager, SharingTokenListener
 from tuya_sharing.exceptions import ApiRequestException
 
@@ -51,6 +52,7 @@ from .const import (
     DOMAIN,
     ENTRY_TYPE_ACCOUNT,
     LOGGER,
+    SIGNAL_ACCOUNT_DEVICES,
     TUYA_CLIENT_ID,
     TUYA_SCHEMA,
 )
@@ -316,6 +318,7 @@ class LinkedAccount:
             devices = await self._fetch()
             self._devices = {device.id: device for device in devices}
             self._fetched = time.monotonic()
+            async_dispatcher_send(self.hass, SIGNAL_ACCOUNT_DEVICES, tuple(devices))
             LOGGER.debug("The linked account holds %d devices", len(self._devices))
             return self._devices
 

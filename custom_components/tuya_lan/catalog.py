@@ -1,6 +1,7 @@
-"""What one device's DPs are, and the entity descriptions built from them.
+"""What one device is: its category in words, its DPs and the entity descriptions
+built from them.
 
-Resolved once from the first status (with the user's overrides, the cached data model
+DPs are resolved once from the first status (with the user's overrides, the cached data model
 and what earlier readings proved), then grown: without a model, a later reading that
 proves a raw DP (a load on a meter, an idle countdown) gives it its entity at once, and
 what was proved is stored in the entry so that it keeps that kind.
@@ -9,7 +10,7 @@ what was proved is stored in the entry so that it keeps that kind.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping
-from typing import Any
+from typing import Any, Final
 
 from homeassistant.config_entries import ConfigEntry
 from homeassistant.core import HomeAssistant, callback
@@ -19,6 +20,61 @@ from .mapping import Descriptions, build_descriptions
 from .overrides import parse_learned, parse_model, resolve, store_learned
 from .tuyalan import DeviceUpdate
 from .tuyalan.dpmap import DpKind, DpSpec, finish, from_numbers, is_dp_id
+
+# Tuya's category codes (the cloud's ``category``) in words, as a person names the
+# thing: the codes of Tuya's standard instruction sets and Home Assistant's core tuya.
+CATEGORY_WORDS: Final[Mapping[str, str]] = {
+    "cz": "Plug",
+    "pc": "Power strip",
+    "kg": "Switch",
+    "tdq": "Switch",
+    "znjdq": "Switch",
+    "dlq": "Circuit breaker",
+    "zndb": "Energy meter",
+    "dj": "Light",
+    "dd": "Light strip",
+    "dc": "String lights",
+    "fwd": "Ambient light",
+    "xdd": "Ceiling light",
+    "gyd": "Motion light",
+    "tgq": "Dimmer",
+    "tgkg": "Dimmer switch",
+    "cl": "Curtain",
+    "clkg": "Curtain switch",
+    "ckmkzq": "Garage door",
+    "fs": "Fan",
+    "fsd": "Fan light",
+    "wk": "Thermostat",
+    "wkf": "Radiator valve",
+    "kt": "Air conditioner",
+    "qn": "Heater",
+    "rs": "Water heater",
+    "cs": "Dehumidifier",
+    "jsq": "Humidifier",
+    "kj": "Air purifier",
+    "xxj": "Diffuser",
+    "sd": "Robot vacuum",
+    "bh": "Kettle",
+    "kfj": "Coffee maker",
+    "cwwsq": "Pet feeder",
+    "ggq": "Irrigation",
+    "wsdcg": "Climate sensor",
+    "mcs": "Door sensor",
+    "pir": "Motion sensor",
+    "sj": "Leak sensor",
+    "ywbj": "Smoke alarm",
+    "rqbj": "Gas alarm",
+    "ms": "Lock",
+    "sp": "Camera",
+    "wg": "Gateway",
+    "wg2": "Gateway",
+    "wnykq": "IR remote",
+}
+
+
+def category_word(category: Any) -> str | None:
+    """A Tuya category code in words, or None for a code not in the table."""
+    return CATEGORY_WORDS.get(category) if isinstance(category, str) else None
 
 
 def model_dp_ids(stored: Any) -> list[int]:

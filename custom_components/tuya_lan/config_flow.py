@@ -64,7 +64,9 @@ from .flow_forms import (
 )
 from .flow_proof import Candidate, Proof, async_prove, device_entry_data, entry_title, proof_errors
 from .healing import paused_session
+from .naming import card_title
 from .options_flow import TuyaLanOptionsFlow
+from .probing import address_flow_id, hinted_device
 from .tuyalan import (
     CloudcutterFileError,
     CloudDevice,
@@ -125,6 +127,7 @@ class TuyaLanConfigFlow(AccountConfigFlow, domain=DOMAIN):
         super().__init__()
         self._heard: dict[str, Candidate] = {}  # the pick list, by device id
         self._discovered: Candidate | None = None  # the device of this card
+        self._address: str | None = None  # ... or the address of this card (probing.py)
         self._cloud_device: CloudDevice | None = None  # ... and what its account knows
         self._key_by_hand = False  # the account's key failed: the user types one
         # (host, device id, key) of a 3.1 key the device could not prove, shown once.
@@ -183,7 +186,8 @@ class TuyaLanConfigFlow(AccountConfigFlow, domain=DOMAIN):
         """Start from the devices heard on the LAN, or ask for address, id and key."""
         errors: dict[str, str] = {}
         if user_input is None:
-            heard = await async_unconfigured_devices(self.hass)
+            # An address card (probing.py) asks for this device, not the ones heard.
+            heard = await async_unconfigured_devices(self.hass) if self._address is None else []
             if heard:
                 self._heard = {
                     h.device_id: Candidate(
@@ -218,6 +222,8 @@ class TuyaLanConfigFlow(AccountConfigFlow, domain=DOMAIN):
                 errors = proof_errors(proof)
                 if not errors:
                     return self._async_save(proof)
+        if user_input is None and self._address is not None:
+            user_input = {CONF_HOST: self._address}  # an address card: the address given
         return self.async_show_form(
             step_id="local",
             data_schema=self.add_suggested_values_to_schema(user_schema(errors), user_input),
@@ -301,6 +307,8 @@ class TuyaLanConfigFlow(AccountConfigFlow, domain=DOMAIN):
         "port" (optional TCP port, default 6668)}. Following a known device to a new
         address is left to the discovery listener, which checks the new address first.
         """
+        if CONF_DEVICE_ID not in discovery_info:  # only its address listens (probing.py)
+            return await self._async_discovered_address(discovery_info[DISCOVERY_IP])
         device_id: str = discovery_info[CONF_DEVICE_ID]
         await self.async_set_unique_id(device_id)
         self._abort_if_unique_id_configured()
@@ -311,8 +319,22 @@ class TuyaLanConfigFlow(AccountConfigFlow, domain=DOMAIN):
             discovery_info.get(DISCOVERY_VERSION) or VERSION_AUTO,
             discovery_info.get(CONF_PRODUCT_KEY) or None,
         )
-        self.context["title_placeholders"] = {"name": device.shown_name}
+        self.context["title_placeholders"] = {"name": card_title(device_id, device.host)}
         return await self.async_step_discovery_confirm()
+
+    async def _async_discovered_address(self, host: str) -> ConfigFlowResult:
+        """Something listens at ``host`` but never announced itself: the card asks for
+        the device's id and key (the form of a device added by hand, its address given),
+        unless a linked account lists a device there (its card then, proven as any)."""
+        if (device_id := hinted_device(self.hass, host)) is not None:
+            return await self.async_step_integration_discovery(
+                {CONF_DEVICE_ID: device_id, DISCOVERY_IP: host}
+            )
+        await self.async_set_unique_id(address_flow_id(host))
+        self._abort_if_unique_id_configured()
+        self.context["title_placeholders"] = {"name": card_title(None, host)}
+        self._address = host
+        return await self.async_step_local()
 
     def _discovered_now(self, user_input: dict[str, Any]) -> Candidate:
         """The card's device at the port given, and where it was heard last (the card may
@@ -333,6 +355,10 @@ class TuyaLanConfigFlow(AccountConfigFlow, domain=DOMAIN):
             cloud = await _account_device(self.hass, device.device_id)
             if cloud is not None and cloud.local_key:
                 self._cloud_device = cloud
+                # The card says what its dialog says: the account's name for the device.
+                self.context["title_placeholders"] = {
+                    "name": card_title(device.device_id, device.host, cloud.name)
+                }
                 return await self.async_step_discovery_cloud()
         errors: dict[str, str] = {}
         if user_input is not None:

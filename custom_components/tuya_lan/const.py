@@ -52,6 +52,8 @@ CONF_PROBE_RANGES: Final = "probe_ranges"
 # integration-discovery flow data (filled in by the broadcast listener, discovery.py)
 DISCOVERY_IP: Final = "ip"
 DISCOVERY_VERSION: Final = "version"
+# A linked account listed its devices (a tuple of CloudDevice): names follow (naming.py).
+SIGNAL_ACCOUNT_DEVICES: Final = "tuya_lan_account_devices"
 
 DEFAULT_PORT: Final = 6668
 VERSION_AUTO: Final = "auto"

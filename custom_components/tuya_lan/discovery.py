@@ -8,21 +8,17 @@
   has no coordinator: discovery follows for it.
 * 3.5 devices stay silent until asked: the 0x25 request goes out every
   ``REQUEST_INTERVAL`` while something may be found (see ``_wants_requests``).
-* A discovery port that another program holds is a repair issue naming the holder;
-  setup of entries is unaffected, and the issue goes once every port is bound.
-* Devices whose broadcasts do not reach us are probed for (``tuyalan.subnet``) in the
-  ``probe_ranges`` option, on the user's request (the ``tuya_lan.probe`` action) and
-  while a configured device is missing (at its last address too, every
-  ``PROBE_INTERVAL``). 3.5 devices answer the probe's request on UDP 7000, where the
-  listener hears them: they become cards as broadcasts do.
-* Nothing heard for ``SILENCE_WINDOW`` in a container on a bridge network: a repair
-  issue tells the two fixes (host networking, or the probe ranges).
+
+Not here: the subnet probe for devices whose broadcasts do not reach us (``probing``;
+3.5 devices answer its request on UDP 7000, where this listener hears them, and they
+become cards as broadcasts do), and the repair issues for ports another program holds
+and for a container that hears nothing (``listen_issues``). This module's tick drives
+both.
 """
 
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import ipaddress
 import time
 from collections.abc import Callable, Iterable, Mapping
@@ -39,8 +35,8 @@ from homeassistant.config_entries import (
 from homeassistant.const import CONF_HOST, EVENT_HOMEASSISTANT_STOP
 from homeassistant.core import CALLBACK_TYPE, Event, HomeAssistant, callback
 from homeassistant.exceptions import HomeAssistantError
-from homeassistant.helpers import discovery_flow, issue_registry as ir
-from homeassistant.helpers.dispatcher import async_dispatcher_connect, async_dispatcher_send
+from homeassistant.helpers import discovery_flow
+from homeassistant.helpers.dispatcher import async_dispatcher_send
 from homeassistant.helpers.event import async_track_time_interval
 from homeassistant.setup import async_setup_component
 from homeassistant.util.hass_dict import HassKey
@@ -57,12 +53,11 @@ from .const import (
     DOMAIN,
     LOGGER,
 )
-from .container import container_marker, looks_like_bridge_container
-from .entries import is_account_entry
-from .follow import SIGNAL_CONNECTION, async_follow, signal_heard
-from .ports import describe_port_holders
+from .follow import async_follow, signal_heard
+from .listen_issues import ContainerIssue, PortsIssue
+from .missing import MissingDevices
+from .probing import RangeProbe
 from .tuyalan import (
-    TCP_PORT,
     UDP_PORT_APP,
     UDP_PORTS,
     DiscoveredDevice,
@@ -70,9 +65,6 @@ from .tuyalan import (
     HeardDevice,
     HeardDevices,
     ProbeAnswer,
-    ProbeRangeError,
-    SubnetProbe,
-    parse_ranges,
 )
 
 DATA_DISCOVERY: HassKey[TuyaLanDiscovery] = HassKey(f"{DOMAIN}_discovery")
@@ -98,17 +90,6 @@ RECENT: Final = 300.0
 # The user step waits until the listener has heard for this long (one announcement
 # period of 5 s, plus a margin), so a listener it just started has heard something.
 SCAN_WINDOW: Final = 6.0
-ISSUE_PORTS_IN_USE: Final = "ports_in_use"
-# The subnet probe: the ports devices listen on (tests point these at loopback ports),
-# and how often it looks for missing devices by itself (a /22 every 5 minutes at most:
-# a few hundred small packets, nothing a LAN notices).
-PROBE_TCP_PORT: Final = TCP_PORT
-PROBE_REQUEST_PORT: Final = UDP_PORT_APP
-PROBE_INTERVAL: Final = 300.0
-# Nothing heard for this long (devices announce every 5 s) in a container on a bridge
-# network: the container repair issue.
-SILENCE_WINDOW: Final = 900.0
-ISSUE_CONTAINER: Final = "container_network"
 
 
 async def async_request_targets(
@@ -145,13 +126,6 @@ class TuyaLanDiscovery:
     ) -> None:
         """Initialize; nothing is bound until async_start."""
         self.hass = hass
-        self.probe_ranges = list(probe_ranges)
-        self._listen_address = listen_address
-        self._probe: SubnetProbe | None = None
-        self._probing: asyncio.Lock = asyncio.Lock()
-        self._last_probe: float | None = None
-        self._last_heard: float | None = None
-        self._container_issue = False
         self._request_address = request_address
         self._request_port = request_port
         self._clock = clock
@@ -161,9 +135,20 @@ class TuyaLanDiscovery:
         )
         self._started = clock()
         self._following: set[str] = set()
-        # Loaded devices whose session is down, as their coordinators say.
-        self._down: set[str] = set()
-        self._unavailable: list[int] = []
+        self.missing = MissingDevices(hass)
+        self.probe = RangeProbe(
+            hass,
+            ranges=probe_ranges,
+            bind_host=listen_address or LISTEN_HOST,
+            client_ip=self._async_client_ip,
+            missing=self.missing.entries,
+            known_addresses=self._known_addresses,
+            on_device=self._async_heard,
+            on_listens=self.async_seen_at,
+            clock=clock,
+        )
+        self._ports_issue = PortsIssue(hass)
+        self._container_issue = ContainerIssue(hass)
         self._unsub_timer: CALLBACK_TYPE | None = None
         self._unsub_stop: CALLBACK_TYPE | None = None
         self._unsub_connection: CALLBACK_TYPE | None = None
@@ -172,7 +157,7 @@ class TuyaLanDiscovery:
         """Bind what can be bound, ask once, and start the periodic tick."""
         self._started = self._clock()
         await self.listener.start()
-        await self._async_update_ports_issue()
+        await self._ports_issue.async_update(self.listener.unavailable_ports)
         self._unsub_timer = async_track_time_interval(
             self.hass,
             self._async_tick,
@@ -183,9 +168,7 @@ class TuyaLanDiscovery:
         self._unsub_stop = self.hass.bus.async_listen_once(
             EVENT_HOMEASSISTANT_STOP, self._async_on_stop
         )
-        self._unsub_connection = async_dispatcher_connect(
-            self.hass, SIGNAL_CONNECTION, self._async_connection
-        )
+        self._unsub_connection = self.missing.async_start()
         await self.async_send_request()
 
     @callback
@@ -207,11 +190,14 @@ class TuyaLanDiscovery:
     async def _async_tick(self, now: datetime | None = None) -> None:
         if self.listener.unavailable_ports:
             await self.listener.start()
-            await self._async_update_ports_issue()
+            await self._ports_issue.async_update(self.listener.unavailable_ports)
         if self._wants_requests():
             await self.async_send_request()
-        await self._async_probe_for_missing()
-        await self._async_update_container_issue()
+        listening = bool(self.listener.listening_ports)
+        self.probe.async_probe_for_missing(listening)
+        await self._container_issue.async_check(
+            listening=listening, listened_for=self._clock() - self._started
+        )
 
     def _wants_requests(self) -> bool:
         """Ask while something may be found: after start, missing or unconfigured devices."""
@@ -223,12 +209,14 @@ class TuyaLanDiscovery:
             return True
         if self.unconfigured():
             return True
-        return any(
-            self._missing(entry)
-            for entry in self.hass.config_entries.async_entries(
-                DOMAIN, include_ignore=False, include_disabled=False
-            )
+        return bool(self.missing.entries())
+
+    async def _async_client_ip(self) -> str:
+        """The address devices answer to (HomeAssistantError when there is none)."""
+        client_ip, _ = await async_request_targets(
+            self.hass, self._request_address, self._request_port
         )
+        return client_ip
 
     async def async_send_request(self) -> None:
         """Send the 0x25 request to every allowed broadcast address (never raises)."""
@@ -252,35 +240,6 @@ class TuyaLanDiscovery:
         if wait > 0:
             await asyncio.sleep(wait)
 
-    async def _async_update_ports_issue(self) -> None:
-        """Create, update or delete the repair issue for ports another program holds."""
-        ports = sorted(self.listener.unavailable_ports)
-        if ports == self._unavailable:
-            return
-        self._unavailable = ports
-        if not ports:
-            ir.async_delete_issue(self.hass, DOMAIN, ISSUE_PORTS_IN_USE)
-            LOGGER.info("Listening for Tuya devices on every discovery port again")
-            return
-        holders = await self.hass.async_add_executor_job(describe_port_holders, ports)
-        listed = ", ".join(str(port) for port in ports)
-        LOGGER.warning(
-            "Cannot listen for Tuya devices on UDP %s (%s); devices there are not "
-            "discovered. Held by: %s",
-            listed,
-            "; ".join(f"{p}: {self.listener.unavailable_ports[p]}" for p in ports),
-            holders,
-        )
-        ir.async_create_issue(
-            self.hass,
-            DOMAIN,
-            ISSUE_PORTS_IN_USE,
-            is_fixable=False,
-            severity=ir.IssueSeverity.WARNING,
-            translation_key=ISSUE_PORTS_IN_USE,
-            translation_placeholders={"ports": listed, "holders": holders},
-        )
-
     # --- what we hear --------------------------------------------------------------
 
     def unconfigured(self, *, offer_ignored: bool = False) -> list[HeardDevice]:
@@ -303,14 +262,9 @@ class TuyaLanDiscovery:
         if heard is None:
             LOGGER.debug("Ignored an implausible announcement from %s", source[0])
             return
-        self._last_heard = self._clock()
-        if self._container_issue:
-            self._container_issue = False
-            ir.async_delete_issue(self.hass, DOMAIN, ISSUE_CONTAINER)
-        if self._probe is not None and self._probe.heard_device(device, source[0]):
-            # An answer to the probe: acted on once the probe is done (a handshake with
-            # the device now could find the probe's connection still counted).
-            return
+        self._container_issue.heard()
+        if self.probe.claims(device, source[0]):
+            return  # an answer to the probe: acted on once the probe is done
         if not self.heard.due(heard):
             return  # a duplicate: acted on it recently, and nothing changed
         entry = self.hass.config_entries.async_entry_for_domain_unique_id(DOMAIN, device.device_id)
@@ -331,172 +285,49 @@ class TuyaLanDiscovery:
                 },
             )
             return
-        same_address = entry.data.get(CONF_HOST, device.ip) == device.ip
-        if entry.disabled_by is not None or (same_address and not self._missing(entry)):
-            return  # nothing to do: ignored, disabled, or where it is connected
+        if self.async_seen_at(entry, device.ip):
+            self.heard.acted(heard)
+
+    @callback
+    def async_seen_at(self, entry: ConfigEntry, ip: str) -> bool:
+        """A configured device announced itself at ``ip`` (or something listens at the
+        address its account hints at): it is followed there if it answers there as
+        itself. Whether a follow was started here."""
+        device_id: str = entry.data[CONF_DEVICE_ID]
+        same_address = entry.data.get(CONF_HOST, ip) == ip
+        if entry.disabled_by is not None or (same_address and not self.missing.missing(entry)):
+            return False  # nothing to do: ignored, disabled, or where it is connected
         if entry.state is ConfigEntryState.LOADED:
             # Its coordinator knows whether its session is down: it follows a move, and
             # tries a device back at its own address at once.
-            async_dispatcher_send(self.hass, signal_heard(device.device_id), device.ip)
-            return
+            async_dispatcher_send(self.hass, signal_heard(device_id), ip)
+            return False
         if same_address:
-            return  # waiting to retry setup: Home Assistant retries it
-        if not self._missing(entry) or device.device_id in self._following:
-            return
-        self.heard.acted(heard)
-        self._following.add(device.device_id)
+            return False  # waiting to retry setup: Home Assistant retries it
+        if not self.missing.missing(entry) or device_id in self._following:
+            return False
+        self._following.add(device_id)
         self.hass.async_create_background_task(
-            self._async_follow(entry, device.ip),
-            f"{DOMAIN} follow {device.device_id}",
+            self._async_follow(entry, ip), f"{DOMAIN} follow {device_id}"
         )
+        return True
 
     async def _async_follow(self, entry: ConfigEntry, new_host: str) -> None:
         """Move an entry waiting to retry its setup, if the device answers there."""
         try:
-            await async_follow(self.hass, entry, new_host, lambda: self._missing(entry))
+            await async_follow(self.hass, entry, new_host, lambda: self.missing.missing(entry))
         finally:
             self._following.discard(entry.data[CONF_DEVICE_ID])
 
-    # --- the subnet probe --------------------------------------------------------------
-
-    def _missing_hosts(self) -> list[str]:
-        """The last addresses of configured devices that are missing (IPv4 literals)."""
-        hosts: list[str] = []
-        for entry in self.hass.config_entries.async_entries(
-            DOMAIN, include_ignore=False, include_disabled=False
-        ):
-            host = entry.data.get(CONF_HOST)
-            if isinstance(host, str) and self._missing(entry):
-                with contextlib.suppress(ValueError):
-                    hosts.append(str(ipaddress.IPv4Address(host)))
-        return hosts
-
-    async def async_probe(self, ranges: Iterable[str] | None = None) -> list[ProbeAnswer]:
-        """Probe ``ranges`` (default: the ``probe_ranges`` option) and the last addresses
-        of missing devices; what answered. Raises ``ProbeRangeError`` on a bad range.
-
-        Devices that answer the discovery request become cards (or are followed) as
-        broadcasts are; a probe already running is waited for, not doubled.
-        """
-        addresses = parse_ranges([*(self.probe_ranges if ranges is None else ranges)])
-        addresses += [
-            ipaddress.IPv4Address(host)
-            for host in self._missing_hosts()
-            if ipaddress.IPv4Address(host) not in addresses
-        ]
-        async with self._probing:
-            self._last_probe = self._clock()
-            if not addresses:
-                return []
-            try:
-                client_ip, _ = await async_request_targets(
-                    self.hass, self._request_address, self._request_port
-                )
-            except HomeAssistantError as err:
-                LOGGER.debug("Not probing: %s", err)
-                return []
-            async with SubnetProbe(
-                client_ip,
-                tcp_port=PROBE_TCP_PORT,
-                request_port=PROBE_REQUEST_PORT,
-                bind_host=self._listen_address or LISTEN_HOST,
-            ) as prober:
-                self._probe = prober
-                try:
-                    answers = await prober.run(addresses)
-                finally:
-                    self._probe = None
-        for answer in answers:
-            if answer.device is not None:
-                # A card, or following a configured device, as for a broadcast.
-                self._async_heard(answer.device, (answer.ip, PROBE_REQUEST_PORT))
-        LOGGER.debug(
-            "Probed %s addresses: %s answered",
-            len(addresses),
-            ", ".join(f"{a.ip} ({a.device_id or 'TCP'})" for a in answers) or "none",
-        )
-        return answers
-
-    async def _async_probe_for_missing(self) -> None:
-        """While a configured device is missing, probe the ranges every PROBE_INTERVAL
-        (with no ranges listed, the coordinator's reconnects look at the last address)."""
-        if (
-            not self.probe_ranges
-            or not self.listener.listening_ports
-            or self._probing.locked()
-            or (self._last_probe is not None and self._clock() - self._last_probe < PROBE_INTERVAL)
-        ):
-            return
-        if not any(
-            self._missing(entry)
-            for entry in self.hass.config_entries.async_entries(
-                DOMAIN, include_ignore=False, include_disabled=False
-            )
-        ):
-            return
-        self._last_probe = self._clock()
-        self.hass.async_create_background_task(self._async_probe_quietly(), f"{DOMAIN} probe")
-
-    async def _async_probe_quietly(self) -> None:
-        try:
-            await self.async_probe()
-        except ProbeRangeError as err:  # the option is checked at start-up: not expected
-            LOGGER.warning("Cannot probe for missing devices: %s", err)
-
-    # --- containers ------------------------------------------------------------------
-
-    async def _async_update_container_issue(self) -> None:
-        """Nothing heard for SILENCE_WINDOW, in a container on a bridge: say so, once."""
-        if (
-            self._container_issue
-            or self._last_heard is not None
-            or not self.listener.listening_ports
-            or self._clock() - self._started < SILENCE_WINDOW
-        ):
-            return
-        marker = await self.hass.async_add_executor_job(container_marker)
-        addresses = [
-            str(address["address"])
-            for adapter in await network.async_get_adapters(self.hass)
-            if adapter["enabled"]
-            for address in adapter["ipv4"]
-        ]
-        if not looks_like_bridge_container(addresses, marker=marker):
-            return
-        self._container_issue = True
-        LOGGER.warning(
-            "No Tuya device heard for %d minutes, and Home Assistant runs in a container on "
-            "a bridge network (%s), where broadcasts do not arrive: use host networking, "
-            "or list the devices' address ranges in probe_ranges",
-            SILENCE_WINDOW // 60,
-            ", ".join(addresses),
-        )
-        ir.async_create_issue(
-            self.hass,
-            DOMAIN,
-            ISSUE_CONTAINER,
-            is_fixable=False,
-            severity=ir.IssueSeverity.WARNING,
-            translation_key=ISSUE_CONTAINER,
-            translation_placeholders={"addresses": ", ".join(addresses)},
-        )
-
-    @callback
-    def _async_connection(self, device_id: str, connected: bool) -> None:
-        if connected:
-            self._down.discard(device_id)
-        else:
-            self._down.add(device_id)
-
-    def _missing(self, entry: ConfigEntry) -> bool:
-        """Whether an entry's device cannot be reached now (set up later, or down)."""
-        if is_account_entry(entry):
-            return False  # a linked account, not a device
-        if entry.state is ConfigEntryState.SETUP_RETRY:
-            return True
-        if entry.state is ConfigEntryState.LOADED:
-            return entry.data.get(CONF_DEVICE_ID) in self._down
-        return False
+    def _known_addresses(self) -> set[str]:
+        """The addresses of configured devices and of devices heard recently."""
+        known = {h.device.ip for h in self.heard.recent(RECENT)}
+        known |= {
+            host
+            for entry in self.hass.config_entries.async_entries(DOMAIN)
+            if isinstance(host := entry.data.get(CONF_HOST), str)
+        }
+        return known
 
 
 async def async_start_discovery(hass: HomeAssistant, options: Mapping[str, Any]) -> None:
@@ -548,7 +379,7 @@ async def async_probe(
     if DATA_DISCOVERY not in hass.data:
         await async_setup_component(hass, DOMAIN, {})
     discovery = hass.data.get(DATA_DISCOVERY)
-    return await discovery.async_probe(ranges) if discovery is not None else []
+    return await discovery.probe.async_probe(ranges) if discovery is not None else []
 
 
 def heard_device(hass: HomeAssistant, device_id: str) -> HeardDevice | None:

@@ -14,24 +14,38 @@ from homeassistant.helpers.entity import Entity, EntityDescription
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 from homeassistant.helpers.update_coordinator import CoordinatorEntity
 
-from .const import CONF_PRODUCT_KEY, CONF_PRODUCT_NAME, DOMAIN
+from .catalog import category_word
+from .const import CONF_CATEGORY, CONF_PRODUCT_KEY, CONF_PRODUCT_NAME, DOMAIN
 from .coordinator import TuyaLanCoordinator
 from .entries import TuyaLanDeviceConfigEntry
 from .gateway import ChildCoordinator, coordinators
 from .mapping import Descriptions, DpKind, DpSpec, TuyaLanEntityDescription, unique_id
+from .naming import telling_product_name
 from .values import scale_value, scaled_to_raw
 
+GENERIC_MODEL = "Tuya device"
 _METERING = frozenset({DpKind.POWER, DpKind.CURRENT, DpKind.VOLTAGE, DpKind.ENERGY})
 
 
-def device_model(specs: Mapping[str, DpSpec], product_name: str | None) -> str:
-    """What the device is, in words a person recognises.
+def device_model(
+    specs: Mapping[str, DpSpec], product_name: str | None, category: str | None = None
+) -> str:
+    """What the device is, in words a person recognises, and its category beside it
+    ("RGBCW E27 (Light)"; not when the name says it already: "Mini Smart Plug").
 
-    The product's name when the cloud told it; otherwise what its data points say:
-    the product key (shown as the model ID beside it) means nothing to a person.
+    The product's name when the cloud's tells something (naming.telling_product_name);
+    otherwise what its data points say: the product key (shown as the model ID beside
+    it) means nothing to a person, nor does "Product demopl".
     """
-    if product_name:
-        return product_name
+    model = telling_product_name(product_name) or _described(specs)
+    word = category_word(category)
+    if word is None or word.lower() in model.lower():
+        return model
+    return word if model == GENERIC_MODEL else f"{model} ({word})"
+
+
+def _described(specs: Mapping[str, DpSpec]) -> str:
+    """What a device's data points say it is."""
     switches = [spec for spec in specs.values() if spec.kind is DpKind.SWITCH]
     metering = " with power metering" if any(s.kind in _METERING for s in specs.values()) else ""
     if len(switches) > 1:
@@ -43,7 +57,7 @@ def device_model(specs: Mapping[str, DpSpec], product_name: str | None) -> str:
         return f"{len(switches)}-gang {kind}{metering}"
     if switches:
         return f"Smart plug{metering}"
-    return "Tuya device"
+    return GENERIC_MODEL
 
 
 # One DeviceInfo per device, built once: every entity of a device shares it (building
@@ -70,7 +84,9 @@ def _device_info(coordinator: TuyaLanCoordinator) -> DeviceInfo:
         info = DeviceInfo(
             identifiers={(DOMAIN, coordinator.device_id)},
             manufacturer="Tuya",
-            model=device_model(coordinator.specs, entry.data.get(CONF_PRODUCT_NAME)),
+            model=device_model(
+                coordinator.specs, entry.data.get(CONF_PRODUCT_NAME), entry.data.get(CONF_CATEGORY)
+            ),
             model_id=entry.data.get(CONF_PRODUCT_KEY),
             name=entry.title,
         )

@@ -236,9 +236,9 @@ class Walk:
     def discovered_cards(self) -> None:
         self.go("/config/integrations/dashboard")
         for device in (PLUG33, PLUG35, STRIP34):
-            card = self.page.locator(
-                "ha-config-flow-card", has_text=f"{device['id'][-4:]} (protocol {device['version']}"
-            )
+            # Issue 19 item 3: what tells devices apart first, and not cut at 1280 px.
+            title = f".{device['host'].rsplit('.', 1)[1]} · {device['id'][-4:]} · Tuya"
+            card = self.page.locator("ha-config-flow-card", has_text=title)
             card.wait_for(timeout=TIMEOUT_MS)
         self.measure_card_titles()
         # No modal (the demo's HTTP settings are confirmed) and no repair.

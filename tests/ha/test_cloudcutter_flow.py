@@ -22,7 +22,7 @@ from homeassistant.setup import async_setup_component
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 from pytest_socket import socket_allow_hosts
 
-from custom_components.tuya_lan import discovery
+from custom_components.tuya_lan import probing
 from custom_components.tuya_lan.const import (
     CONF_DEVICE_ID,
     CONF_LOCAL_KEY,
@@ -160,7 +160,7 @@ async def test_silent_device_is_found_by_the_range_probe(
     device = await start_device("3.5", request_port=0, request_reply_port=ports.app)
     try:
         assert await async_setup_component(hass, DOMAIN, {DOMAIN: {"probe_ranges": f"{NET}.32/28"}})
-        with patch.object(discovery, "PROBE_REQUEST_PORT", device.request_port):
+        with patch.object(probing, "PROBE_REQUEST_PORT", device.request_port):
             result = await cloudcutter_form(hass)
             result = await hass.config_entries.flow.async_configure(
                 result["flow_id"], {"key_file": KEY_FILE}

@@ -267,9 +267,8 @@ async def test_discovery(hass: HomeAssistant, mock_flow_client: MagicMock) -> No
         "product_key": "keyjup78v54myhan",
     }
     flows = hass.config_entries.flow.async_progress()
-    assert flows[0]["context"]["title_placeholders"] == {
-        "name": "keyjup78v54myhan efgh (protocol 3.5, 192.0.2.77)"
-    }
+    # The card: the address's last part and the id's, short (issue 19 item 3).
+    assert flows[0]["context"]["title_placeholders"] == {"name": ".77 · efgh · Tuya"}
     assert result["data_schema"].schema["advanced"].options == {"collapsed": True}
 
     client = _client(mock_flow_client)

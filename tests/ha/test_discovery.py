@@ -261,8 +261,9 @@ async def test_simulated_devices_become_cards(hass: HomeAssistant, ports: Ports)
                 "product_key": product_key,
             }
             assert list(form["data_schema"].schema) == [CONF_LOCAL_KEY, "advanced"]
+            # The card's title: what tells devices apart first, short (item 3 of issue 19).
             assert cards(hass)[device_id]["context"]["title_placeholders"] == {
-                "name": f"{product_key} {device_id[-4:]} (protocol {version}, {NEW})",
+                "name": f".1 · {device_id[-4:]} · Tuya",
             }
 
         # The silent one answers the next periodic request (every 10 s).

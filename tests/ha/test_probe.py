@@ -8,6 +8,7 @@ outside 127.0.0.0/8 is ever probed: every range here is checked to be loopback.
 
 from __future__ import annotations
 
+import contextlib
 import ipaddress
 import os
 from collections.abc import AsyncIterator
@@ -18,26 +19,38 @@ from unittest.mock import patch
 import pytest
 from homeassistant.components import network
 from homeassistant.config_entries import ConfigEntryState
-from homeassistant.const import CONF_HOST
+from homeassistant.const import CONF_HOST, CONF_PORT
 from homeassistant.core import HomeAssistant
+from homeassistant.data_entry_flow import FlowResultType
 from homeassistant.exceptions import ServiceValidationError
 from homeassistant.helpers import issue_registry as ir
 from homeassistant.setup import async_setup_component
 from homeassistant.util import dt as dt_util
-from pytest_homeassistant_custom_component.common import async_fire_time_changed
+from pytest_homeassistant_custom_component.common import MockConfigEntry, async_fire_time_changed
 from pytest_socket import socket_allow_hosts
 
-from custom_components.tuya_lan import discovery
-from custom_components.tuya_lan.const import DOMAIN
+from custom_components.tuya_lan import discovery, listen_issues, probing
+from custom_components.tuya_lan.const import (
+    CONF_DEVICE_ID,
+    CONF_LOCAL_KEY,
+    CONF_PROTOCOL_VERSION,
+    DOMAIN,
+)
 from custom_components.tuya_lan.container import (
     DOCKER_POOL,
     bridge_only,
     looks_like_bridge_container,
 )
 from tuya_sim import SimulatedDevice, build_datagram
+from tuya_sim.cloud import FakeCloudDevice, FakeTuyaCloud
 
+from .common import entry_data
 from .test_discovery import (
+    ACCESS_ID,
+    ACCESS_SECRET,
     KEY,
+    OTHER_KEY,
+    UID,
     Ports,
     Sender,
     add_entry,
@@ -86,8 +99,8 @@ async def silent_devices(ports: Ports) -> AsyncIterator[list[SimulatedDevice]]:
     )
     await second.start()
     with (
-        patch.object(discovery, "PROBE_TCP_PORT", first.port),
-        patch.object(discovery, "PROBE_REQUEST_PORT", first.request_port),
+        patch.object(probing, "PROBE_TCP_PORT", first.port),
+        patch.object(probing, "PROBE_REQUEST_PORT", first.request_port),
     ):
         yield [first, second]
     await first.stop()
@@ -170,6 +183,172 @@ async def test_missing_device_is_probed_for_and_followed(
     await hass.config_entries.async_unload(entry.entry_id)
 
 
+# --- what only listens, and the account's address hint (issue 18 item 2) --------------
+
+
+async def test_a_device_that_only_listens_becomes_an_address_card(
+    hass: HomeAssistant, silent_devices: list[SimulatedDevice]
+) -> None:
+    """The 3.3 device answers the probe's TCP connect but never announces itself: a
+    Discovered card with its address, whose form asks for its id and key."""
+    device = silent_devices[1]
+    await setup(hass)
+    await hass.services.async_call(
+        DOMAIN, "probe", {"ranges": loopback(f"{NET}.20")}, blocking=True, return_response=True
+    )
+    address_card = probing.address_flow_id(f"{NET}.20")
+    await wait_for(lambda: address_card in cards(hass))
+    card = cards(hass)[address_card]
+    assert card["context"]["title_placeholders"] == {"name": f"{NET}.20 · Tuya"}
+    result = await hass.config_entries.flow.async_configure(card["flow_id"])
+    assert result["step_id"] == "local"
+    host_field = next(key for key in result["data_schema"].schema if key == CONF_HOST)
+    assert host_field.description == {"suggested_value": f"{NET}.20"}
+    result = await hass.config_entries.flow.async_configure(
+        card["flow_id"],
+        {
+            CONF_HOST: f"{NET}.20",
+            CONF_DEVICE_ID: ID33,
+            CONF_LOCAL_KEY: KEY,
+            CONF_PROTOCOL_VERSION: "auto",
+            "advanced": {CONF_PORT: device.port},
+        },
+    )
+    assert result["type"] is FlowResultType.CREATE_ENTRY
+    assert result["result"].unique_id == ID33
+    assert result["data"][CONF_HOST] == f"{NET}.20"
+    assert result["data"][CONF_PROTOCOL_VERSION] == "3.3"
+    await hass.async_block_till_done()
+    await hass.config_entries.async_unload(result["result"].entry_id)
+    # Known now: probing it again makes no card.
+    await hass.services.async_call(
+        DOMAIN, "probe", {"ranges": loopback(f"{NET}.20")}, blocking=True, return_response=True
+    )
+    await hass.async_block_till_done()
+    assert cards(hass) == {}
+
+
+async def test_no_address_card_where_a_configured_device_is(
+    hass: HomeAssistant, silent_devices: list[SimulatedDevice]
+) -> None:
+    await setup(hass)
+    entry = add_entry(hass, ID33, host=f"{NET}.20", port=silent_devices[1].port)
+    await hass.config_entries.async_setup(entry.entry_id)
+    await hass.async_block_till_done()
+    await hass.services.async_call(
+        DOMAIN, "probe", {"ranges": loopback(f"{NET}.20")}, blocking=True, return_response=True
+    )
+    await hass.async_block_till_done()
+    assert cards(hass) == {}
+    await hass.config_entries.async_unload(entry.entry_id)
+
+
+def test_only_lan_addresses_are_hints() -> None:
+    """The cloud usually lists the public address it saw: no use on the LAN (the fake
+    cloud's stand-in for it is a documentation address)."""
+    assert probing.lan_hint(f"{NET}.20") == f"{NET}.20"
+    assert probing.lan_hint(FakeCloudDevice(ID33, "x", KEY, uid=UID).ip) is None
+    assert probing.lan_hint("192.0.2.7") is None
+    assert probing.lan_hint("198.18.0.7") is None
+    assert probing.lan_hint("lamp.local") is None
+    assert probing.lan_hint(None) is None
+    assert probing.lan_hint("2001:db8::1") is None
+
+
+@contextlib.asynccontextmanager
+async def account_listing(hass: HomeAssistant, device: FakeCloudDevice) -> AsyncIterator[None]:
+    """A linked account holding ``device``, its list fetched once."""
+    async with FakeTuyaCloud(ACCESS_ID, ACCESS_SECRET) as cloud:
+        cloud.add_device(device)
+        account = MockConfigEntry(
+            domain=DOMAIN,
+            unique_id=f"account_{ACCESS_ID}",
+            data={
+                "entry_type": "account",
+                "kind": "developer",
+                "access_id": ACCESS_ID,
+                "access_secret": ACCESS_SECRET,
+                "region": "eu",
+                "endpoint": cloud.url,
+            },
+        )
+        account.add_to_hass(hass)
+        assert await hass.config_entries.async_setup(account.entry_id)
+        await account.runtime_data.async_devices()
+        yield
+
+
+async def test_an_address_its_account_lists_is_offered_as_that_device(
+    hass: HomeAssistant, silent_devices: list[SimulatedDevice]
+) -> None:
+    """Something listens at NET.20, where the linked account lists an unconfigured
+    device: its card is that device's, named as the account names it, and the key from
+    the account is proven there before the entry is saved."""
+    device = silent_devices[1]
+    await setup(hass)
+    async with account_listing(
+        hass, FakeCloudDevice(ID33, "Desk lamp", KEY, uid=UID, ip=f"{NET}.20")
+    ):
+        await hass.services.async_call(
+            DOMAIN, "probe", {"ranges": loopback(f"{NET}.20")}, blocking=True, return_response=True
+        )
+        await wait_for(lambda: ID33 in cards(hass))
+        assert probing.address_flow_id(f"{NET}.20") not in cards(hass)
+        card = cards(hass)[ID33]
+        assert card["context"]["title_placeholders"] == {"name": "Desk lamp · .20"}
+        result = await hass.config_entries.flow.async_configure(
+            card["flow_id"], {"advanced": {CONF_PORT: device.port}}
+        )
+        assert result["type"] is FlowResultType.CREATE_ENTRY
+        assert result["title"] == "Desk lamp"
+        assert result["data"][CONF_HOST] == f"{NET}.20"
+        assert result["data"][CONF_PROTOCOL_VERSION] == "3.3"
+        await hass.async_block_till_done()
+        await hass.config_entries.async_unload(result["result"].entry_id)
+
+
+@pytest.mark.parametrize("key", [KEY, OTHER_KEY])
+async def test_missing_device_is_looked_for_where_its_account_says(
+    hass: HomeAssistant,
+    silent_devices: list[SimulatedDevice],
+    key: str,
+) -> None:
+    """No probe ranges; the account lists the missing 3.3 device at NET.20, where it
+    listens but never announces itself: probed there, and followed only when it
+    answers there as itself (a handshake with the entry's key), never on the hint."""
+    device = silent_devices[1]
+    follows: list[bool] = []
+
+    async def spy(*args: Any) -> bool:
+        follows.append(moved := await real_follow(*args))
+        return moved
+
+    real_follow = discovery.async_follow
+    hint = FakeCloudDevice(ID33, "Desk lamp", KEY, uid=UID, ip=f"{NET}.20")
+    with (
+        patch.object(discovery, "REQUEST_INTERVAL", timedelta(seconds=0.05)),
+        patch.object(discovery, "async_follow", spy),
+    ):
+        await setup(hass)
+        async with account_listing(hass, hint):
+            entry = MockConfigEntry(
+                domain=DOMAIN,
+                title=f"Tuya {ID33[-4:]}",
+                unique_id=ID33,
+                data=entry_data(device_id=ID33, local_key=key, host=f"{NET}.99", port=device.port),
+            )
+            entry.add_to_hass(hass)
+            await hass.config_entries.async_setup(entry.entry_id)
+            assert entry.state is ConfigEntryState.SETUP_RETRY
+            await wait_for(lambda: bool(follows))
+            if key == KEY:
+                await wait_for(lambda: entry.state is ConfigEntryState.LOADED)
+            assert follows == [key == KEY]
+            assert entry.data[CONF_HOST] == (f"{NET}.20" if key == KEY else f"{NET}.99")
+            assert cards(hass) == {}  # the hinted address is the device's, not a card
+            await hass.config_entries.async_unload(entry.entry_id)
+
+
 # --- containers --------------------------------------------------------------------------
 
 
@@ -211,14 +390,14 @@ async def test_container_issue_when_nothing_is_heard(
     issue: bool,
 ) -> None:
     with (
-        patch.object(discovery, "SILENCE_WINDOW", 0.0),
-        patch.object(discovery, "container_marker", return_value=marker),
+        patch.object(listen_issues, "SILENCE_WINDOW", 0.0),
+        patch.object(listen_issues, "container_marker", return_value=marker),
         patch.object(network, "async_get_adapters", return_value=bridge_adapters(*addresses)),
     ):
         await setup(hass)
         async_fire_time_changed(hass, dt_util.utcnow() + timedelta(seconds=11))
         await hass.async_block_till_done()
-    found = ir.async_get(hass).async_get_issue(DOMAIN, discovery.ISSUE_CONTAINER)
+    found = ir.async_get(hass).async_get_issue(DOMAIN, listen_issues.ISSUE_CONTAINER)
     assert (found is not None) is issue
     if found is None:
         return
@@ -226,7 +405,7 @@ async def test_container_issue_when_nothing_is_heard(
     # A device heard: the issue goes.
     send(build_datagram(ID33, "3.3"), ports.encrypted)
     await wait_for(
-        lambda: ir.async_get(hass).async_get_issue(DOMAIN, discovery.ISSUE_CONTAINER) is None
+        lambda: ir.async_get(hass).async_get_issue(DOMAIN, listen_issues.ISSUE_CONTAINER) is None
     )
 
 
@@ -234,8 +413,8 @@ async def test_no_container_issue_once_something_was_heard(
     hass: HomeAssistant, ports: Ports, send: Sender
 ) -> None:
     with (
-        patch.object(discovery, "SILENCE_WINDOW", 0.0),
-        patch.object(discovery, "container_marker", return_value=True),
+        patch.object(listen_issues, "SILENCE_WINDOW", 0.0),
+        patch.object(listen_issues, "container_marker", return_value=True),
         patch.object(network, "async_get_adapters", return_value=bridge_adapters(BRIDGE_ADDRESS)),
     ):
         await setup(hass)
@@ -243,7 +422,7 @@ async def test_no_container_issue_once_something_was_heard(
         await wait_for(lambda: ID33 in cards(hass))
         async_fire_time_changed(hass, dt_util.utcnow() + timedelta(seconds=11))
         await hass.async_block_till_done()
-    assert ir.async_get(hass).async_get_issue(DOMAIN, discovery.ISSUE_CONTAINER) is None
+    assert ir.async_get(hass).async_get_issue(DOMAIN, listen_issues.ISSUE_CONTAINER) is None
 
 
 def test_bridge_only() -> None:

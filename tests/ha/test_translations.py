@@ -50,7 +50,7 @@ def test_entity_translation_keys_have_icons_or_names() -> None:
 def test_discovery_strings() -> None:
     """The repair issue, the pick list's "by hand" option and the card's port section."""
     from custom_components.tuya_lan.config_flow import PICK_MANUAL
-    from custom_components.tuya_lan.discovery import ISSUE_PORTS_IN_USE
+    from custom_components.tuya_lan.listen_issues import ISSUE_PORTS_IN_USE
 
     strings = _load("strings.json")
     issue = strings["issues"][ISSUE_PORTS_IN_USE]
