@@ -52,6 +52,7 @@ import tempfile
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import partial
 from typing import Any
 
 from homeassistant import bootstrap, config_entries, loader, runner
@@ -442,12 +443,12 @@ async def measure_child(
                 hass,
                 child_switch,
                 value,
-                lambda value=value: gateway.set_child_dps(CHILD_ID, {SWITCH_DP: value}),
+                partial(gateway.set_child_dps, CHILD_ID, {SWITCH_DP: value}),
             )
             await asyncio.sleep(gap)
             value = not device.dps[SWITCH_DP]
             plain_ms = await push_to_state(
-                hass, plain_switch, value, lambda value=value: device.set_dps({SWITCH_DP: value})
+                hass, plain_switch, value, partial(device.set_dps, {SWITCH_DP: value})
             )
             await asyncio.sleep(gap)
             if index == warmup:
