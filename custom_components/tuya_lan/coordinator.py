@@ -113,19 +113,20 @@ class TuyaLanCoordinator(DataUpdateCoordinator[DeviceUpdate]):
         self.quick_reconnects = 0
 
     def _make_device(self, local_key: str) -> TuyaDevice:
-        return TuyaDevice(
-            self.host,
-            self.device_id,
-            local_key,
-            self.version,
-            port=self.port,
-            timings=TIMINGS,
-            on_update=self._on_update,
-            on_health=self._on_health,
-            # A device22 is asked DP by DP: the model's DPs are asked from the start.
-            dp_ids=model_dp_ids(self.config_entry.data.get(CONF_MODEL)),
-            connect_limiter=self.hass.data.setdefault(CONNECT_LIMITER, ConnectLimiter()),
-        )
+        # A device22 is asked DP by DP: the model's DPs are asked from the start.
+        dp_ids = model_dp_ids(self.config_entry.data.get(CONF_MODEL))
+        address = (self.host, self.device_id, local_key, self.version)
+        return TuyaDevice(*address, dp_ids=dp_ids, **self._session_options())
+
+    def _session_options(self) -> dict[str, Any]:
+        """What the session of any kind of device (a gateway's too) is given."""
+        return {
+            "port": self.port,
+            "timings": TIMINGS,
+            "on_update": self._on_update,
+            "on_health": self._on_health,
+            "connect_limiter": self.hass.data.setdefault(CONNECT_LIMITER, ConnectLimiter()),
+        }
 
     @property
     def health(self) -> Health:
