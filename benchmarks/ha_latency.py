@@ -19,6 +19,12 @@ with ``time.perf_counter_ns``:
 3. device push -> state: the simulated device changes DP 1 itself (a button press) and
    pushes it; from just before that call (so the device's own encoding is included)
    until the ``state_changed`` event.
+4. a gateway child's push -> state, beside a plain device's (``--children``, default
+   on): a simulated gateway (``tuya_sim.SimulatedGateway``, one plug child, entry with the
+   child in its options as the options flow stores it) and a plain plug of the same
+   version, set up together; their pushes of DP 1 alternate, each timed as in 3., and
+   the ratio child/plain of p50 and p99 is printed (issue 17: a child's push reaches its
+   entity as fast as a plain device's).
 
 Every sample flips the switch (on/off alternate), waits until the new state is in
 Home Assistant and the device's push for it was received, then pauses ``--gap``; service
@@ -46,18 +52,28 @@ import tempfile
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import partial
 from typing import Any
 
 from homeassistant import bootstrap, config_entries, loader, runner
-from homeassistant.const import EVENT_STATE_CHANGED, EVENT_STATE_REPORTED, __version__ as HA_VERSION
+from homeassistant.const import (
+    CONF_HOST,
+    CONF_PORT,
+    EVENT_STATE_CHANGED,
+    EVENT_STATE_REPORTED,
+    __version__ as HA_VERSION,
+)
 from homeassistant.core import Event, EventStateChangedData, HomeAssistant, callback
 from homeassistant.helpers import entity_registry as er
 from homeassistant.setup import async_setup_component
 
 from custom_components.tuya_lan.config_flow import SECTION_ADVANCED
 from custom_components.tuya_lan.const import (
+    CONF_CHILDREN,
     CONF_DEVICE_ID,
+    CONF_IS_GATEWAY,
     CONF_LOCAL_KEY,
+    CONF_NAME,
     CONF_PROTOCOL_VERSION,
     CONF_REQUEST_ADDRESS,
     CONF_REQUEST_PORT,
@@ -67,9 +83,11 @@ from custom_components.tuya_lan.coordinator import TuyaLanCoordinator
 from custom_components.tuya_lan.tuyalan import VERSIONS, DeviceUpdate
 from custom_components.tuya_lan.tuyalan.device import MIN_COMMAND_GAP
 from tests.loopback import free_udp_ports
-from tuya_sim import SimulatedDevice
+from tuya_sim import SimulatedDevice, SimulatedGateway
 
 DEVICE_ID = "bf5a7c3e9d1b2f4a6c88"
+GATEWAY_ID = "bf5a7c3e9d1b2f4a6cgw"
+CHILD_ID = "a4c1380000000bench"
 LOCAL_KEY = "Xr7!pQ2m#Lk9vW4z"
 SWITCH_DP = "1"
 WAIT = 2.0  # seconds: a sample that takes longer than this is a failure, not a figure
@@ -207,6 +225,10 @@ async def add_device(
     flow = await hass.config_entries.flow.async_init(
         DOMAIN, context={"source": config_entries.SOURCE_USER}
     )
+    if flow["type"] == "menu":  # the user step offers the ways to add a device
+        flow = await hass.config_entries.flow.async_configure(
+            flow["flow_id"], {"next_step_id": "local"}
+        )
     result = await hass.config_entries.flow.async_configure(
         flow["flow_id"],
         {
@@ -332,6 +354,130 @@ async def measure(hass: HomeAssistant, version: str, samples: int, warmup: int, 
     return run
 
 
+@dataclass
+class ChildRun:
+    """Push -> state of a gateway's child and of a plain device, alternating (ms)."""
+
+    version: str
+    child: list[float] = field(default_factory=list)
+    plain: list[float] = field(default_factory=list)
+
+
+async def add_gateway(hass: HomeAssistant, gateway: SimulatedGateway) -> str:
+    """A gateway entry with one child, as the options flow stores it; the child's switch."""
+    entry = config_entries.ConfigEntry(
+        data={
+            CONF_HOST: "127.0.0.1",
+            CONF_PORT: gateway.port,
+            CONF_DEVICE_ID: gateway.device_id,
+            CONF_LOCAL_KEY: gateway.local_key,
+            CONF_PROTOCOL_VERSION: gateway.version,
+            CONF_IS_GATEWAY: True,
+        },
+        discovery_keys={},  # type: ignore[arg-type]
+        domain=DOMAIN,
+        minor_version=1,
+        options={CONF_CHILDREN: {CHILD_ID: {CONF_NAME: "Bench child"}}},
+        source=config_entries.SOURCE_USER,
+        subentries_data=None,
+        title="Bench gateway",
+        unique_id=gateway.device_id,
+        version=1,
+    )
+    await hass.config_entries.async_add(entry)
+    await hass.async_block_till_done()
+    registry = er.async_get(hass)
+    switch = next(
+        e.entity_id
+        for e in er.async_entries_for_config_entry(registry, entry.entry_id)
+        if e.domain == "switch" and e.unique_id == f"{CHILD_ID}_{SWITCH_DP}"
+    )
+    async with asyncio.timeout(10):
+        while (state := hass.states.get(switch)) is None or state.state == "unavailable":  # noqa: ASYNC110
+            await asyncio.sleep(0.01)
+    return switch
+
+
+async def push_to_state(
+    hass: HomeAssistant, entity_id: str, value: bool, change: Callable[[], None]
+) -> float:
+    """ms from ``change()`` (the device changes DP 1 and pushes it) to the entity's
+    state_changed event with the new value."""
+    expected = "on" if value else "off"
+    written: asyncio.Future[int] = asyncio.get_running_loop().create_future()
+
+    @callback
+    def on_changed(event: Event[EventStateChangedData]) -> None:
+        new = event.data["new_state"]
+        if new is not None and new.state == expected and not written.done():
+            written.set_result(time.perf_counter_ns())
+
+    only = callback(lambda data: data["entity_id"] == entity_id)
+    unsub = hass.bus.async_listen(EVENT_STATE_CHANGED, on_changed, event_filter=only)
+    try:
+        start = time.perf_counter_ns()
+        change()
+        async with asyncio.timeout(WAIT):
+            return (await written - start) / 1e6
+    finally:
+        unsub()
+
+
+async def measure_child(
+    hass: HomeAssistant, version: str, samples: int, warmup: int, gap: float
+) -> ChildRun:
+    """A gateway child's push -> state beside a plain plug's, alternating."""
+    device = SimulatedDevice(DEVICE_ID, LOCAL_KEY, version, tick_interval=None, seed=1)
+    gateway = SimulatedGateway(
+        GATEWAY_ID, LOCAL_KEY, version, children={CHILD_ID: "plug"}, tick_interval=None, seed=1
+    )
+    await device.start()
+    await gateway.start()
+    run = ChildRun(version)
+    try:
+        _, plain_switch = await add_device(hass, device)
+        child_switch = await add_gateway(hass, gateway)
+        for index in range(warmup + samples):
+            value = not gateway.children[CHILD_ID].dps[SWITCH_DP]
+            child_ms = await push_to_state(
+                hass,
+                child_switch,
+                value,
+                partial(gateway.set_child_dps, CHILD_ID, {SWITCH_DP: value}),
+            )
+            await asyncio.sleep(gap)
+            value = not device.dps[SWITCH_DP]
+            plain_ms = await push_to_state(
+                hass, plain_switch, value, partial(device.set_dps, {SWITCH_DP: value})
+            )
+            await asyncio.sleep(gap)
+            if index == warmup:
+                gc.collect()
+            if index >= warmup:
+                run.child.append(child_ms)
+                run.plain.append(plain_ms)
+    finally:
+        for config_entry in hass.config_entries.async_entries(DOMAIN):
+            await hass.config_entries.async_remove(config_entry.entry_id)
+        await hass.async_block_till_done()
+        await gateway.stop()
+        await device.stop()
+    return run
+
+
+def report_child(run: ChildRun) -> None:
+    """Print a child's push -> state beside a plain device's, and their ratio."""
+    child, plain = sorted(run.child), sorted(run.plain)
+    print()
+    print(f"protocol {run.version}: a gateway child's push -> state beside a plain device's")
+    print(f"  {'ms':32} {'p50':>7} {'p90':>7} {'p99':>7} {'max':>7}")
+    for name, values in (("child push -> state", child), ("plain push -> state", plain)):
+        p50, p90, p99, top = (percentile(values, p) for p in (50, 90, 99, 100))
+        print(f"  {name:32} {p50:7.3f} {p90:7.3f} {p99:7.3f} {top:7.3f}")
+    ratios = [percentile(child, p) / percentile(plain, p) for p in (50, 99)]
+    print(f"  ratio child/plain: p50 {ratios[0]:.2f}, p99 {ratios[1]:.2f}")
+
+
 def report(run: Run, samples: int, warmup: int) -> None:
     """Print one version's figures next to the targets."""
     print()
@@ -394,10 +540,16 @@ async def main_async(args: argparse.Namespace) -> None:
                 await measure(hass, version, args.samples, args.warmup, args.gap)
                 for version in args.version
             ]
+            child_runs = [
+                await measure_child(hass, version, args.samples, args.warmup, args.gap)
+                for version in (args.version if args.children else [])
+            ]
         finally:
             await hass.async_stop()
     for run in runs:
         report(run, args.samples, args.warmup)
+    for child_run in child_runs:
+        report_child(child_run)
     print()
     print("Reference figures QUOTED FROM ISSUE 3, not measured in this run:")
     for line in REFERENCE:
@@ -422,6 +574,12 @@ def main() -> None:
     )
     parser.add_argument(
         "--gap", type=float, default=0.03, help="pause after each sample, in seconds"
+    )
+    parser.add_argument(
+        "--no-children",
+        dest="children",
+        action="store_false",
+        help="skip the gateway child's push beside a plain device's",
     )
     args = parser.parse_args()
     if args.samples < 200:

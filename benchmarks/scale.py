@@ -43,8 +43,9 @@ Figures, from public behaviour only (entry states and entity states):
 
 The parent process prints one table over all counts, and a least-squares line through
 RSS and CPU against the device count (per-device cost, and how far from linear).
-* full garbage collections while connecting, and the longest: a pause over all the
-  process's objects (Home Assistant's most of all) that the loop lag shows too.
+* full garbage collections while connecting (and while idle), and the longest: a pause
+  over all the process's objects (Home Assistant's most of all) that the loop lag shows
+  too.
 
 ``--memory-report TOP`` adds what each device costs (objects by type, allocations by
 file and line, with tracemalloc: that run's other figures are slowed and do not count).
@@ -141,6 +142,7 @@ class Result:
     lag_idle: tuple[float, float, float] = (math.nan, math.nan, math.nan)
     worst_lags: list[tuple[float, float]] = field(default_factory=list)
     gc_connect: tuple[int, float] = (0, math.nan)  # full collections, the longest (ms)
+    gc_idle: tuple[int, float] = (0, math.nan)  # the same in the idle window
     lag_connect_besides_gc: float = math.nan  # the longest stall less the collector's share
     entities: int = 0
     fds: int = 0
@@ -586,6 +588,7 @@ async def run_one(args: argparse.Namespace, count: int) -> Result:
             result.writes_per_s = writes / wall
             unsub()
             result.lag_idle = probe.take()
+            result.gc_idle = gc_watch.take()
             gc.collect()
             result.rss_after_mb = rss_mb()
             if args.memory_report:
@@ -636,6 +639,10 @@ def print_one(result: Result) -> None:
         f"{longest:.0f} ms (a pause over the whole process's objects); the longest stall "
         f"besides them {result.lag_connect_besides_gc:.0f} ms"
     )
+    # One that did not come while connecting comes soon after: in the idle window,
+    # where its pause (and CPU) counts in the idle figures instead.
+    collections, longest = result.gc_idle
+    print(f"  while idle: {collections} full garbage collections, the longest {longest:.0f} ms")
 
 
 def fit(xs: list[float], ys: list[float]) -> tuple[float, float, float]:
@@ -767,7 +774,7 @@ def parent(args: argparse.Namespace) -> None:
             print(f"{count} devices: the run failed (exit {done.returncode})")
             continue
         data = json.loads(found[-1].removeprefix(RESULT))
-        for key in ("lag_connect", "lag_idle", "gc_connect"):
+        for key in ("lag_connect", "lag_idle", "gc_connect", "gc_idle"):
             data[key] = tuple(data[key])
         results.append(Result(**data))
     if results:

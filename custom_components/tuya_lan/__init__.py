@@ -35,6 +35,7 @@ from .entries import (
     TuyaLanDeviceConfigEntry,
     is_account_entry,
 )
+from .entry_platforms import async_setup_platforms, async_unload_platforms
 from .gateway import GatewayCoordinator, is_gateway
 from .mapping import health_unique_id, raw_unique_id
 from .naming import async_setup_names
@@ -120,7 +121,7 @@ async def async_setup_entry(hass: HomeAssistant, entry: TuyaLanConfigEntry) -> b
     entry.runtime_data = coordinator
     _async_remove_stale_entities(hass, entry, coordinator)
     coordinator.async_start()
-    await hass.config_entries.async_forward_entry_setups(entry, PLATFORMS)
+    await async_setup_platforms(hass, entry, PLATFORMS)
     return True
 
 
@@ -129,7 +130,7 @@ async def async_unload_entry(hass: HomeAssistant, entry: TuyaLanConfigEntry) -> 
     if is_account_entry(entry):
         await entry.runtime_data.async_close()
         return True
-    return await hass.config_entries.async_unload_platforms(entry, PLATFORMS)
+    return await async_unload_platforms(hass, entry)
 
 
 async def async_remove_entry(hass: HomeAssistant, entry: ConfigEntry) -> None:

@@ -4,19 +4,18 @@ The library's :class:`TuyaDevice` keeps the device connected (heartbeats, reconn
 with backoff, paced commands) and reports every change; this coordinator turns those
 reports into Home Assistant's terms: entity data and availability, a slow safety
 re-query, and what follows from the connection's health. The work behind that lives
-elsewhere: the repair issue in ``repairs.py``, key healing in ``healing.py``, following a
-device that moved in ``follow.py``.
+elsewhere: the repair issue (and when it is raised) in ``repairs.py``, key healing and
+reauth in ``healing.py``, following a device that moved or announced itself in
+``follow.py``; a gateway's entry and its children in ``gateway.py``.
 """
 
 from __future__ import annotations
 
 import contextlib
 import logging
-import time
 from collections.abc import AsyncIterator, Callable
 from typing import Any, Final
 
-from homeassistant.config_entries import SOURCE_REAUTH
 from homeassistant.const import CONF_HOST, CONF_PORT
 from homeassistant.core import CALLBACK_TYPE, HomeAssistant, callback
 from homeassistant.exceptions import ConfigEntryAuthFailed
@@ -36,14 +35,13 @@ from .const import (
     LOGGER,
     SAFETY_REFRESH_INTERVAL,
 )
-from .entries import TuyaLanDeviceConfigEntry, loaded_accounts
+from .entries import TuyaLanDeviceConfigEntry
 from .errors import SETUP_FAILED, exception_key, translated_error
 from .follow import SIGNAL_CONNECTION, Follower, signal_heard
-from .healing import KeyHealer
+from .healing import KeyCare
 from .mapping import Descriptions
 from .repairs import (
     ATTEMPTS_BEFORE_ISSUE,
-    ISSUE_AFTER_UNAVAILABLE,
     UnavailableIssue,
     unavailable_reason,
 )
@@ -70,9 +68,6 @@ CONNECT_LIMITER: HassKey[ConnectLimiter] = HassKey(f"{DOMAIN}_connect_limiter")
 # socket every few minutes and take a new connection at once (the library reconnects
 # at once after such a close). Only a device not back within this is unavailable.
 AVAILABILITY_GRACE: Final = 3.0  # seconds
-# A device away that announces itself at its address is tried at once, at most this
-# often (it announces every few seconds, and may announce while it cannot answer yet).
-RETRY_WHEN_HEARD: Final = 10.0  # seconds
 
 
 class TuyaLanCoordinator(DataUpdateCoordinator[DeviceUpdate]):
@@ -101,35 +96,37 @@ class TuyaLanCoordinator(DataUpdateCoordinator[DeviceUpdate]):
         self._health_listeners: list[Callable[[], None]] = []
         self._was_connected = False
         self._published = False  # whether the first refresh handed out data
-        self._reauth_started = False
         self._key_rejected = False  # the health's key_rejected, as last seen
-        self._issue = UnavailableIssue(hass, entry.entry_id, self.name)
-        self._healer = KeyHealer(hass, entry, self.name)
-        self._healing = False  # a key is being fetched from the linked account
-        self._heard_at: str | None = None  # where discovery heard it last, if elsewhere
-        self._tried_when_heard = -RETRY_WHEN_HEARD  # monotonic: an announcement's attempt
-        self._follower = Follower(hass, entry)
+        self._issue = UnavailableIssue(hass, entry.entry_id, self.name, self.device)
+        self._keys = KeyCare(
+            hass,
+            entry,
+            self.device,
+            on_change=self._tell_health_listeners,
+            on_heal_failed=lambda: self._set_issue("key"),
+        )
+        self._follower = Follower(hass, entry, self.device)
         self.availability_grace = AVAILABILITY_GRACE
         self._grace: CALLBACK_TYPE | None = None  # cancels the pending "unavailable"
-        self._issue_timer: CALLBACK_TYPE | None = None  # cancels the pending repair issue
         self._lost_error: str | None = None
         # Sessions that ended and came back within the grace: not outages (diagnostics).
         self.quick_reconnects = 0
 
     def _make_device(self, local_key: str) -> TuyaDevice:
-        return TuyaDevice(
-            self.host,
-            self.device_id,
-            local_key,
-            self.version,
-            port=self.port,
-            timings=TIMINGS,
-            on_update=self._on_update,
-            on_health=self._on_health,
-            # A device22 is asked DP by DP: the model's DPs are asked from the start.
-            dp_ids=model_dp_ids(self.config_entry.data.get(CONF_MODEL)),
-            connect_limiter=self.hass.data.setdefault(CONNECT_LIMITER, ConnectLimiter()),
-        )
+        # A device22 is asked DP by DP: the model's DPs are asked from the start.
+        dp_ids = model_dp_ids(self.config_entry.data.get(CONF_MODEL))
+        address = (self.host, self.device_id, local_key, self.version)
+        return TuyaDevice(*address, dp_ids=dp_ids, **self._session_options())
+
+    def _session_options(self) -> dict[str, Any]:
+        """What the session of any kind of device (a gateway's too) is given."""
+        return {
+            "port": self.port,
+            "timings": TIMINGS,
+            "on_update": self._on_update,
+            "on_health": self._on_health,
+            "connect_limiter": self.hass.data.setdefault(CONNECT_LIMITER, ConnectLimiter()),
+        }
 
     @property
     def health(self) -> Health:
@@ -143,7 +140,7 @@ class TuyaLanCoordinator(DataUpdateCoordinator[DeviceUpdate]):
         health = self.health
         if health.connected:
             return "connected"
-        if self._healing or (health.fault is Fault.BUSY and health.drops):
+        if self._keys.healing or (health.fault is Fault.BUSY and health.drops):
             # A dropped handshake is the first sign of a changed key (or a busy device):
             # not "Busy" yet, and not while the linked account's key is being tried.
             return "checking_key"
@@ -190,7 +187,7 @@ class TuyaLanCoordinator(DataUpdateCoordinator[DeviceUpdate]):
             self.device.health.key_at_fault
         ):
             # Re-paired while Home Assistant was off: the linked account may know.
-            if loaded_accounts(self.hass) and await self._healer.async_heal(self.device):
+            if await self._keys.async_heal_at_setup():
                 return self.device.snapshot()
             await self.device.close()
             raise ConfigEntryAuthFailed(
@@ -225,7 +222,7 @@ class TuyaLanCoordinator(DataUpdateCoordinator[DeviceUpdate]):
         discovery hears the device."""
         self.device.start()
         self.config_entry.async_on_unload(
-            async_dispatcher_connect(self.hass, signal_heard(self.device_id), self._on_heard)
+            async_dispatcher_connect(self.hass, signal_heard(self.device_id), self._follower.heard)
         )
 
     async def async_shutdown(self) -> None:
@@ -234,7 +231,7 @@ class TuyaLanCoordinator(DataUpdateCoordinator[DeviceUpdate]):
         if self._grace is not None:
             self._grace()
             self._grace = None
-        self._cancel_issue_timer()
+        self._issue.cancel_later()
         await self.device.close()
         self._set_issue(None)
         # Unloaded: not a device that discovery should look for any more.
@@ -333,37 +330,20 @@ class TuyaLanCoordinator(DataUpdateCoordinator[DeviceUpdate]):
             translation_key="connection_lost",
             translation_placeholders={"name": self.name, "error": str(self._lost_error)},
         )
-        if self._issue_timer is None:
-            self._issue_timer = async_call_later(
-                self.hass, ISSUE_AFTER_UNAVAILABLE, self._unavailable_long
-            )
+        self._issue.raise_later(self._reason_when_long_away)
         if self.last_update_success:
             self.last_update_success = False
             self.async_update_listeners()
 
-    @callback
-    def _unavailable_long(self, _now: Any) -> None:
-        """Unavailable for ISSUE_AFTER_UNAVAILABLE: the repair says why, whatever the
-        number of attempts (unless the key is in question: healing or dropped
-        handshakes decide then)."""
-        self._issue_timer = None
+    def _reason_when_long_away(self) -> str | None:
+        """Unavailable for long: the repair says why, whatever the number of attempts
+        (unless the key is in question: healing or dropped handshakes decide then)."""
         health = self.health
-        if health.connected or self._healing or health.fault is None or health.drops:
+        if health.connected or self._keys.healing or health.fault is None or health.drops:
             # Dropped handshakes: the attempts decide (the third is a suspect key, which
             # is healed first, or raises the repair): a "busy" one would flash before.
-            return
-        self._set_issue(unavailable_reason(health.fault, heard_elsewhere=self._moved))
-
-    @callback
-    def _cancel_issue_timer(self) -> None:
-        if self._issue_timer is not None:
-            self._issue_timer()
-            self._issue_timer = None
-
-    @property
-    def _moved(self) -> bool:
-        """Whether discovery heard the device at another address than its session's."""
-        return self._heard_at is not None and self._heard_at != self.device.host
+            return None
+        return unavailable_reason(health.fault, heard_elsewhere=self._follower.moved)
 
     @callback
     def async_add_health_listener(self, listener: Callable[[], None]) -> Callable[[], None]:
@@ -373,17 +353,12 @@ class TuyaLanCoordinator(DataUpdateCoordinator[DeviceUpdate]):
 
     @callback
     def _recovered(self) -> None:
-        self._cancel_issue_timer()
+        self._issue.cancel_later()
         if not self._key_rejected:
             # On 3.1 a wrong key still reads the plaintext status, and loses the session
-            # at each encrypted push: the issue stays until the key changes.
+            # at each encrypted push: the issue (and a reauth) stays until the key changes.
             self._set_issue(None)
-        if self._reauth_started and not self._key_rejected:
-            self._reauth_started = False
-            # It was busy after all, or the device has its old key again. Not after
-            # proof on 3.1: its status reads in plaintext with any key.
-            for flow in self.config_entry.async_get_active_flows(self.hass, {SOURCE_REAUTH}):
-                self.hass.config_entries.flow.async_abort(flow["flow_id"])
+            self._keys.recovered()
         if not self.last_update_success:  # nothing changed while away: same data
             self.last_update_success = True
             self.async_update_listeners()
@@ -396,70 +371,18 @@ class TuyaLanCoordinator(DataUpdateCoordinator[DeviceUpdate]):
             self._grace()
             self._grace = None
             self._unavailable()
-        if health.key_at_fault and not self._reauth_started and not self._healing:
-            if loaded_accounts(self.hass):
-                self._healing = True
-                self.config_entry.async_create_background_task(
-                    self.hass, self._async_heal(), f"{DOMAIN} heal {self.device_id}"
-                )
-            else:
-                self._start_reauth()
-        if self._healing:
+        if health.key_at_fault:
+            self._keys.key_at_fault()
+        if self._keys.healing:
             # The heal's outcome decides: a key that heals raises no repair (it would
             # flash for as long as the linked account takes to answer).
             return
         if fault is Fault.WRONG_KEY or health.failures >= ATTEMPTS_BEFORE_ISSUE:
-            self._set_issue(unavailable_reason(fault, heard_elsewhere=self._moved))
-
-    @callback
-    def _start_reauth(self) -> None:
-        self._reauth_started = True
-        LOGGER.warning(
-            "%s rejects its local key (was the device re-paired?); re-authentication is required",
-            self.name,
-        )
-        self.config_entry.async_start_reauth(self.hass)
-
-    # --- keys that heal, devices that move, the repair issue -----------------------------
-
-    async def _async_heal(self) -> None:
-        """Prove the linked account's key with the device, or ask the user (reauth)."""
-        try:
-            healed = await self._healer.async_heal(self.device)
-        finally:
-            self._healing = False
-            self._tell_health_listeners()
-        if healed or self.device.connected:
-            return
-        # Not healed (no key, the cloud asked too often, the key disproven): the
-        # repair says why the device is away, and the user is asked.
-        self._set_issue("key")
-        if not self._reauth_started:
-            self._start_reauth()
-
-    @callback
-    def _on_heard(self, host: str) -> None:
-        """Discovery heard the device at ``host``: follow it there if it is away, or
-        try it now if it announces itself where nothing answered (back on the network:
-        the backoff could otherwise wait up to a minute)."""
-        self._heard_at = host
-        if self.device.connected:
-            return
-        if host != self.device.host:
-            self._follower.heard(host, lambda: not self.device.connected)
-            return
-        now = time.monotonic()
-        if (
-            self.health.fault in (Fault.UNREACHABLE, Fault.STALLED)
-            and now - self._tried_when_heard >= RETRY_WHEN_HEARD
-        ):
-            self._tried_when_heard = now
-            LOGGER.debug("%s announces itself again: reconnecting now", self.name)
-            self.device.reconnect()
+            self._set_issue(unavailable_reason(fault, heard_elsewhere=self._follower.moved))
 
     @callback
     def _set_issue(self, reason: str | None) -> None:
-        self._issue.set(reason, self.device.health, f"{self.device.host}:{self.device.port}")
+        self._issue.set(reason)
 
     # --- commands -----------------------------------------------------------------------
 

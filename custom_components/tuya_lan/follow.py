@@ -27,12 +27,15 @@ from .const import (
     DOMAIN,
     LOGGER,
 )
-from .tuyalan import TuyaError, probe
+from .tuyalan import Fault, TuyaDevice, TuyaError, probe
 
 PROBE_TIMEOUT: Final = 5.0  # seconds, for the handshake and status read at the new address
 # An address where the device did not answer as itself is tried again after this long
 # (it announces every few seconds).
 FOLLOW_RETRY: Final = 60.0  # seconds
+# A device away that announces itself at its address is tried at once, at most this
+# often (it announces every few seconds, and may announce while it cannot answer yet).
+RETRY_WHEN_HEARD: Final = 10.0  # seconds
 
 # Discovery to all: whether a configured device's session is up (device_id, connected).
 SIGNAL_CONNECTION: Final = f"{DOMAIN}_connection"
@@ -80,17 +83,47 @@ async def async_follow(
 
 
 class Follower:
-    """Follows one loaded entry's device: one check at a time, and an address where the
-    device did not answer is tried again only after FOLLOW_RETRY."""
+    """Follows one loaded entry's device where discovery hears it: to a new address (one
+    check at a time; an address where the device did not answer is tried again only
+    after FOLLOW_RETRY), or at once at its own address when it was away."""
 
-    def __init__(self, hass: HomeAssistant, entry: ConfigEntry) -> None:
+    def __init__(self, hass: HomeAssistant, entry: ConfigEntry, device: TuyaDevice) -> None:
         self._hass = hass
         self._entry = entry
+        self._device = device
         self._busy = False
         self._tried: tuple[str, float] | None = None  # an address, and when
+        self._heard_at: str | None = None  # where discovery heard it last
+        self._tried_when_heard = -RETRY_WHEN_HEARD  # monotonic: an announcement's attempt
+
+    @property
+    def moved(self) -> bool:
+        """Whether discovery heard the device at another address than its session's."""
+        return self._heard_at is not None and self._heard_at != self._device.host
 
     @callback
-    def heard(self, host: str, still_missing: Callable[[], bool]) -> None:
+    def heard(self, host: str) -> None:
+        """Discovery heard the device at ``host``: follow it there if it is away, or
+        try it now if it announces itself where nothing answered (back on the network:
+        the backoff could otherwise wait up to a minute)."""
+        self._heard_at = host
+        device = self._device
+        if device.connected:
+            return
+        if host != device.host:
+            self._follow(host, lambda: not device.connected)
+            return
+        now = time.monotonic()
+        if (
+            device.health.fault in (Fault.UNREACHABLE, Fault.STALLED)
+            and now - self._tried_when_heard >= RETRY_WHEN_HEARD
+        ):
+            self._tried_when_heard = now
+            LOGGER.debug("%s announces itself again: reconnecting now", self._entry.title)
+            device.reconnect()
+
+    @callback
+    def _follow(self, host: str, still_missing: Callable[[], bool]) -> None:
         """The device announced ``host``; its session is down (``still_missing``)."""
         now = time.monotonic()
         tried = self._tried

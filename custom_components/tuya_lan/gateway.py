@@ -36,12 +36,11 @@ from .const import (
     LOGGER,
     SAFETY_REFRESH_INTERVAL,
 )
-from .coordinator import CONNECT_LIMITER, TIMINGS, TuyaLanCoordinator
+from .coordinator import TuyaLanCoordinator
 from .entries import TuyaLanDeviceConfigEntry
 from .errors import exception_key, translated_error
 from .tuyalan import (
     ChildHealth,
-    ConnectLimiter,
     DeviceUpdate,
     Health,
     Presence,
@@ -145,12 +144,8 @@ class GatewayCoordinator(TuyaLanCoordinator):
             self.device_id,
             local_key,
             self.version,
-            port=self.port,
-            timings=TIMINGS,
-            on_update=self._on_update,
-            on_health=self._on_health,
             presence_window=PRESENCE_WINDOW,
-            connect_limiter=self.hass.data.setdefault(CONNECT_LIMITER, ConnectLimiter()),
+            **self._session_options(),
         )
 
     async def _async_setup(self) -> None:

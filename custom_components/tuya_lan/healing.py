@@ -9,14 +9,15 @@ from __future__ import annotations
 
 import contextlib
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from typing import Any, Final
 
-from homeassistant.config_entries import ConfigEntry, ConfigEntryState
-from homeassistant.core import HomeAssistant
+from homeassistant.config_entries import SOURCE_REAUTH, ConfigEntry, ConfigEntryState
+from homeassistant.core import HomeAssistant, callback
 
 from .account import async_find_device, model_data
-from .const import CONF_LOCAL_KEY, CONF_NO_CLOUD, LOGGER
+from .const import CONF_DEVICE_ID, CONF_LOCAL_KEY, CONF_NO_CLOUD, DOMAIN, LOGGER
+from .entries import loaded_accounts
 from .tuyalan import CloudError, TuyaDevice, TuyaError
 
 # Key healing asks the linked account at most this often: a device that keeps
@@ -113,3 +114,79 @@ class KeyHealer:
             LOGGER.exception("%s: unexpected error while asking the linked account", self._name)
             return None
         return found.local_key, model_data(found) if found.model else {}
+
+
+class KeyCare:
+    """What follows when one device's key is in question: the linked account's key,
+    proven with the device (a heal), else the user asked (reauth); a reauth that the
+    device then proves needless is aborted."""
+
+    def __init__(
+        self,
+        hass: HomeAssistant,
+        entry: ConfigEntry,
+        device: TuyaDevice,
+        *,
+        on_change: Callable[[], None],
+        on_heal_failed: Callable[[], None],
+    ) -> None:
+        self._hass = hass
+        self._entry = entry
+        self._device = device
+        self._healer = KeyHealer(hass, entry, entry.title)
+        self._on_change = on_change  # a heal ended (the health's listeners are told)
+        self._on_heal_failed = on_heal_failed  # not healed, the device still away
+        self.healing = False  # a key is being fetched from the linked account
+        self.reauth_started = False
+
+    async def async_heal_at_setup(self) -> bool:
+        """Whether the linked account's key opened the device (re-paired while Home
+        Assistant was off)."""
+        return bool(loaded_accounts(self._hass)) and await self._healer.async_heal(self._device)
+
+    @callback
+    def key_at_fault(self) -> None:
+        """The key is suspect: heal it with a linked account, else ask the user."""
+        if self.reauth_started or self.healing:
+            return
+        if loaded_accounts(self._hass):
+            self.healing = True
+            self._entry.async_create_background_task(
+                self._hass, self._async_heal(), f"{DOMAIN} heal {self._entry.data[CONF_DEVICE_ID]}"
+            )
+        else:
+            self._start_reauth()
+
+    @callback
+    def recovered(self) -> None:
+        """The device took the key after all (it was busy, or has its old key again):
+        a reauth started is aborted."""
+        if not self.reauth_started:
+            return
+        self.reauth_started = False
+        for flow in self._entry.async_get_active_flows(self._hass, {SOURCE_REAUTH}):
+            self._hass.config_entries.flow.async_abort(flow["flow_id"])
+
+    @callback
+    def _start_reauth(self) -> None:
+        self.reauth_started = True
+        LOGGER.warning(
+            "%s rejects its local key (was the device re-paired?); re-authentication is required",
+            self._entry.title,
+        )
+        self._entry.async_start_reauth(self._hass)
+
+    async def _async_heal(self) -> None:
+        """Prove the linked account's key with the device, or ask the user (reauth)."""
+        try:
+            healed = await self._healer.async_heal(self._device)
+        finally:
+            self.healing = False
+            self._on_change()
+        if healed or self._device.connected:
+            return
+        # Not healed (no key, the cloud asked too often, the key disproven): the
+        # repair says why the device is away, and the user is asked.
+        self._on_heal_failed()
+        if not self.reauth_started:
+            self._start_reauth()

@@ -8,13 +8,15 @@ issue's reason, and raises, changes or withdraws it.
 
 from __future__ import annotations
 
-from typing import Final
+from collections.abc import Callable
+from typing import Any, Final
 
-from homeassistant.core import HomeAssistant, callback
+from homeassistant.core import CALLBACK_TYPE, HomeAssistant, callback
 from homeassistant.helpers import issue_registry as ir
+from homeassistant.helpers.event import async_call_later
 
 from .const import DOMAIN
-from .tuyalan import KEY_FAULTS, Fault, Health
+from .tuyalan import KEY_FAULTS, Fault, TuyaDevice
 
 # Failed attempts in a row before an unavailable device gets a repair issue (with the
 # library's backoff that is a few seconds down): a device that comes straight back, as
@@ -51,16 +53,41 @@ def unavailable_reason(fault: Fault | None, *, heard_elsewhere: bool) -> str:
 
 
 class UnavailableIssue:
-    """One entry's "why unavailable" repair issue (at most one, by reason)."""
+    """One entry's "why unavailable" repair issue (at most one, by reason), raised at
+    once or after ISSUE_AFTER_UNAVAILABLE."""
 
-    def __init__(self, hass: HomeAssistant, entry_id: str, name: str) -> None:
+    def __init__(self, hass: HomeAssistant, entry_id: str, name: str, device: TuyaDevice) -> None:
         self._hass = hass
+        self._device = device
         self._issue_id = unavailable_issue_id(entry_id)
         self._name = name
         self.reason: str | None = None  # of the open issue
+        self._later: CALLBACK_TYPE | None = None  # cancels the pending raise_later
+        self._reason_then: Callable[[], str | None] = lambda: None
 
     @callback
-    def set(self, reason: str | None, health: Health, address: str) -> None:
+    def raise_later(self, reason_then: Callable[[], str | None]) -> None:
+        """Raise the issue ISSUE_AFTER_UNAVAILABLE from now (unless one is pending),
+        with the reason found then (None: none raised)."""
+        if self._later is None:
+            self._later = async_call_later(self._hass, ISSUE_AFTER_UNAVAILABLE, self._at_last)
+            self._reason_then = reason_then
+
+    @callback
+    def _at_last(self, _now: Any) -> None:
+        self._later = None
+        if (reason := self._reason_then()) is not None:
+            self.set(reason)
+
+    @callback
+    def cancel_later(self) -> None:
+        """Back: no issue raised for this time away."""
+        if self._later is not None:
+            self._later()
+            self._later = None
+
+    @callback
+    def set(self, reason: str | None) -> None:
         """Raise, change (a new reason) or withdraw (None) the issue."""
         if reason == self.reason:
             return
@@ -77,7 +104,7 @@ class UnavailableIssue:
             translation_key=UNAVAILABLE_ISSUES[reason],
             translation_placeholders={
                 "name": self._name,
-                "host": address,
-                "error": health.error or "",
+                "host": f"{self._device.host}:{self._device.port}",
+                "error": self._device.health.error or "",
             },
         )

@@ -411,7 +411,7 @@ async def test_a_silent_device_gets_its_repair_soon_after_it_is_unavailable(rig:
     the repair now comes ISSUE_AFTER_UNAVAILABLE after the device went unavailable,
     whatever the attempts (here they never suffice: the rule is set out of reach)."""
     with (
-        patch("custom_components.tuya_lan.coordinator.ISSUE_AFTER_UNAVAILABLE", 0.5),
+        patch("custom_components.tuya_lan.repairs.ISSUE_AFTER_UNAVAILABLE", 0.5),
         patch("custom_components.tuya_lan.coordinator.ATTEMPTS_BEFORE_ISSUE", 1000),
     ):
         rig.sim.stall = True

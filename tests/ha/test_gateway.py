@@ -67,7 +67,7 @@ def fast_gateway() -> Iterator[None]:
     """Reconnect after 50 ms; merge split presence reports over 0.2 s, not 2 s."""
     timings = Timings(backoff_min=0.05, backoff_max=0.05, backoff_jitter=0.0)
     with (
-        patch("custom_components.tuya_lan.gateway.TIMINGS", timings),
+        patch("custom_components.tuya_lan.coordinator.TIMINGS", timings),
         patch("custom_components.tuya_lan.gateway.PRESENCE_WINDOW", 0.2),
     ):
         yield

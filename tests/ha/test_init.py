@@ -49,6 +49,35 @@ async def test_setup_and_unload(
     assert hass.states.get("switch.tuya_efgh").state == "unavailable"
 
 
+@pytest.mark.parametrize("device_status", [{"1": True, "9": 300}])
+async def test_platforms_set_up_are_those_with_entities(
+    hass: HomeAssistant, init_integration: MockConfigEntry, fake_device: FakeDevice
+) -> None:
+    """A plug sets up the platforms it has entities on, not all nine (Home Assistant
+    keeps a platform per entry and platform, entities or not); a reading that proves a
+    DP for another (an idle countdown: a number) sets that one up then, and unload
+    unloads what was set up."""
+    loaded = {
+        platform.domain
+        for platform in hass.data["entity_platform"][DOMAIN]
+        if platform.config_entry is init_integration
+    }
+    assert loaded == {Platform.SENSOR, Platform.SWITCH}
+    assert hass.states.get("number.tuya_efgh_countdown") is None
+    fake_device.push({"9": 0})
+    await hass.async_block_till_done()
+    assert hass.states.get("number.tuya_efgh_countdown").state == "0"
+    assert await hass.config_entries.async_unload(init_integration.entry_id)
+    await hass.async_block_till_done()
+    assert init_integration.state is ConfigEntryState.NOT_LOADED
+    assert hass.states.get("number.tuya_efgh_countdown").state == "unavailable"
+    assert not [
+        platform
+        for platform in hass.data["entity_platform"][DOMAIN]
+        if platform.config_entry is init_integration
+    ]
+
+
 async def test_device_registry(
     hass: HomeAssistant,
     init_integration: MockConfigEntry,

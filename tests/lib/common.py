@@ -1,7 +1,49 @@
-"""What the library tests share besides fixtures: the fake Tuya cloud's project
-credentials and app accounts, and the devices :func:`populate` puts in it."""
+"""What the library tests share besides fixtures: recorders of what a device reports,
+the fake Tuya cloud's project credentials and app accounts, and the devices
+:func:`populate` puts in it."""
 
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable
+
+from custom_components.tuya_lan.tuyalan import DeviceUpdate, Health
 from tuya_sim.cloud import PROFILE_DPS, FakeCloudDevice, FakeDp, FakeTuyaCloud
+
+
+class Waits:
+    """Reports that come in, and a way to wait for them (a report calls poke)."""
+
+    def __init__(self) -> None:
+        self._changed = asyncio.Event()
+
+    def poke(self, *_: object) -> None:
+        self._changed.set()
+
+    async def until(self, condition: Callable[[], bool], timeout: float = 5.0) -> None:
+        """Wait for the next reports until ``condition`` holds."""
+        async with asyncio.timeout(timeout):
+            while not condition():
+                self._changed.clear()
+                await self._changed.wait()
+
+
+class Recorder(Waits):
+    """Collects what a TuyaDevice reports, and waits for it."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.updates: list[DeviceUpdate] = []
+        self.health: list[Health] = []
+
+    def on_update(self, update: DeviceUpdate) -> None:
+        self.updates.append(update)
+        self.poke()
+
+    def on_health(self, health: Health) -> None:
+        self.health.append(health)
+        self.poke()
+
 
 ACCESS_ID = "1KAD46OrT9HafiKdsXeg"
 ACCESS_SECRET = "4OHBOnWOqaEC1mWXOpVL3yV50s0qGSRC"

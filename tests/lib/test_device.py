@@ -16,7 +16,6 @@ import pytest
 from custom_components.tuya_lan.tuyalan import (
     ConnectionRefusedByDevice,
     DeviceState,
-    DeviceUpdate,
     Fault,
     HandshakeDroppedError,
     Health,
@@ -30,35 +29,12 @@ from custom_components.tuya_lan.tuyalan import (
     probe,
     session_proves_key,
 )
+from tests.lib.common import Recorder
 from tests.sim.common import KEY, WRONG_KEY, StartDevice
 from tuya_sim import SimulatedDevice
 
 VERSIONS = ["3.1", "3.3", "3.4", "3.5"]
 NEW_KEY = "Zq4v!8RtW2m#Lp6x"
-
-
-class Recorder:
-    """Collects what a TuyaDevice reports, and waits for it."""
-
-    def __init__(self) -> None:
-        self.updates: list[DeviceUpdate] = []
-        self.health: list[Health] = []
-        self._changed = asyncio.Event()
-
-    def on_update(self, update: DeviceUpdate) -> None:
-        self.updates.append(update)
-        self._changed.set()
-
-    def on_health(self, health: Health) -> None:
-        self.health.append(health)
-        self._changed.set()
-
-    async def until(self, condition: Callable[[], bool], timeout: float = 5.0) -> None:
-        """Wait for the next reports until ``condition`` holds."""
-        async with asyncio.timeout(timeout):
-            while not condition():
-                self._changed.clear()
-                await self._changed.wait()
 
 
 @pytest.fixture

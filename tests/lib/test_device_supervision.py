@@ -16,10 +16,8 @@ from unittest.mock import AsyncMock, MagicMock, patch
 import pytest
 
 from custom_components.tuya_lan.tuyalan import (
-    DeviceUpdate,
     Fault,
     HandshakeDroppedError,
-    Health,
     NotConnectedError,
     Timings,
     TuyaClient,
@@ -27,6 +25,7 @@ from custom_components.tuya_lan.tuyalan import (
     TuyaDevice,
     TuyaTimeoutError,
 )
+from tests.lib.common import Recorder
 
 CLIENT_PATH = "custom_components.tuya_lan.tuyalan.device.TuyaClient"
 STATUS = {"1": True, "19": 550}
@@ -106,27 +105,6 @@ class ScriptedClients:
         """The device closes the connection."""
         assert self.on_disconnect is not None
         self.on_disconnect(exc)
-
-
-class Recorder:
-    def __init__(self) -> None:
-        self.updates: list[DeviceUpdate] = []
-        self.health: list[Health] = []
-        self._changed = asyncio.Event()
-
-    def on_update(self, update: DeviceUpdate) -> None:
-        self.updates.append(update)
-        self._changed.set()
-
-    def on_health(self, health: Health) -> None:
-        self.health.append(health)
-        self._changed.set()
-
-    async def until(self, condition: Callable[[], bool], timeout: float = 5.0) -> None:
-        async with asyncio.timeout(timeout):
-            while not condition():
-                self._changed.clear()
-                await self._changed.wait()
 
 
 @pytest.fixture

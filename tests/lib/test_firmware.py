@@ -21,8 +21,8 @@ from custom_components.tuya_lan.tuyalan import (
     client as client_module,
     detect_version,
 )
+from tests.lib.common import Recorder
 from tests.lib.test_client import client_for, until
-from tests.lib.test_device import Recorder
 from tests.sim.common import KEY, StartDevice
 from tuya_sim import SimulatedDevice
 from tuya_sim.quirks import DEVICE22_PAYLOAD_LIMIT

@@ -26,9 +26,10 @@ from custom_components.tuya_lan.tuyalan import (
 )
 from custom_components.tuya_lan.tuyalan.crypto import gcm_for
 from custom_components.tuya_lan.tuyalan.frames import encode_6699
+from tests.lib.common import Recorder
 from tests.sim.common import KEY, WRONG_KEY, StartDevice
 
-from .test_device import Recorder, devices  # noqa: F401 - the fixture behind quirk_devices
+from .test_device import devices  # noqa: F401 - the fixture behind quirk_devices
 
 
 @pytest.fixture

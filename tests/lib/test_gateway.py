@@ -30,6 +30,7 @@ from custom_components.tuya_lan.tuyalan import (
 )
 from custom_components.tuya_lan.tuyalan.codec import FrameParser, json_bytes
 from custom_components.tuya_lan.tuyalan.protocol import ClientSession, Message
+from tests.lib.common import Waits
 from tuya_sim import SimulatedGateway
 from tuya_sim.gateway import DEVID_NOT_FOUND
 
@@ -43,33 +44,24 @@ WINDOW = 0.2  # seconds: the presence window in these tests
 type StartGateway = Callable[..., Any]
 
 
-class Recorder:
+class Recorder(Waits):
     """What the children report, and a way to wait for it."""
 
     def __init__(self) -> None:
+        super().__init__()
         self.updates: dict[str, list[DeviceUpdate]] = {}
         self.health: dict[str, list[ChildHealth]] = {}
-        self._changed = asyncio.Event()
 
     def attach(self, gateway: TuyaGateway, cid: str) -> TuyaChild:
         def on_update(update: DeviceUpdate) -> None:
             self.updates.setdefault(cid, []).append(update)
-            self._changed.set()
+            self.poke()
 
         def on_health(health: ChildHealth) -> None:
             self.health.setdefault(cid, []).append(health)
-            self._changed.set()
+            self.poke()
 
         return gateway.add_child(cid, on_update=on_update, on_health=on_health)
-
-    def poke(self, *_: Any) -> None:
-        self._changed.set()
-
-    async def until(self, condition: Callable[[], bool], timeout: float = 5.0) -> None:
-        async with asyncio.timeout(timeout):
-            while not condition():
-                self._changed.clear()
-                await self._changed.wait()
 
 
 @pytest.fixture

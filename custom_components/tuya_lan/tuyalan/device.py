@@ -30,7 +30,15 @@ import dataclasses
 import logging
 import random
 import time
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Mapping
+from collections.abc import (
+    AsyncIterator,
+    Awaitable,
+    Callable,
+    Coroutine,
+    Iterable,
+    Iterator,
+    Mapping,
+)
 from dataclasses import dataclass
 from enum import StrEnum
 from types import MappingProxyType
@@ -223,6 +231,110 @@ type UpdateCallback = Callable[[DeviceUpdate], None]
 type HealthCallback = Callable[[Health], None]
 
 _EMPTY: Mapping[str, Any] = MappingProxyType({})
+_MISSING = object()
+# Reads a device's DPs back (the ids written and not reported).
+type _ReadBack = Callable[[list[str]], Coroutine[Any, Any, None]]
+
+
+class DpRecord:
+    """One device's DPs as it reported them, and its writes acknowledged but not yet
+    reported (read back ``confirm_wait`` later): what a plain device and a gateway's
+    sub-device share."""
+
+    __slots__ = ("_name", "_task", "_timer", "dps", "unconfirmed")
+
+    def __init__(self, name: str, dps: Mapping[str, Any] = _EMPTY) -> None:
+        self._name = name  # in the log and the read-back task's name
+        self.dps: dict[str, Any] = dict(dps)
+        self.unconfirmed: set[str] = set()
+        self._timer: asyncio.TimerHandle | None = None
+        self._task: asyncio.Task[None] | None = None
+
+    def snapshot(self) -> DeviceUpdate:
+        """The whole known state as one update, every DP counted as changed."""
+        dps = dict(self.dps)
+        return DeviceUpdate(MappingProxyType(dps), frozenset(dps), _EMPTY)
+
+    def unchanged(self) -> DeviceUpdate:
+        """The known state as an update in which nothing changed."""
+        return DeviceUpdate(MappingProxyType(dict(self.dps)), frozenset(), _EMPTY)
+
+    def take(self, dps: Mapping[str, Any], *, pushed: bool) -> DeviceUpdate | None:
+        """Merge what the device reported: the update, or None when a status read
+        changed nothing (a push that changes nothing still counts: a counter may report
+        the same increment twice)."""
+        current = self.dps
+        changed = frozenset(dp for dp, value in dps.items() if current.get(dp, _MISSING) != value)
+        if not changed and not pushed:
+            return None
+        current.update(dps)
+        self.unconfirmed.difference_update(dps)
+        return DeviceUpdate(
+            MappingProxyType(dict(current)),
+            changed,
+            MappingProxyType(dict(dps)) if pushed else _EMPTY,
+        )
+
+    def tell(self, update: DeviceUpdate, on_update: Callable[[DeviceUpdate], None] | None) -> None:
+        """Give ``update`` to the consumer's callback (its errors are logged)."""
+        if on_update is not None:
+            try:
+                on_update(update)
+            except Exception:
+                _LOGGER.exception("%s: error in the update callback", self._name)
+
+    @contextlib.contextmanager
+    def writing(self, dp_ids: set[str]) -> Iterator[None]:
+        """Expect reports of ``dp_ids`` from before a write (the device's push often
+        comes in the same read as the ack); not if the write fails."""
+        self.unconfirmed |= dp_ids
+        try:
+            yield
+        except BaseException:
+            self.unconfirmed -= dp_ids
+            raise
+
+    def expect(
+        self,
+        dp_ids: set[str],
+        wait: float,
+        read_back: _ReadBack,
+        wanted: Callable[[], bool],
+    ) -> None:
+        """Read back after ``wait`` unless the device reports ``dp_ids`` before (those
+        it reported already, with the ack or a push before the ack was read, are done);
+        ``wanted`` says then whether the session that wrote is still the one."""
+        if not self.unconfirmed & dp_ids:
+            return
+        if self._timer is not None:
+            self._timer.cancel()
+        self._timer = asyncio.get_running_loop().call_later(wait, self._due, read_back, wanted)
+
+    def _due(
+        self,
+        read_back: _ReadBack,
+        wanted: Callable[[], bool],
+    ) -> None:
+        self._timer = None
+        unconfirmed = sorted(self.unconfirmed)
+        self.unconfirmed.clear()
+        if unconfirmed and wanted() and (self._task is None or self._task.done()):
+            self._task = asyncio.get_running_loop().create_task(
+                read_back(unconfirmed), name=f"tuyalan confirm {self._name}"
+            )
+
+    def forget(self) -> None:
+        """Expect no report of the writes made (a session ended): none read back."""
+        self.unconfirmed.clear()
+        if self._timer is not None:
+            self._timer.cancel()
+            self._timer = None
+
+    def cancel(self) -> asyncio.Task[None] | None:
+        """Forget the writes; the read-back task running, if any (to cancel)."""
+        self.forget()
+        task, self._task = self._task, None
+        return task
 
 
 class TuyaDevice:
@@ -261,7 +373,7 @@ class TuyaDevice:
         self._client: TuyaClient | None = None
         self._opening: TuyaClient | None = None
         self._held: dict[str, Any] = {}  # pushes while a session opens
-        self._dps: dict[str, Any] = {}
+        self._record = DpRecord(device_id)
         self._health = Health(connected=False, version=version)
         self._sessions = 0
         self._drops = 0
@@ -275,9 +387,6 @@ class TuyaDevice:
         self._unpaused.set()
         self._command_lock = asyncio.Lock()
         self._last_write: float | None = None
-        self._unconfirmed: set[str] = set()
-        self._confirm_timer: asyncio.TimerHandle | None = None
-        self._confirm_task: asyncio.Task[None] | None = None
         self._logged_unexpected = False
         self._reconnect_now = False
         self._session_opened = 0.0  # self._clock() when the current session opened
@@ -308,7 +417,7 @@ class TuyaDevice:
     @property
     def dps(self) -> Mapping[str, Any]:
         """The latest known value of every DP (a read-only copy)."""
-        return MappingProxyType(dict(self._dps))
+        return MappingProxyType(dict(self._record.dps))
 
     @property
     def health(self) -> Health:
@@ -317,8 +426,7 @@ class TuyaDevice:
 
     def snapshot(self) -> DeviceUpdate:
         """The whole known state as one update, every DP counted as changed."""
-        dps = dict(self._dps)
-        return DeviceUpdate(MappingProxyType(dps), frozenset(dps), _EMPTY)
+        return self._record.snapshot()
 
     # -- life cycle ----------------------------------------------------------------
 
@@ -404,14 +512,13 @@ class TuyaDevice:
         self.on_update = self.on_health = None
         if (trial := self._trial) is not None and not trial.proven.done():
             trial.proven.set_exception(TuyaError("the device session is closed"))
-        self._cancel_confirmation()
-        tasks = [t for t in (self._task, self._confirm_task) if t is not None]
+        tasks = [t for t in (self._task, self._record.cancel()) if t is not None]
         for task in tasks:
             task.cancel()
         for task in tasks:
             with contextlib.suppress(asyncio.CancelledError):
                 await task
-        self._task = self._confirm_task = None
+        self._task = None
         client, self._client = self._client, None
         if self._opening is not None:
             self._opening.abort()
@@ -477,9 +584,7 @@ class TuyaDevice:
             raise _as_tuya_error(err) from err
         self._remember(client)
         update = self._report(client, status, pushed=False, notify=False)
-        if update is None:  # nothing changed
-            update = DeviceUpdate(MappingProxyType(dict(self._dps)), frozenset(), _EMPTY)
-        return update
+        return update or self._record.unchanged()
 
     async def set_dps(self, dps: Mapping[str, Any]) -> None:
         """Write DPs; returns once the device acknowledged them.
@@ -501,11 +606,10 @@ class TuyaDevice:
             # Expected from before the write: the device's push often arrives in the
             # same read as the ack, before this coroutine resumes.
             written = {str(dp) for dp in dps}
-            self._unconfirmed |= written
             try:
-                reported = await self._write(client, dict(dps))
+                with self._record.writing(written):
+                    reported = await self._write(client, dict(dps))
             except BaseException as err:
-                self._unconfirmed -= written
                 if isinstance(err, DeviceError | TuyaTimeoutError):
                     raise  # the device is there, it did not do it: the session stays
                 if isinstance(err, TuyaError | OSError):
@@ -564,7 +668,7 @@ class TuyaDevice:
             on_status=on_status,
             on_disconnect=on_disconnect,
             device22=self._device22,
-            dp_ids={*self._dp_ids, *(int(dp) for dp in self._dps if dp.isdigit())},
+            dp_ids={*self._dp_ids, *(int(dp) for dp in self._record.dps if dp.isdigit())},
         )
         return client
 
@@ -592,52 +696,24 @@ class TuyaDevice:
         Returns the update, or None when a status read changed nothing (a push that
         changes nothing still counts: a counter may report the same increment twice).
         """
-        if client is not self._client:
+        if client is not self._client or (update := self._record.take(dps, pushed=pushed)) is None:
             return None
-        current = self._dps
-        changed = frozenset(dp for dp, value in dps.items() if current.get(dp, _MISSING) != value)
-        if not changed and not pushed:
-            return None
-        current.update(dps)
-        self._unconfirmed.difference_update(dps)
         if pushed and self._health.key_rejected:
             # Reported by the device itself, so encrypted with the key (a 3.1 device's
             # status is not): the key is right again. Said before the update.
             self._set_health(key_rejected=False)
-        update = DeviceUpdate(
-            MappingProxyType(dict(current)),
-            changed,
-            MappingProxyType(dict(dps)) if pushed else _EMPTY,
-        )
-        if notify and (on_update := self.on_update) is not None:
-            try:
-                on_update(update)
-            except Exception:
-                _LOGGER.exception("%s: error in the update callback", self.host)
+        if notify:
+            self._record.tell(update, self.on_update)
         return update
 
     def _expect_report(self, client: TuyaClient, dp_ids: set[str]) -> None:
-        """Read the status back unless the device reports ``dp_ids`` soon (those it
-        reported already, with the ack or a push before the ack was read, are done)."""
-        if not self._unconfirmed & dp_ids:
-            return
-        if self._confirm_timer is not None:
-            self._confirm_timer.cancel()
-        self._confirm_timer = asyncio.get_running_loop().call_later(
-            self.timings.confirm_wait, self._confirm_due, client
+        """Read the status back unless the device reports ``dp_ids`` soon."""
+        self._record.expect(
+            dp_ids,
+            self.timings.confirm_wait,
+            lambda unconfirmed: self._read_back(client, unconfirmed),
+            lambda: client is self._client and self._state is not DeviceState.CLOSED,
         )
-
-    def _confirm_due(self, client: TuyaClient) -> None:
-        self._confirm_timer = None
-        if not self._unconfirmed or client is not self._client or self._state is DeviceState.CLOSED:
-            self._unconfirmed.clear()
-            return
-        unconfirmed = sorted(self._unconfirmed)
-        self._unconfirmed.clear()
-        if self._confirm_task is None or self._confirm_task.done():
-            self._confirm_task = asyncio.get_running_loop().create_task(
-                self._read_back(client, unconfirmed), name=f"tuyalan confirm {self.device_id}"
-            )
 
     async def _read_back(self, client: TuyaClient, dp_ids: list[str]) -> None:
         """The device acknowledged a write and did not report it: ask what it holds.
@@ -657,12 +733,6 @@ class TuyaDevice:
             self._lost(client, err)
         else:
             self._report(client, status, pushed=False)
-
-    def _cancel_confirmation(self) -> None:
-        self._unconfirmed.clear()
-        if self._confirm_timer is not None:
-            self._confirm_timer.cancel()
-            self._confirm_timer = None
 
     # -- supervision -------------------------------------------------------------------
 
@@ -738,7 +808,7 @@ class TuyaDevice:
             client.abort()
         except Exception:  # a transport that fails to close is gone anyway
             _LOGGER.debug("%s: aborting the lost connection failed", self.host, exc_info=True)
-        self._cancel_confirmation()
+        self._record.forget()
         # A clean close after a session that ran for a while is a device recycling its
         # socket (many do every few minutes): reconnect at once, not after a backoff.
         recycled = (
@@ -890,9 +960,6 @@ class TuyaDevice:
                 on_health(new)
             except Exception:
                 _LOGGER.exception("%s: error in the health callback", self.host)
-
-
-_MISSING = object()
 
 
 @dataclass(slots=True)

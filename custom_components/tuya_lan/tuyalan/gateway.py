@@ -47,7 +47,7 @@ from typing import Any, Final
 
 from .client import TuyaClient
 from .const import Command
-from .device import DeviceState, DeviceUpdate, TuyaDevice
+from .device import DeviceState, DeviceUpdate, DpRecord, TuyaDevice
 from .errors import (
     DeviceError,
     NoStatusError,
@@ -118,9 +118,6 @@ class ChildHealth:
 
 type ChildUpdateCallback = Callable[[DeviceUpdate], None]
 type ChildHealthCallback = Callable[[ChildHealth], None]
-
-_EMPTY: Mapping[str, Any] = MappingProxyType({})
-_MISSING = object()
 
 
 def _dp_ids_only(dps: Mapping[str, Any]) -> dict[str, Any]:
@@ -269,12 +266,9 @@ class TuyaChild:
         self.cid = cid
         self.on_update = on_update
         self.on_health = on_health
-        self._dps: dict[str, Any] = dict(dps)
+        self._record = DpRecord(cid, dps)
         self._presence = presence
         self._health = self._current_health()
-        self._unconfirmed: set[str] = set()
-        self._confirm_timer: asyncio.TimerHandle | None = None
-        self._confirm_task: asyncio.Task[None] | None = None
         self._absent_answers = 0  # merged presence answers in a row that left it out
 
     # -- what a consumer reads -----------------------------------------------------
@@ -282,7 +276,7 @@ class TuyaChild:
     @property
     def dps(self) -> Mapping[str, Any]:
         """The latest known value of every DP (a read-only copy)."""
-        return MappingProxyType(dict(self._dps))
+        return MappingProxyType(dict(self._record.dps))
 
     @property
     def presence(self) -> Presence:
@@ -298,8 +292,7 @@ class TuyaChild:
 
     def snapshot(self) -> DeviceUpdate:
         """The whole known state as one update, every DP counted as changed."""
-        dps = dict(self._dps)
-        return DeviceUpdate(MappingProxyType(dps), frozenset(dps), _EMPTY)
+        return self._record.snapshot()
 
     # -- requests --------------------------------------------------------------------
 
@@ -307,10 +300,7 @@ class TuyaChild:
         """Read the child's DPs through the gateway now (serialised with every command
         on the gateway's session). An offline child's values are the gateway's cache."""
         status = await self.gateway._child_call(self, lambda c: c.child_status(self.cid))
-        update = self._report(status, pushed=False, notify=False)
-        if update is None:
-            update = DeviceUpdate(MappingProxyType(dict(self._dps)), frozenset(), _EMPTY)
-        return update
+        return self._record.take(status, pushed=False) or self._record.unchanged()
 
     async def set_dps(self, dps: Mapping[str, Any]) -> None:
         """Write DPs; returns once the gateway acknowledged them. The values reach
@@ -326,61 +316,26 @@ class TuyaChild:
                 f"sub-device {self.cid} is {self._health.reason}: the command would be lost"
             )
         written = {str(dp) for dp in dps}
-        self._unconfirmed |= written
-        try:
+        with self._record.writing(written):
             reported = await self.gateway._child_call(
                 self, lambda c: c.child_set_dps(self.cid, dict(dps))
             )
-        except BaseException:
-            self._unconfirmed -= written
-            raise
         if reported:
             self._report(reported, pushed=True)
-        self._expect_report(written)
+        self._record.expect(
+            written,
+            self.gateway.timings.confirm_wait,
+            self._read_back,
+            lambda: self.gateway.state is not DeviceState.CLOSED,
+        )
 
     # -- reports -------------------------------------------------------------------
 
-    def _report(
-        self, dps: Mapping[str, Any], *, pushed: bool, notify: bool = True
-    ) -> DeviceUpdate | None:
-        current = self._dps
-        changed = frozenset(dp for dp, value in dps.items() if current.get(dp, _MISSING) != value)
-        if not changed and not pushed:
-            return None
-        current.update(dps)
-        self._unconfirmed.difference_update(dps)
-        update = DeviceUpdate(
-            MappingProxyType(dict(current)),
-            changed,
-            MappingProxyType(dict(dps)) if pushed else _EMPTY,
-        )
-        if notify and (on_update := self.on_update) is not None:
-            try:
-                on_update(update)
-            except Exception:
-                _LOGGER.exception("%s: error in the update callback", self.cid)
-        return update
+    def _report(self, dps: Mapping[str, Any], *, pushed: bool) -> None:
+        if (update := self._record.take(dps, pushed=pushed)) is not None:
+            self._record.tell(update, self.on_update)
 
-    def _expect_report(self, dp_ids: set[str]) -> None:
-        if not self._unconfirmed & dp_ids:
-            return
-        if self._confirm_timer is not None:
-            self._confirm_timer.cancel()
-        self._confirm_timer = asyncio.get_running_loop().call_later(
-            self.gateway.timings.confirm_wait, self._confirm_due
-        )
-
-    def _confirm_due(self) -> None:
-        self._confirm_timer = None
-        if not self._unconfirmed or self.gateway.state is DeviceState.CLOSED:
-            return
-        self._unconfirmed.clear()
-        if self._confirm_task is None or self._confirm_task.done():
-            self._confirm_task = asyncio.get_running_loop().create_task(
-                self._read_back(), name=f"tuyalan confirm {self.cid}"
-            )
-
-    async def _read_back(self) -> None:
+    async def _read_back(self, _unconfirmed: list[str]) -> None:
         """The gateway acknowledged a write and did not push it: read the child."""
         try:
             status = await self.gateway._child_call(self, lambda c: c.child_status(self.cid))
@@ -421,12 +376,8 @@ class TuyaChild:
 
     def _stop(self) -> None:
         self.on_update = self.on_health = None
-        self._unconfirmed.clear()
-        if self._confirm_timer is not None:
-            self._confirm_timer.cancel()
-            self._confirm_timer = None
-        if self._confirm_task is not None:
-            self._confirm_task.cancel()
+        if (task := self._record.cancel()) is not None:
+            task.cancel()
 
 
 @dataclass(slots=True)
