@@ -132,7 +132,7 @@ class TuyaLanConfigFlow(RekeyFlow, CloudcutterFlow, AccountConfigFlow, domain=DO
                 proof = await self._async_prove(device, user_input[CONF_LOCAL_KEY])
                 errors = proof_errors(proof)
                 if not errors:
-                    return self._async_save(proof)
+                    return await self._async_save(proof)
         return self.async_show_form(
             step_id="local",
             data_schema=self.add_suggested_values_to_schema(user_schema(errors), user_input),
@@ -206,7 +206,7 @@ class TuyaLanConfigFlow(RekeyFlow, CloudcutterFlow, AccountConfigFlow, domain=DO
             proof = await self._async_prove(device, user_input[CONF_LOCAL_KEY])
             errors = proof_errors(proof, port_hint=True)
             if not errors:
-                return self._async_save(proof)
+                return await self._async_save(proof)
         return self.async_show_form(
             step_id="discovery_confirm",
             # After an error the key and the port stay as typed.
@@ -237,7 +237,7 @@ class TuyaLanConfigFlow(RekeyFlow, CloudcutterFlow, AccountConfigFlow, domain=DO
             proof = await self._async_prove(device, cloud.local_key)
             errors = proof_errors(proof)
             if not errors:
-                return self._async_save(proof, cloud)
+                return await self._async_save(proof, cloud)
             if proof.key_refused:
                 # The account's key is stale too: let the user type one.
                 self._key_by_hand = True

@@ -71,7 +71,9 @@ class _Offer:
         assert self.host is not None
         assert self.device.local_key
         candidate = Candidate(self.device.id, self.host, self.port, self.version)
-        proof = await async_prove(candidate, self.device.local_key, accept_unproven=True)
+        proof = await async_prove(
+            candidate, self.device.local_key, accept_unproven=True, hub=self.is_gateway
+        )
         if (error := proof.error) is not None:
             return None, f"{self.device.name} ({self.host}): {str(error) or type(error).__name__}"
         data = {IMPORT_TITLE: self.device.name, **device_entry_data(proof, self.device)}

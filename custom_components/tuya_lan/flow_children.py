@@ -15,7 +15,7 @@ from homeassistant.config_entries import ConfigEntry
 from homeassistant.core import HomeAssistant
 
 from .const import CONF_CATEGORY, CONF_MODEL, CONF_NAME, CONF_PRODUCT_NAME, DOMAIN
-from .gateway import async_add_child, is_cid, stored_children
+from .gateway import MAX_CHILDREN, MAX_NAME, async_add_child, is_cid, stored_children
 from .tuyalan import CloudDevice
 
 
@@ -96,3 +96,29 @@ def async_join(
     if entry is None:
         return False, f"{device.name}: its gateway {gateway.name} is not added"
     return async_add_child(hass, entry, device.node_id, child_settings(device)), None
+
+
+class ChildrenTextError(ValueError):
+    """A line of the typed sub-devices that cannot be one (``reason``: a form error)."""
+
+    def __init__(self, reason: str, line: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+        self.line = line
+
+
+def parse_children(text: str) -> dict[str, dict[str, Any]]:
+    """The sub-devices typed for a gateway added by key: a line each, its cid and
+    optionally a name after it (``a4c1380000000001 Kitchen plug``); blank lines are
+    skipped. Raises ChildrenTextError naming the first line that is no sub-device."""
+    children: dict[str, dict[str, Any]] = {}
+    for raw in text.splitlines():
+        if not (line := raw.strip()):
+            continue
+        cid, _, name = line.partition(" ")
+        if not is_cid(cid):
+            raise ChildrenTextError("invalid_cid", line[:80])
+        if len(children) >= MAX_CHILDREN:
+            raise ChildrenTextError("too_many_children", line[:80])
+        children[cid] = {CONF_NAME: name.strip()[:MAX_NAME]} if name.strip() else {}
+    return children

@@ -7,6 +7,9 @@ Assistant's ``AbstractOAuth2FlowHandler`` gives its steps to the flows built on 
 
 from __future__ import annotations
 
+from typing import Any, Final
+
+import probatio as vol
 from homeassistant.config_entries import (
     SOURCE_REAUTH,
     SOURCE_RECONFIGURE,
@@ -14,13 +17,20 @@ from homeassistant.config_entries import (
     ConfigFlowResult,
 )
 from homeassistant.core import HomeAssistant
+from homeassistant.helpers.selector import TextSelector, TextSelectorConfig
 
 from .account import async_find_device, cached_device
-from .const import LOGGER
+from .const import CONF_CHILDREN, LOGGER
 from .discovery import heard_device
 from .entries import loaded_accounts
+from .flow_children import ChildrenTextError, parse_children
 from .flow_proof import Candidate, Proof, async_prove, device_entry_data
 from .tuyalan import CloudDevice, CloudError
+
+STEP_GATEWAY_CHILDREN: Final = "gateway_children"
+CHILDREN_SCHEMA: Final = vol.Schema(
+    {vol.Optional(CONF_CHILDREN): TextSelector(TextSelectorConfig(multiline=True))}
+)
 
 
 async def async_account_device(hass: HomeAssistant, device_id: str) -> CloudDevice | None:
@@ -48,6 +58,7 @@ class DeviceFlow(ConfigFlow):
         super().__init__()
         # (host, device id, key) of a 3.1 key the device could not prove, shown once.
         self._unproven: tuple[str, str, str] | None = None
+        self._gateway: tuple[Proof, str] | None = None  # a hub proven: its sub-devices next
 
     async def _async_prove(self, device: Candidate, local_key: str) -> Proof:
         """Prove a key the user gave (or a discovered device's key from the account); a
@@ -58,9 +69,10 @@ class DeviceFlow(ConfigFlow):
         self._unproven = typed if proof.unproven_31 else None
         return proof
 
-    def _async_save(self, proof: Proof, cloud: CloudDevice | None = None) -> ConfigFlowResult:
-        """Create the proven device's entry, or update the entry being reauthenticated or
-        reconfigured (tplink's _async_create_or_update_entry_from_device)."""
+    async def _async_save(self, proof: Proof, cloud: CloudDevice | None = None) -> ConfigFlowResult:
+        """Create the proven device's entry (a hub's after its sub-devices are asked), or
+        update the entry being reauthenticated or reconfigured (tplink's
+        _async_create_or_update_entry_from_device)."""
         if self.source in (SOURCE_REAUTH, SOURCE_RECONFIGURE):
             if cloud is not None and not cloud.model:
                 cloud = None  # an account without the model: the entry keeps the one it has
@@ -73,4 +85,35 @@ class DeviceFlow(ConfigFlow):
                 self._get_reconfigure_entry(), data_updates=data, reason="reconfigure_successful"
             )
         title = cloud.name if cloud is not None else proof.device.title
+        if proof.gateway and cloud is None:
+            self._gateway = (proof, title)
+            return await self.async_step_gateway_children()
         return self.async_create_entry(title=title, data=device_entry_data(proof, cloud))
+
+    async def async_step_gateway_children(
+        self, user_input: dict[str, Any] | None = None
+    ) -> ConfigFlowResult:
+        """A gateway (hub) was proven: its sub-devices by cid, one a line (or none yet:
+        the options add them later); the entry runs them on the hub's one session."""
+        assert self._gateway is not None
+        proof, title = self._gateway
+        errors: dict[str, str] = {}
+        placeholders = {"name": title, "line": ""}
+        if user_input is not None:
+            try:
+                children = parse_children(str(user_input.get(CONF_CHILDREN) or ""))
+            except ChildrenTextError as err:
+                errors[CONF_CHILDREN] = err.reason
+                placeholders["line"] = err.line
+            else:
+                return self.async_create_entry(
+                    title=title,
+                    data=device_entry_data(proof),
+                    options={CONF_CHILDREN: children} if children else {},
+                )
+        return self.async_show_form(
+            step_id=STEP_GATEWAY_CHILDREN,
+            data_schema=self.add_suggested_values_to_schema(CHILDREN_SCHEMA, user_input),
+            errors=errors,
+            description_placeholders=placeholders,
+        )

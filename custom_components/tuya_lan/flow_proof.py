@@ -148,12 +148,18 @@ class Proof:
         )
 
 
-async def async_prove(device: Candidate, local_key: str, *, accept_unproven: bool = False) -> Proof:
+async def async_prove(
+    device: Candidate, local_key: str, *, accept_unproven: bool = False, hub: bool = False
+) -> Proof:
     """Prove a device with a key by the rules above; never raises.
 
     ``accept_unproven``: take a 3.1 device's plaintext status as enough (the user was told
-    and submitted the key again, or the key is the linked account's).
+    and submitted the key again, or the key is the linked account's). ``hub``: the
+    device is known to be a gateway (its account says so): proven as one first, which
+    spares a version search through its refusals.
     """
+    if hub and (proof := await _async_prove_gateway(device, local_key)) is not None:
+        return proof
     try:
         validate_local_key(local_key)
         if device.version == VERSION_AUTO:
@@ -179,11 +185,15 @@ async def async_prove(device: Candidate, local_key: str, *, accept_unproven: boo
     except NoStatusError as err:
         if err.version in HANDSHAKE_PROVES_KEY:
             return Proof(device, local_key, err.version)  # its state shows once it reports
-        return await _async_prove_gateway(device, local_key, err)
+        return await _async_prove_gateway(device, local_key) or Proof(
+            device, local_key, device.version, err
+        )
     except (DeviceError, TuyaTimeoutError) as err:
         # A refusal, or (version "auto") a refusal followed by silence in the versions
         # after it: maybe a hub asked about itself.
-        return await _async_prove_gateway(device, local_key, err)
+        return await _async_prove_gateway(device, local_key) or Proof(
+            device, local_key, device.version, err
+        )
     except Exception as err:
         if not isinstance(err, TuyaError | OSError):
             LOGGER.exception("Unexpected error while validating a Tuya device")
@@ -192,12 +202,10 @@ async def async_prove(device: Candidate, local_key: str, *, accept_unproven: boo
     return Proof(device, local_key, version, gateway=not status)
 
 
-async def _async_prove_gateway(
-    device: Candidate, local_key: str, error: BaseException | None
-) -> Proof:
+async def _async_prove_gateway(device: Candidate, local_key: str) -> Proof | None:
     """Prove a hub's key by its session (see the rules): each version asked in turn, the
     status asked about the hub itself once, never with the device22 query (a write
-    shape). Not a hub, or not this key: the first proof's ``error`` stands."""
+    shape). None: not a hub, or not this key (the caller's proof stands)."""
     versions = GATEWAY_VERSIONS if device.version == VERSION_AUTO else (device.version,)
     for version in versions:
         client = TuyaClient(
@@ -231,7 +239,7 @@ async def _async_prove_gateway(
             LOGGER.debug("%s: not a gateway in protocol %s (%s)", device.host, version, err)
         finally:
             await client.close()
-    return Proof(device, local_key, device.version, error)
+    return None
 
 
 def proof_errors(proof: Proof, *, port_hint: bool = False) -> dict[str, str]:

@@ -73,7 +73,7 @@ class RekeyFlow(DeviceFlow, LinkFlow):
                 proof = await async_prove(Candidate.from_entry(entry.data), cloud.local_key or "")
             errors = proof_errors(proof)
             if not errors:
-                return self._async_save(proof, cloud)
+                return await self._async_save(proof, cloud)
         return self.async_show_form(
             step_id="reauth_confirm",
             data_schema=KEY_SCHEMA,
@@ -93,7 +93,7 @@ class RekeyFlow(DeviceFlow, LinkFlow):
                 proof = await self._async_prove(device, user_input[CONF_LOCAL_KEY])
             errors = proof_errors(proof)
             if not errors:
-                return self._async_save(proof)
+                return await self._async_save(proof)
         return self.async_show_form(
             step_id="reauth_confirm",
             data_schema=KEY_SCHEMA,
@@ -127,7 +127,7 @@ class RekeyFlow(DeviceFlow, LinkFlow):
                 if not errors:
                     await self.async_set_unique_id(device.device_id)
                     self._abort_if_unique_id_mismatch()
-                    return self._async_save(proof)
+                    return await self._async_save(proof)
         else:
             user_input = {
                 CONF_HOST: entry.data[CONF_HOST],
