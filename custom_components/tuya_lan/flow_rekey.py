@@ -15,6 +15,7 @@ from .account import async_find_device
 from .const import (
     CONF_DEVICE_ID,
     CONF_LOCAL_KEY,
+    CONF_NO_CLOUD,
     CONF_PROTOCOL_VERSION,
     DEFAULT_PORT,
 )
@@ -36,6 +37,8 @@ from .validation import ERROR_HOST
 # The reauth step's menu when an account is linked.
 STEP_REAUTH_CLOUD: Final = "reauth_cloud"
 STEP_REAUTH_CONFIRM: Final = "reauth_confirm"
+# ... and a no-cloud entry's (flow_cloudcutter.py).
+STEP_REAUTH_KEY_FILE: Final = "reauth_key_file"
 
 
 class RekeyFlow(DeviceFlow, LinkFlow):
@@ -47,6 +50,8 @@ class RekeyFlow(DeviceFlow, LinkFlow):
         entry = self._get_reauth_entry()
         if is_account_entry(entry):
             return await self.async_step_relink()
+        if entry.data.get(CONF_NO_CLOUD):
+            return await self.async_step_reauth_no_cloud()
         if loaded_accounts(self.hass):
             return self.async_show_menu(
                 step_id="reauth",
@@ -54,6 +59,17 @@ class RekeyFlow(DeviceFlow, LinkFlow):
                 description_placeholders={"name": entry.title},
             )
         return await self.async_step_reauth_confirm()
+
+    async def async_step_reauth_no_cloud(
+        self, user_input: dict[str, Any] | None = None
+    ) -> ConfigFlowResult:
+        """Cut free of the cloud: its owner holds its keys, so no account is offered,
+        only typing the key or giving the new key file."""
+        return self.async_show_menu(
+            step_id="reauth_no_cloud",
+            menu_options=[STEP_REAUTH_CONFIRM, STEP_REAUTH_KEY_FILE],
+            description_placeholders={"name": self._get_reauth_entry().title},
+        )
 
     async def async_step_reauth_cloud(
         self, user_input: dict[str, Any] | None = None
