@@ -33,7 +33,7 @@ from .const import (
 from .discovery import async_unconfigured_devices, heard_ip
 from .entries import TuyaLanDeviceConfigEntry, is_account_entry, loaded_accounts
 from .flow_account import STEP_ACCOUNT_DEVICES, AccountConfigFlow
-from .flow_cloudcutter import STEP_CLOUDCUTTER, CloudcutterFlow
+from .flow_cloudcutter import STEP_CLOUDCUTTER, CloudcutterConfigFlow
 from .flow_device import async_account_device
 from .flow_forms import (
     CONF_DEVICE,
@@ -48,7 +48,7 @@ from .flow_forms import (
 )
 from .flow_link import STEP_DEVELOPER, STEP_SMART_LIFE
 from .flow_proof import Candidate, entry_title, proof_errors
-from .flow_rekey import RekeyFlow
+from .flow_rekey import RekeyConfigFlow
 from .options_flow import TuyaLanOptionsFlow
 from .tuyalan import CloudDevice
 from .validation import ERROR_DEVICE_ID, ERROR_HOST
@@ -60,7 +60,7 @@ __all__ = ["PICK_MANUAL", "SECTION_ADVANCED", "USER_SCHEMA", "TuyaLanConfigFlow"
 STEP_LOCAL: Final = "local"
 
 
-class TuyaLanConfigFlow(RekeyFlow, CloudcutterFlow, AccountConfigFlow, domain=DOMAIN):
+class TuyaLanConfigFlow(RekeyConfigFlow, CloudcutterConfigFlow, AccountConfigFlow, domain=DOMAIN):
     """Add a Tuya device by its address, id and local key (or from a linked account)."""
 
     VERSION = 1

@@ -16,6 +16,7 @@ from typing import Any, Final
 
 from homeassistant.config_entries import ConfigFlowResult
 from homeassistant.const import CONF_HOST, CONF_PORT
+from homeassistant.core import HomeAssistant
 from homeassistant.data_entry_flow import FlowResultType
 from homeassistant.helpers.translation import async_get_translations
 
@@ -27,7 +28,7 @@ from .discovery import async_scan, heard_device
 from .entries import device_entries, loaded_accounts
 from .flow_children import async_join, gateways, has_joined, joinable_gateway, not_addable
 from .flow_forms import CONF_DEVICES, SECTION_ADVANCED, account_devices_schema, address_schema
-from .flow_link import STEP_DEVELOPER, STEP_SMART_LIFE, LinkFlow, cloud_errors
+from .flow_link import STEP_DEVELOPER, STEP_SMART_LIFE, LinkConfigFlow, cloud_errors
 from .flow_proof import Candidate, async_prove, device_entry_data
 from .tuyalan import CloudDevice, CloudError
 from .validation import ERROR_HOST
@@ -40,7 +41,7 @@ SOURCE_CLOUD_IMPORT: Final = "cloud_import"
 IMPORT_TITLE: Final = "title"
 # The labels of the account_devices step's lists and of the summary (translated, in
 # strings.json ``selector.account_lists``): a line is left out when its list is empty.
-LIST_LABELS: Final = ("added", "missing", "failed", "not_added")
+LIST_LABELS_KEY: Final = "account_lists"
 
 
 @dataclass(slots=True)
@@ -103,14 +104,19 @@ class _Adding:
     not_added: dict[str, str] = field(default_factory=dict)  # device id -> why
 
 
-async def async_list_labels(flow: LinkFlow) -> dict[str, str]:
-    """The list labels in the user's language (English when it has none)."""
-    wanted: dict[str, str] = {}
-    for language in dict.fromkeys(("en", flow.hass.config.language)):
-        strings = await async_get_translations(flow.hass, language, "selector", {DOMAIN})
-        prefix = f"component.{DOMAIN}.selector.account_lists.options."
-        wanted |= {key: strings[prefix + key] for key in LIST_LABELS if prefix + key in strings}
-    return wanted
+async def async_selector_labels(hass: HomeAssistant, *, translation_key: str) -> dict[str, str]:
+    """A selector's option labels (strings.json ``selector.<translation_key>``) in the
+    user's language, English for those it lacks: for a form's text, not a selector."""
+    labels: dict[str, str] = {}
+    prefix = f"component.{DOMAIN}.selector.{translation_key}.options."
+    for language in dict.fromkeys(("en", hass.config.language)):
+        strings = await async_get_translations(hass, language, "selector", {DOMAIN})
+        labels |= {
+            key.removeprefix(prefix): text
+            for key, text in strings.items()
+            if key.startswith(prefix)
+        }
+    return labels
 
 
 def list_line(labels: Mapping[str, str], key: str, items: list[str], sep: str = "; ") -> str:
@@ -118,7 +124,7 @@ def list_line(labels: Mapping[str, str], key: str, items: list[str], sep: str = 
     return f"\n\n{labels.get(key, key)}: {sep.join(items)}" if items else ""
 
 
-class AccountConfigFlow(LinkFlow):
+class AccountConfigFlow(LinkConfigFlow):
     """The steps that add an account's devices (a base of the config flow)."""
 
     def __init__(self) -> None:
@@ -180,7 +186,7 @@ class AccountConfigFlow(LinkFlow):
         if failed:
             errors["base"] = "cloud_devices_failed"
             placeholders["failed"] = "; ".join(failed)
-        labels = await async_list_labels(self)
+        labels = await async_selector_labels(self.hass, translation_key=LIST_LABELS_KEY)
         placeholders |= {
             "added_line": list_line(labels, "added", added, ", "),
             "missing_line": list_line(labels, "missing", missing),
@@ -311,7 +317,7 @@ class AccountConfigFlow(LinkFlow):
         count = str(len(adding.added))
         if (link := self._new_link) is not None:  # a new link: the account is the flow's entry
             hand_over_listing(link.account)  # the entry's account starts with this listing
-            labels = await async_list_labels(self)
+            labels = await async_selector_labels(self.hass, translation_key=LIST_LABELS_KEY)
             return self.async_create_entry(
                 title=link.title,
                 data=link.account.entry_data(link.data),
@@ -322,7 +328,7 @@ class AccountConfigFlow(LinkFlow):
                 },
             )
         if not_added:
-            labels = await async_list_labels(self)
+            labels = await async_selector_labels(self.hass, translation_key=LIST_LABELS_KEY)
             return self.async_abort(
                 reason="devices_added_partly",
                 description_placeholders={

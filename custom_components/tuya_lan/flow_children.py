@@ -9,7 +9,7 @@ gateway and, ticked, joins the gateway's entry by its ``cid`` with its name and 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, Final
 
 from homeassistant.config_entries import ConfigEntry
 from homeassistant.core import HomeAssistant
@@ -98,6 +98,11 @@ def async_join(
     return async_add_child(hass, entry, device.node_id, child_settings(device)), None
 
 
+# The form's errors of a typed line.
+ERROR_INVALID_CID: Final = "invalid_cid"
+ERROR_TOO_MANY_CHILDREN: Final = "too_many_children"
+
+
 class ChildrenTextError(ValueError):
     """A line of the typed sub-devices that cannot be one (``reason``: a form error)."""
 
@@ -117,8 +122,8 @@ def parse_children(text: str) -> dict[str, dict[str, Any]]:
             continue
         cid, _, name = line.partition(" ")
         if not is_cid(cid):
-            raise ChildrenTextError("invalid_cid", line[:80])
+            raise ChildrenTextError(ERROR_INVALID_CID, line[:80])
         if len(children) >= MAX_CHILDREN:
-            raise ChildrenTextError("too_many_children", line[:80])
+            raise ChildrenTextError(ERROR_TOO_MANY_CHILDREN, line[:80])
         children[cid] = {CONF_NAME: name.strip()[:MAX_NAME]} if name.strip() else {}
     return children

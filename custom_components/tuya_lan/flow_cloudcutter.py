@@ -16,7 +16,7 @@ from homeassistant.core import HomeAssistant
 
 from .cloudcutter import async_entry_data, async_locate
 from .const import CONF_DEVICE_ID, DEFAULT_PORT, VERSION_AUTO
-from .flow_device import DeviceFlow, heard_product_key
+from .flow_device import DeviceConfigFlow, heard_product_key
 from .flow_forms import (
     CLOUDCUTTER_SCHEMA,
     CONF_KEY_FILE,
@@ -63,26 +63,26 @@ def _read_upload(hass: HomeAssistant, file_id: str) -> str:
 
 async def async_key_file(
     hass: HomeAssistant, user_input: dict[str, Any]
-) -> tuple[CloudcutterDevice | None, dict[str, str], dict[str, str]]:
-    """The key file of a form (uploaded, else pasted): (it, {}, {}) or (None, errors,
-    placeholders naming the field of the file that is missing or wrong)."""
+) -> tuple[CloudcutterDevice | None, dict[str, str], str]:
+    """The key file of a form (uploaded, else pasted): (it, {}, "") or (None, errors,
+    the field of the file that is missing or wrong, "" for the file as a whole)."""
     field, text = CONF_KEY_FILE, user_input.get(CONF_KEY_FILE)
     if file_id := user_input.get(CONF_KEY_FILE_UPLOAD):
         field = CONF_KEY_FILE_UPLOAD
         try:
             text = await hass.async_add_executor_job(_read_upload, hass, file_id)
         except ValueError:  # gone: uploads live until read once
-            return None, {field: ERROR_UPLOAD_GONE}, {"field": ""}
+            return None, {field: ERROR_UPLOAD_GONE}, ""
     if not text or not str(text).strip():
-        return None, {"base": ERROR_NO_FILE}, {"field": ""}
+        return None, {"base": ERROR_NO_FILE}, ""
     try:
-        return parse_key_file(str(text)), {}, {}
+        return parse_key_file(str(text)), {}, ""
     except CloudcutterFileError as err:
         # Which field of the file, never its value (the file holds secrets).
-        return None, cloudcutter_errors(field, err), {"field": err.field or ""}
+        return None, cloudcutter_errors(field, err), err.field or ""
 
 
-class CloudcutterFlow(DeviceFlow):
+class CloudcutterConfigFlow(DeviceConfigFlow):
     """The steps that add a device from its tuya-cloudcutter key file, or re-key one."""
 
     async def async_step_cloudcutter(
@@ -93,8 +93,7 @@ class CloudcutterFlow(DeviceFlow):
         errors: dict[str, str] = {}
         placeholders: dict[str, str] = {"field": ""}
         if user_input is not None:
-            device, errors, found = await async_key_file(self.hass, user_input)
-            placeholders |= found
+            device, errors, placeholders["field"] = await async_key_file(self.hass, user_input)
             profile = None
             if device is not None:
                 try:
@@ -142,10 +141,9 @@ class CloudcutterFlow(DeviceFlow):
         errors: dict[str, str] = {}
         placeholders = {"name": entry.title, "field": ""}
         if user_input is not None:
-            device, errors, found = await async_key_file(self.hass, user_input)
-            placeholders |= found
+            device, errors, placeholders["field"] = await async_key_file(self.hass, user_input)
             if device is not None and device.device_id != entry.data[CONF_DEVICE_ID]:
-                errors = {"base": ERROR_OTHER_DEVICE}
+                errors["base"] = ERROR_OTHER_DEVICE
             elif device is not None:
                 async with paused_session(entry):  # the entry's session lets go meanwhile
                     proof = await self._async_prove(

@@ -23,7 +23,12 @@ from .account import async_find_device, cached_device
 from .const import CONF_CHILDREN, LOGGER
 from .discovery import heard_device
 from .entries import loaded_accounts
-from .flow_children import ChildrenTextError, parse_children
+from .flow_children import (
+    ERROR_INVALID_CID,
+    ERROR_TOO_MANY_CHILDREN,
+    ChildrenTextError,
+    parse_children,
+)
 from .flow_proof import Candidate, Proof, async_prove, device_entry_data
 from .tuyalan import CloudDevice, CloudError
 
@@ -50,7 +55,7 @@ def heard_product_key(hass: HomeAssistant, device_id: str) -> str | None:
     return (heard.device.product_key or None) if heard is not None else None
 
 
-class DeviceFlow(ConfigFlow):
+class DeviceConfigFlow(ConfigFlow):
     """The one prover and the one entry builder of the steps that save a device."""
 
     def __init__(self) -> None:
@@ -103,7 +108,10 @@ class DeviceFlow(ConfigFlow):
             try:
                 children = parse_children(str(user_input.get(CONF_CHILDREN) or ""))
             except ChildrenTextError as err:
-                errors[CONF_CHILDREN] = err.reason
+                if err.reason == ERROR_TOO_MANY_CHILDREN:
+                    errors[CONF_CHILDREN] = ERROR_TOO_MANY_CHILDREN
+                else:
+                    errors[CONF_CHILDREN] = ERROR_INVALID_CID
                 placeholders["line"] = err.line
             else:
                 return self.async_create_entry(

@@ -47,7 +47,7 @@ def cloud_errors(error: BaseException) -> dict[str, str]:
     return {"base": cloud_form_error(error)}
 
 
-class LinkFlow(ConfigFlow):
+class LinkConfigFlow(ConfigFlow):
     """The steps that link a Tuya account (a base of the config flow)."""
 
     def __init__(self) -> None:

@@ -20,7 +20,7 @@ from .const import (
     DEFAULT_PORT,
 )
 from .entries import is_account_entry, loaded_accounts
-from .flow_device import DeviceFlow
+from .flow_device import DeviceConfigFlow
 from .flow_forms import (
     KEY_SCHEMA,
     SECTION_ADVANCED,
@@ -28,7 +28,7 @@ from .flow_forms import (
     reconfigure_schema,
     version_from_option,
 )
-from .flow_link import LinkFlow, cloud_errors
+from .flow_link import LinkConfigFlow, cloud_errors
 from .flow_proof import Candidate, async_prove, proof_errors
 from .healing import paused_session
 from .tuyalan import CloudError
@@ -41,7 +41,7 @@ STEP_REAUTH_CONFIRM: Final = "reauth_confirm"
 STEP_REAUTH_KEY_FILE: Final = "reauth_key_file"
 
 
-class RekeyFlow(DeviceFlow, LinkFlow):
+class RekeyConfigFlow(DeviceConfigFlow, LinkConfigFlow):
     """Reauth and reconfigure of a device entry (an account entry: linked again)."""
 
     async def async_step_reauth(self, entry_data: Mapping[str, Any]) -> ConfigFlowResult:
