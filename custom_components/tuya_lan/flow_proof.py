@@ -74,7 +74,7 @@ REFUSAL_PROVES_KEY: Final = ("3.2", "3.3", "3.4", "3.5")
 # The versions Tuya's gateways speak, newest first (as the library detects them).
 GATEWAY_VERSIONS: Final = tuple(v for v in DETECT_ORDER if v in REFUSAL_PROVES_KEY)
 # How long the gateway prover waits for each answer.
-GATEWAY_TIMEOUT: Final = 3.0
+GATEWAY_TIMEOUT: Final = 2.0
 
 
 def entry_title(
@@ -190,7 +190,10 @@ async def async_prove(
         )
     except (DeviceError, TuyaTimeoutError) as err:
         # A refusal, or (version "auto") a refusal followed by silence in the versions
-        # after it: maybe a hub asked about itself.
+        # after it: maybe a hub asked about itself. A device asked in one version that
+        # stays silent is no hub refusing.
+        if isinstance(err, TuyaTimeoutError) and device.version != VERSION_AUTO:
+            return Proof(device, local_key, device.version, err)
         return await _async_prove_gateway(device, local_key) or Proof(
             device, local_key, device.version, err
         )
