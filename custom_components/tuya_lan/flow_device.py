@@ -20,7 +20,7 @@ from homeassistant.core import HomeAssistant
 from homeassistant.helpers.selector import TextSelector, TextSelectorConfig
 
 from .account import async_find_device, cached_device
-from .const import CONF_CHILDREN, LOGGER
+from .const import CONF_CHILDREN, CONF_IS_GATEWAY, LOGGER
 from .discovery import heard_device
 from .entries import loaded_accounts
 from .flow_children import (
@@ -114,9 +114,14 @@ class DeviceConfigFlow(ConfigFlow):
                     errors[CONF_CHILDREN] = ERROR_INVALID_CID
                 placeholders["line"] = err.line
             else:
+                data = device_entry_data(proof)
+                if not children and not proof.by_session:
+                    # It answered its own status (empty): a plain device's session
+                    # serves it until a sub-device is added in the options.
+                    data.pop(CONF_IS_GATEWAY, None)
                 return self.async_create_entry(
                     title=title,
-                    data=device_entry_data(proof),
+                    data=data,
                     options={CONF_CHILDREN: children} if children else {},
                 )
         return self.async_show_form(

@@ -134,6 +134,7 @@ class Proof:
     version: str  # the proven version; the one asked (maybe "auto") when it failed
     error: BaseException | None = None
     gateway: bool = False  # it refused or answered empty its own status: a hub
+    by_session: bool = False  # ... and refused it: only its session proved the key
 
     @property
     def unproven_31(self) -> bool:
@@ -201,8 +202,14 @@ async def async_prove(
         if not isinstance(err, TuyaError | OSError):
             LOGGER.exception("Unexpected error while validating a Tuya device")
         return Proof(device, local_key, device.version, err)
-    # No DP of its own: a hub (a device without any DP would be of no use).
-    return Proof(device, local_key, version, gateway=not status)
+    if status:
+        return Proof(device, local_key, version)
+    # No DP of its own: a hub (a device without any DP would be of no use); one that
+    # refuses the plain query (the empty answer came from another query) is told by
+    # asking it again as a hub.
+    return await _async_prove_gateway(replace(device, version=version), local_key) or Proof(
+        device, local_key, version, gateway=True
+    )
 
 
 async def _async_prove_gateway(device: Candidate, local_key: str) -> Proof | None:
@@ -233,7 +240,7 @@ async def _async_prove_gateway(device: Candidate, local_key: str) -> Proof | Non
                 if status:
                     continue  # a device with DPs of its own: not a hub
             LOGGER.debug("%s: a gateway, its key proven by its session", device.host)
-            return Proof(device, local_key, version, gateway=True)
+            return Proof(device, local_key, version, gateway=True, by_session=True)
         except TuyaConnectionError as err:
             if not client.connected and isinstance(err.__cause__, OSError):
                 break  # nothing listens there

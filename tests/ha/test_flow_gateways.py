@@ -220,3 +220,24 @@ async def test_the_account_offers_hubs_with_their_children_under_them(
         for entry in hass.config_entries.async_entries(DOMAIN):
             await hass.config_entries.async_unload(entry.entry_id)
         await cloud.stop()
+
+
+async def test_a_hub_with_no_sub_device_yet_stays_a_gateway(
+    hass: HomeAssistant, sim: SimulatedGateway
+) -> None:
+    """No sub-device typed: the hub that refused its own status is saved as a gateway
+    (its session never sends it a plain device's queries); the options add children."""
+    result = await start_user_flow(hass)
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], by_key(sim, KEY, sim.version.replace(".", "_"))
+    )
+    assert result["step_id"] == "gateway_children"
+    result = await hass.config_entries.flow.async_configure(result["flow_id"], {})
+    assert result["type"] is FlowResultType.CREATE_ENTRY
+    entry = result["result"]
+    assert entry.data[CONF_IS_GATEWAY] is True
+    assert CONF_CHILDREN not in entry.options
+    await hass.async_block_till_done()
+    assert entry.state is ConfigEntryState.LOADED
+    assert isinstance(entry.runtime_data, GatewayCoordinator)
+    await hass.config_entries.async_unload(entry.entry_id)
