@@ -869,7 +869,8 @@ def _add_key(
     if name == "async_create_issue":
         keys.issues.add(key)
         keys.placeholders.setdefault(("issues", key), []).append(provided)
-    elif name == "SelectSelectorConfig":
+    elif name in ("SelectSelectorConfig", "async_selector_labels"):
+        # async_selector_labels: a selector's option labels read for a form's text.
         keys.selectors.add(key)
     elif (platform := constants.resolve(kwargs.get("platform"))) is not None:
         # A table row naming its platform (mapping.py's KindInfo).

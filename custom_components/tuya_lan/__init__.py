@@ -16,7 +16,8 @@ from homeassistant.helpers import (
 )
 from homeassistant.helpers.typing import ConfigType
 
-from .account import account_for, account_issue_id
+from .account import account_for
+from .account_repairs import account_issue_id
 from .const import (
     CONF_LISTEN_ADDRESS,
     CONF_MODEL,

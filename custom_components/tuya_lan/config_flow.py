@@ -1,5 +1,8 @@
-"""Config flow for Tuya LAN: the device steps (by hand, heard on the LAN, reauth,
-reconfigure) on top of the account steps (flow_account.py).
+"""Config flow for Tuya LAN: the device steps (by hand, heard on the LAN) on top of the
+steps its bases give, as Home Assistant's ``AbstractOAuth2FlowHandler`` gives its own:
+saving one device (flow_device.py), its key file (flow_cloudcutter.py), reauth and
+reconfigure (flow_rekey.py), linking an account (flow_link.py) and adding many of its
+devices (flow_account.py).
 
 Every device path proves the device with the flows' one prover and saves what the one
 entry-data builder makes of the proof (flow_proof.py); the forms are in flow_forms.py.
@@ -8,22 +11,14 @@ entry-data builder makes of the proof (flow_proof.py); the forms are in flow_for
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import replace
 from typing import Any, Final
 
-from homeassistant.config_entries import (
-    SOURCE_REAUTH,
-    SOURCE_RECONFIGURE,
-    ConfigEntry,
-    ConfigFlowResult,
-)
+from homeassistant.config_entries import ConfigEntry, ConfigFlowResult
 from homeassistant.const import CONF_HOST, CONF_PORT
-from homeassistant.core import HomeAssistant, callback
+from homeassistant.core import callback
 from homeassistant.helpers.typing import DiscoveryInfoType
 
 from . import validation
-from .account import async_find_device, cached_device
-from .cloudcutter import async_entry_data, async_locate
 from .const import (
     CONF_DEVICE_ID,
     CONF_LOCAL_KEY,
@@ -33,90 +28,41 @@ from .const import (
     DISCOVERY_IP,
     DISCOVERY_VERSION,
     DOMAIN,
-    LOGGER,
     VERSION_AUTO,
 )
-from .discovery import async_unconfigured_devices, heard_device, heard_ip
+from .discovery import async_unconfigured_devices, heard_ip
 from .entries import TuyaLanDeviceConfigEntry, is_account_entry, loaded_accounts
-from .flow_account import (
-    STEP_ACCOUNT_DEVICES,
-    STEP_DEVELOPER,
-    STEP_SMART_LIFE,
-    AccountConfigFlow,
-    cloud_errors,
-)
+from .flow_account import STEP_ACCOUNT_DEVICES, AccountConfigFlow
+from .flow_cloudcutter import STEP_CLOUDCUTTER, CloudcutterConfigFlow
+from .flow_device import async_account_device
 from .flow_forms import (
-    CLOUDCUTTER_SCHEMA,
     CONF_DEVICE,
-    CONF_KEY_FILE,
-    CONF_PROFILE,
-    KEY_SCHEMA,
     PICK_MANUAL,
     SECTION_ADVANCED,
     USER_SCHEMA,
     discovered_key_schema,
     discovered_port_schema,
-    option_from_version,
     pick_device_schema,
-    reconfigure_schema,
     user_schema,
     version_from_option,
 )
-from .flow_proof import Candidate, Proof, async_prove, device_entry_data, entry_title, proof_errors
-from .healing import paused_session
+from .flow_link import STEP_DEVELOPER, STEP_SMART_LIFE
+from .flow_proof import Candidate, entry_title, proof_errors
+from .flow_rekey import RekeyConfigFlow
 from .naming import card_title
 from .options_flow import TuyaLanOptionsFlow
 from .probing import address_flow_id, hinted_device
-from .tuyalan import (
-    CloudcutterFileError,
-    CloudDevice,
-    CloudError,
-    parse_key_file,
-    parse_profile,
-)
+from .tuyalan import CloudDevice
 from .validation import ERROR_DEVICE_ID, ERROR_HOST
 
 # What tests and tools import from here (the forms' names live in flow_forms.py).
 __all__ = ["PICK_MANUAL", "SECTION_ADVANCED", "USER_SCHEMA", "TuyaLanConfigFlow", "entry_title"]
 
-# The user step's menu, and the reauth step's when an account is linked.
+# The user step's menu.
 STEP_LOCAL: Final = "local"
-STEP_CLOUDCUTTER: Final = "cloudcutter"
-STEP_REAUTH_CLOUD: Final = "reauth_cloud"
-STEP_REAUTH_CONFIRM: Final = "reauth_confirm"
 
 
-async def _account_device(hass: HomeAssistant, device_id: str) -> CloudDevice | None:
-    """The device from a linked account, if one holds it (cloud trouble: None)."""
-    if not loaded_accounts(hass):
-        return None
-    try:
-        return cached_device(hass, device_id) or await async_find_device(hass, device_id)
-    except CloudError as err:
-        LOGGER.debug("No key from the linked account for %s: %s", device_id, err)
-        return None
-
-
-def cloudcutter_errors(field: str, error: CloudcutterFileError) -> dict[str, str]:
-    """The form's error for a key file or profile that cannot be used (on its field)."""
-    if error.reason == "missing":
-        return {field: "cloudcutter_missing"}
-    if error.reason == "wrong":
-        return {field: "cloudcutter_wrong"}
-    if error.reason == "too_long":
-        return {field: "cloudcutter_too_long"}
-    if error.reason == "not_object":
-        return {field: "cloudcutter_not_object"}
-    return {field: "cloudcutter_not_json"}
-
-
-def heard_product_key(hass: HomeAssistant, device_id: str) -> str | None:
-    """The product key a device announced, if it was heard."""
-    heard = heard_device(hass, device_id)
-    return (heard.device.product_key or None) if heard is not None else None
-
-
-class TuyaLanConfigFlow(AccountConfigFlow, domain=DOMAIN):
+class TuyaLanConfigFlow(RekeyConfigFlow, CloudcutterConfigFlow, AccountConfigFlow, domain=DOMAIN):
     """Add a Tuya device by its address, id and local key (or from a linked account)."""
 
     VERSION = 1
@@ -130,8 +76,18 @@ class TuyaLanConfigFlow(AccountConfigFlow, domain=DOMAIN):
         self._address: str | None = None  # ... or the address of this card (probing.py)
         self._cloud_device: CloudDevice | None = None  # ... and what its account knows
         self._key_by_hand = False  # the account's key failed: the user types one
-        # (host, device id, key) of a 3.1 key the device could not prove, shown once.
-        self._unproven: tuple[str, str, str] | None = None
+
+    # The entry points of reauth and reconfigure (flow_rekey.py), named in this module,
+    # where hassfest's quality-scale checks look for them.
+    async def async_step_reauth(self, entry_data: Mapping[str, Any]) -> ConfigFlowResult:
+        """A device rejected its key, or a linked account's session ended."""
+        return await super().async_step_reauth(entry_data)
+
+    async def async_step_reconfigure(
+        self, user_input: dict[str, Any] | None = None
+    ) -> ConfigFlowResult:
+        """Change a device's address, key or version, or link an account again."""
+        return await super().async_step_reconfigure(user_input)
 
     @classmethod
     @callback
@@ -144,34 +100,6 @@ class TuyaLanConfigFlow(AccountConfigFlow, domain=DOMAIN):
     def async_get_options_flow(config_entry: TuyaLanDeviceConfigEntry) -> TuyaLanOptionsFlow:
         """Return the options flow."""
         return TuyaLanOptionsFlow()
-
-    # --- the prover and the entry, for every device step ---------------------------------------
-
-    async def _async_prove(self, device: Candidate, local_key: str) -> Proof:
-        """Prove a key the user gave (or a discovered device's key from the account); a
-        3.1 key the device could not prove is saved when submitted a second time, after
-        the user was told."""
-        typed = (device.host, device.device_id, local_key)
-        proof = await async_prove(device, local_key, accept_unproven=self._unproven == typed)
-        self._unproven = typed if proof.unproven_31 else None
-        return proof
-
-    def _async_save(self, proof: Proof, cloud: CloudDevice | None = None) -> ConfigFlowResult:
-        """Create the proven device's entry, or update the entry being reauthenticated or
-        reconfigured (tplink's _async_create_or_update_entry_from_device)."""
-        if self.source in (SOURCE_REAUTH, SOURCE_RECONFIGURE):
-            if cloud is not None and not cloud.model:
-                cloud = None  # an account without the model: the entry keeps the one it has
-            data = device_entry_data(proof, cloud)
-            if self.source == SOURCE_REAUTH:
-                return self.async_update_reload_and_abort(
-                    self._get_reauth_entry(), data_updates=data, reason="reauth_successful"
-                )
-            return self.async_update_reload_and_abort(
-                self._get_reconfigure_entry(), data_updates=data, reason="reconfigure_successful"
-            )
-        title = cloud.name if cloud is not None else proof.device.title
-        return self.async_create_entry(title=title, data=device_entry_data(proof, cloud))
 
     # --- a device on the LAN ---------------------------------------------------------------
 
@@ -221,62 +149,13 @@ class TuyaLanConfigFlow(AccountConfigFlow, domain=DOMAIN):
                 proof = await self._async_prove(device, user_input[CONF_LOCAL_KEY])
                 errors = proof_errors(proof)
                 if not errors:
-                    return self._async_save(proof)
+                    return await self._async_save(proof)
         if user_input is None and self._address is not None:
             user_input = {CONF_HOST: self._address}  # an address card: the address given
         return self.async_show_form(
             step_id="local",
             data_schema=self.add_suggested_values_to_schema(user_schema(errors), user_input),
             errors=errors,
-        )
-
-    async def async_step_cloudcutter(
-        self, user_input: dict[str, Any] | None = None
-    ) -> ConfigFlowResult:
-        """Add a device from its tuya-cloudcutter key file (pasted), and optionally its
-        cloudcutter profile: found on the network by its id, proven, saved "no cloud"."""
-        errors: dict[str, str] = {}
-        placeholders: dict[str, str] = {"field": ""}
-        if user_input is not None:
-            field = CONF_KEY_FILE
-            try:
-                device = parse_key_file(user_input[CONF_KEY_FILE])
-                field = CONF_PROFILE
-                text = user_input.get(CONF_PROFILE)
-                profile = parse_profile(text) if text and text.strip() else None
-            except CloudcutterFileError as err:
-                # Which field of the file, never its value (the file holds secrets).
-                errors = cloudcutter_errors(field, err)
-                placeholders["field"] = err.field or ""
-            if not errors:
-                # Its Discovered card may be waiting (it announces itself): the key
-                # file adds it all the same, and Home Assistant ends the card's flow.
-                await self.async_set_unique_id(device.device_id, raise_on_progress=False)
-                self._abort_if_unique_id_configured()
-                host = await async_locate(self.hass, device.device_id)
-                if host is None:
-                    errors["base"] = "cloudcutter_not_found"
-                else:
-                    candidate = Candidate(
-                        device.device_id,
-                        host,
-                        DEFAULT_PORT,
-                        VERSION_AUTO,
-                        heard_product_key(self.hass, device.device_id),
-                    )
-                    proof = await self._async_prove(candidate, device.local_key)
-                    errors = proof_errors(proof)
-                    if not errors:
-                        name = (profile.name if profile else None) or device.device_slug
-                        return self.async_create_entry(
-                            title=entry_title(device.device_id, product_name=name),
-                            data=await async_entry_data(proof, profile),
-                        )
-        return self.async_show_form(
-            step_id=STEP_CLOUDCUTTER,
-            data_schema=CLOUDCUTTER_SCHEMA,
-            errors=errors,
-            description_placeholders=placeholders,
         )
 
     async def async_step_pick_device(
@@ -352,7 +231,7 @@ class TuyaLanConfigFlow(AccountConfigFlow, domain=DOMAIN):
         device = self._discovered
         assert device is not None
         if user_input is None and not self._key_by_hand:
-            cloud = await _account_device(self.hass, device.device_id)
+            cloud = await async_account_device(self.hass, device.device_id)
             if cloud is not None and cloud.local_key:
                 self._cloud_device = cloud
                 # The card says what its dialog says: the account's name for the device.
@@ -366,7 +245,7 @@ class TuyaLanConfigFlow(AccountConfigFlow, domain=DOMAIN):
             proof = await self._async_prove(device, user_input[CONF_LOCAL_KEY])
             errors = proof_errors(proof, port_hint=True)
             if not errors:
-                return self._async_save(proof)
+                return await self._async_save(proof)
         return self.async_show_form(
             step_id="discovery_confirm",
             # After an error the key and the port stay as typed.
@@ -397,7 +276,7 @@ class TuyaLanConfigFlow(AccountConfigFlow, domain=DOMAIN):
             proof = await self._async_prove(device, cloud.local_key)
             errors = proof_errors(proof)
             if not errors:
-                return self._async_save(proof, cloud)
+                return await self._async_save(proof, cloud)
             if proof.key_refused:
                 # The account's key is stale too: let the user type one.
                 self._key_by_hand = True
@@ -412,107 +291,4 @@ class TuyaLanConfigFlow(AccountConfigFlow, domain=DOMAIN):
                 "host": device.host,
                 "version": device.version,
             },
-        )
-
-    # --- a device's key changed, or its address -------------------------------------------
-
-    async def async_step_reauth(self, entry_data: Mapping[str, Any]) -> ConfigFlowResult:
-        """The device rejected its local key (it was probably re-paired), or the linked
-        account's session ended."""
-        entry = self._get_reauth_entry()
-        if is_account_entry(entry):
-            return await self.async_step_relink()
-        if loaded_accounts(self.hass):
-            return self.async_show_menu(
-                step_id="reauth",
-                menu_options=[STEP_REAUTH_CLOUD, STEP_REAUTH_CONFIRM],
-                description_placeholders={"name": entry.title},
-            )
-        return await self.async_step_reauth_confirm()
-
-    async def async_step_reauth_cloud(
-        self, user_input: dict[str, Any] | None = None
-    ) -> ConfigFlowResult:
-        """Fetch the device's key from the linked account, prove it, and save it."""
-        entry = self._get_reauth_entry()
-        errors: dict[str, str] = {}
-        placeholders = {"name": entry.title, "error": ""}
-        try:
-            cloud = await async_find_device(self.hass, entry.data[CONF_DEVICE_ID], max_age=0)
-        except CloudError as err:
-            errors = cloud_errors(err)
-            placeholders["error"] = str(err)
-        else:
-            # No second submit here: a 3.1 key the device cannot prove is not saved.
-            async with paused_session(entry):  # the entry's session lets go meanwhile
-                proof = await async_prove(Candidate.from_entry(entry.data), cloud.local_key or "")
-            errors = proof_errors(proof)
-            if not errors:
-                return self._async_save(proof, cloud)
-        return self.async_show_form(
-            step_id="reauth_confirm",
-            data_schema=KEY_SCHEMA,
-            errors=errors,
-            description_placeholders=placeholders,
-        )
-
-    async def async_step_reauth_confirm(
-        self, user_input: dict[str, Any] | None = None
-    ) -> ConfigFlowResult:
-        """Ask for the new local key."""
-        entry = self._get_reauth_entry()
-        errors: dict[str, str] = {}
-        if user_input is not None:
-            device = Candidate.from_entry(entry.data)
-            async with paused_session(entry):  # the entry's session lets go meanwhile
-                proof = await self._async_prove(device, user_input[CONF_LOCAL_KEY])
-            errors = proof_errors(proof)
-            if not errors:
-                return self._async_save(proof)
-        return self.async_show_form(
-            step_id="reauth_confirm",
-            data_schema=KEY_SCHEMA,
-            errors=errors,
-            description_placeholders={"name": entry.title, "error": ""},
-        )
-
-    async def async_step_reconfigure(
-        self, user_input: dict[str, Any] | None = None
-    ) -> ConfigFlowResult:
-        """Change the address, the local key or the protocol version (or link the
-        account again)."""
-        entry = self._get_reconfigure_entry()
-        if is_account_entry(entry):
-            return await self.async_step_relink()
-        errors: dict[str, str] = {}
-        if user_input is not None:
-            try:
-                host = validation.host(user_input.get(CONF_HOST))
-            except validation.InvalidInput:
-                errors[CONF_HOST] = ERROR_HOST
-            else:
-                device = replace(
-                    Candidate.from_entry(entry.data),
-                    host=host,
-                    port=user_input[SECTION_ADVANCED][CONF_PORT],
-                    version=version_from_option(user_input[CONF_PROTOCOL_VERSION]),
-                )
-                proof = await self._async_prove(device, user_input[CONF_LOCAL_KEY])
-                errors = proof_errors(proof)
-                if not errors:
-                    await self.async_set_unique_id(device.device_id)
-                    self._abort_if_unique_id_mismatch()
-                    return self._async_save(proof)
-        else:
-            user_input = {
-                CONF_HOST: entry.data[CONF_HOST],
-                CONF_LOCAL_KEY: entry.data[CONF_LOCAL_KEY],
-                CONF_PROTOCOL_VERSION: option_from_version(entry.data[CONF_PROTOCOL_VERSION]),
-                SECTION_ADVANCED: {CONF_PORT: entry.data.get(CONF_PORT, DEFAULT_PORT)},
-            }
-        return self.async_show_form(
-            step_id="reconfigure",
-            data_schema=self.add_suggested_values_to_schema(reconfigure_schema(errors), user_input),
-            errors=errors,
-            description_placeholders={"name": entry.title},
         )

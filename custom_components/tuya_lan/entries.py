@@ -15,7 +15,7 @@ from homeassistant.core import HomeAssistant
 from .const import CONF_ENTRY_TYPE, DOMAIN, ENTRY_TYPE_ACCOUNT
 
 if TYPE_CHECKING:
-    from .account import LinkedAccount
+    from .account_base import LinkedAccount
     from .coordinator import TuyaLanCoordinator
 
 # hassfest's strict-typing rule wants setup hooks to take an alias named *ConfigEntry.

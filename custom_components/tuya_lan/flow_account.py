@@ -1,12 +1,10 @@
-"""The config flow's account steps: link a Tuya account, and add many of its devices.
+"""The config flow's account steps after linking: add many of the account's devices.
 
-A base class that supplies steps, as Home Assistant's ``AbstractOAuth2FlowHandler``
-does: :class:`TuyaLanConfigFlow` (config_flow.py) adds the device steps on top.
-Linking: the Smart Life app by QR code (smart_life, scan), or a Tuya IoT developer
-project (developer); an account entry is linked again the way it was linked (relink).
-Adding: the account's devices are listed (account_devices), the address of one not
-heard on the LAN is asked (account_address), then each ticked device is proven by the
-flows' one prover and saved as its own entry (cloud_import).
+The account's devices are listed (account_devices), gateways with their sub-devices
+under them (flow_children.py); the address of one not heard on the LAN is asked
+(account_address); then each ticked device is proven by the flows' one prover and
+saved as its own entry (cloud_import), a gateway's ticked children joining its entry,
+and the flow ends with what was added and what was not, and why.
 """
 
 from __future__ import annotations
@@ -16,113 +14,34 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, Final
 
-from homeassistant.config_entries import (
-    SOURCE_REAUTH,
-    SOURCE_RECONFIGURE,
-    ConfigFlow,
-    ConfigFlowResult,
-)
+from homeassistant.config_entries import ConfigFlowResult
 from homeassistant.const import CONF_HOST, CONF_PORT
+from homeassistant.core import HomeAssistant
 from homeassistant.data_entry_flow import FlowResultType
+from homeassistant.helpers.translation import async_get_translations
 
 from . import validation
-from .account import (
-    DeveloperAccount,
-    LinkedAccount,
-    SmartLifeLogin,
-    account_for,
-)
-from .const import (
-    ACCOUNT_DEVELOPER,
-    ACCOUNT_SMART_LIFE,
-    CONF_ACCESS_ID,
-    CONF_ACCESS_SECRET,
-    CONF_ACCOUNT_KIND,
-    CONF_CATEGORY,
-    CONF_DEVICE_ID,
-    CONF_ENDPOINT,
-    CONF_ENTRY_TYPE,
-    CONF_MODEL,
-    CONF_NAME,
-    CONF_PRODUCT_NAME,
-    CONF_REGION,
-    CONF_UID,
-    CONF_USER_CODE,
-    DEFAULT_PORT,
-    DOMAIN,
-    ENTRY_TYPE_ACCOUNT,
-    VERSION_AUTO,
-)
+from .account import hand_over_listing
+from .account_base import LinkedAccount
+from .const import CONF_DEVICE_ID, CONF_IS_GATEWAY, DEFAULT_PORT, DOMAIN, VERSION_AUTO
 from .discovery import async_scan, heard_device
 from .entries import device_entries, loaded_accounts
-from .errors import cloud_form_error
-from .flow_forms import (
-    CONF_DEVICES,
-    DEVELOPER_SCHEMA,
-    SECTION_ADVANCED,
-    SMART_LIFE_SCHEMA,
-    account_devices_schema,
-    address_schema,
-    qr_schema,
-)
+from .flow_children import async_join, gateways, has_joined, joinable_gateway, not_addable
+from .flow_forms import CONF_DEVICES, SECTION_ADVANCED, account_devices_schema, address_schema
+from .flow_link import STEP_DEVELOPER, STEP_SMART_LIFE, LinkConfigFlow, cloud_errors
 from .flow_proof import Candidate, async_prove, device_entry_data
-from .gateway import async_add_child, is_cid, stored_children
-from .tuyalan import CloudDevice, CloudError, CloudQrExpiredError
+from .tuyalan import CloudDevice, CloudError
 from .validation import ERROR_HOST
 
-STEP_SMART_LIFE: Final = "smart_life"
-STEP_DEVELOPER: Final = "developer"
+__all__ = ["STEP_ACCOUNT_DEVICES", "STEP_DEVELOPER", "STEP_SMART_LIFE", "AccountConfigFlow"]
+
 STEP_ACCOUNT_DEVICES: Final = "account_devices"
 # The flow that saves one device proven by the account flow (one entry per device).
 SOURCE_CLOUD_IMPORT: Final = "cloud_import"
 IMPORT_TITLE: Final = "title"
-
-
-def cloud_errors(error: BaseException) -> dict[str, str]:
-    """The form errors for a cloud error."""
-    return {"base": cloud_form_error(error)}
-
-
-def _is_child(device: CloudDevice) -> bool:
-    return bool(device.node_id or device.gateway_id)
-
-
-def _gateway_of(device: CloudDevice, devices: Mapping[str, CloudDevice]) -> str | None:
-    """The id of the gateway a sub-device is reached through: its parent link, else
-    the one device of the account that is no sub-device and has its key (a child
-    without the link shares its gateway's local key)."""
-    if device.gateway_id:
-        return device.gateway_id if device.gateway_id in devices else None
-    sharing = [
-        other.id
-        for other in devices.values()
-        if not _is_child(other) and other.local_key and other.local_key == device.local_key
-    ]
-    return sharing[0] if len(sharing) == 1 else None
-
-
-def _child_settings(device: CloudDevice) -> dict[str, Any]:
-    """What a gateway entry keeps of a sub-device from the account (no key: the
-    gateway's is used)."""
-    settings: dict[str, Any] = {CONF_NAME: device.name}
-    if device.category:
-        settings[CONF_CATEGORY] = device.category
-    if device.product_name:
-        settings[CONF_PRODUCT_NAME] = device.product_name
-    if device.model:
-        settings[CONF_MODEL] = [dp.to_dict() for dp in device.model]
-    return settings
-
-
-def _not_addable(device: CloudDevice) -> str | None:
-    """Why a device of the account cannot be added on its own, or None."""
-    if _is_child(device) and not device.node_id:
-        return "a sub-device whose id at its gateway (node id) the account does not give"
-    if _is_child(device):
-        return "a sub-device whose gateway is not in the account"
-    if not device.local_key:
-        return "the cloud has no local key for it (Bluetooth-only, or a hub)"
-    return None
+# The labels of the account_devices step's lists and of the summary (translated, in
+# strings.json ``selector.account_lists``): a line is left out when its list is empty.
+LIST_LABELS_KEY: Final = "account_lists"
 
 
 @dataclass(slots=True)
@@ -134,6 +53,7 @@ class _Offer:
     version: str
     port: int = DEFAULT_PORT
     gateway: CloudDevice | None = None  # a sub-device: added to its gateway's entry
+    is_gateway: bool = False  # some sub-device of the account is reached through it
 
     @property
     def label(self) -> str:
@@ -152,10 +72,15 @@ class _Offer:
         assert self.host is not None
         assert self.device.local_key
         candidate = Candidate(self.device.id, self.host, self.port, self.version)
-        proof = await async_prove(candidate, self.device.local_key, accept_unproven=True)
+        proof = await async_prove(
+            candidate, self.device.local_key, accept_unproven=True, hub=self.is_gateway
+        )
         if (error := proof.error) is not None:
             return None, f"{self.device.name} ({self.host}): {str(error) or type(error).__name__}"
-        return {IMPORT_TITLE: self.device.name, **device_entry_data(proof, self.device)}, ""
+        data = {IMPORT_TITLE: self.device.name, **device_entry_data(proof, self.device)}
+        if self.is_gateway:
+            data[CONF_IS_GATEWAY] = True  # its children join it, now or later
+        return data, ""
 
 
 @dataclass(slots=True)
@@ -175,169 +100,47 @@ class _Adding:
     ticked: list[str] = field(default_factory=list)
     need_address: list[str] = field(default_factory=list)
     failed: dict[str, str] = field(default_factory=dict)  # device id -> why
+    added: list[str] = field(default_factory=list)  # names, over every round
+    not_added: dict[str, str] = field(default_factory=dict)  # device id -> why
 
 
-class AccountConfigFlow(ConfigFlow):
-    """The steps that link an account and add its devices (a base of the config flow)."""
+async def async_selector_labels(hass: HomeAssistant, *, translation_key: str) -> dict[str, str]:
+    """A selector's option labels (strings.json ``selector.<translation_key>``) in the
+    user's language, English for those it lacks: for a form's text, not a selector."""
+    labels: dict[str, str] = {}
+    prefix = f"component.{DOMAIN}.selector.{translation_key}.options."
+    for language in dict.fromkeys(("en", hass.config.language)):
+        strings = await async_get_translations(hass, language, "selector", {DOMAIN})
+        labels |= {
+            key.removeprefix(prefix): text
+            for key, text in strings.items()
+            if key.startswith(prefix)
+        }
+    return labels
+
+
+def list_line(labels: Mapping[str, str], key: str, items: list[str], sep: str = "; ") -> str:
+    """A labelled line of a list, or nothing for an empty list."""
+    return f"\n\n{labels.get(key, key)}: {sep.join(items)}" if items else ""
+
+
+class AccountConfigFlow(LinkConfigFlow):
+    """The steps that add an account's devices (a base of the config flow)."""
 
     def __init__(self) -> None:
-        """Nothing linked or offered yet."""
-        self._login: SmartLifeLogin | None = None
-        self._user_code = ""
-        self._qr_code = ""
+        """Nothing offered yet."""
+        super().__init__()
         self._account: LinkedAccount | None = None  # whose devices are offered
         self._new_link: _NewLink | None = None
         self._adding = _Adding()
 
-    # --- linking: Smart Life QR code ---------------------------------------------------------
-
-    async def async_step_smart_life(
-        self, user_input: dict[str, Any] | None = None
-    ) -> ConfigFlowResult:
-        """Ask for the Smart Life app's User Code, then show the QR code to scan."""
-        errors: dict[str, str] = {}
-        placeholders = {"error": ""}
-        if user_input is not None:
-            user_code = str(user_input[CONF_USER_CODE]).strip()
-            self._login = self._login or SmartLifeLogin(self.hass)
-            try:
-                self._qr_code = await self._login.async_qr_code(user_code)
-            except CloudError as err:
-                errors = cloud_errors(err)
-                placeholders["error"] = str(err)
-            else:
-                self._user_code = user_code
-                return await self.async_step_scan()
-        else:
-            user_input = {CONF_USER_CODE: self._relinked_data().get(CONF_USER_CODE, "")}
-        return self.async_show_form(
-            step_id="smart_life",
-            data_schema=self.add_suggested_values_to_schema(SMART_LIFE_SCHEMA, user_input),
-            errors=errors,
-            description_placeholders=placeholders,
-        )
-
-    async def async_step_scan(self, user_input: dict[str, Any] | None = None) -> ConfigFlowResult:
-        """Show the QR code; once the scan is approved in the app, the account is linked."""
-        errors: dict[str, str] = {}
-        placeholders = {"error": ""}
-        if user_input is not None:
-            assert self._login is not None
-            try:
-                data = await self._login.async_result(self._qr_code, self._user_code)
-            except CloudQrExpiredError as err:
-                errors = cloud_errors(err)
-                placeholders["error"] = str(err)
-                try:
-                    self._qr_code = await self._login.async_qr_code(self._user_code)
-                except CloudError as again:
-                    errors = cloud_errors(again)
-                    placeholders["error"] = str(again)
-                    return self.async_show_form(
-                        step_id="smart_life",
-                        data_schema=self.add_suggested_values_to_schema(
-                            SMART_LIFE_SCHEMA, {CONF_USER_CODE: self._user_code}
-                        ),
-                        errors=errors,
-                        description_placeholders=placeholders,
-                    )
-            except CloudError as err:
-                errors = cloud_errors(err)
-                placeholders["error"] = str(err)
-            else:
-                title = data.pop("username", None) or "Smart Life"
-                account = account_for(self.hass, data)
-                return await self._async_linked(account, data, f"Smart Life: {title}")
-        return self.async_show_form(
-            step_id="scan",
-            data_schema=qr_schema(self._qr_code),
-            errors=errors,
-            description_placeholders=placeholders,
-        )
-
-    # --- linking: Tuya IoT developer project -------------------------------------------------
-
-    async def async_step_developer(
-        self, user_input: dict[str, Any] | None = None
-    ) -> ConfigFlowResult:
-        """Access ID, Access Secret and data center of a Tuya IoT developer project."""
-        errors: dict[str, str] = {}
-        placeholders = {"error": ""}
-        if user_input is not None:
-            advanced = user_input.get(SECTION_ADVANCED, {})
-            data: dict[str, Any] = {
-                CONF_ENTRY_TYPE: ENTRY_TYPE_ACCOUNT,
-                CONF_ACCOUNT_KIND: ACCOUNT_DEVELOPER,
-                CONF_ACCESS_ID: str(user_input[CONF_ACCESS_ID]).strip(),
-                CONF_ACCESS_SECRET: str(user_input[CONF_ACCESS_SECRET]).strip(),
-                CONF_REGION: user_input[CONF_REGION],
-            }
-            if uid := str(advanced.get(CONF_UID) or "").strip():
-                data[CONF_UID] = uid
-            if endpoint := str(advanced.get(CONF_ENDPOINT) or "").strip():
-                data[CONF_ENDPOINT] = endpoint
-            try:
-                account = DeveloperAccount(self.hass, data)
-            except ValueError:
-                errors[SECTION_ADVANCED] = "invalid_endpoint"
-            else:
-                try:
-                    await account.async_devices(max_age=0)
-                except CloudError as err:
-                    errors = cloud_errors(err)
-                    placeholders["error"] = str(err)
-                else:
-                    return await self._async_linked(
-                        account, data, f"Tuya IoT: {data[CONF_ACCESS_ID]}"
-                    )
-        else:
-            user_input = dict(self._relinked_data())
-            user_input.pop(CONF_ACCESS_SECRET, None)
-            user_input[SECTION_ADVANCED] = {
-                key: user_input[key] for key in (CONF_UID, CONF_ENDPOINT) if key in user_input
-            }
-        return self.async_show_form(
-            step_id="developer",
-            data_schema=self.add_suggested_values_to_schema(DEVELOPER_SCHEMA, user_input),
-            errors=errors,
-            description_placeholders=placeholders,
-        )
-
-    # --- after linking -----------------------------------------------------------------------
-
-    def _relinked_data(self) -> Mapping[str, Any]:
-        """The account entry being linked again (reauth, reconfigure), else nothing."""
-        if self.source == SOURCE_REAUTH:
-            return self._get_reauth_entry().data
-        if self.source == SOURCE_RECONFIGURE:
-            return self._get_reconfigure_entry().data
-        return {}
-
-    async def async_step_relink(self, user_input: dict[str, Any] | None = None) -> ConfigFlowResult:
-        """Link an account entry again, by the way it was linked."""
-        if self._relinked_data().get(CONF_ACCOUNT_KIND) == ACCOUNT_SMART_LIFE:
-            return await self.async_step_smart_life()
-        return await self.async_step_developer()
-
-    async def _async_linked(
+    async def _async_new_link(
         self, account: LinkedAccount, data: dict[str, Any], title: str
     ) -> ConfigFlowResult:
-        """An account answered: save it again (relink), or list its devices (new)."""
-        await self.async_set_unique_id(account.unique_id, raise_on_progress=False)
-        if self.source in (SOURCE_REAUTH, SOURCE_RECONFIGURE):
-            self._abort_if_unique_id_mismatch(reason="account_mismatch")
-            entry = (
-                self._get_reauth_entry()
-                if self.source == SOURCE_REAUTH
-                else self._get_reconfigure_entry()
-            )
-            return self.async_update_reload_and_abort(entry, data=data, reason="account_relinked")
-        self._abort_if_unique_id_configured()
+        """A new account answered: its devices are offered."""
         self._account = account
         self._new_link = _NewLink(account, data, title)
         return await self.async_step_account_devices()
-
-    # --- adding many devices at once -----------------------------------------------------------
 
     async def async_step_account_devices(
         self, user_input: dict[str, Any] | None = None
@@ -353,7 +156,12 @@ class AccountConfigFlow(ConfigFlow):
         if user_input is not None:
             picked = [d for d in user_input.get(CONF_DEVICES, []) if d in adding.offered]
             if not picked:
-                return self._async_finish_adding(added=0)
+                return await self._async_finish_adding()
+            # A child's gateway, when it is on offer, is added with it (nothing typed).
+            for device_id in list(picked):
+                gateway = adding.offered[device_id].gateway
+                if gateway is not None and gateway.id in adding.offered.keys() - picked:
+                    picked.insert(0, gateway.id)
             adding.ticked = picked
             adding.need_address = [
                 d
@@ -374,9 +182,16 @@ class AccountConfigFlow(ConfigFlow):
             placeholders["added"] = ", ".join(added)
         if missing:
             placeholders["missing"] = "; ".join(missing)
-        if adding.failed:
+        failed = list(adding.failed.values())
+        if failed:
             errors["base"] = "cloud_devices_failed"
-            placeholders["failed"] = "; ".join(adding.failed.values())
+            placeholders["failed"] = "; ".join(failed)
+        labels = await async_selector_labels(self.hass, translation_key=LIST_LABELS_KEY)
+        placeholders |= {
+            "added_line": list_line(labels, "added", added, ", "),
+            "missing_line": list_line(labels, "missing", missing),
+            "failed_line": list_line(labels, "failed", failed),
+        }
         ticked = [
             device_id
             for device_id, offer in adding.offered.items()
@@ -393,28 +208,26 @@ class AccountConfigFlow(ConfigFlow):
 
     async def _async_offer(self, devices: Mapping[str, CloudDevice]) -> tuple[list[str], list[str]]:
         """Offer the account's devices that can be added, with the address they were heard
-        at (or given before); the names of those already added, and why others cannot be."""
+        at (or given before), each gateway followed by its sub-devices; the names of
+        those already added, and why others cannot be."""
         await async_scan(self.hass)
-        previous, self._adding.offered = self._adding.offered, {}
+        previous, offered = self._adding.offered, {}
         added, missing = [], []
         configured = {entry.unique_id for entry in device_entries(self.hass)}
+        hubs = gateways(devices)
         for device in sorted(devices.values(), key=lambda d: d.name.lower()):
             if device.id in configured:
                 added.append(device.name)
                 continue
-            gateway_id = _gateway_of(device, devices) if _is_child(device) else None
-            if gateway_id is not None and device.node_id and is_cid(device.node_id):
-                entry = self.hass.config_entries.async_entry_for_domain_unique_id(
-                    DOMAIN, gateway_id
-                )
-                if entry is not None and device.node_id in stored_children(entry):
+            if (gateway_id := joinable_gateway(device, devices)) is not None:
+                if has_joined(self.hass, device, gateway_id):
                     added.append(device.name)
                 else:  # into the gateway's entry, added now or with it (nothing typed)
-                    self._adding.offered[device.id] = _Offer(
+                    offered[device.id] = _Offer(
                         device, None, VERSION_AUTO, gateway=devices[gateway_id]
                     )
                 continue
-            if (reason := _not_addable(device)) is not None:
+            if (reason := not_addable(device)) is not None:
                 missing.append(f"{device.name}: {reason}")
                 continue
             heard = heard_device(self.hass, device.id)
@@ -422,10 +235,19 @@ class AccountConfigFlow(ConfigFlow):
                 device,
                 heard.device.ip if heard is not None else None,
                 heard.device.version if heard is not None else VERSION_AUTO,
+                is_gateway=device.id in hubs,
             )
             if (given := previous.get(device.id)) is not None and given.host is not None:
                 offer.host, offer.port = given.host, given.port  # given by the user before
-            self._adding.offered[device.id] = offer
+            offered[device.id] = offer
+
+        def under_gateway(offer: _Offer) -> tuple[str, str, int, str]:
+            parent = offer.gateway or offer.device
+            child = offer.device.name.lower() if offer.gateway is not None else ""
+            return parent.name.lower(), parent.id, 0 if offer.gateway is None else 1, child
+
+        ordered = sorted(offered.values(), key=under_gateway)
+        self._adding.offered = {offer.device.id: offer for offer in ordered}
         return added, missing
 
     async def async_step_account_address(
@@ -454,14 +276,14 @@ class AccountConfigFlow(ConfigFlow):
         )
 
     async def _async_add_devices(self) -> ConfigFlowResult:
-        """Prove every ticked device (handshake and status read), then add the proven."""
+        """Prove every ticked device (handshake and status read), then add the proven;
+        the ticked sub-devices join their gateways' entries."""
         adding = self._adding
         offers = [adding.offered[device_id] for device_id in adding.ticked]
         children = [offer for offer in offers if offer.gateway is not None]
         offers = [offer for offer in offers if offer.gateway is None]
         results = await asyncio.gather(*(offer.async_import_data() for offer in offers))
         adding.failed = {}
-        added = 0
         for offer, (data, why_not) in zip(offers, results, strict=True):
             if data is None:
                 adding.failed[offer.device.id] = why_not
@@ -470,33 +292,51 @@ class AccountConfigFlow(ConfigFlow):
                 DOMAIN, context={"source": SOURCE_CLOUD_IMPORT}, data=data
             )
             if result["type"] is FlowResultType.CREATE_ENTRY:
-                added += 1
+                adding.added.append(offer.device.name)
+                adding.not_added.pop(offer.device.id, None)
+            elif result.get("reason") != "already_configured":  # else added meanwhile
+                adding.not_added[offer.device.id] = f"{offer.device.name}: {result.get('reason')}"
         for offer in children:  # after the gateways, which may have been added just now
             assert offer.gateway is not None
-            assert offer.device.node_id is not None
-            entry = self.hass.config_entries.async_entry_for_domain_unique_id(
-                DOMAIN, offer.gateway.id
-            )
-            if entry is None:
-                adding.failed[offer.device.id] = (
-                    f"{offer.device.name}: its gateway {offer.gateway.name} is not added"
-                )
-            elif async_add_child(
-                self.hass, entry, offer.device.node_id, _child_settings(offer.device)
-            ):
-                added += 1
+            joined, failure = async_join(self.hass, offer.device, offer.gateway)
+            if failure is not None:
+                adding.failed[offer.device.id] = failure
+            elif joined:
+                adding.added.append(offer.device.name)
+                adding.not_added.pop(offer.device.id, None)
+        adding.not_added |= adding.failed
         if adding.failed:
             return await self.async_step_account_devices()
-        return self._async_finish_adding(added)
+        return await self._async_finish_adding()
 
-    def _async_finish_adding(self, added: int) -> ConfigFlowResult:
+    async def _async_finish_adding(self) -> ConfigFlowResult:
+        """End with how many were added, and which were not and why (when some were not):
+        the account's entry for a new link, else an abort that says so."""
+        adding = self._adding
+        not_added = list(adding.not_added.values())
+        count = str(len(adding.added))
         if (link := self._new_link) is not None:  # a new link: the account is the flow's entry
+            hand_over_listing(link.account)  # the entry's account starts with this listing
+            labels = await async_selector_labels(self.hass, translation_key=LIST_LABELS_KEY)
             return self.async_create_entry(
-                title=link.title, data=link.account.entry_data(link.data)
+                title=link.title,
+                data=link.account.entry_data(link.data),
+                description="account_linked",
+                description_placeholders={
+                    "count": count,
+                    "not_added_line": list_line(labels, "not_added", not_added),
+                },
             )
-        return self.async_abort(
-            reason="devices_added", description_placeholders={"count": str(added)}
-        )
+        if not_added:
+            labels = await async_selector_labels(self.hass, translation_key=LIST_LABELS_KEY)
+            return self.async_abort(
+                reason="devices_added_partly",
+                description_placeholders={
+                    "count": count,
+                    "not_added_line": list_line(labels, "not_added", not_added),
+                },
+            )
+        return self.async_abort(reason="devices_added", description_placeholders={"count": count})
 
     async def async_step_cloud_import(self, data: dict[str, Any]) -> ConfigFlowResult:
         """A device the account flow proved: saved as its own entry, nothing asked."""

@@ -15,6 +15,8 @@ from homeassistant.const import CONF_HOST, CONF_PORT
 from homeassistant.data_entry_flow import section
 from homeassistant.helpers import config_validation as cv
 from homeassistant.helpers.selector import (
+    FileSelector,
+    FileSelectorConfig,
     QrCodeSelector,
     QrCodeSelectorConfig,
     QrErrorCorrectionLevel,
@@ -46,19 +48,29 @@ SECTION_ADVANCED: Final = "advanced"
 # The pick list of heard devices: a device id, or this to enter one by hand.
 CONF_DEVICE: Final = "device"
 PICK_MANUAL: Final = "manual"
-# A tuya-cloudcutter key file (.deviceconfig) and device profile, pasted as text.
+# A tuya-cloudcutter key file (.deviceconfig), uploaded or pasted as text, and its
+# device profile (pasted).
+CONF_KEY_FILE_UPLOAD: Final = "key_file_upload"
 CONF_KEY_FILE: Final = "key_file"
 CONF_PROFILE: Final = "profile"
 # The account's devices to add (a multiple choice).
 CONF_DEVICES: Final = "devices"
 
 _KEY_SELECTOR = TextSelector(TextSelectorConfig(type=TextSelectorType.PASSWORD))
+_KEY_FILE_FIELDS: Final = {
+    vol.Optional(CONF_KEY_FILE_UPLOAD): FileSelector(
+        FileSelectorConfig(accept=".deviceconfig,.json,application/json")
+    ),
+    vol.Optional(CONF_KEY_FILE): TextSelector(TextSelectorConfig(multiline=True)),
+}
 CLOUDCUTTER_SCHEMA: Final = vol.Schema(
     {
-        vol.Required(CONF_KEY_FILE): TextSelector(TextSelectorConfig(multiline=True)),
+        **_KEY_FILE_FIELDS,
         vol.Optional(CONF_PROFILE): TextSelector(TextSelectorConfig(multiline=True)),
     }
 )
+# A no-cloud entry's new key file (reauth): the file alone.
+KEY_FILE_SCHEMA: Final = vol.Schema(_KEY_FILE_FIELDS)
 # A selector option is also its translation key, and translation keys cannot contain
 # dots: protocol 3.4 is offered as "3_4" and mapped back when the form is submitted.
 _VERSION_BY_OPTION: Final = {version.replace(".", "_"): version for version in VERSIONS}

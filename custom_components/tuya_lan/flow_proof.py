@@ -12,6 +12,11 @@ The proof rules:
   the key is refused (``key_unproven``) unless the caller accepts it unproven;
 - a 3.4/3.5 device that sends no status (it reports only changes) proved the key with
   its handshake: it is added, and its state shows with its first report;
+- a gateway (hub) refuses, or answers empty, the status query about itself (only its
+  sub-devices have DPs; tinytuya turns its device22 query off on a parent for that
+  reason): its key is proven by its session instead, the 3.4/3.5 handshake, or on
+  3.2/3.3 its refusal, which comes sealed with the key (a wrong key cannot open it);
+  the proof then says ``gateway`` and the flow offers its sub-devices;
 - everything else is the library's typed error, which ``errors.FORM_ERRORS`` names
   (wrong key vs busy, ``handshake_dropped``, ``no_status``, ``reply_too_large``, ...).
 """
@@ -27,6 +32,7 @@ from homeassistant.const import CONF_HOST, CONF_PORT
 from .account import model_data
 from .const import (
     CONF_DEVICE_ID,
+    CONF_IS_GATEWAY,
     CONF_LOCAL_KEY,
     CONF_PRODUCT_KEY,
     CONF_PROTOCOL_VERSION,
@@ -36,12 +42,17 @@ from .const import (
 )
 from .errors import form_error
 from .tuyalan import (
+    DETECT_ORDER,
     CloudDevice,
+    DeviceError,
     HandshakeDroppedError,
     InvalidKeyError,
     KeyUnprovenError,
     NoStatusError,
+    TuyaClient,
+    TuyaConnectionError,
     TuyaError,
+    TuyaTimeoutError,
     WrongKeyError,
     detect_version,
     probe,
@@ -57,6 +68,13 @@ BUSY_RETRY_DELAY: Final = 0.5
 HANDSHAKE_PROVES_KEY: Final = ("3.4", "3.5")
 # The form's error key for a device that does not answer (no more specific reason).
 ERROR_CANNOT_CONNECT: Final = "cannot_connect"
+# The versions whose refusal of a status query proves the key: it comes encrypted with
+# it (3.1 sends its answers in plaintext).
+REFUSAL_PROVES_KEY: Final = ("3.2", "3.3", "3.4", "3.5")
+# The versions Tuya's gateways speak, newest first (as the library detects them).
+GATEWAY_VERSIONS: Final = tuple(v for v in DETECT_ORDER if v in REFUSAL_PROVES_KEY)
+# How long the gateway prover waits for each answer.
+GATEWAY_TIMEOUT: Final = 2.0
 
 
 def entry_title(
@@ -115,6 +133,8 @@ class Proof:
     local_key: str
     version: str  # the proven version; the one asked (maybe "auto") when it failed
     error: BaseException | None = None
+    gateway: bool = False  # it refused or answered empty its own status: a hub
+    by_session: bool = False  # ... and refused it: only its session proved the key
 
     @property
     def unproven_31(self) -> bool:
@@ -129,16 +149,22 @@ class Proof:
         )
 
 
-async def async_prove(device: Candidate, local_key: str, *, accept_unproven: bool = False) -> Proof:
+async def async_prove(
+    device: Candidate, local_key: str, *, accept_unproven: bool = False, hub: bool = False
+) -> Proof:
     """Prove a device with a key by the rules above; never raises.
 
     ``accept_unproven``: take a 3.1 device's plaintext status as enough (the user was told
-    and submitted the key again, or the key is the linked account's).
+    and submitted the key again, or the key is the linked account's). ``hub``: the
+    device is known to be a gateway (its account says so): proven as one first, which
+    spares a version search through its refusals.
     """
+    if hub and (proof := await _async_prove_gateway(device, local_key)) is not None:
+        return proof
     try:
         validate_local_key(local_key)
         if device.version == VERSION_AUTO:
-            version, _ = await detect_version(
+            version, status = await detect_version(
                 device.host,
                 device.device_id,
                 local_key,
@@ -147,7 +173,7 @@ async def async_prove(device: Candidate, local_key: str, *, accept_unproven: boo
             )
         else:
             version = device.version
-            await probe(
+            status = await probe(
                 device.host,
                 device.device_id,
                 local_key,
@@ -160,12 +186,70 @@ async def async_prove(device: Candidate, local_key: str, *, accept_unproven: boo
     except NoStatusError as err:
         if err.version in HANDSHAKE_PROVES_KEY:
             return Proof(device, local_key, err.version)  # its state shows once it reports
-        return Proof(device, local_key, device.version, err)
+        return await _async_prove_gateway(device, local_key) or Proof(
+            device, local_key, device.version, err
+        )
+    except (DeviceError, TuyaTimeoutError) as err:
+        # A refusal, or (version "auto") a refusal followed by silence in the versions
+        # after it: maybe a hub asked about itself. A device asked in one version that
+        # stays silent is no hub refusing.
+        if isinstance(err, TuyaTimeoutError) and device.version != VERSION_AUTO:
+            return Proof(device, local_key, device.version, err)
+        return await _async_prove_gateway(device, local_key) or Proof(
+            device, local_key, device.version, err
+        )
     except Exception as err:
         if not isinstance(err, TuyaError | OSError):
             LOGGER.exception("Unexpected error while validating a Tuya device")
         return Proof(device, local_key, device.version, err)
-    return Proof(device, local_key, version)
+    if status:
+        return Proof(device, local_key, version)
+    # No DP of its own: a hub (a device without any DP would be of no use); one that
+    # refuses the plain query (the empty answer came from another query) is told by
+    # asking it again as a hub.
+    return await _async_prove_gateway(replace(device, version=version), local_key) or Proof(
+        device, local_key, version, gateway=True
+    )
+
+
+async def _async_prove_gateway(device: Candidate, local_key: str) -> Proof | None:
+    """Prove a hub's key by its session (see the rules): each version asked in turn, the
+    status asked about the hub itself once, never with the device22 query (a write
+    shape). None: not a hub, or not this key (the caller's proof stands)."""
+    versions = GATEWAY_VERSIONS if device.version == VERSION_AUTO else (device.version,)
+    for version in versions:
+        client = TuyaClient(
+            device.host,
+            device.device_id,
+            local_key,
+            version,
+            port=device.port,
+            timeout=GATEWAY_TIMEOUT,
+        )
+        try:
+            await client.connect()
+            try:
+                status = await client.status(device22_fallback=False)
+            except DeviceError:
+                if version not in REFUSAL_PROVES_KEY:
+                    continue
+            except NoStatusError:
+                if version not in HANDSHAKE_PROVES_KEY:
+                    continue
+            else:
+                if status:
+                    continue  # a device with DPs of its own: not a hub
+            LOGGER.debug("%s: a gateway, its key proven by its session", device.host)
+            return Proof(device, local_key, version, gateway=True, by_session=True)
+        except TuyaConnectionError as err:
+            if not client.connected and isinstance(err.__cause__, OSError):
+                break  # nothing listens there
+            LOGGER.debug("%s: not a gateway in protocol %s (%s)", device.host, version, err)
+        except (TuyaError, OSError) as err:
+            LOGGER.debug("%s: not a gateway in protocol %s (%s)", device.host, version, err)
+        finally:
+            await client.close()
+    return None
 
 
 def proof_errors(proof: Proof, *, port_hint: bool = False) -> dict[str, str]:
@@ -198,6 +282,8 @@ def device_entry_data(proof: Proof, cloud: CloudDevice | None = None) -> dict[st
     }
     if device.product_key:
         data[CONF_PRODUCT_KEY] = device.product_key
+    if proof.gateway:
+        data[CONF_IS_GATEWAY] = True
     if cloud is not None:
         data |= model_data(cloud)
     return data

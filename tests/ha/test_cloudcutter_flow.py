@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 from unittest.mock import patch
 
+import aiohttp
 import pytest
 from homeassistant.config_entries import SOURCE_USER, ConfigEntryState, ConfigFlowResult
 from homeassistant.const import CONF_HOST, CONF_PORT
@@ -20,6 +21,7 @@ from homeassistant.core import HomeAssistant
 from homeassistant.data_entry_flow import FlowResultType
 from homeassistant.setup import async_setup_component
 from pytest_homeassistant_custom_component.common import MockConfigEntry
+from pytest_homeassistant_custom_component.typing import ClientSessionGenerator
 from pytest_socket import socket_allow_hosts
 
 from custom_components.tuya_lan import probing
@@ -246,3 +248,92 @@ async def test_no_cloud_device_is_never_healed_from_an_account(
     assert entry.state is not ConfigEntryState.LOADED
     assert entry.data[CONF_LOCAL_KEY] == KEYS[1]
     await unload_all(hass)
+
+
+async def upload(hass_client: ClientSessionGenerator, name: str, content: bytes) -> str:
+    """Upload a file as the frontend's file selector does; its id."""
+    client = await hass_client()
+    form = aiohttp.FormData()
+    form.add_field("file", content, filename=name, content_type="application/octet-stream")
+    response = await client.post("/api/file_upload", data=form)
+    assert response.status == 200
+    file_id: str = (await response.json())["file_id"]
+    return file_id
+
+
+async def test_key_file_uploaded_through_the_file_selector(
+    hass: HomeAssistant, heard_device: SimulatedDevice, hass_client: ClientSessionGenerator
+) -> None:
+    """The key file given through Home Assistant's file upload is read (once: the
+    upload is gone after it) and the device added as from pasted text; a non-UTF-8
+    upload is said to be no JSON, an empty form asks for the file."""
+    result = await cloudcutter_form(hass)
+    result = await hass.config_entries.flow.async_configure(result["flow_id"], {})
+    assert result["errors"] == {"base": "cloudcutter_no_file"}
+    bad = await upload(hass_client, "x.deviceconfig", b"\xff\xfe{")
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], {"key_file_upload": bad}
+    )
+    assert result["errors"] == {"key_file_upload": "cloudcutter_not_json"}
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], {"key_file_upload": bad}
+    )
+    assert result["errors"] == {"key_file_upload": "cloudcutter_upload_gone"}
+    file_id = await upload(hass_client, "a.deviceconfig", KEY_FILE.encode())
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], {"key_file_upload": file_id}
+    )
+    assert result["type"] is FlowResultType.CREATE_ENTRY, (
+        result.get("errors"),
+        result.get("reason"),
+    )
+    data = result["result"].data
+    assert (data["device_id"], data["local_key"], data["no_cloud"]) == (DEVICE_ID, LOCAL_KEY, True)
+    for secret in SECRETS:
+        assert secret not in json.dumps(dict(data))
+
+
+async def test_no_cloud_reauth_offers_no_account(
+    hass: HomeAssistant, cloud: FakeTuyaCloud, sims: list[SimulatedDevice]
+) -> None:
+    """With an account linked, a no-cloud entry's reauth offers typing the key or a new
+    key file, never the account; the new file must be the device's own."""
+    await add_account(hass, cloud)
+    device = SimulatedDevice(DEVICE_ID, LOCAL_KEY, "3.3", tick_interval=None)
+    await device.start()
+    try:
+        entry = MockConfigEntry(
+            domain=DOMAIN,
+            unique_id=DEVICE_ID,
+            data={
+                CONF_HOST: "127.0.0.1",
+                CONF_PORT: device.port,
+                CONF_DEVICE_ID: DEVICE_ID,
+                CONF_LOCAL_KEY: KEYS[1],  # the key before it was re-keyed
+                CONF_PROTOCOL_VERSION: "3.3",
+                CONF_NO_CLOUD: True,
+            },
+        )
+        entry.add_to_hass(hass)
+        result = await entry.start_reauth_flow(hass)
+        assert result["type"] is FlowResultType.MENU
+        assert result["menu_options"] == ["reauth_confirm", "reauth_key_file"]
+        result = await hass.config_entries.flow.async_configure(
+            result["flow_id"], {"next_step_id": "reauth_key_file"}
+        )
+        assert result["step_id"] == "reauth_key_file"
+        other = _edited(device_id="4f5e6d7c8b9a0f1e2d3c")
+        result = await hass.config_entries.flow.async_configure(
+            result["flow_id"], {"key_file": other}
+        )
+        assert result["errors"] == {"base": "cloudcutter_other_device"}
+        result = await hass.config_entries.flow.async_configure(
+            result["flow_id"], {"key_file": KEY_FILE}
+        )
+        assert result["type"] is FlowResultType.ABORT
+        assert result["reason"] == "reauth_successful"
+        assert entry.data[CONF_LOCAL_KEY] == LOCAL_KEY
+        assert entry.data[CONF_NO_CLOUD] is True
+    finally:
+        await unload_all(hass)
+        await device.stop()

@@ -73,6 +73,15 @@ def mock_setup_entry() -> Generator[AsyncMock]:
         yield mock
 
 
+@pytest.fixture(autouse=True)
+def no_hub_there() -> Generator[MagicMock]:
+    """The gateway prover (tried when a device refuses its own status) finds no hub at
+    the mocked devices' addresses (tests/ha/test_gateway.py proves real ones)."""
+    with patch("custom_components.tuya_lan.flow_proof.TuyaClient", autospec=True) as cls:
+        cls.return_value.connect.side_effect = TuyaConnectionError("nothing there")
+        yield cls
+
+
 @pytest.fixture
 def mock_detect() -> Generator[AsyncMock]:
     """Patch detect_version where the flows' prover imports it."""

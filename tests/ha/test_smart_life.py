@@ -20,7 +20,9 @@ from homeassistant.data_entry_flow import FlowResultType
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 from tuya_sharing.exceptions import ApiRequestException
 
-from custom_components.tuya_lan.account import SECRETS_FILTER, SmartLifeLogin, async_find_device
+from custom_components.tuya_lan.account import async_find_device
+from custom_components.tuya_lan.account_secrets import SECRETS_FILTER
+from custom_components.tuya_lan.account_smart_life import SmartLifeLogin
 from custom_components.tuya_lan.const import DOMAIN, TUYA_CLIENT_ID, TUYA_SCHEMA
 from custom_components.tuya_lan.diagnostics import async_get_config_entry_diagnostics
 from custom_components.tuya_lan.tuyalan import CloudSessionError
@@ -142,8 +144,11 @@ class FakeSdk:
 def sdk() -> Generator[FakeSdk]:
     fake = FakeSdk()
     with (
-        patch("custom_components.tuya_lan.account.LoginControl", side_effect=fake.login_control),
-        patch("custom_components.tuya_lan.account.Manager", side_effect=fake.manager),
+        patch(
+            "custom_components.tuya_lan.account_smart_life.LoginControl",
+            side_effect=fake.login_control,
+        ),
+        patch("custom_components.tuya_lan.account_smart_life.Manager", side_effect=fake.manager),
     ):
         yield fake
 
@@ -337,12 +342,12 @@ def test_importing_the_integration_leaves_the_sdk_loggers_alone() -> None:
     without a Smart Life account keeps global logging as it was."""
     script = """if True:
         import json, logging
-        from custom_components.tuya_lan import account
+        from custom_components.tuya_lan import account_secrets, account_smart_life
         loggers = [logging.getLogger(name) for name in ("tuya_sharing", "urllib3.connectionpool")]
         at_import = [len(logger.filters) for logger in loggers]
-        account.SmartLifeLogin(None)
-        account.SmartLifeLogin(None)
-        in_use = [logger.filters.count(account.SECRETS_FILTER) for logger in loggers]
+        account_smart_life.SmartLifeLogin(None)
+        account_smart_life.SmartLifeLogin(None)
+        in_use = [logger.filters.count(account_secrets.SECRETS_FILTER) for logger in loggers]
         print(json.dumps([at_import, in_use]))
     """
     run = subprocess.run(
