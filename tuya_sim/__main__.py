@@ -1,7 +1,7 @@
 """Command line: run simulated devices until interrupted.
 
     python -m tuya_sim --version 3.4 --id ID --key KEY --port 0 [--dps JSON]
-        [--profile plug|plug_a|strip|none] [--discovery-port P] [--device22] ...
+        [--profile NAME] [--discovery-port P] [--device22] ...
     python -m tuya_sim --config devices.json [--commands]
 
 The first line on stdout is the listening TCP port (with ``--config``: one line per

@@ -168,6 +168,59 @@ PROFILE_DPS: Mapping[str, tuple[FakeDp, ...]] = {
         ),
         FakeDp(63, "fan_direction", "Enum", values={"range": ["forward", "reverse"]}),
     ),
+    # An older bulb (dj before v2) on DPs 1-5: the dj status set's older codes and ranges,
+    # https://developer.tuya.com/en/docs/iot/s?id=K9i5ql6yir2oy
+    "bulb_v1": (
+        FakeDp(1, "switch_led", "Boolean"),
+        FakeDp(2, "work_mode", "Enum", values={"range": ["white", "colour", "scene", "music"]}),
+        FakeDp(3, "bright_value", "Integer", values={"min": 25, "max": 255, "scale": 0, "step": 1}),
+        FakeDp(4, "temp_value", "Integer", values={"min": 0, "max": 255, "scale": 0, "step": 1}),
+        FakeDp(5, "colour_data", "Json"),
+    ),
+    # Air conditioner (kt) instruction and status sets (the DP ids are ours):
+    # https://developer.tuya.com/en/docs/iot/f?id=K9gf46qujdmwb
+    # https://developer.tuya.com/en/docs/iot/s?id=K9gf48r2iqa7m
+    "air_conditioner": (
+        FakeDp(1, "switch", "Boolean"),
+        FakeDp(
+            2,
+            "temp_set",
+            "Integer",
+            values={"unit": "℃", "min": 0, "max": 50, "scale": 0, "step": 1},
+        ),
+        FakeDp(
+            3,
+            "temp_current",
+            "Integer",
+            "ro",
+            values={"unit": "℃", "min": -20, "max": 100, "scale": 0, "step": 1},
+        ),
+        FakeDp(4, "mode", "Enum", values={"range": ["auto", "cold", "hot", "wet", "wind"]}),
+        FakeDp(
+            5, "fan_speed_enum", "Enum", values={"range": ["low", "mid", "high", "auto", "strong"]}
+        ),
+        FakeDp(6, "switch_horizontal", "Boolean"),
+        FakeDp(7, "switch_vertical", "Boolean"),
+    ),
+    # Humidifier (jsq) instruction and status sets (the DP ids are ours):
+    # https://developer.tuya.com/en/docs/iot/f?id=K9gf45rjel6x5
+    # https://developer.tuya.com/en/docs/iot/s?id=K9gf48qwjz0i3
+    "humidifier": (
+        FakeDp(1, "switch", "Boolean"),
+        FakeDp(
+            2,
+            "mode",
+            "Enum",
+            values={"range": ["large", "middle", "small", "interval", "continuous"]},
+        ),
+        FakeDp(
+            13,
+            "humidity_set",
+            "Integer",
+            values={"unit": "%", "min": 0, "max": 100, "scale": 0, "step": 1},
+        ),
+        _value(14, "humidity_current", "%", 100),
+    ),
     # A Zigbee temperature and humidity sensor behind a gateway (wsdcg status set:
     # https://developer.tuya.com/en/docs/iot/s?id=K9gf48k1c0sgo), tuya_sim/gateway.py.
     "temperature": (
@@ -185,6 +238,9 @@ PROFILE_CATEGORIES: Mapping[str, str] = {
     "curtain": "cl",
     "thermostat": "wk",
     "ceiling_fan": "fsd",
+    "bulb_v1": "dj",
+    "air_conditioner": "kt",
+    "humidifier": "jsq",
     "temperature": "wsdcg",
 }
 # A simulated gateway's own category (a Zigbee / Bluetooth gateway).

@@ -13,13 +13,17 @@ it with ``device.tick()`` and never sleep.
   6 voltage; no energy DP.
 * ``strip``: 1-4 switches, 7-10 their countdowns.
 * ``none``: the DPs given, nothing moves.
+* ``bulb`` (v2, DPs 20-26) and ``bulb_v1`` (older, DPs 1-5), ``curtain``,
+  ``thermostat``, ``ceiling_fan``, ``air_conditioner``, ``humidifier``: Tuya's
+  standard DPs of each category (CATEGORY_PROFILES; each class says its DPs and how
+  they move).
 """
 
 from __future__ import annotations
 
 import random
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeIs
 
 # Mains voltage wanders around 230.0 V within +-3 V (DP values are V x 10).
 NOMINAL_VOLTS = 230.0
@@ -180,7 +184,19 @@ class StripProfile(Profile):
         return _run_countdowns(dps, self._countdowns)
 
 
-PROFILES = ("plug", "plug_a", "strip", "none", "bulb", "curtain", "thermostat", "ceiling_fan")
+PROFILES = (
+    "plug",
+    "plug_a",
+    "strip",
+    "none",
+    "bulb",
+    "curtain",
+    "thermostat",
+    "ceiling_fan",
+    "bulb_v1",
+    "air_conditioner",
+    "humidifier",
+)
 
 
 def make_profile(name: str, *, rng: random.Random | None = None) -> Profile:
@@ -214,17 +230,43 @@ class BulbProfile(Profile):
     """
 
     name = "bulb"
+    # The generation's DPs: the work mode, the white channel's, the colour's.
+    mode_dp, white_dps, colour_dp = "21", ("22", "23"), "24"
 
     def initial_dps(self) -> dict[str, Any]:
         return {"20": True, "21": "white", "22": 500, "23": 500, "24": "000003e803e8", "26": 0}
 
     def on_set(self, dps: dict[str, Any], changed: dict[str, Any]) -> None:
-        if "21" in changed:
+        if self.mode_dp in changed:
             return
-        if "24" in changed:
-            dps["21"] = changed["21"] = "colour"
-        elif "22" in changed or "23" in changed:
-            dps["21"] = changed["21"] = "white"
+        if self.colour_dp in changed:
+            dps[self.mode_dp] = changed[self.mode_dp] = "colour"
+        elif any(dp in changed for dp in self.white_dps):
+            dps[self.mode_dp] = changed[self.mode_dp] = "white"
+
+
+class BulbV1Profile(BulbProfile):
+    """An older colour bulb (lighting "dj" before v2): 1 switch_led, 2 work_mode,
+    3 bright_value (25-255), 4 temp_value (0-255), 5 colour_data as 14 hex characters
+    ``RRGGBBHHHHSSVV``: the colour as RGB (00-ff each), then hue 0-360 in four hex
+    digits and saturation and value 0-255 in two each.
+
+    Sources: Tuya's dj status set gives the older codes and ranges (bright_value 25-255,
+    temp_value 0-255, https://developer.tuya.com/en/docs/iot/s?id=K9i5ql6yir2oy);
+    tinytuya's BulbDevice reads bulbs of DPs 1-5 with values 25-255 and the colour
+    format "rgb8", ``rrggbb0hhhssvv``
+    (https://github.com/jasonacox/tinytuya/blob/master/tinytuya/BulbDevice.py); a
+    user's dump of such a bulb reports ``"5": "fffafa000005ff"`` beside
+    ``"2": "white"`` (https://gist.github.com/made2591/bca41ce13cced70bcb4c1712801726e3).
+    It switches its work mode with a colour or a white value as the v2 bulb does.
+    """
+
+    name = "bulb_v1"
+    mode_dp, white_dps, colour_dp = "2", ("3", "4"), "5"
+
+    def initial_dps(self) -> dict[str, Any]:
+        # red at full saturation and value, kept while the bulb shows white
+        return {"1": True, "2": "white", "3": 255, "4": 128, "5": "ff00000000ffff"}
 
 
 CURTAIN_SPEED = 10  # percent per simulated second
@@ -320,9 +362,133 @@ class CeilingFanProfile(Profile):
         }
 
 
+class _Drift:
+    """A reading that moves one unit towards a goal every so many simulated seconds
+    (a room warming, a room getting damper): whole units, as the DP reports them."""
+
+    def __init__(self) -> None:
+        self._elapsed = 0
+
+    def step(self, current: int, goal: int, seconds_per_unit: int) -> int:
+        """The reading after one more second."""
+        if current == goal:
+            self._elapsed = 0
+            return current
+        self._elapsed += 1
+        if self._elapsed < seconds_per_unit:
+            return current
+        self._elapsed = 0
+        return current + (1 if goal > current else -1)
+
+
+# An air conditioner's room: as warm as this without it; one degree every so many
+# seconds at each fan speed (stronger air, faster).
+AC_AMBIENT = 30
+AC_SECONDS_PER_DEGREE: dict[str, int] = {"low": 20, "mid": 10, "auto": 10, "high": 5, "strong": 5}
+AC_IDLE_SECONDS_PER_DEGREE = 30  # off, or only moving air: back towards the ambient
+
+
+class AirConditionerProfile(Profile):
+    """An air conditioner ("kt"): 1 switch, 2 temp_set (°C), 3 temp_current (°C),
+    4 mode (auto/cold/hot/wet/wind), 5 fan_speed_enum (low/mid/high/auto/strong),
+    6 switch_horizontal and 7 switch_vertical (the swing flaps).
+
+    Codes and ranges: Tuya's kt instruction and status sets
+    (https://developer.tuya.com/en/docs/iot/f?id=K9gf46qujdmwb ,
+    https://developer.tuya.com/en/docs/iot/s?id=K9gf48r2iqa7m ; they give no DP ids, so
+    these are ours). Switched on, it cools (cold) or heats (hot) the room a degree at a
+    time towards the target, either way in auto, faster at a stronger fan speed, and
+    holds it there; off, drying (wet) or only moving air (wind), the room goes back
+    towards AC_AMBIENT. It reports the room's temperature as it changes.
+    """
+
+    name = "air_conditioner"
+
+    def __init__(self) -> None:
+        self._room = _Drift()
+
+    def initial_dps(self) -> dict[str, Any]:
+        return {"1": True, "2": 24, "3": 27, "4": "cold", "5": "auto", "6": False, "7": False}
+
+    def step(self, dps: dict[str, Any]) -> dict[str, Any]:
+        current, target, mode = dps.get("3"), dps.get("2"), dps.get("4")
+        if not _is_int(current) or not _is_int(target):
+            return {}
+        goal, pace = AC_AMBIENT, AC_IDLE_SECONDS_PER_DEGREE
+        conditioning = (
+            (mode == "cold" and current > target)
+            or (mode == "hot" and current < target)
+            or mode == "auto"
+        )
+        if dps.get("1") is True and mode in ("cold", "hot", "auto"):
+            # At (or past) its target in cold or hot it only holds the room there.
+            goal = target if conditioning else current
+            pace = AC_SECONDS_PER_DEGREE.get(str(dps.get("5")), AC_SECONDS_PER_DEGREE["auto"])
+        moved = self._room.step(current, goal, pace)
+        if moved == current:
+            return {}
+        dps["3"] = moved
+        return {"3": moved}
+
+
+HUMIDIFIER_AMBIENT = 40  # % the room dries back to with the humidifier off
+# One percent every so many seconds at each spraying mode (amount of fog).
+HUMIDIFIER_SECONDS_PER_PERCENT: dict[str, int] = {
+    "large": 5,
+    "middle": 10,
+    "small": 20,
+    "interval": 30,
+    "continuous": 10,
+}
+HUMIDIFIER_DRYING_SECONDS_PER_PERCENT = 60
+
+
+class HumidifierProfile(Profile):
+    """A humidifier ("jsq"): 1 switch, 2 mode (the amount of fog: large, middle, small,
+    interval, continuous), 13 humidity_set (%), 14 humidity_current (%).
+
+    Codes and ranges: Tuya's jsq instruction and status sets
+    (https://developer.tuya.com/en/docs/iot/f?id=K9gf45rjel6x5 ,
+    https://developer.tuya.com/en/docs/iot/s?id=K9gf48qwjz0i3 ; no DP ids there, these
+    are ours). On, it raises the room's humidity a percent at a time, faster with more
+    fog, until the target and holds it; off, the room dries back towards
+    HUMIDIFIER_AMBIENT. It reports the humidity as it changes.
+    """
+
+    name = "humidifier"
+
+    def __init__(self) -> None:
+        self._room = _Drift()
+
+    def initial_dps(self) -> dict[str, Any]:
+        return {"1": True, "2": "middle", "13": 55, "14": 41}
+
+    def step(self, dps: dict[str, Any]) -> dict[str, Any]:
+        current, target = dps.get("14"), dps.get("13")
+        if not _is_int(current) or not _is_int(target):
+            return {}
+        if dps.get("1") is True:
+            goal = target if current < target else current  # it only adds moisture
+            pace = HUMIDIFIER_SECONDS_PER_PERCENT.get(str(dps.get("2")), 10)
+        else:
+            goal, pace = HUMIDIFIER_AMBIENT, HUMIDIFIER_DRYING_SECONDS_PER_PERCENT
+        moved = self._room.step(current, goal, pace)
+        if moved == current:
+            return {}
+        dps["14"] = moved
+        return {"14": moved}
+
+
+def _is_int(value: Any) -> TypeIs[int]:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
 CATEGORY_PROFILES: dict[str, type[Profile]] = {
     "bulb": BulbProfile,
     "curtain": CurtainProfile,
     "thermostat": ThermostatProfile,
     "ceiling_fan": CeilingFanProfile,
+    "bulb_v1": BulbV1Profile,
+    "air_conditioner": AirConditionerProfile,
+    "humidifier": HumidifierProfile,
 }

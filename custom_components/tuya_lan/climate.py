@@ -68,7 +68,9 @@ TUYA_HVAC: Final[dict[str, HVACMode]] = {
     "wet": HVACMode.DRY,
     "wind": HVACMode.FAN_ONLY,
 }
-# What a device without such a mode does when on (thermostats, heaters, boilers).
+# What a device without such a mode does when on, where its category does not say
+# (the library's CLIMATE_ON_MODES, carried as its switch's options: a kt cools, a wk
+# heats and cools, as in core): a thermostat made by hand heats.
 DEFAULT_HVAC: Final = HVACMode.HEAT
 # temp_unit_convert's values ("c"/"f"; the older c_f: "C"/"F").
 TUYA_UNITS: Final = {"c": UnitOfTemperature.CELSIUS, "f": UnitOfTemperature.FAHRENHEIT}
@@ -118,7 +120,8 @@ class TuyaLanClimate(TuyaLanPartsEntity, ClimateEntity):
                 hvac.append(mode)
                 hvac_options.add(option)
         if not any(mode is not HVACMode.OFF for mode in hvac):
-            hvac.append(DEFAULT_HVAC)
+            on_modes = self._switch.options if self._switch is not None else ()
+            hvac.append(next((TUYA_HVAC[m] for m in on_modes if m in TUYA_HVAC), DEFAULT_HVAC))
         self._attr_hvac_modes = hvac
         presets = [option for option in options if option not in hvac_options]
         features = ClimateEntityFeature(0)

@@ -50,9 +50,11 @@ async def running(
     category: str | None = None,
     model: list[DpModel] | None = None,
     dps: dict[str, Any] | None = None,
+    account: bool = True,
 ) -> AsyncIterator[Running]:
     """The profile's device on loopback, its entry set up with the model (or with the
-    category, model and DPs given: a variant of a category the profiles lack)."""
+    category, model and DPs given: a variant of a category the profiles lack; or,
+    ``account=False``, with neither: a device added by its key alone)."""
     sim = SimulatedDevice(
         DEVICE_ID, LOCAL_KEY, version, dps=dps, profile=profile, tick_interval=None, seed=1
     )
@@ -65,10 +67,14 @@ async def running(
             host="127.0.0.1",
             port=sim.port,
             protocol_version=version,
-            **{
-                CONF_CATEGORY: category or PROFILE_CATEGORIES[profile],
-                CONF_MODEL: [dp.to_dict() for dp in model or model_of(profile)],
-            },
+            **(
+                {
+                    CONF_CATEGORY: category or PROFILE_CATEGORIES[profile],
+                    CONF_MODEL: [dp.to_dict() for dp in model or model_of(profile)],
+                }
+                if account
+                else {}
+            ),
         ),
     )
     try:

@@ -190,3 +190,36 @@ async def test_unitless_temperatures_follow_temp_unit_convert(hass: HomeAssistan
         assert state.attributes["temperature"] == 20  # 68 °F shown in °C
         dev.sim.set_dps({"10": "c", "2": 21})
         await wait_for(lambda: hass.states.get(CLIMATE).attributes["temperature"] == 21)
+
+
+@pytest.mark.usefixtures("socket_enabled")
+@pytest.mark.parametrize(
+    ("category", "on_mode"),
+    [("kt", HVACMode.COOL), ("wk", HVACMode.HEAT_COOL), ("qn", HVACMode.HEAT)],
+)
+async def test_switch_without_mode_takes_the_categorys_mode(
+    hass: HomeAssistant, category: str, on_mode: HVACMode
+) -> None:
+    """A device with a switch but no mode DP: on is the category's HVAC mode, as core's
+    tuya has it (switch_only_hvac_mode: an air conditioner cools, a thermostat heats and
+    cools, a heater heats), and setting that mode switches it on."""
+    model = [
+        dp(1, "switch", "Boolean"),
+        dp(2, "temp_set", "Integer", {"unit": "℃", "min": 5, "max": 35, "scale": 0, "step": 1}),
+        dp(3, "temp_current", "Integer", {"unit": "℃", "min": -20, "max": 50, "scale": 0}),
+    ]
+    dps = {"1": True, "2": 22, "3": 25}
+    async with running(hass, "none", category=category, model=model, dps=dps) as dev:
+        state = hass.states.get(CLIMATE)
+        assert state.state == on_mode
+        assert state.attributes["hvac_modes"] == [HVACMode.OFF, on_mode]
+        await hass.services.async_call(
+            "climate", "set_hvac_mode", {"entity_id": CLIMATE, "hvac_mode": "off"}, blocking=True
+        )
+        assert dev.sim.dps["1"] is False
+        await wait_for(lambda: hass.states.get(CLIMATE).state == HVACMode.OFF)
+        await hass.services.async_call(
+            "climate", "set_hvac_mode", {"entity_id": CLIMATE, "hvac_mode": on_mode}, blocking=True
+        )
+        assert dev.sim.dps["1"] is True
+        await wait_for(lambda: hass.states.get(CLIMATE).state == on_mode)

@@ -62,6 +62,9 @@ FIXTURES: dict[str, CategoryModel] = {
     "curtain": _profile("curtain"),
     "thermostat": _profile("thermostat"),
     "ceiling_fan": _profile("ceiling_fan"),
+    "bulb_v1": _profile("bulb_v1"),
+    "air_conditioner_sim": _profile("air_conditioner"),
+    "humidifier_sim": _profile("humidifier"),
     "fan": CategoryModel("fs", FS_MODEL, {}),
     "air_conditioner": AIR_CONDITIONER,
     "humidifier": HUMIDIFIER,
@@ -85,6 +88,7 @@ CORE_ONLY: dict[tuple[str, str, str], str] = {
         "inversion, make-all/tuya-local#5486); a select would flip it under the cover"
     ),
     ("humidifier", "sensor", "humidity_current"): _ONE_DP_ONE_ENTITY,
+    ("humidifier_sim", "sensor", "humidity_current"): _ONE_DP_ONE_ENTITY,
     ("dehumidifier", "sensor", "humidity_indoor"): _ONE_DP_ONE_ENTITY,
     ("dehumidifier", "fan", ""): (
         "core's handlers make a fan of any device with a switch code: on a "

@@ -149,3 +149,27 @@ def test_an_enum_speed_is_a_fan_speed_and_a_fan_needs_switch_or_speed() -> None:
     assert composite_parts("fs", only_direction) == {}
     # a plug's switch is no fan
     assert composite_parts("cz", (_dp(1, "switch", "Boolean"),)) == {}
+
+
+def test_a_climate_switch_carries_its_categorys_on_mode() -> None:
+    """Where no mode DP says what "on" does, the category does (in Tuya's mode words,
+    on the switch part); a category that does not say leaves it empty, and a device
+    with a mode DP keeps it too (the mode DP decides, the switch's is a fallback)."""
+    model = (
+        _dp(1, "switch", "Boolean"),
+        _dp(2, "temp_set", "Integer", min=5, max=35, scale=0, step=1),
+    )
+    on_mode = {
+        category: composite_parts(category, model)["1"].options
+        for category in ("kt", "ktkzq", "wk", "wkf", "qn", "rs")
+    }
+    assert on_mode == {
+        "kt": ("cold",),
+        "ktkzq": ("cold",),
+        "wk": ("auto",),
+        "wkf": ("hot",),
+        "qn": ("hot",),
+        "rs": ("hot",),
+    }
+    with_mode = (*model, _dp(4, "mode", "Enum", range=["cold", "hot"]))
+    assert composite_parts("kt", with_mode)["4"].options == ("cold", "hot")

@@ -150,3 +150,41 @@ async def test_seqno_that_does_not_increase_closes_the_connection(start_device: 
         await device.wait_for_clients(0)
     finally:
         await in_thread(tt.close)
+
+
+async def test_tinytuya_bulb_device_drives_the_older_bulb(start_device: StartDevice):
+    """tinytuya's BulbDevice, an independent client, takes the simulated older bulb for
+    one of DPs 1-5 (its type A), and its colour and white commands land in the bulb's
+    own encoding and ranges, the work mode following."""
+    device = await start_device("3.3", profile="bulb_v1")
+
+    def drive() -> tuple[str | None, dict[str, Any]]:
+        bulb = tinytuya.BulbDevice(
+            device.device_id,
+            "127.0.0.1",
+            KEY,
+            version=3.3,
+            port=device.port,
+            persist=True,
+            connection_timeout=2,
+            connection_retry_limit=1,
+            connection_retry_delay=0,
+        )
+        try:
+            bulb.status()
+            bulb.set_colour(0, 0, 255)
+            colour = dict(device.dps)
+            bulb.set_white_percentage(brightness=50, colourtemp=100)
+            return bulb.bulb_type, {"colour": colour, "white": dict(device.dps)}
+        finally:
+            bulb.close()
+
+    bulb_type, seen = await in_thread(drive)
+    assert bulb_type == "A"
+    assert seen["colour"]["2"] == "colour"
+    assert seen["colour"]["5"] == tinytuya.BulbDevice.rgb_to_hexvalue(0, 0, 255, "rgb8")
+    assert seen["colour"]["5"] == "0000ff00f0ffff"  # blue: hue 240 (0x00f0), S and V 255
+    assert seen["white"]["2"] == "white"
+    assert 25 < seen["white"]["3"] < 255  # half way in 25-255, not the bulb's 255
+    assert seen["white"]["4"] == 255
+    await device.wait_for_clients(0)

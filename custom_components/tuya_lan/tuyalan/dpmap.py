@@ -886,12 +886,15 @@ class PartRow:
     """One part of a composite entity: the codes that may hold it (the preferred one
     first: ``bright_value_v2`` over ``bright_value``) and the DP types it may have.
     ``shared``: one DP serves every entity of its kind on the device (the motor
-    direction of a two-curtain switch)."""
+    direction of a two-curtain switch). ``options``: by category, the options the part
+    carries where its type has none (a climate switch: the mode word the device works
+    in when on and no mode DP says it, CLIMATE_ON_MODES)."""
 
     role: str
     codes: tuple[str, ...]
     types: frozenset[str]
     shared: bool = False
+    options: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
 
 
 @dataclass(frozen=True, slots=True)
@@ -907,6 +910,20 @@ class CompositeRow:
 
 
 _BOOL, _INT, _ENUM = frozenset({BOOLEAN}), frozenset({INTEGER}), frozenset({ENUM})
+
+# What a climate device of a category does when switched on and no mode DP says it, in
+# Tuya's mode words: an air conditioner (or its controller) cools, a thermostat keeps
+# the room at its target both ways, heaters heat. Home Assistant core's tuya gives the
+# same HVAC modes (its climate descriptions' switch_only_hvac_mode: kt cool, wk
+# heat_cool, wkf/qn/rs heat); ktkzq, absent there, is an air conditioner's controller.
+CLIMATE_ON_MODES: Final[Mapping[str, tuple[str, ...]]] = {
+    "kt": ("cold",),
+    "ktkzq": ("cold",),
+    "wk": ("auto",),
+    "wkf": ("hot",),
+    "qn": ("hot",),
+    "rs": ("hot",),
+}
 
 # Codes and categories: Tuya's standard instruction sets (lighting, "dj":
 # https://developer.tuya.com/en/docs/iot/dj?id=K9i5ql3v98hn3 ; curtain "cl":
@@ -953,7 +970,7 @@ COMPOSITE_ROWS: Final = (
         kind=DpKind.CLIMATE,
         categories=frozenset({"wk", "wkf", "kt", "ktkzq", "qn", "rs"}),
         parts=(
-            PartRow(ROLE_CLIMATE_SWITCH, ("switch",), _BOOL),
+            PartRow(ROLE_CLIMATE_SWITCH, ("switch",), _BOOL, options=CLIMATE_ON_MODES),
             PartRow(ROLE_HVAC_MODE, ("mode",), _ENUM),
             PartRow(ROLE_TARGET_TEMP, ("temp_set",), _INT),
             PartRow(ROLE_CURRENT_TEMP, ("temp_current", "upper_temp"), _INT),
@@ -1170,9 +1187,13 @@ def composite_parts(category: str | None, models: Sequence[DpModel]) -> dict[str
         complete = {index: parts for index, parts in groups.items() if parts.keys() & row.required}
         if not complete:
             continue
+        by_category = {part.role: part.options.get(category or "", ()) for part in row.parts}
         for index, parts in complete.items():
             for role, (_, dp) in parts.items():
-                found[str(dp.dp_id)] = _part_spec(row.kind, role, index, dp)
+                spec = _part_spec(row.kind, role, index, dp)
+                if not spec.options and by_category[role]:
+                    spec = replace(spec, options=by_category[role])
+                found[str(dp.dp_id)] = spec
         for role, (_, dp) in shared.items():
             found[str(dp.dp_id)] = _part_spec(row.kind, role, None, dp)
     return found
