@@ -1,5 +1,6 @@
 """What the Home Assistant layer tests share besides fixtures: the test plug's
-identity, its statuses, its entry data and the start of the user flow.
+identity, its statuses, its entry data, the start of the user flow and the linked
+developer project (a fake cloud's account entry).
 
 Test modules import these from here; conftest.py holds only fixtures (and the fake
 device behind them).
@@ -18,6 +19,7 @@ from homeassistant.config_entries import SOURCE_USER, ConfigFlowResult
 from homeassistant.const import CONF_HOST, CONF_PORT
 from homeassistant.core import HomeAssistant
 from homeassistant.data_entry_flow import FlowResultType
+from pytest_homeassistant_custom_component.common import MockConfigEntry
 
 from custom_components.tuya_lan.const import (
     CONF_DEVICE_ID,
@@ -25,6 +27,10 @@ from custom_components.tuya_lan.const import (
     CONF_PROTOCOL_VERSION,
     DOMAIN,
 )
+
+# The developer project tuya_sim's FakeTuyaCloud is started with in the HA tests.
+ACCESS_ID = "1KAD46OrT9HafiKdsXeg"
+ACCESS_SECRET = "4OHBOnWOqaEC1mWXOpVL3yV50s0qGSRC"
 
 DEVICE_ID = "bf1234567890abcdefgh"
 LOCAL_KEY = "0123456789abcdef"
@@ -87,3 +93,34 @@ def closed_port() -> Iterator[int]:
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
         sock.bind(("127.0.0.1", 0))
         yield sock.getsockname()[1]
+
+
+def account_data(cloud_url: str, **overrides: Any) -> dict[str, Any]:
+    """A developer project account entry's data, pointed at a fake cloud's address."""
+    return {
+        "entry_type": "account",
+        "kind": "developer",
+        "access_id": ACCESS_ID,
+        "access_secret": ACCESS_SECRET,
+        "region": "eu",
+        "endpoint": cloud_url,
+        **overrides,
+    }
+
+
+def account_entry(cloud_url: str, **overrides: Any) -> MockConfigEntry:
+    """The developer project's account entry (not yet added to Home Assistant)."""
+    return MockConfigEntry(
+        domain=DOMAIN,
+        title="Tuya IoT: project",
+        unique_id=f"account_{ACCESS_ID}",
+        data=account_data(cloud_url, **overrides),
+    )
+
+
+async def add_account(hass: HomeAssistant, cloud_url: str) -> MockConfigEntry:
+    """The developer project linked and set up: its entry."""
+    entry = account_entry(cloud_url)
+    entry.add_to_hass(hass)
+    assert await hass.config_entries.async_setup(entry.entry_id)
+    return entry

@@ -45,10 +45,8 @@ from custom_components.tuya_lan.tuyalan import (
 from tuya_sim import SimulatedDevice
 from tuya_sim.cloud import FakeTuyaCloud, cloud_device_for
 
-from .common import closed_port
+from .common import ACCESS_ID, ACCESS_SECRET, add_account, closed_port
 
-ACCESS_ID = "1KAD46OrT9HafiKdsXeg"
-ACCESS_SECRET = "4OHBOnWOqaEC1mWXOpVL3yV50s0qGSRC"
 UID = "eu1700000000000aaaaa"
 KEYS = ("0123456789abcdef", "Tg5$Lm8pXr2!Nc7v", "h7Kd2#Vn9Qs4@Wb1")
 IDS = ("bf00000000000000aa01", "bf00000000000000aa02", "bf00000000000000aa03")
@@ -102,31 +100,6 @@ async def cloud(sims: list[SimulatedDevice]) -> AsyncIterator[FakeTuyaCloud]:
     await fake.start()
     yield fake
     await fake.stop()
-
-
-def account_data(cloud: FakeTuyaCloud, **overrides: Any) -> dict[str, Any]:
-    """A developer project account entry's data, pointed at the fake cloud."""
-    return {
-        "entry_type": "account",
-        "kind": "developer",
-        "access_id": ACCESS_ID,
-        "access_secret": ACCESS_SECRET,
-        "region": "eu",
-        "endpoint": cloud.url,
-        **overrides,
-    }
-
-
-async def add_account(hass: HomeAssistant, cloud: FakeTuyaCloud) -> MockConfigEntry:
-    entry = MockConfigEntry(
-        domain=DOMAIN,
-        title="Tuya IoT: project",
-        unique_id=f"account_{ACCESS_ID}",
-        data=account_data(cloud),
-    )
-    entry.add_to_hass(hass)
-    assert await hass.config_entries.async_setup(entry.entry_id)
-    return entry
 
 
 async def add_device(hass: HomeAssistant, sim: SimulatedDevice) -> MockConfigEntry:
@@ -355,7 +328,7 @@ async def test_key_heals_from_the_linked_account(
     line, no secret in the log."""
     caplog.set_level(logging.DEBUG)
     sim = sims[index]
-    await add_account(hass, cloud)
+    await add_account(hass, cloud.url)
     entry = await add_device(hass, sim)
     switch = f"switch.tuya_{sim.device_id[-4:]}"
     await wait_for(lambda: hass.states.get(switch).state == "on")
@@ -378,7 +351,7 @@ async def test_key_heals_at_setup(
 ) -> None:
     """Re-paired while Home Assistant was off: setup fetches the key and goes on."""
     sim = sims[1]
-    await add_account(hass, cloud)
+    await add_account(hass, cloud.url)
     sim.change_key(NEW_KEY)
     entry = await add_device(hass, SimulatedDeviceView(sim, KEYS[1]))
     assert entry.state is ConfigEntryState.LOADED
@@ -400,7 +373,7 @@ async def test_cloud_that_cannot_help_starts_reauth(
     """The account refuses (trial expired): the account gets a repair issue, the device
     the usual reauth flow, which offers to fetch the key from the account."""
     sim = sims[1]
-    account = await add_account(hass, cloud)
+    account = await add_account(hass, cloud.url)
     entry = await add_device(hass, sim)
     cloud.fail(28841002, "No permissions. Your subscription has expired.", path="/v1.0/iot-01/")
     sim.change_key(NEW_KEY)
@@ -437,7 +410,7 @@ async def test_reauth_from_account_that_does_not_hold_the_device(
     """A device the account does not hold: reauth at once, and the cloud step says so."""
     sim = sims[1]
     del cloud.devices[sim.device_id]
-    await add_account(hass, cloud)
+    await add_account(hass, cloud.url)
     entry = await add_device(hass, sim)
     sim.change_key(NEW_KEY)
     await wait_for(lambda: bool(hass.config_entries.flow.async_progress()))
@@ -473,7 +446,7 @@ async def test_account_entry_is_not_a_device(
 ) -> None:
     """The account sets up without a device or entities, offers no DP options, is
     refused by set_dp, and removing it leaves every device working."""
-    account = await add_account(hass, cloud)
+    account = await add_account(hass, cloud.url)
     entry = await add_device(hass, sims[0])
     assert account.state is ConfigEntryState.LOADED
     assert not account.supports_options
@@ -520,7 +493,7 @@ async def test_discovered_card_of_a_known_device_needs_no_key(
 ) -> None:
     """The card of a device the account holds asks nothing but the port (in case the
     device does not answer at the one announced); the product key is kept when heard."""
-    await add_account(hass, cloud)
+    await add_account(hass, cloud.url)
     sim = sims[1]
     heard = {CONF_PRODUCT_KEY: sim.product_key} if announces_product else {}
     with closed_port() as nothing_there:
@@ -559,7 +532,7 @@ async def test_discovered_card_whose_account_key_is_stale_asks_for_the_key(
 ) -> None:
     """The account still has the old key (re-paired since): the card says so by asking
     for the key by hand, and saves the one typed."""
-    await add_account(hass, cloud)
+    await add_account(hass, cloud.url)
     sim = sims[1]
     cloud.devices[sim.device_id].local_key = KEYS[1]  # the cloud no longer follows it
     sim.change_key(NEW_KEY)
@@ -593,7 +566,7 @@ async def test_reauth_from_account_unexpected_error_then_model_kept(
     nothing; an account that has the key but no model saves the key and keeps the model
     the entry has."""
     sim = sims[1]
-    await add_account(hass, cloud)
+    await add_account(hass, cloud.url)
     entry = MockConfigEntry(
         domain=DOMAIN,
         title="Plug",
@@ -662,7 +635,7 @@ async def test_reconfigure_account_links_it_again(
 ) -> None:
     """Reconfiguring the account entry asks for the project again (the secret is not
     shown back) and saves what was typed."""
-    account = await add_account(hass, cloud)
+    account = await add_account(hass, cloud.url)
     result = await account.start_reconfigure_flow(hass)
     assert result["step_id"] == "developer"
     schema = result["data_schema"].schema
@@ -737,7 +710,7 @@ async def test_add_from_linked_account(
 ) -> None:
     """From the menu: a cloud error is shown; a bad address is refused; a device added
     meanwhile by other means is not added twice; the count says what was added."""
-    await add_account(hass, cloud)
+    await add_account(hass, cloud.url)
     cloud.fail(500, "the cloud is down", path="/v1.0/", times=1)
     result = await _pick_account_devices(hass)
     assert result["errors"] == {"base": "cloud_error"}
@@ -791,7 +764,7 @@ async def test_account_gone_before_its_devices_are_listed(
 ) -> None:
     """The menu offered the account's devices, then the account was unloaded: the flow
     ends saying no account is linked."""
-    account = await add_account(hass, cloud)
+    account = await add_account(hass, cloud.url)
     result = await hass.config_entries.flow.async_init(DOMAIN, context={"source": SOURCE_USER})
     assert "account_devices" in result["menu_options"]
     assert await hass.config_entries.async_unload(account.entry_id)
@@ -806,7 +779,7 @@ async def test_discovered_card_when_the_account_cannot_answer(
     hass: HomeAssistant, cloud: FakeTuyaCloud, sims: list[SimulatedDevice]
 ) -> None:
     """The account's cloud fails: the card asks for the key, as without an account."""
-    await add_account(hass, cloud)
+    await add_account(hass, cloud.url)
     cloud.fail(500, "the cloud is down", path="/v1.0/", times=1)
     sim = sims[1]
     result = await hass.config_entries.flow.async_init(
@@ -827,7 +800,7 @@ async def test_discovered_card_after_a_listing_asks_the_cloud_nothing(
     hass: HomeAssistant, cloud: FakeTuyaCloud, sims: list[SimulatedDevice]
 ) -> None:
     """Just after the account's devices were listed, a card uses that list."""
-    await add_account(hass, cloud)
+    await add_account(hass, cloud.url)
     result = await _pick_account_devices(hass)
     hass.config_entries.flow.async_abort(result["flow_id"])
     asked = len(cloud.requests)
@@ -861,7 +834,7 @@ async def test_account_that_has_no_better_key_starts_reauth(
     """The device rejects its key and the account has none that opens it: the user is
     asked (reauth), the log says why, and the entry keeps its key."""
     sim = sims[1]
-    await add_account(hass, cloud)
+    await add_account(hass, cloud.url)
     entry = await add_device(hass, sim)
     await wait_for(lambda: entry.runtime_data.device.connected)
     cloud.devices[sim.device_id].local_key = cloud_key
@@ -882,7 +855,7 @@ async def test_key_heals_without_a_model(
     sim = sims[1]
     for known in cloud.devices.values():  # models are asked once per product
         known.specs_error = known.model_error = 2009
-    await add_account(hass, cloud)
+    await add_account(hass, cloud.url)
     entry = await add_device(hass, sim)
     await wait_for(lambda: entry.runtime_data.device.connected)
     sim.change_key(NEW_KEY)
@@ -899,7 +872,7 @@ async def test_reauth_from_account_tries_a_busy_device_again(
     """Right after a re-pairing the device may still be busy with the old key's
     retries: the account's key is tried again before the user is told."""
     sim = sims[1]
-    await add_account(hass, cloud)
+    await add_account(hass, cloud.url)
     entry = MockConfigEntry(
         domain=DOMAIN,
         unique_id=sim.device_id,
@@ -980,7 +953,7 @@ async def test_healing_against_a_cloud_that_answers_nonsense(
     no reauth, and the cloud asked again at every reconnect (40 requests in 10 s). Now
     the user is asked, and the cloud is left alone."""
     sim = sims[1]
-    await add_account(hass, cloud)
+    await add_account(hass, cloud.url)
     entry = await add_device(hass, sim)
 
     async def nonsense(_: web.Request) -> web.StreamResponse:
@@ -1007,7 +980,7 @@ async def test_healing_asks_the_cloud_a_few_times_at_most(
     """A device that keeps losing and finding its key while the account cannot help:
     the account is asked HEAL_MAX_ASKS times, then the user (reauth) straight away."""
     sim = sims[1]
-    await add_account(hass, cloud)
+    await add_account(hass, cloud.url)
     entry = await add_device(hass, sim)
     cloud.fail(
         28841002, "No permissions. Your subscription has expired.", path="/v1.0/iot-01/", times=100
@@ -1072,7 +1045,7 @@ async def test_a_key_that_heals_raises_no_repair_and_says_what_it_does(
     never "Unreachable" or "Busy with another client" (with the shipped availability
     grace: the re-keyed device closes its connection first)."""
     sim = sims[index]
-    await add_account(hass, cloud)
+    await add_account(hass, cloud.url)
     with patch("custom_components.tuya_lan.coordinator.AVAILABILITY_GRACE", AVAILABILITY_GRACE):
         entry = await add_device(hass, sim)
     connection = f"sensor.tuya_{sim.device_id[-4:]}_connection"
@@ -1115,7 +1088,7 @@ async def test_reauth_from_the_account_saves_a_device_without_status(
     """The key fetched from the account is proven as a typed key is: a 3.5 device that
     sends no status proved it with its handshake, so it is saved (not "no_status")."""
     sim = _reports_only_changes(sims[2])
-    await add_account(hass, cloud)
+    await add_account(hass, cloud.url)
     entry = MockConfigEntry(
         domain=DOMAIN,
         title="Plug",
@@ -1147,7 +1120,7 @@ async def test_account_devices_adds_a_device_without_status(
     """Adding from the account proves by the same rules: the 3.5 device that sends no
     status is added with its detected version, not reported as failed."""
     sim = _reports_only_changes(sims[2])
-    await add_account(hass, cloud)
+    await add_account(hass, cloud.url)
     result = await hass.config_entries.flow.async_init(DOMAIN, context={"source": SOURCE_USER})
     result = await hass.config_entries.flow.async_configure(
         result["flow_id"], {"next_step_id": "account_devices"}
@@ -1176,7 +1149,7 @@ async def test_entry_kinds_are_told_apart_once(
     hass: HomeAssistant, cloud: FakeTuyaCloud, sims: list[SimulatedDevice]
 ) -> None:
     """An account entry is an account (with its client), a device entry is not."""
-    account = await add_account(hass, cloud)
+    account = await add_account(hass, cloud.url)
     device = MockConfigEntry(
         domain=DOMAIN, unique_id=sims[0].device_id, data={CONF_DEVICE_ID: sims[0].device_id}
     )
@@ -1209,7 +1182,7 @@ async def test_3_1_key_from_the_account_is_proven_before_it_is_saved(
     try:
         cloud.add_device(cloud_device_for(sim, uid=UID, name="Plug 31"))
         cloud.devices[sim.device_id].local_key = cloud_key
-        await add_account(hass, cloud)
+        await add_account(hass, cloud.url)
         entry = await add_device(hass, sim)
         coordinator = entry.runtime_data
         await wait_for(lambda: coordinator.device.connected)

@@ -35,7 +35,8 @@ from custom_components.tuya_lan.const import (
 from tuya_sim import SimulatedDevice
 from tuya_sim.cloud import FakeTuyaCloud
 
-from .test_cloud import KEYS, NEW_KEY, add_account, cloud, sims, unload_all
+from .common import add_account
+from .test_cloud import KEYS, NEW_KEY, cloud, sims, unload_all
 from .test_discovery import Ports, ports
 
 __all__ = ["cloud", "ports", "sims"]  # fixtures
@@ -228,7 +229,7 @@ async def test_no_cloud_device_is_never_healed_from_an_account(
     """A linked account that knows the device's (re-paired) key: an entry imported from a
     key file does not take it (its owner holds its keys); the user is asked instead."""
     sim = sims[1]
-    await add_account(hass, cloud)
+    await add_account(hass, cloud.url)
     sim.change_key(NEW_KEY)
     entry = MockConfigEntry(
         domain=DOMAIN,
@@ -298,7 +299,7 @@ async def test_no_cloud_reauth_offers_no_account(
 ) -> None:
     """With an account linked, a no-cloud entry's reauth offers typing the key or a new
     key file, never the account; the new file must be the device's own."""
-    await add_account(hass, cloud)
+    await add_account(hass, cloud.url)
     device = SimulatedDevice(DEVICE_ID, LOCAL_KEY, "3.3", tick_interval=None)
     await device.start()
     try:

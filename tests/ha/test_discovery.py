@@ -57,7 +57,7 @@ from tests.loopback import free_tcp_port, free_udp_ports
 from tuya_sim import DeviceSimulator, SimulatedDevice, build_datagram
 from tuya_sim.cloud import FakeCloudDevice, FakeTuyaCloud
 
-from .common import entry_data, start_user_flow
+from .common import ACCESS_ID, ACCESS_SECRET, account_entry, entry_data, start_user_flow
 from .conftest import FakeDevice
 
 # Captured before the autouse sandbox replaces it.
@@ -71,8 +71,6 @@ ID34 = "bf34000000000000aa34"
 ID35 = "bf35000000000000aa35"
 ID35_SILENT = "bf35000000000000ab35"
 NEW = "127.0.0.1"  # the address devices announce
-ACCESS_ID = "1KAD46OrT9HafiKdsXeg"
-ACCESS_SECRET = "4OHBOnWOqaEC1mWXOpVL3yV50s0qGSRC"
 UID = "eu1700000000000aaaaa"
 OLD = "old-address.test"  # the entries' address (see the old_address fixture)
 
@@ -853,18 +851,7 @@ async def test_account_offers_a_heard_device_at_its_address(
     answer there is reported, ticked again for another try, and nothing is saved."""
     async with FakeTuyaCloud(ACCESS_ID, ACCESS_SECRET) as cloud:
         cloud.add_device(FakeCloudDevice(ID35, "Heard plug", KEY, uid=UID))
-        MockConfigEntry(
-            domain=DOMAIN,
-            unique_id=f"account_{ACCESS_ID}",
-            data={
-                "entry_type": "account",
-                "kind": "developer",
-                "access_id": ACCESS_ID,
-                "access_secret": ACCESS_SECRET,
-                "region": "eu",
-                "endpoint": cloud.url,
-            },
-        ).add_to_hass(hass)
+        account_entry(cloud.url).add_to_hass(hass)
         await start_listening(hass)
         # Announced from 127.0.0.1; the device's port 6668 there has no such device.
         send(build_datagram(ID35, "3.5", ip=NEW), ports.encrypted)

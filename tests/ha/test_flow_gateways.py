@@ -19,7 +19,6 @@ from homeassistant.config_entries import SOURCE_USER, ConfigEntryState
 from homeassistant.const import CONF_HOST, CONF_PORT
 from homeassistant.core import HomeAssistant
 from homeassistant.data_entry_flow import FlowResultType
-from pytest_homeassistant_custom_component.common import MockConfigEntry
 
 from custom_components.tuya_lan.const import (
     CONF_CHILDREN,
@@ -34,15 +33,13 @@ from custom_components.tuya_lan.tuyalan import Timings
 from tuya_sim import SimulatedGateway
 from tuya_sim.cloud import FakeCloudDevice, FakeDp, FakeTuyaCloud
 
-from .common import start_user_flow
+from .common import ACCESS_ID, ACCESS_SECRET, account_entry, start_user_flow
 
 GATEWAY_ID = "bf0123456789abcdgw01"
 KEY = "0123456789abcdef"
 WRONG_KEY = "fedcba9876543210"
 PLUG = "a4c13800000000p1"
 PLUG_2 = "a4c13800000000p2"
-ACCESS_ID = "1KAD46OrT9HafiKdsXeg"
-ACCESS_SECRET = "4OHBOnWOqaEC1mWXOpVL3yV50s0qGSRC"
 UID = "eu1700000000000aaaaa"
 
 
@@ -166,18 +163,7 @@ async def test_the_account_offers_hubs_with_their_children_under_them(
         cloud.add_device(device)
     await cloud.start()
     try:
-        account = MockConfigEntry(
-            domain=DOMAIN,
-            unique_id=f"account_{ACCESS_ID}",
-            data={
-                "entry_type": "account",
-                "kind": "developer",
-                "access_id": ACCESS_ID,
-                "access_secret": ACCESS_SECRET,
-                "region": "eu",
-                "endpoint": cloud.url,
-            },
-        )
+        account = account_entry(cloud.url)
         account.add_to_hass(hass)
         assert await hass.config_entries.async_setup(account.entry_id)
         result = await hass.config_entries.flow.async_init(DOMAIN, context={"source": SOURCE_USER})

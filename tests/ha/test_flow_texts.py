@@ -20,10 +20,8 @@ from custom_components.tuya_lan.diagnostics import async_get_config_entry_diagno
 from tuya_sim import SimulatedDevice
 from tuya_sim.cloud import FakeTuyaCloud, cloud_device_for
 
-from .common import closed_port
+from .common import ACCESS_ID, ACCESS_SECRET, closed_port
 
-ACCESS_ID = "1KAD46OrT9HafiKdsXeg"
-ACCESS_SECRET = "4OHBOnWOqaEC1mWXOpVL3yV50s0qGSRC"
 UID = "eu1700000000000aaaaa"
 STRINGS = json.loads(
     (Path(__file__).parents[2] / "custom_components/tuya_lan/strings.json").read_text()

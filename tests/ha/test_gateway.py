@@ -31,7 +31,7 @@ from custom_components.tuya_lan.tuyalan import Timings
 from tuya_sim import SimulatedGateway
 from tuya_sim.cloud import FakeCloudDevice, FakeDp, FakeTuyaCloud
 
-from .common import entry_data
+from .common import ACCESS_ID, ACCESS_SECRET, account_entry, entry_data
 
 # Raw DPs (the sensor's, without a model) are disabled by default: shown here.
 pytestmark = pytest.mark.usefixtures("entity_registry_enabled_by_default")
@@ -347,8 +347,6 @@ async def test_diagnostics_show_each_child(
     assert found["children"][PLUG_2]["mapping"]["1"] == "switch"
 
 
-ACCESS_ID = "1KAD46OrT9HafiKdsXeg"
-ACCESS_SECRET = "4OHBOnWOqaEC1mWXOpVL3yV50s0qGSRC"
 UID = "eu1700000000000aaaaa"
 
 
@@ -382,18 +380,7 @@ async def test_children_from_the_account_join_their_gateways_entry(
         cloud.add_device(device)
     await cloud.start()
     try:
-        account = MockConfigEntry(
-            domain=DOMAIN,
-            unique_id=f"account_{ACCESS_ID}",
-            data={
-                "entry_type": "account",
-                "kind": "developer",
-                "access_id": ACCESS_ID,
-                "access_secret": ACCESS_SECRET,
-                "region": "eu",
-                "endpoint": cloud.url,
-            },
-        )
+        account = account_entry(cloud.url)
         account.add_to_hass(hass)
         assert await hass.config_entries.async_setup(account.entry_id)
         result = await hass.config_entries.flow.async_init(DOMAIN, context={"source": SOURCE_USER})

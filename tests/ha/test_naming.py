@@ -28,8 +28,8 @@ from custom_components.tuya_lan.overrides import resolve_specs
 from tuya_sim import SimulatedDevice
 from tuya_sim.cloud import FakeTuyaCloud
 
-from .common import closed_port
-from .test_cloud import IDS, add_account, add_device, cloud, sims, unload_all
+from .common import add_account, closed_port
+from .test_cloud import IDS, add_device, cloud, sims, unload_all
 
 __all__ = ["cloud", "sims"]  # fixtures
 
@@ -124,7 +124,7 @@ async def test_discovered_card_of_an_account_device_is_named_as_its_dialog(
 ) -> None:
     """The card's title and the dialog say the account's name ("Plug 2"), not the
     product key; the device added from it gets a model that tells, and its category."""
-    await add_account(hass, cloud)
+    await add_account(hass, cloud.url)
     sim = sims[1]
     with closed_port() as nothing_there:
         result = await hass.config_entries.flow.async_init(
@@ -172,7 +172,7 @@ async def test_devices_added_by_key_take_the_account_name(
     registry.async_update_device(hall.id, name_by_user="Hall")
     hass.config_entries.async_update_entry(renamed_entry, title="My heater")
 
-    account = await add_account(hass, cloud)
+    account = await add_account(hass, cloud.url)
     await account.runtime_data.async_devices()
 
     assert plain.title == "Plug 1"

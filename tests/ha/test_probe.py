@@ -44,10 +44,8 @@ from custom_components.tuya_lan.container import (
 from tuya_sim import SimulatedDevice, build_datagram
 from tuya_sim.cloud import FakeCloudDevice, FakeTuyaCloud
 
-from .common import entry_data
+from .common import ACCESS_ID, ACCESS_SECRET, account_entry, entry_data
 from .test_discovery import (
-    ACCESS_ID,
-    ACCESS_SECRET,
     KEY,
     OTHER_KEY,
     UID,
@@ -260,18 +258,7 @@ async def account_listing(hass: HomeAssistant, device: FakeCloudDevice) -> Async
     """A linked account holding ``device``, its list fetched once."""
     async with FakeTuyaCloud(ACCESS_ID, ACCESS_SECRET) as cloud:
         cloud.add_device(device)
-        account = MockConfigEntry(
-            domain=DOMAIN,
-            unique_id=f"account_{ACCESS_ID}",
-            data={
-                "entry_type": "account",
-                "kind": "developer",
-                "access_id": ACCESS_ID,
-                "access_secret": ACCESS_SECRET,
-                "region": "eu",
-                "endpoint": cloud.url,
-            },
-        )
+        account = account_entry(cloud.url)
         account.add_to_hass(hass)
         assert await hass.config_entries.async_setup(account.entry_id)
         await account.runtime_data.async_devices()
