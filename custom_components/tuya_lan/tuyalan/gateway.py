@@ -76,6 +76,8 @@ PRESENCE_VERSIONS: Final = ("3.4", "3.5")
 # and the cids one presence report may name: a device's input is bounded.
 MAX_ORPHANS: Final = 64
 MAX_REPORT_CIDS: Final = 1024
+# Children asked at most to prove a new key when the gateway's own answer did not.
+KEY_PROVING_CHILDREN: Final = 3
 # The error text of a gateway asked about a cid it does not know.
 UNKNOWN_CID_MARKERS: Final = ("devid not",)
 # Reasons a child is unavailable, as the health says them.
@@ -163,6 +165,8 @@ class _GatewayClient(TuyaClient):
 
     on_child_status: Callable[[str, dict[str, Any]], None] | None = None
     on_presence: Callable[[set[str], set[str]], None] | None = None
+    # The cids of the gateway's children, asked when a child must prove the key.
+    child_cids: Callable[[], Iterable[str]] = tuple
 
     async def status(self, *, device22_fallback: bool = True) -> dict[str, Any]:
         """The gateway's own DPs, asked once; {} for a gateway that has none.
@@ -176,6 +180,20 @@ class _GatewayClient(TuyaClient):
             _LOGGER.debug("%s: the gateway reports no DPs of its own (%s)", self.host, error)
             return {}
         return dps
+
+    async def confirm_key(self, status: dict[str, Any]) -> bool:
+        """Whether the session proved the key, asking a child when the gateway's own
+        answer did not: a 3.3 hub refuses a query without a cid in plaintext ("json obj
+        data unvalid"), which proves nothing, while its answer about a child is
+        encrypted with the key (and one that does not decrypt is WrongKeyError)."""
+        if await super().confirm_key(status) or self.version == "3.1":
+            return self._session.key_proven
+        for cid in list(self.child_cids())[:KEY_PROVING_CHILDREN]:
+            with contextlib.suppress(DeviceError, NoStatusError):
+                await self.child_status(cid)
+            if self._session.key_proven:
+                break
+        return self._session.key_proven
 
     async def child_status(self, cid: str) -> dict[str, Any]:
         """Child ``cid``'s DPs as the gateway holds them (cached for an offline child)."""
@@ -575,6 +593,7 @@ class TuyaGateway(TuyaDevice):
 
         client.on_child_status = on_child_status
         client.on_presence = on_presence
+        client.child_cids = lambda: tuple(self._children)
         return client
 
     def _set_health(self, **changes: Any) -> None:

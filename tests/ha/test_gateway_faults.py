@@ -1,0 +1,212 @@
+"""A gateway's key and firmware through Home Assistant (issue 17 item 4).
+
+Against the simulated gateway (tuya_sim.gateway) on 127.0.0.1 and the fake Tuya cloud
+(tuya_sim.cloud): a gateway re-paired with a new local key is healed from the linked
+account with no user action, and every child behind it is back and controllable with
+that one key (a child has no key of its own on the LAN); a gateway whose firmware
+update changed its protocol version is found again by itself, the new version stored.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator, Callable, Iterator
+from typing import Any
+from unittest.mock import patch
+
+import pytest
+from homeassistant.config_entries import ConfigEntryState
+from homeassistant.const import STATE_UNAVAILABLE
+from homeassistant.core import HomeAssistant
+from homeassistant.helpers import issue_registry as ir
+from pytest_homeassistant_custom_component.common import MockConfigEntry
+
+from custom_components.tuya_lan.const import CONF_CHILDREN, CONF_LOCAL_KEY, DOMAIN
+from custom_components.tuya_lan.gateway import GatewayCoordinator
+from custom_components.tuya_lan.tuyalan import Timings
+from tuya_sim import SimulatedGateway
+from tuya_sim.cloud import FakeTuyaCloud, cloud_child_for, cloud_device_for
+
+from .common import entry_data
+
+GATEWAY_ID = "bf0123456789abcdgw01"
+KEY = "0123456789abcdef"
+NEW_KEY = "Zq4v!8RtW2m#Lp6x"
+PLUG = "a4c13800000000p1"
+SENSOR = "a4c13800000000s1"
+TITLE = "Hub"
+PLUG_SWITCH = "switch.kitchen_plug"
+SENSOR_TEMPERATURE = "sensor.garden_sensor_dp_1"  # raw: no model in these options
+GATEWAY_CONNECTION = "sensor.hub_connection"
+CHILDREN: dict[str, dict[str, Any]] = {
+    PLUG: {"name": "Kitchen plug"},
+    SENSOR: {"name": "Garden sensor", "category": "wsdcg"},
+}
+ACCESS_ID = "1KAD46OrT9HafiKdsXeg"
+ACCESS_SECRET = "4OHBOnWOqaEC1mWXOpVL3yV50s0qGSRC"
+UID = "eu1700000000000aaaaa"
+# The loopback round trips take milliseconds; healing asks the cloud and proves the key.
+WITHIN = 10.0
+
+# Raw DPs (the sensor's, without a model) are disabled by default: shown here.
+pytestmark = pytest.mark.usefixtures("entity_registry_enabled_by_default")
+
+
+async def wait_for(condition: Callable[[], bool], timeout: float = WITHIN) -> None:
+    """Wait until `condition()` holds."""
+    async with asyncio.timeout(timeout):
+        while not condition():  # noqa: ASYNC110 - the condition spans HA, cloud and simulator
+            await asyncio.sleep(0.01)
+
+
+@pytest.fixture(autouse=True)
+def fast_gateway() -> Iterator[None]:
+    """Reconnect after 50 ms; merge split presence reports over 0.2 s, not 2 s."""
+    timings = Timings(backoff_min=0.05, backoff_max=0.05, backoff_jitter=0.0)
+    with (
+        patch("custom_components.tuya_lan.gateway.TIMINGS", timings),
+        patch("custom_components.tuya_lan.gateway.PRESENCE_WINDOW", 0.2),
+    ):
+        yield
+
+
+@pytest.fixture
+async def sim(socket_enabled: None, version: str) -> AsyncIterator[SimulatedGateway]:
+    """A simulated gateway with a plug and a temperature sensor on a loopback port."""
+    gateway = SimulatedGateway(
+        GATEWAY_ID,
+        KEY,
+        version,
+        children={PLUG: "plug", SENSOR: "temperature"},
+        tick_interval=None,
+        seed=1,
+    )
+    await gateway.start()
+    yield gateway
+    await gateway.stop()
+
+
+@pytest.fixture
+async def cloud(sim: SimulatedGateway) -> AsyncIterator[FakeTuyaCloud]:
+    """The fake cloud: the gateway (its key follows the simulator's) and its children."""
+    fake = FakeTuyaCloud(ACCESS_ID, ACCESS_SECRET)
+    fake.add_device(cloud_device_for(sim, uid=UID, name=TITLE))
+    for number, cid in enumerate(CHILDREN, start=1):
+        fake.add_device(
+            cloud_child_for(sim, cid, device_id=f"bf000000000000000c0{number}", name=cid, uid=UID)
+        )
+    await fake.start()
+    yield fake
+    await fake.stop()
+
+
+async def add_account(hass: HomeAssistant, cloud: FakeTuyaCloud) -> None:
+    account = MockConfigEntry(
+        domain=DOMAIN,
+        unique_id=f"account_{ACCESS_ID}",
+        data={
+            "entry_type": "account",
+            "kind": "developer",
+            "access_id": ACCESS_ID,
+            "access_secret": ACCESS_SECRET,
+            "region": "eu",
+            "endpoint": cloud.url,
+        },
+    )
+    account.add_to_hass(hass)
+    assert await hass.config_entries.async_setup(account.entry_id)
+
+
+def gateway_entry(sim: SimulatedGateway, **data: Any) -> MockConfigEntry:
+    return MockConfigEntry(
+        domain=DOMAIN,
+        title=TITLE,
+        unique_id=GATEWAY_ID,
+        data=entry_data(
+            host="127.0.0.1",
+            port=sim.port,
+            device_id=GATEWAY_ID,
+            local_key=KEY,
+            protocol_version=sim.version,
+            **data,
+        ),
+        options={CONF_CHILDREN: CHILDREN},
+    )
+
+
+@pytest.fixture
+async def unload_all(hass: HomeAssistant) -> AsyncIterator[None]:
+    """Every entry unloaded at the end (no session, task or timer left)."""
+    yield
+    for entry in hass.config_entries.async_entries(DOMAIN):
+        if entry.state is ConfigEntryState.LOADED:
+            await hass.config_entries.async_unload(entry.entry_id)
+    await hass.async_block_till_done()
+
+
+def state(hass: HomeAssistant, entity_id: str) -> str | None:
+    found = hass.states.get(entity_id)
+    return None if found is None else found.state
+
+
+def no_repair_and_no_reauth(hass: HomeAssistant) -> None:
+    assert [i for i in ir.async_get(hass).issues.values() if i.domain == DOMAIN] == []
+    assert hass.config_entries.flow.async_progress() == []
+
+
+async def children_work(hass: HomeAssistant, sim: SimulatedGateway) -> None:
+    """Every child shows what it holds, and a command reaches the child it is for."""
+    await wait_for(lambda: state(hass, PLUG_SWITCH) == "on")
+    await wait_for(lambda: state(hass, SENSOR_TEMPERATURE) not in (None, STATE_UNAVAILABLE))
+    await hass.services.async_call("switch", "turn_off", {"entity_id": PLUG_SWITCH}, blocking=True)
+    assert sim.children[PLUG].dps["1"] is False
+    await wait_for(lambda: state(hass, PLUG_SWITCH) == "off")
+    sim.set_child_dps(SENSOR, {"1": 217})
+    await wait_for(lambda: state(hass, SENSOR_TEMPERATURE) == "217")
+
+
+# --- a key healed from the account heals every child at once ---------------------------
+
+
+@pytest.mark.parametrize("version", ["3.3", "3.4", "3.5"])
+@pytest.mark.usefixtures("unload_all")
+async def test_a_repaired_gateway_is_healed_from_the_account_with_its_children(
+    hass: HomeAssistant, sim: SimulatedGateway, cloud: FakeTuyaCloud
+) -> None:
+    """The gateway is re-paired (new local key) while running: its key is fetched from
+    the linked account, proved and stored; every child is back on the gateway's one
+    session, shows its state and takes commands; no repair, no reauth."""
+    await add_account(hass, cloud)
+    entry = gateway_entry(sim)
+    entry.add_to_hass(hass)
+    assert await hass.config_entries.async_setup(entry.entry_id)
+    await hass.async_block_till_done()
+    assert isinstance(entry.runtime_data, GatewayCoordinator)
+    assert state(hass, PLUG_SWITCH) == "on"
+
+    sim.change_key(NEW_KEY)
+    await wait_for(lambda: entry.data[CONF_LOCAL_KEY] == NEW_KEY)
+    await wait_for(lambda: state(hass, GATEWAY_CONNECTION) == "connected")
+    await children_work(hass, sim)
+    await hass.async_block_till_done()
+    no_repair_and_no_reauth(hass)
+    assert sim.clients == 1
+
+
+@pytest.mark.parametrize("version", ["3.3", "3.5"])
+@pytest.mark.usefixtures("unload_all")
+async def test_a_gateway_repaired_while_home_assistant_was_off_heals_at_setup(
+    hass: HomeAssistant, sim: SimulatedGateway, cloud: FakeTuyaCloud
+) -> None:
+    """Re-paired while Home Assistant was off: the gateway's setup fetches its key and
+    goes on, and its children are set up with it."""
+    await add_account(hass, cloud)
+    sim.change_key(NEW_KEY)
+    entry = gateway_entry(sim)
+    entry.add_to_hass(hass)
+    assert await hass.config_entries.async_setup(entry.entry_id)
+    await hass.async_block_till_done()
+    assert entry.state is ConfigEntryState.LOADED
+    assert entry.data[CONF_LOCAL_KEY] == NEW_KEY
+    await children_work(hass, sim)
+    no_repair_and_no_reauth(hass)
