@@ -38,7 +38,7 @@ from .const import (
 )
 from .entries import TuyaLanDeviceConfigEntry, loaded_accounts
 from .errors import SETUP_FAILED, exception_key, translated_error
-from .follow import SIGNAL_CONNECTION, Follower, signal_heard
+from .follow import SIGNAL_CONNECTION, Follower, changed_version, signal_heard
 from .healing import KeyHealer
 from .mapping import Descriptions
 from .repairs import (
@@ -438,15 +438,17 @@ class TuyaLanCoordinator(DataUpdateCoordinator[DeviceUpdate]):
             self._start_reauth()
 
     @callback
-    def _on_heard(self, host: str) -> None:
-        """Discovery heard the device at ``host``: follow it there if it is away, or
-        try it now if it announces itself where nothing answered (back on the network:
-        the backoff could otherwise wait up to a minute)."""
+    def _on_heard(self, host: str, version: str | None = None) -> None:
+        """Discovery heard the device at ``host`` (announcing protocol ``version``):
+        follow it there (or to that version) if it is away, or try it now if it
+        announces itself where nothing answered (back on the network: the backoff
+        could otherwise wait up to a minute)."""
         self._heard_at = host
         if self.device.connected:
             return
-        if host != self.device.host:
-            self._follower.heard(host, lambda: not self.device.connected)
+        version = changed_version(self.version, version)
+        if host != self.device.host or version is not None:
+            self._follower.heard(host, lambda: not self.device.connected, version)
             return
         now = time.monotonic()
         if (

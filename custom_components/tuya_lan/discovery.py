@@ -50,6 +50,7 @@ from .const import (
     CONF_LISTEN_ADDRESS,
     CONF_PROBE_RANGES,
     CONF_PRODUCT_KEY,
+    CONF_PROTOCOL_VERSION,
     CONF_REQUEST_ADDRESS,
     CONF_REQUEST_PORT,
     DISCOVERY_IP,
@@ -59,7 +60,7 @@ from .const import (
 )
 from .container import container_marker, looks_like_bridge_container
 from .entries import is_account_entry
-from .follow import SIGNAL_CONNECTION, async_follow, signal_heard
+from .follow import SIGNAL_CONNECTION, async_follow, changed_version, signal_heard
 from .ports import describe_port_holders
 from .tuyalan import (
     TCP_PORT,
@@ -337,23 +338,28 @@ class TuyaLanDiscovery:
         if entry.state is ConfigEntryState.LOADED:
             # Its coordinator knows whether its session is down: it follows a move, and
             # tries a device back at its own address at once.
-            async_dispatcher_send(self.hass, signal_heard(device.device_id), device.ip)
+            async_dispatcher_send(
+                self.hass, signal_heard(device.device_id), device.ip, device.version
+            )
             return
-        if same_address:
+        stored = entry.data.get(CONF_PROTOCOL_VERSION, device.version)
+        version = changed_version(stored, device.version)
+        if same_address and version is None:
             return  # waiting to retry setup: Home Assistant retries it
         if not self._missing(entry) or device.device_id in self._following:
             return
         self.heard.acted(heard)
         self._following.add(device.device_id)
         self.hass.async_create_background_task(
-            self._async_follow(entry, device.ip),
+            self._async_follow(entry, device.ip, version),
             f"{DOMAIN} follow {device.device_id}",
         )
 
-    async def _async_follow(self, entry: ConfigEntry, new_host: str) -> None:
-        """Move an entry waiting to retry its setup, if the device answers there."""
+    async def _async_follow(self, entry: ConfigEntry, new_host: str, version: str | None) -> None:
+        """Move an entry waiting to retry its setup, if the device answers there (in
+        the protocol version it announces, when another than the entry's)."""
         try:
-            await async_follow(self.hass, entry, new_host, lambda: self._missing(entry))
+            await async_follow(self.hass, entry, new_host, lambda: self._missing(entry), version)
         finally:
             self._following.discard(entry.data[CONF_DEVICE_ID])
 

@@ -19,14 +19,22 @@ from homeassistant.config_entries import ConfigEntryState
 from homeassistant.const import STATE_UNAVAILABLE
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers import issue_registry as ir
+from homeassistant.setup import async_setup_component
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
-from custom_components.tuya_lan.const import CONF_CHILDREN, CONF_LOCAL_KEY, DOMAIN
+from custom_components.tuya_lan import discovery
+from custom_components.tuya_lan.const import (
+    CONF_CHILDREN,
+    CONF_LOCAL_KEY,
+    CONF_PROTOCOL_VERSION,
+    DOMAIN,
+)
 from custom_components.tuya_lan.gateway import GatewayCoordinator
 from custom_components.tuya_lan.tuyalan import Timings
 from tuya_sim import SimulatedGateway
 from tuya_sim.cloud import FakeTuyaCloud, cloud_child_for, cloud_device_for
 
+from ..loopback import free_udp_ports
 from .common import entry_data
 
 GATEWAY_ID = "bf0123456789abcdgw01"
@@ -47,6 +55,9 @@ ACCESS_SECRET = "4OHBOnWOqaEC1mWXOpVL3yV50s0qGSRC"
 UID = "eu1700000000000aaaaa"
 # The loopback round trips take milliseconds; healing asks the cloud and proves the key.
 WITHIN = 10.0
+
+# Seconds between the simulator's UDP announcements (real devices: 5 s).
+ANNOUNCE = 0.25
 
 # Raw DPs (the sensor's, without a model) are disabled by default: shown here.
 pytestmark = pytest.mark.usefixtures("entity_registry_enabled_by_default")
@@ -210,3 +221,100 @@ async def test_a_gateway_repaired_while_home_assistant_was_off_heals_at_setup(
     assert entry.data[CONF_LOCAL_KEY] == NEW_KEY
     await children_work(hass, sim)
     no_repair_and_no_reauth(hass)
+
+
+# --- a firmware update that changed the protocol version --------------------------------
+
+
+@pytest.fixture
+def listen_ports(socket_enabled: None) -> Iterator[tuple[int, int, int]]:
+    """The discovery listener binds free loopback ports (plain, encrypted, 3.5's)."""
+    ports = tuple(free_udp_ports(3))
+    with (
+        patch.object(discovery, "LISTEN_HOST", "127.0.0.1"),
+        patch.object(discovery, "LISTEN_PORTS", ports),
+    ):
+        yield ports  # type: ignore[misc]
+
+
+async def updated_firmware(
+    sim: SimulatedGateway, version: str, discovery_port: int
+) -> SimulatedGateway:
+    """The same gateway (address, port, id, key, children) after a firmware update that
+    changed its protocol version, announcing itself as gateways do."""
+    await sim.stop()
+    updated = SimulatedGateway(
+        GATEWAY_ID,
+        KEY,
+        version,
+        children={PLUG: "plug", SENSOR: "temperature"},
+        port=sim.port,
+        tick_interval=None,
+        seed=1,
+        discovery_port=discovery_port,
+        discovery_interval=ANNOUNCE,
+    )
+    await updated.start()
+    return updated
+
+
+@pytest.mark.parametrize(("version", "new_version"), [("3.3", "3.4"), ("3.4", "3.5")])
+@pytest.mark.usefixtures("unload_all")
+async def test_a_gateway_whose_firmware_changed_its_protocol_version_is_found_again(
+    hass: HomeAssistant,
+    sim: SimulatedGateway,
+    listen_ports: tuple[int, int, int],
+    new_version: str,
+) -> None:
+    """A firmware update changed the gateway's protocol version (same address and key):
+    it announces itself with the new one, is proven there, the entry keeps the new
+    version, and its children are back and controllable; no repair, no reauth."""
+    assert await async_setup_component(hass, DOMAIN, {DOMAIN: None})  # the listener
+    await hass.async_block_till_done()
+    entry = gateway_entry(sim)
+    entry.add_to_hass(hass)
+    assert await hass.config_entries.async_setup(entry.entry_id)
+    await hass.async_block_till_done()
+    assert state(hass, PLUG_SWITCH) == "on"
+
+    _, encrypted, app = listen_ports
+    updated = await updated_firmware(sim, new_version, app if new_version == "3.5" else encrypted)
+    try:
+        await wait_for(lambda: entry.data[CONF_PROTOCOL_VERSION] == new_version)
+        await wait_for(lambda: entry.state is ConfigEntryState.LOADED)
+        await wait_for(lambda: state(hass, GATEWAY_CONNECTION) == "connected")
+        await children_work(hass, updated)
+        no_repair_and_no_reauth(hass)
+        assert entry.data[CONF_LOCAL_KEY] == KEY
+    finally:
+        for loaded in hass.config_entries.async_entries(DOMAIN):
+            await hass.config_entries.async_unload(loaded.entry_id)
+        await updated.stop()
+
+
+@pytest.mark.parametrize(("version", "new_version"), [("3.3", "3.4"), ("3.4", "3.5")])
+@pytest.mark.usefixtures("unload_all")
+async def test_a_gateway_updated_while_home_assistant_was_off_is_found_again(
+    hass: HomeAssistant,
+    sim: SimulatedGateway,
+    listen_ports: tuple[int, int, int],
+    new_version: str,
+) -> None:
+    """The update came while Home Assistant was off: the entry's setup fails with the
+    old version, and the gateway's announcement of the new one sets it up."""
+    assert await async_setup_component(hass, DOMAIN, {DOMAIN: None})  # the listener
+    await hass.async_block_till_done()
+    entry = gateway_entry(sim)
+    _, encrypted, app = listen_ports
+    updated = await updated_firmware(sim, new_version, app if new_version == "3.5" else encrypted)
+    try:
+        entry.add_to_hass(hass)
+        await hass.config_entries.async_setup(entry.entry_id)
+        await wait_for(lambda: entry.data[CONF_PROTOCOL_VERSION] == new_version)
+        await wait_for(lambda: entry.state is ConfigEntryState.LOADED)
+        await children_work(hass, updated)
+        no_repair_and_no_reauth(hass)
+    finally:
+        for loaded in hass.config_entries.async_entries(DOMAIN):
+            await hass.config_entries.async_unload(loaded.entry_id)
+        await updated.stop()

@@ -21,13 +21,17 @@ from custom_components.tuya_lan.tuyalan import (
     ChildOfflineError,
     Command,
     DeviceUpdate,
+    HandshakeDroppedError,
     InvalidValueError,
+    KeyUnprovenError,
     Presence,
     Timings,
     TuyaChild,
     TuyaError,
     TuyaGateway,
+    WrongKeyError,
     parse_presence_report,
+    probe_gateway,
 )
 from custom_components.tuya_lan.tuyalan.codec import FrameParser, json_bytes
 from custom_components.tuya_lan.tuyalan.protocol import ClientSession, Message
@@ -475,3 +479,21 @@ async def test_a_new_key_is_proven_through_a_child(
     await gateway.close()
     await at_setup.try_key(NEW_KEY)
     assert at_setup.connected
+
+
+@pytest.mark.parametrize("version", ["3.3", "3.4", "3.5"])
+async def test_probe_gateway_proves_the_key_with_a_child(
+    start_gateway: StartGateway, version: str
+) -> None:
+    """A hub that refuses a status query of its own is proven by its answer about a
+    child (or its 3.4/3.5 handshake); a wrong key is refused, and on 3.3 a hub with no
+    child to ask proves nothing."""
+    sim = await start_gateway(version)
+    await probe_gateway("127.0.0.1", GATEWAY_ID, KEY, version, children=["?", PLUG], port=sim.port)
+    with pytest.raises((WrongKeyError, HandshakeDroppedError)):
+        await probe_gateway(
+            "127.0.0.1", GATEWAY_ID, NEW_KEY, version, children=[PLUG], port=sim.port
+        )
+    if version == "3.3":
+        with pytest.raises(KeyUnprovenError):
+            await probe_gateway("127.0.0.1", GATEWAY_ID, KEY, version, port=sim.port)

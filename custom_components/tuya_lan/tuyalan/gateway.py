@@ -46,10 +46,12 @@ from types import MappingProxyType
 from typing import Any, Final
 
 from .client import TuyaClient
-from .const import Command
+from .const import TCP_PORT, Command
 from .device import DeviceState, DeviceUpdate, TuyaDevice
 from .errors import (
     DeviceError,
+    InvalidValueError,
+    KeyUnprovenError,
     NoStatusError,
     NotConnectedError,
     ReplyTooLargeError,
@@ -761,3 +763,34 @@ __all__ = [
     "TuyaGateway",
     "parse_presence_report",
 ]
+
+
+async def probe_gateway(
+    host: str,
+    device_id: str,
+    local_key: str,
+    version: str,
+    *,
+    children: Iterable[str] = (),
+    port: int = TCP_PORT,
+    timeout: float = 5.0,
+) -> None:
+    """Connect to a gateway, prove its key and close: :func:`~.client.probe` for a hub,
+    which refuses a status query of its own ("json obj data unvalid": no failure here).
+    The key is proven by the 3.4/3.5 handshake, or by the answer about one of
+    ``children`` (cids). Raises the library's typed errors, KeyUnprovenError when
+    nothing proved the key."""
+    cids: list[str] = []
+    for cid in children:
+        with contextlib.suppress(InvalidValueError):
+            cids.append(validate_cid(cid))
+    client = _GatewayClient(host, device_id, local_key, version, port=port, timeout=timeout)
+    client.child_cids = lambda: tuple(cids)
+    await client.connect()
+    try:
+        if not await client.confirm_key(await client.status()):
+            raise KeyUnprovenError(
+                f"{host} answered, but protocol {version} sent nothing that proves the local key"
+            )
+    finally:
+        await client.close()
