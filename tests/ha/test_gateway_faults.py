@@ -15,7 +15,7 @@ from typing import Any
 from unittest.mock import patch
 
 import pytest
-from homeassistant.config_entries import ConfigEntryState
+from homeassistant.config_entries import SOURCE_REAUTH, ConfigEntryState
 from homeassistant.const import STATE_UNAVAILABLE
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers import issue_registry as ir
@@ -33,6 +33,7 @@ from custom_components.tuya_lan.gateway import GatewayCoordinator
 from custom_components.tuya_lan.tuyalan import Timings
 from tuya_sim import SimulatedGateway
 from tuya_sim.cloud import FakeTuyaCloud, cloud_child_for, cloud_device_for
+from tuya_sim.discovery import Broadcaster
 
 from ..loopback import free_udp_ports
 from .common import entry_data
@@ -238,7 +239,7 @@ def listen_ports(socket_enabled: None) -> Iterator[tuple[int, int, int]]:
 
 
 async def updated_firmware(
-    sim: SimulatedGateway, version: str, discovery_port: int
+    sim: SimulatedGateway, version: str, discovery_port: int | None
 ) -> SimulatedGateway:
     """The same gateway (address, port, id, key, children) after a firmware update that
     changed its protocol version, announcing itself as gateways do."""
@@ -315,6 +316,38 @@ async def test_a_gateway_updated_while_home_assistant_was_off_is_found_again(
         await children_work(hass, updated)
         no_repair_and_no_reauth(hass)
     finally:
+        for loaded in hass.config_entries.async_entries(DOMAIN):
+            await hass.config_entries.async_unload(loaded.entry_id)
+        await updated.stop()
+
+
+@pytest.mark.parametrize("version", ["3.4"])
+@pytest.mark.usefixtures("unload_all")
+async def test_a_reauth_asked_before_the_new_version_was_heard_is_withdrawn(
+    hass: HomeAssistant, sim: SimulatedGateway, listen_ports: tuple[int, int, int]
+) -> None:
+    """3.4 to 3.5: the 3.4 handshakes are hung up, which looks like a new key, and with
+    no account the user is asked to re-authenticate before the gateway is heard (it
+    announces every 5 s). Once it is found again with the new version and its own key,
+    that question is withdrawn: nothing is left for the user to do."""
+    assert await async_setup_component(hass, DOMAIN, {DOMAIN: None})  # the listener
+    await hass.async_block_till_done()
+    entry = gateway_entry(sim)
+    entry.add_to_hass(hass)
+    assert await hass.config_entries.async_setup(entry.entry_id)
+    await hass.async_block_till_done()
+    updated = await updated_firmware(sim, "3.5", None)
+    announcer = Broadcaster(updated.discovery_datagram, listen_ports[2], 3600)
+    try:
+        await wait_for(lambda: bool(entry.async_get_active_flows(hass, {SOURCE_REAUTH})))
+        await announcer.start()  # the first announcement goes out at once
+        await wait_for(lambda: entry.data[CONF_PROTOCOL_VERSION] == "3.5")
+        await wait_for(lambda: entry.state is ConfigEntryState.LOADED)
+        await children_work(hass, updated)
+        await hass.async_block_till_done()
+        no_repair_and_no_reauth(hass)
+    finally:
+        await announcer.stop()
         for loaded in hass.config_entries.async_entries(DOMAIN):
             await hass.config_entries.async_unload(loaded.entry_id)
         await updated.stop()
