@@ -351,3 +351,32 @@ async def test_a_reauth_asked_before_the_new_version_was_heard_is_withdrawn(
         for loaded in hass.config_entries.async_entries(DOMAIN):
             await hass.config_entries.async_unload(loaded.entry_id)
         await updated.stop()
+
+
+# --- what a user reads about a child the gateway reports offline ------------------------
+
+
+@pytest.mark.parametrize("version", ["3.4"])
+@pytest.mark.usefixtures("unload_all")
+async def test_a_child_offline_at_the_gateway_is_said_so_not_connection_lost(
+    hass: HomeAssistant, sim: SimulatedGateway, caplog: pytest.LogCaptureFixture
+) -> None:
+    """The gateway reports one child offline: its entities are unavailable, its
+    presence sensor and the log say "offline at its gateway", never "connection lost";
+    the gateway stays connected, no repair is raised; back when reported back."""
+    entry = gateway_entry(sim)
+    entry.add_to_hass(hass)
+    assert await hass.config_entries.async_setup(entry.entry_id)
+    await hass.async_block_till_done()
+    caplog.clear()
+    sim.child_offline(PLUG)
+    await wait_for(lambda: state(hass, PLUG_SWITCH) == STATE_UNAVAILABLE)
+    assert state(hass, "sensor.kitchen_plug_presence_at_the_gateway") == "offline"
+    assert "Kitchen plug is offline at its gateway Hub" in caplog.text
+    assert "Lost the connection" not in caplog.text
+    assert state(hass, GATEWAY_CONNECTION) == "connected"
+    assert state(hass, SENSOR_TEMPERATURE) not in (None, STATE_UNAVAILABLE)
+    no_repair_and_no_reauth(hass)
+    sim.child_online(PLUG)
+    await wait_for(lambda: state(hass, PLUG_SWITCH) == "on")
+    assert "Kitchen plug is back at its gateway" in caplog.text
