@@ -16,7 +16,7 @@ from unittest.mock import patch
 
 import pytest
 from homeassistant.config_entries import SOURCE_REAUTH, ConfigEntryState
-from homeassistant.const import STATE_UNAVAILABLE
+from homeassistant.const import CONF_HOST, STATE_UNAVAILABLE
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers import issue_registry as ir
 from homeassistant.setup import async_setup_component
@@ -37,6 +37,7 @@ from tuya_sim.discovery import Broadcaster
 
 from ..loopback import free_udp_ports
 from .common import entry_data
+from .test_faults import OLD_HOST, OldAddress, old_address  # noqa: F401 - its fixture
 
 GATEWAY_ID = "bf0123456789abcdgw01"
 KEY = "0123456789abcdef"
@@ -129,13 +130,13 @@ async def add_account(hass: HomeAssistant, cloud: FakeTuyaCloud) -> None:
     assert await hass.config_entries.async_setup(account.entry_id)
 
 
-def gateway_entry(sim: SimulatedGateway, **data: Any) -> MockConfigEntry:
+def gateway_entry(sim: SimulatedGateway, host: str = "127.0.0.1", **data: Any) -> MockConfigEntry:
     return MockConfigEntry(
         domain=DOMAIN,
         title=TITLE,
         unique_id=GATEWAY_ID,
         data=entry_data(
-            host="127.0.0.1",
+            host=host,
             port=sim.port,
             device_id=GATEWAY_ID,
             local_key=KEY,
@@ -380,3 +381,50 @@ async def test_a_child_offline_at_the_gateway_is_said_so_not_connection_lost(
     sim.child_online(PLUG)
     await wait_for(lambda: state(hass, PLUG_SWITCH) == "on")
     assert "Kitchen plug is back at its gateway" in caplog.text
+
+
+# --- a gateway that moved ----------------------------------------------------------------
+
+
+@pytest.mark.parametrize("version", ["3.3", "3.5"])
+@pytest.mark.usefixtures("unload_all")
+async def test_a_gateway_that_moved_is_followed(
+    hass: HomeAssistant,
+    socket_enabled: None,
+    listen_ports: tuple[int, int, int],
+    old_address: OldAddress,  # noqa: F811 - the fixture imported above
+    version: str,
+) -> None:
+    """The gateway gets a new address and announces it: it is proven there as a hub
+    (which answers no status query of its own; a 3.5 hub failed the device's proof),
+    the entry follows, and its children are back."""
+    assert await async_setup_component(hass, DOMAIN, {DOMAIN: None})  # the listener
+    await hass.async_block_till_done()
+    _, encrypted, app = listen_ports
+    sim = SimulatedGateway(
+        GATEWAY_ID,
+        KEY,
+        version,
+        children={PLUG: "plug", SENSOR: "temperature"},
+        tick_interval=None,
+        seed=1,
+        discovery_port=app if version == "3.5" else encrypted,
+        discovery_interval=ANNOUNCE,
+    )
+    await sim.start()
+    try:
+        entry = gateway_entry(sim, host=OLD_HOST)
+        entry.add_to_hass(hass)
+        assert await hass.config_entries.async_setup(entry.entry_id)
+        await hass.async_block_till_done()
+        assert state(hass, PLUG_SWITCH) == "on"
+        old_address.reachable = False
+        await sim.move()
+        await wait_for(lambda: entry.data[CONF_HOST] == "127.0.0.1")
+        await wait_for(lambda: entry.state is ConfigEntryState.LOADED)
+        await children_work(hass, sim)
+        no_repair_and_no_reauth(hass)
+    finally:
+        for loaded in hass.config_entries.async_entries(DOMAIN):
+            await hass.config_entries.async_unload(loaded.entry_id)
+        await sim.stop()
