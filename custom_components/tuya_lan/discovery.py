@@ -46,6 +46,7 @@ from .const import (
     CONF_LISTEN_ADDRESS,
     CONF_PROBE_RANGES,
     CONF_PRODUCT_KEY,
+    CONF_PROTOCOL_VERSION,
     CONF_REQUEST_ADDRESS,
     CONF_REQUEST_PORT,
     DISCOVERY_IP,
@@ -53,7 +54,7 @@ from .const import (
     DOMAIN,
     LOGGER,
 )
-from .follow import async_follow, signal_heard
+from .follow import async_follow, changed_version, signal_heard
 from .listen_issues import ContainerIssue, PortsIssue
 from .missing import MissingDevices
 from .probing import RangeProbe
@@ -285,14 +286,15 @@ class TuyaLanDiscovery:
                 },
             )
             return
-        if self.async_seen_at(entry, device.ip):
+        if self.async_seen_at(entry, device.ip, device.version):
             self.heard.acted(heard)
 
     @callback
-    def async_seen_at(self, entry: ConfigEntry, ip: str) -> bool:
-        """A configured device announced itself at ``ip`` (or something listens at the
-        address its account hints at): it is followed there if it answers there as
-        itself. Whether a follow was started here."""
+    def async_seen_at(self, entry: ConfigEntry, ip: str, version: str | None = None) -> bool:
+        """A configured device announced itself at ``ip`` (in protocol ``version``, when
+        told; or something listens at the address its account hints at): it is followed
+        there (and to that version) if it answers there as itself. Whether a follow was
+        started here."""
         device_id: str = entry.data[CONF_DEVICE_ID]
         same_address = entry.data.get(CONF_HOST, ip) == ip
         if entry.disabled_by is not None or (same_address and not self.missing.missing(entry)):
@@ -300,22 +302,27 @@ class TuyaLanDiscovery:
         if entry.state is ConfigEntryState.LOADED:
             # Its coordinator knows whether its session is down: it follows a move, and
             # tries a device back at its own address at once.
-            async_dispatcher_send(self.hass, signal_heard(device_id), ip)
+            async_dispatcher_send(self.hass, signal_heard(device_id), ip, version)
             return False
-        if same_address:
+        stored = entry.data.get(CONF_PROTOCOL_VERSION, version)
+        changed = changed_version(stored, version) if isinstance(stored, str) else None
+        if same_address and changed is None:
             return False  # waiting to retry setup: Home Assistant retries it
         if not self.missing.missing(entry) or device_id in self._following:
             return False
         self._following.add(device_id)
         self.hass.async_create_background_task(
-            self._async_follow(entry, ip), f"{DOMAIN} follow {device_id}"
+            self._async_follow(entry, ip, changed), f"{DOMAIN} follow {device_id}"
         )
         return True
 
-    async def _async_follow(self, entry: ConfigEntry, new_host: str) -> None:
-        """Move an entry waiting to retry its setup, if the device answers there."""
+    async def _async_follow(self, entry: ConfigEntry, new_host: str, version: str | None) -> None:
+        """Move an entry waiting to retry its setup, if the device answers there (in
+        the protocol version it announces, when another than the entry's)."""
         try:
-            await async_follow(self.hass, entry, new_host, lambda: self.missing.missing(entry))
+            await async_follow(
+                self.hass, entry, new_host, lambda: self.missing.missing(entry), version
+            )
         finally:
             self._following.discard(entry.data[CONF_DEVICE_ID])
 

@@ -20,19 +20,30 @@ from homeassistant.config_entries import ConfigEntryState
 from homeassistant.const import CONF_HOST, CONF_PORT
 from homeassistant.core import HomeAssistant
 from homeassistant.data_entry_flow import FlowResultType
+from homeassistant.helpers import issue_registry as ir
+from homeassistant.setup import async_setup_component
+from pytest_homeassistant_custom_component.common import MockConfigEntry
 
-from custom_components.tuya_lan.const import CONF_DEVICE_ID, CONF_LOCAL_KEY, CONF_PROTOCOL_VERSION
+from custom_components.tuya_lan.const import (
+    CONF_DEVICE_ID,
+    CONF_LOCAL_KEY,
+    CONF_PROTOCOL_VERSION,
+    DOMAIN,
+)
 from custom_components.tuya_lan.tuyalan import TuyaClient, client as client_module
 from tuya_sim import SimulatedDevice
 
-from .common import DEVICE_ID, LOCAL_KEY, start_user_flow
+from .common import DEVICE_ID, LOCAL_KEY, TITLE, entry_data, start_user_flow
 from .test_faults import (  # noqa: F401 - the fault suite's autouse fixtures apply here too
+    ANNOUNCE,
     COUNTDOWN,
+    FOLLOW_WITHIN,
     LOST_WITHIN,
     REPORT_WITHIN,
     SWITCH,
     Rig,
     detect_blocking_calls,
+    listen_ports,
     make_rig,
     old_address,
     short_times,
@@ -257,3 +268,56 @@ async def test_a_20_kib_status_loads(hass: HomeAssistant, socket_enabled: None) 
     async with make_rig(hass, "3.3", dps={"150": "x" * 20_000}) as rig:
         assert rig.available()
         assert rig.coordinator.data.dps["150"] == "x" * 20_000
+
+
+# --- issue 17 item 4: a firmware update that changed the protocol version ------------------
+
+
+@pytest.mark.parametrize(("version", "new_version"), [("3.3", "3.4"), ("3.4", "3.5")])
+async def test_a_device_whose_firmware_changed_its_protocol_version_is_found_again(
+    hass: HomeAssistant,
+    socket_enabled: None,
+    listen_ports: tuple[int, int, int],  # noqa: F811 - the fixture imported above
+    version: str,
+    new_version: str,
+) -> None:
+    """After a firmware update the plug speaks another protocol version at the same
+    address, with the same key, and announces it: it is proven there with that version,
+    the entry keeps it, and the switch works again; no repair, no reauth."""
+    assert await async_setup_component(hass, DOMAIN, {DOMAIN: None})  # the listener
+    await hass.async_block_till_done()
+    sim = SimulatedDevice(DEVICE_ID, LOCAL_KEY, version, tick_interval=None, seed=1)
+    await sim.start()
+    entry = MockConfigEntry(
+        domain=DOMAIN,
+        title=TITLE,
+        unique_id=DEVICE_ID,
+        data=entry_data(host="127.0.0.1", port=sim.port, protocol_version=version),
+    )
+    entry.add_to_hass(hass)
+    assert await hass.config_entries.async_setup(entry.entry_id)
+    await hass.async_block_till_done()
+    await sim.stop()
+    _, encrypted, app = listen_ports
+    updated = SimulatedDevice(
+        DEVICE_ID,
+        LOCAL_KEY,
+        new_version,
+        port=sim.port,
+        tick_interval=None,
+        seed=1,
+        discovery_port=app if new_version == "3.5" else encrypted,
+        discovery_interval=ANNOUNCE,
+    )
+    await updated.start()
+    try:
+        await wait_for(lambda: entry.data[CONF_PROTOCOL_VERSION] == new_version, FOLLOW_WITHIN)
+        await wait_for(lambda: entry.state is ConfigEntryState.LOADED, FOLLOW_WITHIN)
+        await hass.services.async_call("switch", "turn_off", {"entity_id": SWITCH}, blocking=True)
+        assert updated.dps["1"] is False
+        await wait_for(lambda: hass.states.get(SWITCH).state == "off", REPORT_WITHIN)
+        assert not ir.async_get(hass).issues
+        assert not hass.config_entries.flow.async_progress()
+    finally:
+        await unload_all(hass)
+        await updated.stop()

@@ -21,12 +21,17 @@ from custom_components.tuya_lan.tuyalan import (
     ChildOfflineError,
     Command,
     DeviceUpdate,
+    HandshakeDroppedError,
     InvalidValueError,
+    KeyUnprovenError,
     Presence,
     Timings,
     TuyaChild,
+    TuyaError,
     TuyaGateway,
+    WrongKeyError,
     parse_presence_report,
+    probe_gateway,
 )
 from custom_components.tuya_lan.tuyalan.codec import FrameParser, json_bytes
 from custom_components.tuya_lan.tuyalan.protocol import ClientSession, Message
@@ -39,6 +44,7 @@ KEY = "0123456789abcdef"
 PLUG = "a4c13800000000p1"
 SENSOR = "a4c13800000000s1"
 OTHER = "a4c13800000000x9"
+NEW_KEY = "Zq4v!8RtW2m#Lp6x"
 WINDOW = 0.2  # seconds: the presence window in these tests
 
 type StartGateway = Callable[..., Any]
@@ -437,3 +443,49 @@ async def test_a_child_added_twice_or_removed_is_refused_or_silent(
             await sensor.refresh()
     assert len(recorder.updates.get(PLUG, [])) == count
     assert PLUG not in gateway.children
+
+
+@pytest.mark.parametrize("version", ["3.3", "3.5"])
+@pytest.mark.usefixtures("fast_backoff")
+async def test_a_new_key_is_proven_through_a_child(
+    start_gateway: StartGateway, gateways: Any, recorder: Recorder, version: str
+) -> None:
+    """Re-paired: a 3.3 hub refuses a query of its own in plaintext, which proves no
+    key, so the new key is proven by its answer about a child (encrypted with the key),
+    on the running session and at setup alike; a key that is not the hub's is refused."""
+    sim = await start_gateway(version)
+    gateway = gateways(sim)
+    plug = recorder.attach(gateway, PLUG)
+    await gateway.connect()
+    gateway.start()
+    sim.change_key(NEW_KEY)
+    with pytest.raises(TuyaError):
+        await gateway.try_key(KEY.upper())
+    await gateway.try_key(NEW_KEY)
+    assert gateway.connected
+    await plug.set_dps({"1": False})
+    assert sim.children[PLUG].dps["1"] is False
+
+    at_setup = gateways(sim)  # a new session, before supervision starts
+    recorder.attach(at_setup, SENSOR)
+    await gateway.close()
+    await at_setup.try_key(NEW_KEY)
+    assert at_setup.connected
+
+
+@pytest.mark.parametrize("version", ["3.3", "3.4", "3.5"])
+async def test_probe_gateway_proves_the_key_with_a_child(
+    start_gateway: StartGateway, version: str
+) -> None:
+    """A hub that refuses a status query of its own is proven by its answer about a
+    child (or its 3.4/3.5 handshake); a wrong key is refused, and on 3.3 a hub with no
+    child to ask proves nothing."""
+    sim = await start_gateway(version)
+    await probe_gateway("127.0.0.1", GATEWAY_ID, KEY, version, children=["?", PLUG], port=sim.port)
+    with pytest.raises((WrongKeyError, HandshakeDroppedError)):
+        await probe_gateway(
+            "127.0.0.1", GATEWAY_ID, NEW_KEY, version, children=[PLUG], port=sim.port
+        )
+    if version == "3.3":
+        with pytest.raises(KeyUnprovenError):
+            await probe_gateway("127.0.0.1", GATEWAY_ID, KEY, version, port=sim.port)

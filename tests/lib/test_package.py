@@ -120,6 +120,7 @@ PUBLIC_NAMES = [
     "parse_presence_report",
     "parse_stored_model",
     "probe",
+    "probe_gateway",
     "session_proves_key",
     "valid_device_id",
     "validate_local_key",

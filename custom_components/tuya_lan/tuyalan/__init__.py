@@ -94,6 +94,7 @@ from .gateway import (
     TuyaChild,
     TuyaGateway,
     parse_presence_report,
+    probe_gateway,
 )
 from .heard import HeardDevice, HeardDevices, valid_device_id
 from .limiter import ConnectLimiter
@@ -201,6 +202,7 @@ __all__ = [
     "parse_ranges",
     "parse_stored_model",
     "probe",
+    "probe_gateway",
     "profile_specs",
     "session_proves_key",
     "valid_device_id",

@@ -46,10 +46,12 @@ from types import MappingProxyType
 from typing import Any, Final
 
 from .client import TuyaClient
-from .const import Command
+from .const import TCP_PORT, Command
 from .device import DeviceState, DeviceUpdate, DpRecord, TuyaDevice
 from .errors import (
     DeviceError,
+    InvalidValueError,
+    KeyUnprovenError,
     NoStatusError,
     NotConnectedError,
     ReplyTooLargeError,
@@ -76,6 +78,8 @@ PRESENCE_VERSIONS: Final = ("3.4", "3.5")
 # and the cids one presence report may name: a device's input is bounded.
 MAX_ORPHANS: Final = 64
 MAX_REPORT_CIDS: Final = 1024
+# Children asked at most to prove a new key when the gateway's own answer did not.
+KEY_PROVING_CHILDREN: Final = 3
 # The error text of a gateway asked about a cid it does not know.
 UNKNOWN_CID_MARKERS: Final = ("devid not",)
 # Reasons a child is unavailable, as the health says them.
@@ -160,6 +164,8 @@ class _GatewayClient(TuyaClient):
 
     on_child_status: Callable[[str, dict[str, Any]], None] | None = None
     on_presence: Callable[[set[str], set[str]], None] | None = None
+    # The cids of the gateway's children, asked when a child must prove the key.
+    child_cids: Callable[[], Iterable[str]] = tuple
 
     async def status(self, *, device22_fallback: bool = True) -> dict[str, Any]:
         """The gateway's own DPs, asked once; {} for a gateway that has none.
@@ -173,6 +179,20 @@ class _GatewayClient(TuyaClient):
             _LOGGER.debug("%s: the gateway reports no DPs of its own (%s)", self.host, error)
             return {}
         return dps
+
+    async def confirm_key(self, status: dict[str, Any]) -> bool:
+        """Whether the session proved the key, asking a child when the gateway's own
+        answer did not: a 3.3 hub refuses a query without a cid in plaintext ("json obj
+        data unvalid"), which proves nothing, while its answer about a child is
+        encrypted with the key (and one that does not decrypt is WrongKeyError)."""
+        if await super().confirm_key(status) or self.version == "3.1":
+            return self._session.key_proven
+        for cid in list(self.child_cids())[:KEY_PROVING_CHILDREN]:
+            with contextlib.suppress(DeviceError, NoStatusError):
+                await self.child_status(cid)
+            if self._session.key_proven:
+                break
+        return self._session.key_proven
 
     async def child_status(self, cid: str) -> dict[str, Any]:
         """Child ``cid``'s DPs as the gateway holds them (cached for an offline child)."""
@@ -526,6 +546,7 @@ class TuyaGateway(TuyaDevice):
 
         client.on_child_status = on_child_status
         client.on_presence = on_presence
+        client.child_cids = lambda: tuple(self._children)
         return client
 
     def _set_health(self, **changes: Any) -> None:
@@ -693,3 +714,34 @@ __all__ = [
     "TuyaGateway",
     "parse_presence_report",
 ]
+
+
+async def probe_gateway(
+    host: str,
+    device_id: str,
+    local_key: str,
+    version: str,
+    *,
+    children: Iterable[str] = (),
+    port: int = TCP_PORT,
+    timeout: float = 5.0,
+) -> None:
+    """Connect to a gateway, prove its key and close: :func:`~.client.probe` for a hub,
+    which refuses a status query of its own ("json obj data unvalid": no failure here).
+    The key is proven by the 3.4/3.5 handshake, or by the answer about one of
+    ``children`` (cids). Raises the library's typed errors, KeyUnprovenError when
+    nothing proved the key."""
+    cids: list[str] = []
+    for cid in children:
+        with contextlib.suppress(InvalidValueError):
+            cids.append(validate_cid(cid))
+    client = _GatewayClient(host, device_id, local_key, version, port=port, timeout=timeout)
+    client.child_cids = lambda: tuple(cids)
+    await client.connect()
+    try:
+        if not await client.confirm_key(await client.status()):
+            raise KeyUnprovenError(
+                f"{host} answered, but protocol {version} sent nothing that proves the local key"
+            )
+    finally:
+        await client.close()
