@@ -57,12 +57,16 @@ def test_card_titles_put_what_tells_devices_apart_first() -> None:
     assert card_title(DEVICE_ID, "lamp.example") == "lamp · ac35 · Tuya"
 
 
+# A long address from a documentation range (RFC 5737): never contacted.
+LONGEST_ADDRESS = "198.51.100.255"
+
+
 @pytest.mark.parametrize(
     "title",
     [
-        card_title(DEVICE_ID, "255.255.255.255", category="ggq"),
-        card_title(DEVICE_ID, "255.255.255.255", "The big lamp in the living room by the window"),
-        card_title(None, "255.255.255.255"),
+        card_title(DEVICE_ID, LONGEST_ADDRESS, category="ggq"),
+        card_title(DEVICE_ID, LONGEST_ADDRESS, "The big lamp in the living room by the window"),
+        card_title(None, LONGEST_ADDRESS),
         card_title(DEVICE_ID, "a-very-long-host-name-indeed.example"),
     ],
 )
