@@ -47,6 +47,7 @@ import logging
 import math
 import os
 import platform
+import socket
 import sys
 import tempfile
 import time
@@ -55,7 +56,7 @@ from dataclasses import dataclass, field
 from functools import partial
 from typing import Any
 
-from homeassistant import bootstrap, config_entries, loader, runner
+from homeassistant import auth, bootstrap, config_entries, loader, runner
 from homeassistant.const import (
     CONF_HOST,
     CONF_PORT,
@@ -197,6 +198,14 @@ class StateProbe:
             return await self._push
 
 
+def free_loopback_port() -> int:
+    """A TCP port free on 127.0.0.1 now."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port: int = probe.getsockname()[1]
+        return port
+
+
 async def start_hass(config_dir: str) -> HomeAssistant:
     """A Home Assistant core as bootstrap builds it, minus the default integrations.
 
@@ -214,6 +223,12 @@ async def start_hass(config_dir: str) -> HomeAssistant:
     for domain in bootstrap.CORE_INTEGRATIONS:
         if not await async_setup_component(hass, domain, {}):
             raise RuntimeError(f"Home Assistant's {domain} did not set up")
+    # Our integration depends on file_upload (the key file), which needs the HTTP server:
+    # set up as bootstrap does (an auth manager first), listening on loopback only.
+    hass.auth = await auth.auth_manager_from_config(hass, [], [])
+    http_config = {"server_host": ["127.0.0.1"], "server_port": free_loopback_port()}
+    if not await async_setup_component(hass, "http", {"http": http_config}):
+        raise RuntimeError("Home Assistant's http did not set up")
     await hass.async_start()
     return hass
 

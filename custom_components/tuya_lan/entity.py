@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import weakref
 from collections.abc import Callable, Mapping
+from functools import partial
 from typing import Any, cast
 
 from homeassistant.components.switch.const import SwitchDeviceClass
@@ -113,18 +114,27 @@ def _async_setup_device_entities[DescriptionT: TuyaLanEntityDescription](
     platform: Platform,
     create: Callable[[TuyaLanCoordinator, DescriptionT], Entity],
 ) -> None:
-    def entities(descriptions: Descriptions) -> list[Entity]:
-        found = descriptions.by_platform[platform]
-        return [create(coordinator, cast("DescriptionT", description)) for description in found]
+    # A partial of module-level functions, not closures: a device keeps one per platform
+    # for as long as it is loaded (closures with their cells cost ~1 KB more per device).
+    add = partial(_async_add_entities, coordinator, async_add_entities, platform, create)
+    add(coordinator.descriptions)
+    entry.async_on_unload(coordinator.async_add_descriptions_listener(add))
 
-    async_add_entities(entities(coordinator.descriptions))
 
-    @callback
-    def _async_add_proved(descriptions: Descriptions) -> None:
-        if new := entities(descriptions):
-            async_add_entities(new)
-
-    entry.async_on_unload(coordinator.async_add_descriptions_listener(_async_add_proved))
+@callback
+def _async_add_entities[DescriptionT: TuyaLanEntityDescription](
+    coordinator: TuyaLanCoordinator,
+    async_add_entities: AddConfigEntryEntitiesCallback,
+    platform: Platform,
+    create: Callable[[TuyaLanCoordinator, DescriptionT], Entity],
+    descriptions: Descriptions,
+) -> None:
+    """Add the entities of ``descriptions`` (all, or those later readings proved) that
+    go on ``platform``."""
+    if found := descriptions.by_platform.get(platform):
+        async_add_entities(
+            [create(coordinator, cast("DescriptionT", description)) for description in found]
+        )
 
 
 class TuyaLanBaseEntity(CoordinatorEntity[TuyaLanCoordinator]):

@@ -159,6 +159,12 @@ CONNECTION_STATES = [
     *(fault.value for fault in Fault),
 ]
 
+# Only *Connection* is enabled by default: it says why a device is unavailable (the repair
+# issues point at it). The others are for troubleshooting or shown elsewhere, and each
+# enabled entity costs Home Assistant ~10 KB and a state per device (benchmarks/scale.py).
+# Core integrations disable such diagnostics by default too: wled's "uptime" and tplink's
+# "on_since" (timestamps like Connected since), wled's Wi-Fi signal/RSSI/channel
+# (homeassistant/components/wled/sensor.py, tplink/sensor.py).
 HEALTH_SENSORS: tuple[TuyaLanHealthSensorEntityDescription, ...] = (
     TuyaLanHealthSensorEntityDescription(
         key="connection",
@@ -173,6 +179,7 @@ HEALTH_SENSORS: tuple[TuyaLanHealthSensorEntityDescription, ...] = (
         translation_key="connected_since",
         device_class=SensorDeviceClass.TIMESTAMP,
         entity_category=EntityCategory.DIAGNOSTIC,
+        entity_registry_enabled_default=False,  # troubleshooting
         value_fn=lambda coordinator: _timestamp(coordinator.health.connected_since),
     ),
     TuyaLanHealthSensorEntityDescription(
@@ -187,6 +194,7 @@ HEALTH_SENSORS: tuple[TuyaLanHealthSensorEntityDescription, ...] = (
         key="reconnects",
         translation_key="reconnects",
         entity_category=EntityCategory.DIAGNOSTIC,
+        entity_registry_enabled_default=False,  # troubleshooting; in diagnostics too
         value_fn=lambda coordinator: coordinator.health.reconnects,
     ),
     TuyaLanHealthSensorEntityDescription(
@@ -204,6 +212,7 @@ HEALTH_SENSORS: tuple[TuyaLanHealthSensorEntityDescription, ...] = (
         key="protocol_version",
         translation_key="protocol_version",
         entity_category=EntityCategory.DIAGNOSTIC,
+        entity_registry_enabled_default=False,  # in diagnostics and Reconfigure
         value_fn=lambda coordinator: coordinator.health.version,
     ),
 )

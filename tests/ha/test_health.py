@@ -7,9 +7,9 @@ from unittest.mock import patch
 
 import pytest
 from homeassistant.config_entries import SOURCE_REAUTH
-from homeassistant.const import STATE_UNAVAILABLE
+from homeassistant.const import STATE_UNAVAILABLE, EntityCategory
 from homeassistant.core import HomeAssistant
-from homeassistant.helpers import issue_registry as ir
+from homeassistant.helpers import entity_registry as er, issue_registry as ir
 from homeassistant.helpers.dispatcher import async_dispatcher_send
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
@@ -32,6 +32,8 @@ CONNECTION = "sensor.tuya_efgh_connection"
 RECONNECTS = "sensor.tuya_efgh_reconnects"
 VERSION = "sensor.tuya_efgh_protocol_version"
 SINCE = "sensor.tuya_efgh_connected_since"
+LAST_SEEN = "sensor.tuya_efgh_last_seen"
+RTT = "sensor.tuya_efgh_heartbeat_round_trip"
 
 
 def issue(hass: HomeAssistant, entry: MockConfigEntry) -> ir.IssueEntry | None:
@@ -46,11 +48,30 @@ async def fail_attempts(hass: HomeAssistant, fake_device: FakeDevice, count: int
         await hass.async_block_till_done()
 
 
+async def test_only_the_connection_sensor_is_enabled_by_default(
+    hass: HomeAssistant, init_integration: MockConfigEntry, entity_registry: er.EntityRegistry
+) -> None:
+    """Connection explains an unavailable device (the repairs point at it); the other
+    health sensors are troubleshooting, registered but disabled until enabled."""
+    connection = entity_registry.async_get(CONNECTION)
+    assert connection is not None
+    assert connection.disabled_by is None
+    assert connection.entity_category is EntityCategory.DIAGNOSTIC
+    assert hass.states.get(CONNECTION).state == "connected"
+    for entity_id in (SINCE, RECONNECTS, VERSION, LAST_SEEN, RTT):
+        entry = entity_registry.async_get(entity_id)
+        assert entry is not None, entity_id
+        assert entry.disabled_by is er.RegistryEntryDisabler.INTEGRATION, entity_id
+        assert entry.entity_category is EntityCategory.DIAGNOSTIC, entity_id
+        assert hass.states.get(entity_id) is None, entity_id
+
+
+@pytest.mark.usefixtures("entity_registry_enabled_by_default")
 async def test_health_sensors_follow_the_connection(
     hass: HomeAssistant, init_integration: MockConfigEntry, fake_device: FakeDevice
 ) -> None:
-    """Connected, protocol version, reconnects; they stay available to explain an
-    unavailable device."""
+    """Connected, protocol version, reconnects (once enabled); they stay available to
+    explain an unavailable device."""
     assert hass.states.get(CONNECTION).state == "connected"
     assert hass.states.get(VERSION).state == "3.3"
     assert hass.states.get(RECONNECTS).state == "0"

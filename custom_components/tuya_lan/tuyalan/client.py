@@ -135,13 +135,16 @@ class TuyaClient:
         self._session = ClientSession(device_id, local_key, version)
         self._transport: asyncio.Transport | None = None
         self._connection: _Connection | None = None
+        # Requests waiting for their reply, by reply cmd (a cmd's queue goes once empty:
+        # hundreds of idle sessions should not each keep a deque per command).
         self._pending: dict[int, deque[tuple[int, asyncio.Future[Message]]]] = {}
         # Requests that timed out (or whose caller gave up) after they were sent: their
         # late replies must not be taken for the reply to a later request. 3.1-3.4
         # echo the seqno, so those are known by (reply cmd, seqno); 3.5 devices do not
         # (see _dispatch), so there each reply cmd keeps the expiry times of its
-        # abandoned requests, oldest first.
-        self._abandoned: deque[tuple[int, int]] = deque(maxlen=16)
+        # abandoned requests, oldest first. Made when first needed (most sessions never
+        # abandon a request; an empty deque is ~0.7 KB per device).
+        self._abandoned: deque[tuple[int, int]] | None = None
         self._abandoned_35: dict[int, deque[float]] = {}
         self._push_waiters: list[asyncio.Future[dict[str, Any]]] = []
         self._handshake: asyncio.Future[Message] | None = None
@@ -191,7 +194,7 @@ class TuyaClient:
         self._session = ClientSession(self.device_id, self._local_key, self.version)
         self._closing = False
         self._heard_from_device = False
-        self._abandoned.clear()
+        self._abandoned = None
         self._abandoned_35.clear()
         self._oversized = None
         try:
@@ -485,10 +488,14 @@ class TuyaClient:
         finally:
             with contextlib.suppress(ValueError):
                 waiting.remove(entry)
+            if not waiting and self._pending.get(reply_cmd) is waiting:
+                del self._pending[reply_cmd]
 
     def _abandon(self, reply_cmd: int, seqno: int) -> None:
         """Remember a request whose reply, if it comes at all, must go to no one."""
         if self.version != "3.5":
+            if self._abandoned is None:
+                self._abandoned = deque(maxlen=16)
             self._abandoned.append((reply_cmd, seqno))
             return
         expires = asyncio.get_running_loop().time() + self.timeout * LATE_REPLY_WINDOW
