@@ -10,6 +10,7 @@ set up when a later reading proves a DP whose entity goes there.
 from __future__ import annotations
 
 from collections.abc import Iterable
+from functools import partial
 
 from homeassistant.const import Platform
 from homeassistant.core import HomeAssistant, callback
@@ -39,21 +40,31 @@ async def async_setup_platforms(
         loaded |= _used(device.descriptions, offered)
     hass.data.setdefault(_LOADED, {})[entry.entry_id] = loaded
 
-    @callback
-    def _async_proved(descriptions: Descriptions) -> None:
-        if new := _used(descriptions, offered) - loaded:
-            loaded.update(new)
-            entry.async_create_task(
-                hass,
-                hass.config_entries.async_forward_entry_setups(entry, sorted(new)),
-                f"{DOMAIN} platforms {entry.entry_id}",
-            )
-
+    # A partial of a module-level function, not a closure: every entry keeps it.
+    proved = partial(_async_proved, hass, entry, offered, loaded)
     for device in devices:
-        entry.async_on_unload(device.async_add_descriptions_listener(_async_proved))
+        entry.async_on_unload(device.async_add_descriptions_listener(proved))
     await hass.config_entries.async_forward_entry_setups(
         entry, [platform for platform in offered if platform in loaded]
     )
+
+
+@callback
+def _async_proved(
+    hass: HomeAssistant,
+    entry: TuyaLanDeviceConfigEntry,
+    offered: list[Platform],
+    loaded: set[Platform],
+    descriptions: Descriptions,
+) -> None:
+    """Set up the platforms that DPs later readings proved go on, if not set up yet."""
+    if new := _used(descriptions, offered) - loaded:
+        loaded.update(new)
+        entry.async_create_task(
+            hass,
+            hass.config_entries.async_forward_entry_setups(entry, sorted(new)),
+            f"{DOMAIN} platforms {entry.entry_id}",
+        )
 
 
 async def async_unload_platforms(hass: HomeAssistant, entry: TuyaLanDeviceConfigEntry) -> bool:

@@ -6,6 +6,7 @@ import math
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from functools import partial
 from typing import Any
 
 from homeassistant.components.sensor import (
@@ -56,23 +57,35 @@ def _async_add_raw_sensors_later(
     coordinator: TuyaLanCoordinator,
     async_add_entities: AddConfigEntryEntitiesCallback,
 ) -> None:
-    known = set(coordinator.specs)
+    # A partial of a module-level function and an empty list, not a closure over a copy
+    # of the specs: every device keeps this for as long as it is loaded.
+    added: list[str] = []
+    listener = partial(_async_add_new_dps, coordinator, async_add_entities, added)
+    entry.async_on_unload(coordinator.async_add_listener(listener))
 
-    @callback
-    def _async_add_new_dps() -> None:
-        # Only what can be a DP (1-255): a device cannot get more raw sensors than that.
-        new = [dp for dp in coordinator.data.changed if dp not in known and is_dp_id(dp)]
-        known.update(new)
-        new = [dp for dp in new if dp not in coordinator.specs]  # proved: has its entity
-        if not new:
-            return
-        async_add_entities(
-            _create(coordinator, description)
-            for dp in sorted(new)
-            for description in description_for(DpSpec(dp=dp, kind=DpKind.RAW))
-        )
 
-    entry.async_on_unload(coordinator.async_add_listener(_async_add_new_dps))
+@callback
+def _async_add_new_dps(
+    coordinator: TuyaLanCoordinator,
+    async_add_entities: AddConfigEntryEntitiesCallback,
+    added: list[str],
+) -> None:
+    """Add a raw sensor for each DP first reported now that has no entity of its own."""
+    specs = coordinator.specs  # proved DPs are in it: they have their entity
+    # Only what can be a DP (1-255): a device cannot get more raw sensors than that.
+    new = sorted(
+        dp
+        for dp in coordinator.data.changed
+        if dp not in specs and dp not in added and is_dp_id(dp)
+    )
+    if not new:
+        return
+    added.extend(new)
+    async_add_entities(
+        _create(coordinator, description)
+        for dp in new
+        for description in description_for(DpSpec(dp=dp, kind=DpKind.RAW))
+    )
 
 
 def _create(coordinator: TuyaLanCoordinator, description: Any) -> SensorEntity:
