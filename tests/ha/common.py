@@ -8,12 +8,14 @@ device behind them).
 
 from __future__ import annotations
 
+import asyncio
 import json
 import socket
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
+from unittest.mock import patch
 
 from homeassistant.config_entries import SOURCE_USER, ConfigFlowResult
 from homeassistant.const import CONF_HOST, CONF_PORT
@@ -27,6 +29,7 @@ from custom_components.tuya_lan.const import (
     CONF_PROTOCOL_VERSION,
     DOMAIN,
 )
+from custom_components.tuya_lan.tuyalan import Timings
 
 # The developer project tuya_sim's FakeTuyaCloud is started with in the HA tests.
 ACCESS_ID = "1KAD46OrT9HafiKdsXeg"
@@ -124,3 +127,21 @@ async def add_account(hass: HomeAssistant, cloud_url: str) -> MockConfigEntry:
     entry.add_to_hass(hass)
     assert await hass.config_entries.async_setup(entry.entry_id)
     return entry
+
+
+async def wait_for(condition: Callable[[], bool], timeout: float = 5.0) -> None:
+    """Wait until `condition()` holds (the loopback round trips take milliseconds)."""
+    async with asyncio.timeout(timeout):
+        while not condition():  # noqa: ASYNC110 - the condition spans HA and the simulator
+            await asyncio.sleep(0.01)
+
+
+@contextmanager
+def fast_gateway_timings() -> Iterator[None]:
+    """Reconnect after 50 ms; merge split presence reports over 0.2 s, not 2 s."""
+    timings = Timings(backoff_min=0.05, backoff_max=0.05, backoff_jitter=0.0)
+    with (
+        patch("custom_components.tuya_lan.coordinator.TIMINGS", timings),
+        patch("custom_components.tuya_lan.gateway.PRESENCE_WINDOW", 0.2),
+    ):
+        yield

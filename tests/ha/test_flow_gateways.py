@@ -10,9 +10,7 @@ joins the hub's entry, nothing typed.
 
 from __future__ import annotations
 
-import asyncio
-from collections.abc import AsyncIterator, Callable, Iterator
-from unittest.mock import patch
+from collections.abc import AsyncIterator, Iterator
 
 import pytest
 from homeassistant.config_entries import SOURCE_USER, ConfigEntryState
@@ -29,11 +27,17 @@ from custom_components.tuya_lan.const import (
     DOMAIN,
 )
 from custom_components.tuya_lan.gateway import GatewayCoordinator
-from custom_components.tuya_lan.tuyalan import Timings
 from tuya_sim import SimulatedGateway
 from tuya_sim.cloud import FakeCloudDevice, FakeDp, FakeTuyaCloud
 
-from .common import ACCESS_ID, ACCESS_SECRET, account_entry, start_user_flow
+from .common import (
+    ACCESS_ID,
+    ACCESS_SECRET,
+    account_entry,
+    fast_gateway_timings,
+    start_user_flow,
+    wait_for,
+)
 
 GATEWAY_ID = "bf0123456789abcdgw01"
 KEY = "0123456789abcdef"
@@ -43,21 +47,10 @@ PLUG_2 = "a4c13800000000p2"
 UID = "eu1700000000000aaaaa"
 
 
-async def wait_for(condition: Callable[[], bool], timeout: float = 5.0) -> None:
-    """Wait until `condition()` holds (the loopback round trips take milliseconds)."""
-    async with asyncio.timeout(timeout):
-        while not condition():  # noqa: ASYNC110 - the condition spans HA and the simulator
-            await asyncio.sleep(0.01)
-
-
 @pytest.fixture(autouse=True)
 def fast_gateway() -> Iterator[None]:
     """Reconnect after 50 ms; merge split presence reports over 0.2 s, not 2 s."""
-    timings = Timings(backoff_min=0.05, backoff_max=0.05, backoff_jitter=0.0)
-    with (
-        patch("custom_components.tuya_lan.coordinator.TIMINGS", timings),
-        patch("custom_components.tuya_lan.gateway.PRESENCE_WINDOW", 0.2),
-    ):
+    with fast_gateway_timings():
         yield
 
 

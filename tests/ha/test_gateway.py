@@ -10,10 +10,8 @@ children share the one connection. The options flow adds and removes children by
 
 from __future__ import annotations
 
-import asyncio
-from collections.abc import AsyncIterator, Callable, Iterator
+from collections.abc import AsyncIterator, Iterator
 from typing import Any
-from unittest.mock import patch
 
 import pytest
 from homeassistant.config_entries import SOURCE_USER, ConfigEntryState
@@ -27,11 +25,17 @@ from pytest_homeassistant_custom_component.common import MockConfigEntry
 from custom_components.tuya_lan.const import CONF_CHILDREN, DOMAIN
 from custom_components.tuya_lan.diagnostics import async_get_config_entry_diagnostics
 from custom_components.tuya_lan.gateway import ChildCoordinator, GatewayCoordinator
-from custom_components.tuya_lan.tuyalan import Timings
 from tuya_sim import SimulatedGateway
 from tuya_sim.cloud import FakeCloudDevice, FakeDp, FakeTuyaCloud
 
-from .common import ACCESS_ID, ACCESS_SECRET, account_entry, entry_data
+from .common import (
+    ACCESS_ID,
+    ACCESS_SECRET,
+    account_entry,
+    entry_data,
+    fast_gateway_timings,
+    wait_for,
+)
 
 # Raw DPs (the sensor's, without a model) are disabled by default: shown here.
 pytestmark = pytest.mark.usefixtures("entity_registry_enabled_by_default")
@@ -55,21 +59,10 @@ CHILDREN: dict[str, dict[str, Any]] = {
 }
 
 
-async def wait_for(condition: Callable[[], bool], timeout: float = 5.0) -> None:
-    """Wait until `condition()` holds (the loopback round trips take milliseconds)."""
-    async with asyncio.timeout(timeout):
-        while not condition():  # noqa: ASYNC110 - the condition spans HA and the simulator
-            await asyncio.sleep(0.01)
-
-
 @pytest.fixture(autouse=True)
 def fast_gateway() -> Iterator[None]:
     """Reconnect after 50 ms; merge split presence reports over 0.2 s, not 2 s."""
-    timings = Timings(backoff_min=0.05, backoff_max=0.05, backoff_jitter=0.0)
-    with (
-        patch("custom_components.tuya_lan.coordinator.TIMINGS", timings),
-        patch("custom_components.tuya_lan.gateway.PRESENCE_WINDOW", 0.2),
-    ):
+    with fast_gateway_timings():
         yield
 
 

@@ -30,13 +30,12 @@ from custom_components.tuya_lan.const import (
     DOMAIN,
 )
 from custom_components.tuya_lan.gateway import GatewayCoordinator
-from custom_components.tuya_lan.tuyalan import Timings
 from tuya_sim import SimulatedGateway
 from tuya_sim.cloud import FakeTuyaCloud, cloud_child_for, cloud_device_for
 from tuya_sim.discovery import Broadcaster
 
 from ..loopback import free_udp_ports
-from .common import entry_data
+from .common import ACCESS_ID, ACCESS_SECRET, entry_data, fast_gateway_timings
 from .test_faults import OLD_HOST, OldAddress, old_address  # noqa: F401 - its fixture
 
 GATEWAY_ID = "bf0123456789abcdgw01"
@@ -52,8 +51,6 @@ CHILDREN: dict[str, dict[str, Any]] = {
     PLUG: {"name": "Kitchen plug"},
     SENSOR: {"name": "Garden sensor", "category": "wsdcg"},
 }
-ACCESS_ID = "1KAD46OrT9HafiKdsXeg"
-ACCESS_SECRET = "4OHBOnWOqaEC1mWXOpVL3yV50s0qGSRC"
 UID = "eu1700000000000aaaaa"
 # The loopback round trips take milliseconds; healing asks the cloud and proves the key.
 WITHIN = 10.0
@@ -75,11 +72,7 @@ async def wait_for(condition: Callable[[], bool], timeout: float = WITHIN) -> No
 @pytest.fixture(autouse=True)
 def fast_gateway() -> Iterator[None]:
     """Reconnect after 50 ms; merge split presence reports over 0.2 s, not 2 s."""
-    timings = Timings(backoff_min=0.05, backoff_max=0.05, backoff_jitter=0.0)
-    with (
-        patch("custom_components.tuya_lan.coordinator.TIMINGS", timings),
-        patch("custom_components.tuya_lan.gateway.PRESENCE_WINDOW", 0.2),
-    ):
+    with fast_gateway_timings():
         yield
 
 
