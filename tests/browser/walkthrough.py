@@ -234,6 +234,7 @@ class Walk:
         self.shot("logged-in")
 
     def discovered_cards(self) -> None:
+        self.wait_for_discovery_flows([device["id"] for device in SPEC["devices"]])
         self.go("/config/integrations/dashboard")
         for device in (PLUG33, PLUG35, STRIP34):
             # Issue 19 item 3: what tells devices apart first, and not cut at 1280 px.
@@ -251,6 +252,46 @@ class Walk:
         if issues:
             raise StepFailed(f"repairs shown: {[i['issue_id'] for i in issues]}")
         self.shot("discovered-cards")
+
+    def wait_for_discovery_flows(self, device_ids: list[str]) -> None:
+        """Wait until Home Assistant has a discovery flow for each device (an event: its
+        flow subscription), before the integrations page is opened.
+
+        Why: Home Assistant's frontend (2026.10) loses cards when flows are added while
+        the page is loading the integration's translations: its subscription handler
+        takes the list of flows before it awaits the translations and writes it back
+        after, so of several "added" events in a burst only the last one's flow
+        survives. The simulated devices all announce at the same moment, so their
+        flows come as such a burst; opened after them, the page gets them in one list.
+        """
+        self.page.evaluate(
+            """([ids, timeoutMs]) => new Promise((resolve, reject) => {
+                const hass = document.querySelector('home-assistant').hass;
+                const seen = new Set();
+                let unsubscribe = null;
+                let done = false;
+                const finish = (error) => {
+                    done = true;
+                    if (unsubscribe) unsubscribe();
+                    error ? reject(error) : resolve();
+                };
+                const timer = setTimeout(() => finish(new Error(
+                    `no discovery flow for ${ids.filter((id) => !seen.has(id))}`)), timeoutMs);
+                hass.connection.subscribeMessage((changes) => {
+                    for (const change of changes) {
+                        if (change.type !== 'removed') seen.add(change.flow.context.unique_id);
+                    }
+                    if (!done && ids.every((id) => seen.has(id))) {
+                        clearTimeout(timer);
+                        finish();
+                    }
+                }, {type: 'config_entries/flow/subscribe'}).then((unsub) => {
+                    unsubscribe = unsub;
+                    if (done) unsub();
+                });
+            })""",
+            [device_ids, TIMEOUT_MS],
+        )
 
     def measure_card_titles(self) -> None:
         """Issue 19 item 3: at 1280 px no Discovered card's title is cut off (its text
