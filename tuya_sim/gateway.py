@@ -92,6 +92,16 @@ class SimulatedChild:
     dps: dict[str, Any] = field(default_factory=dict)
     online: bool = True
     writes: int = 0  # writes the gateway accepted for it (carried out or not)
+    never_answers_commands: bool = False
+    """Quirk: the gateway takes a write or refresh for this child and answers nothing at
+    all, neither an acknowledgement nor a push, while it answers heartbeats and the
+    other children: a Zigbee child asleep or out of the radio's reach. Source:
+    rospogrigio/localtuya PR #1493 (https://github.com/rospogrigio/localtuya/pull/1493,
+    witokondoria's log of 2023-09-17): the gateway answers the heartbeat, then
+    "Command 7 timed out waiting for sequence number 17859" for a sub-device's
+    ``{"cid":...,"dps":{"1":true}}``. A status query is still answered from the
+    gateway's cache (the same thread: "the gateway always responds with the cached
+    status")."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -146,6 +156,8 @@ class GatewaySession(DeviceSession):
         dps = _find_dps(request)
         if cid not in self.gateway.children:
             return [self._error(frame, DEVID_NOT_FOUND)]
+        if self.gateway.children[cid].never_answers_commands:
+            return []
         if not dps:
             return [self._error(frame, "data format error")]
         ack = self._frame(frame.cmd, frame.seqno, b"", retcode=self.ack_retcode)
@@ -159,6 +171,8 @@ class GatewaySession(DeviceSession):
         dp_ids = request.get("dpId") if isinstance(request, dict) else None
         if cid not in self.gateway.children:
             return [self._error(frame, DEVID_NOT_FOUND)]
+        if self.gateway.children[cid].never_answers_commands:
+            return []
         if not isinstance(dp_ids, list):
             return [self._error(frame, "data format error")]
         return [

@@ -29,6 +29,7 @@ from custom_components.tuya_lan.tuyalan import (
     TuyaChild,
     TuyaError,
     TuyaGateway,
+    TuyaTimeoutError,
     WrongKeyError,
     parse_presence_report,
     probe_gateway,
@@ -44,6 +45,7 @@ KEY = "0123456789abcdef"
 PLUG = "a4c13800000000p1"
 SENSOR = "a4c13800000000s1"
 OTHER = "a4c13800000000x9"
+SILENT = "a4c13800000000q1"
 NEW_KEY = "Zq4v!8RtW2m#Lp6x"
 WINDOW = 0.2  # seconds: the presence window in these tests
 
@@ -233,6 +235,47 @@ async def test_children_are_read_written_and_pushed_on_one_session(
     assert plug.dps["1"] is False
     assert sim.clients == 1  # two children, one connection
     assert sim.children[PLUG].writes == 1
+
+
+@pytest.mark.parametrize("version", ["3.3", "3.4", "3.5"])
+async def test_a_child_the_gateway_never_answers_for_holds_up_no_other(
+    start_gateway: StartGateway, gateways: Any, recorder: Recorder, version: str
+) -> None:
+    """A write to a child the gateway takes and never answers (asleep, out of reach)
+    ends in its own timeout; a write and a read of another child sent after it are
+    answered meanwhile, and the session stays up for the commands after."""
+    sim = await start_gateway(version, children={SILENT: "plug", PLUG: "plug"})
+    sim.children[SILENT].never_answers_commands = True
+    gateway = gateways(sim, timeout=2.0)
+    silent = recorder.attach(gateway, SILENT)
+    plug = recorder.attach(gateway, PLUG)
+    await gateway.connect()
+    await plug.refresh()
+    await silent.refresh()  # the gateway answers a query about it from its cache
+
+    events: list[str] = []
+    silent_write = asyncio.create_task(silent.set_dps({"1": False}))
+    silent_write.add_done_callback(lambda _: events.append("silent child timed out"))
+    await asyncio.sleep(0)  # the silent child's write takes the session first
+    await plug.set_dps({"1": False})
+    events.append("other child's write answered")
+    assert dict((await plug.refresh()).dps)["1"] is False
+    events.append("other child's read answered")
+    assert sim.children[PLUG].dps["1"] is False
+
+    with pytest.raises(TuyaTimeoutError, match=SILENT):
+        await silent_write
+    assert events == [
+        "other child's write answered",
+        "other child's read answered",
+        "silent child timed out",
+    ]
+    assert sim.children[SILENT].dps["1"] is True  # lost in the radio
+    # The session is up, and the next answer is not taken for the silent child's.
+    await plug.set_dps({"1": True})
+    assert sim.children[PLUG].dps["1"] is True
+    assert gateway.connected
+    assert sim.clients == 1
 
 
 @pytest.mark.parametrize("version", ["3.4", "3.5"])
