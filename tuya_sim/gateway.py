@@ -37,7 +37,7 @@ from custom_components.tuya_lan.tuyalan.codec import Frame, json_bytes
 
 from .device import SimulatedDevice, _Connection
 from .profiles import Profile, make_profile
-from .session import NO_DP_DATA, Action, Control, DeviceSession, Refresh, _find_dps
+from .session import NO_DP_DATA, Action, Answer, Control, DeviceSession, Refresh, _find_dps
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -145,8 +145,11 @@ class GatewaySession(DeviceSession):
         child = self.gateway.children.get(cid)
         if child is None:
             return [self._error(frame, DEVID_NOT_FOUND)]
-        # Online or not: the gateway answers from what it holds.
-        return [self._frame(frame.cmd, frame.seqno, self.child_json(cid, child.dps))]
+        # Online or not: the gateway answers from what it holds when it answers (after
+        # a write to the child read before this query in the same batch).
+        return [
+            Answer(lambda: self._frame(frame.cmd, frame.seqno, self.child_json(cid, child.dps)))
+        ]
 
     def _control(self, frame: Frame) -> list[Action]:
         request = self._read_json(frame)

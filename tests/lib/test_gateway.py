@@ -278,6 +278,30 @@ async def test_a_child_the_gateway_never_answers_for_holds_up_no_other(
     assert sim.clients == 1
 
 
+@pytest.mark.parametrize("version", ["3.3", "3.4", "3.5"])
+async def test_writes_to_several_children_at_once_are_each_answered(
+    start_gateway: StartGateway, gateways: Any, recorder: Recorder, version: str
+) -> None:
+    """Writes and reads of several children in flight together each get their own
+    answer: by seqno (3.3/3.4), by cid, or on 3.5 (no seqno echoed, empty acks) by the
+    push of the child written."""
+    sim = await start_gateway(version, children={PLUG: "plug", SILENT: "plug"})
+    gateway = gateways(sim, min_command_gap=0.0)  # all sent before the first answer
+    plug = recorder.attach(gateway, PLUG)
+    other = recorder.attach(gateway, SILENT)
+    await gateway.connect()
+    gateway.start()
+    _, _, read = await asyncio.gather(
+        plug.set_dps({"1": False}), other.set_dps({"9": 60}), plug.refresh()
+    )
+    assert sim.children[PLUG].dps["1"] is False
+    assert sim.children[SILENT].dps["9"] == 60
+    assert sim.children[SILENT].dps["1"] is True  # each write reached its own child
+    assert read.dps["9"] == sim.children[PLUG].dps["9"] != 60  # the plug's, not the other's
+    await recorder.until(lambda: plug.dps["1"] is False and other.dps["9"] == 60)
+    assert sim.children[PLUG].writes == sim.children[SILENT].writes == 1
+
+
 @pytest.mark.parametrize("version", ["3.4", "3.5"])
 async def test_offline_at_the_gateway_and_back(
     start_gateway: StartGateway, gateways: Any, recorder: Recorder, version: str

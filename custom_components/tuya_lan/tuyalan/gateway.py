@@ -177,6 +177,13 @@ class _GatewayClient(TuyaClient):
         super().__init__(*args, **kwargs)
         # The child each request in flight is about, by our seqno (unique on a session).
         self._request_cids: dict[int, str] = {}
+        # Frames dispatched so far; when each request in flight was answered (by our
+        # seqno); and, for a child a query is in flight about, when each of its DPs
+        # was last pushed. A reply is applied when its caller resumes, after pushes
+        # that came behind it in the same read: those are newer than the reply.
+        self._frames = 0
+        self._answered_at: dict[int, int] = {}
+        self._pushed_at: dict[str, dict[str, int]] = {}
 
     async def status(self, *, device22_fallback: bool = True) -> dict[str, Any]:
         """The gateway's own DPs, asked once; {} for a gateway that has none.
@@ -210,7 +217,15 @@ class _GatewayClient(TuyaClient):
     ) -> dict[str, Any]:
         """Child ``cid``'s DPs as the gateway holds them (cached for an offline child).
         ``sent()`` is called once the request is on its way."""
-        reply = await self._child_request(cid, lambda: self._session.query_request(cid=cid), sent)
+        self._pushed_at.setdefault(cid, {})
+        try:
+            reply, answered_at = await self._child_request(
+                cid, lambda: self._session.query_request(cid=cid), sent
+            )
+            newer = self._pushed_at.get(cid, {})
+        finally:
+            if cid not in self._request_cids.values():
+                self._pushed_at.pop(cid, None)
         if reply.error is not None:
             raise reply.error
         if reply.cid not in (None, cid):
@@ -218,13 +233,15 @@ class _GatewayClient(TuyaClient):
             raise DeviceError(f"the gateway answered about {reply.cid}, not {cid}", 0)
         if reply.dps is None:
             raise NoStatusError(f"the gateway reported no DP of sub-device {cid}", self.version)
-        return _dp_ids_only(reply.dps)
+        # Left out: the DPs the child pushed after this answer (their values are newer).
+        dps = _dp_ids_only(reply.dps)
+        return {dp: value for dp, value in dps.items() if newer.get(dp, 0) <= answered_at}
 
     async def child_set_dps(
         self, cid: str, dps: dict[str, Any], *, sent: Callable[[], None] = _nothing
     ) -> dict[str, Any]:
         """Write DPs of child ``cid``; the DPs the acknowledgement carries."""
-        reply = await self._child_request(
+        reply, _ = await self._child_request(
             cid, lambda: self._session.control_request(dps, cid=cid), sent
         )
         if reply.error is not None:
@@ -237,7 +254,7 @@ class _GatewayClient(TuyaClient):
         self, cid: str, dp_ids: Iterable[int], *, sent: Callable[[], None] = _nothing
     ) -> None:
         """Ask the gateway to push fresh values of child ``cid``'s ``dp_ids``."""
-        reply = await self._child_request(
+        reply, _ = await self._child_request(
             cid, lambda: self._session.update_dps_request(dp_ids, cid=cid), sent
         )
         if reply.error is not None:
@@ -245,9 +262,10 @@ class _GatewayClient(TuyaClient):
 
     async def _child_request(
         self, cid: str, build: Callable[[], tuple[int, int, bytes]], sent: Callable[[], None]
-    ) -> Message:
+    ) -> tuple[Message, int]:
         """Send one request about child ``cid`` and wait for the reply that answers it
-        (see ``_waiter_for``); TuyaTimeoutError naming the child when none comes."""
+        (see ``_waiter_for``): the reply, and the number of frames dispatched when it
+        came. TuyaTimeoutError naming the child when none comes."""
         seqnos: list[int] = []
 
         def build_and_tell() -> tuple[int, int, bytes]:
@@ -260,7 +278,8 @@ class _GatewayClient(TuyaClient):
             return reply_cmd, seqno, frame
 
         try:
-            return await self._request(build_and_tell)
+            reply = await self._request(build_and_tell)
+            return reply, self._answered_at.get(seqnos[0], self._frames)
         except TuyaTimeoutError as err:
             if isinstance(err, ReplyTooLargeError):
                 raise
@@ -271,6 +290,7 @@ class _GatewayClient(TuyaClient):
         finally:
             for seqno in seqnos:
                 self._request_cids.pop(seqno, None)
+                self._answered_at.pop(seqno, None)
 
     # -- which reply answers which request ---------------------------------------------
     #
@@ -296,6 +316,14 @@ class _GatewayClient(TuyaClient):
     #   error reply (its text, no cid) by the oldest.
 
     def _waiter_for(
+        self, message: Message, waiting: deque[tuple[int, asyncio.Future[Message]]]
+    ) -> tuple[int, asyncio.Future[Message]] | None:
+        entry = self._match(message, waiting)
+        if entry is not None and entry[0] in self._request_cids:
+            self._answered_at[entry[0]] = self._frames
+        return entry
+
+    def _match(
         self, message: Message, waiting: deque[tuple[int, asyncio.Future[Message]]]
     ) -> tuple[int, asyncio.Future[Message]] | None:
         if self.version != "3.5":
@@ -344,6 +372,7 @@ class _GatewayClient(TuyaClient):
         self._write(frame)
 
     def _dispatch(self, message: Message) -> None:
+        self._frames += 1
         if message.cmd == Command.LAN_EXT_STREAM and self._handshake is None:
             report = parse_presence_report(message.data)
             if report is None:
@@ -364,6 +393,8 @@ class _GatewayClient(TuyaClient):
             return
         if dps is None:
             return
+        if (pushed_at := self._pushed_at.get(cid)) is not None:  # a query about it waits
+            pushed_at.update(dict.fromkeys(dps, self._frames))
         if (on_child := self.on_child_status) is not None:
             try:
                 on_child(cid, _dp_ids_only(dps))
