@@ -39,6 +39,7 @@ from custom_components.tuya_lan.tuyalan.protocol import ClientSession, Message
 from tests.lib.common import Waits
 from tuya_sim import SimulatedGateway
 from tuya_sim.gateway import DEVID_NOT_FOUND
+from tuya_sim.session import Answer
 
 GATEWAY_ID = "bf0123456789abcdgw01"
 KEY = "0123456789abcdef"
@@ -300,6 +301,43 @@ async def test_writes_to_several_children_at_once_are_each_answered(
     assert read.dps["9"] == sim.children[PLUG].dps["9"] != 60  # the plug's, not the other's
     await recorder.until(lambda: plug.dps["1"] is False and other.dps["9"] == 60)
     assert sim.children[PLUG].writes == sim.children[SILENT].writes == 1
+
+
+class SwitchedRightAfterAnswering(SimulatedGateway):
+    """A gateway whose plug is switched off at the wall just as the gateway answers a
+    read about it: the push comes right behind the answer (the same read, mostly)."""
+
+    switch_after_answer = False
+
+    def _act(self, connection: Any, actions: Any) -> None:
+        actions = list(actions)
+        super()._act(connection, actions)
+        if self.switch_after_answer and any(isinstance(a, Answer) for a in actions):
+            self.switch_after_answer = False
+            self.set_child_dps(PLUG, {"1": False})
+
+
+@pytest.mark.parametrize("version", ["3.3", "3.5"])
+async def test_a_push_right_behind_a_reads_answer_is_not_undone_by_it(
+    socket_enabled: None, gateways: Any, recorder: Recorder, version: str
+) -> None:
+    sim = SwitchedRightAfterAnswering(
+        GATEWAY_ID, KEY, version, children={PLUG: "plug"}, tick_interval=None, seed=1
+    )
+    await sim.start()
+    try:
+        gateway = gateways(sim)
+        plug = recorder.attach(gateway, PLUG)
+        await gateway.connect()
+        await plug.refresh()
+        assert plug.dps["1"] is True
+        sim.switch_after_answer = True
+        await plug.refresh()  # answered "on", then "off" pushed behind it
+        await recorder.until(lambda: recorder.updates.get(PLUG, []) != [])
+        assert plug.dps["1"] is False  # the newer value stays
+        assert [dict(u.pushed) for u in recorder.updates[PLUG]] == [{"1": False}]
+    finally:
+        await sim.stop()
 
 
 @pytest.mark.parametrize("version", ["3.4", "3.5"])
