@@ -161,6 +161,9 @@ class TinytuyaShapedGateway:
         self._keys: dict[asyncio.StreamWriter, bytes] = {}
         self._seqno = 100
         self._real_key = KEY.encode()
+        # The nonces of the negotiation under way (one connection at a time here).
+        self._client_nonce = b""
+        self._device_nonce = b""
 
     async def start(self) -> None:
         self._server = await asyncio.start_server(self._serve, "127.0.0.1", 0)

@@ -464,7 +464,7 @@ class TuyaChild:
     # -- requests --------------------------------------------------------------------
 
     async def refresh(self) -> DeviceUpdate:
-        """Read the child's DPs through the gateway now (serialised with every command
+        """Read the child's DPs through the gateway now (sent in turn with every command
         on the gateway's session). An offline child's values are the gateway's cache."""
         status = await self.gateway._child_call(
             self, lambda c, sent: c.child_status(self.cid, sent=sent)
