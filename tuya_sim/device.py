@@ -29,7 +29,7 @@ from custom_components.tuya_lan.tuyalan import VERSIONS, validate_local_key
 from .discovery import DEFAULT_INTERVAL, LOOPBACK, Broadcaster, RequestResponder, build_datagram
 from .profiles import Profile, make_profile
 from .quirks import FirmwareQuirks
-from .session import Action, Close, Control, DeviceSession, Refresh
+from .session import Action, Answer, Close, Control, DeviceSession, Refresh
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -442,6 +442,8 @@ class SimulatedDevice:
         for action in actions:
             if isinstance(action, bytes):
                 connection.write(action)
+            elif isinstance(action, Answer):
+                connection.write(action.make())
             elif isinstance(action, Control):
                 self._apply(action.dps)
             elif isinstance(action, Refresh):

@@ -37,7 +37,7 @@ from custom_components.tuya_lan.tuyalan.codec import Frame, json_bytes
 
 from .device import SimulatedDevice, _Connection
 from .profiles import Profile, make_profile
-from .session import NO_DP_DATA, Action, Control, DeviceSession, Refresh, _find_dps
+from .session import NO_DP_DATA, Action, Answer, Control, DeviceSession, Refresh, _find_dps
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -92,6 +92,16 @@ class SimulatedChild:
     dps: dict[str, Any] = field(default_factory=dict)
     online: bool = True
     writes: int = 0  # writes the gateway accepted for it (carried out or not)
+    never_answers_commands: bool = False
+    """Quirk: the gateway takes a write or refresh for this child and answers nothing at
+    all, neither an acknowledgement nor a push, while it answers heartbeats and the
+    other children: a Zigbee child asleep or out of the radio's reach. Source:
+    rospogrigio/localtuya PR #1493 (https://github.com/rospogrigio/localtuya/pull/1493,
+    witokondoria's log of 2023-09-17): the gateway answers the heartbeat, then
+    "Command 7 timed out waiting for sequence number 17859" for a sub-device's
+    ``{"cid":...,"dps":{"1":true}}``. A status query is still answered from the
+    gateway's cache (the same thread: "the gateway always responds with the cached
+    status")."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -135,8 +145,11 @@ class GatewaySession(DeviceSession):
         child = self.gateway.children.get(cid)
         if child is None:
             return [self._error(frame, DEVID_NOT_FOUND)]
-        # Online or not: the gateway answers from what it holds.
-        return [self._frame(frame.cmd, frame.seqno, self.child_json(cid, child.dps))]
+        # Online or not: the gateway answers from what it holds when it answers (after
+        # a write to the child read before this query in the same batch).
+        return [
+            Answer(lambda: self._frame(frame.cmd, frame.seqno, self.child_json(cid, child.dps)))
+        ]
 
     def _control(self, frame: Frame) -> list[Action]:
         request = self._read_json(frame)
@@ -146,6 +159,8 @@ class GatewaySession(DeviceSession):
         dps = _find_dps(request)
         if cid not in self.gateway.children:
             return [self._error(frame, DEVID_NOT_FOUND)]
+        if self.gateway.children[cid].never_answers_commands:
+            return []
         if not dps:
             return [self._error(frame, "data format error")]
         ack = self._frame(frame.cmd, frame.seqno, b"", retcode=self.ack_retcode)
@@ -159,6 +174,8 @@ class GatewaySession(DeviceSession):
         dp_ids = request.get("dpId") if isinstance(request, dict) else None
         if cid not in self.gateway.children:
             return [self._error(frame, DEVID_NOT_FOUND)]
+        if self.gateway.children[cid].never_answers_commands:
+            return []
         if not isinstance(dp_ids, list):
             return [self._error(frame, "data format error")]
         return [

@@ -107,7 +107,16 @@ class Close:
     reason: str
 
 
-type Action = bytes | Control | Refresh | Close
+@dataclass(frozen=True, slots=True)
+class Answer:
+    """A reply made when it is sent rather than when its frame was read: it reflects
+    the writes read before it in the same batch, as a device that handles its frames
+    one by one answers (a gateway's answer about a child, for one)."""
+
+    make: Callable[[], bytes]
+
+
+type Action = bytes | Control | Refresh | Close | Answer
 
 
 class DeviceSession:

@@ -29,6 +29,7 @@ from custom_components.tuya_lan.tuyalan import (
     TuyaChild,
     TuyaError,
     TuyaGateway,
+    TuyaTimeoutError,
     WrongKeyError,
     parse_presence_report,
     probe_gateway,
@@ -38,12 +39,14 @@ from custom_components.tuya_lan.tuyalan.protocol import ClientSession, Message
 from tests.lib.common import Waits
 from tuya_sim import SimulatedGateway
 from tuya_sim.gateway import DEVID_NOT_FOUND
+from tuya_sim.session import Answer
 
 GATEWAY_ID = "bf0123456789abcdgw01"
 KEY = "0123456789abcdef"
 PLUG = "a4c13800000000p1"
 SENSOR = "a4c13800000000s1"
 OTHER = "a4c13800000000x9"
+SILENT = "a4c13800000000q1"
 NEW_KEY = "Zq4v!8RtW2m#Lp6x"
 WINDOW = 0.2  # seconds: the presence window in these tests
 
@@ -233,6 +236,108 @@ async def test_children_are_read_written_and_pushed_on_one_session(
     assert plug.dps["1"] is False
     assert sim.clients == 1  # two children, one connection
     assert sim.children[PLUG].writes == 1
+
+
+@pytest.mark.parametrize("version", ["3.3", "3.4", "3.5"])
+async def test_a_child_the_gateway_never_answers_for_holds_up_no_other(
+    start_gateway: StartGateway, gateways: Any, recorder: Recorder, version: str
+) -> None:
+    """A write to a child the gateway takes and never answers (asleep, out of reach)
+    ends in its own timeout; a write and a read of another child sent after it are
+    answered meanwhile, and the session stays up for the commands after."""
+    sim = await start_gateway(version, children={SILENT: "plug", PLUG: "plug"})
+    sim.children[SILENT].never_answers_commands = True
+    gateway = gateways(sim, timeout=2.0)
+    silent = recorder.attach(gateway, SILENT)
+    plug = recorder.attach(gateway, PLUG)
+    await gateway.connect()
+    await plug.refresh()
+    await silent.refresh()  # the gateway answers a query about it from its cache
+
+    events: list[str] = []
+    silent_write = asyncio.create_task(silent.set_dps({"1": False}))
+    silent_write.add_done_callback(lambda _: events.append("silent child timed out"))
+    await asyncio.sleep(0)  # the silent child's write takes the session first
+    await plug.set_dps({"1": False})
+    events.append("other child's write answered")
+    assert dict((await plug.refresh()).dps)["1"] is False
+    events.append("other child's read answered")
+    assert sim.children[PLUG].dps["1"] is False
+
+    with pytest.raises(TuyaTimeoutError, match=SILENT):
+        await silent_write
+    assert events == [
+        "other child's write answered",
+        "other child's read answered",
+        "silent child timed out",
+    ]
+    assert sim.children[SILENT].dps["1"] is True  # lost in the radio
+    # The session is up, and the next answer is not taken for the silent child's.
+    await plug.set_dps({"1": True})
+    assert sim.children[PLUG].dps["1"] is True
+    assert gateway.connected
+    assert sim.clients == 1
+
+
+@pytest.mark.parametrize("version", ["3.3", "3.4", "3.5"])
+async def test_writes_to_several_children_at_once_are_each_answered(
+    start_gateway: StartGateway, gateways: Any, recorder: Recorder, version: str
+) -> None:
+    """Writes and reads of several children in flight together each get their own
+    answer: by seqno (3.3/3.4), by cid, or on 3.5 (no seqno echoed, empty acks) by the
+    push of the child written."""
+    sim = await start_gateway(version, children={PLUG: "plug", SILENT: "plug"})
+    gateway = gateways(sim, min_command_gap=0.0)  # all sent before the first answer
+    plug = recorder.attach(gateway, PLUG)
+    other = recorder.attach(gateway, SILENT)
+    await gateway.connect()
+    gateway.start()
+    _, _, read = await asyncio.gather(
+        plug.set_dps({"1": False}), other.set_dps({"9": 60}), plug.refresh()
+    )
+    assert sim.children[PLUG].dps["1"] is False
+    assert sim.children[SILENT].dps["9"] == 60
+    assert sim.children[SILENT].dps["1"] is True  # each write reached its own child
+    assert read.dps["9"] == sim.children[PLUG].dps["9"] != 60  # the plug's, not the other's
+    await recorder.until(lambda: plug.dps["1"] is False and other.dps["9"] == 60)
+    assert sim.children[PLUG].writes == sim.children[SILENT].writes == 1
+
+
+class SwitchedRightAfterAnswering(SimulatedGateway):
+    """A gateway whose plug is switched off at the wall just as the gateway answers a
+    read about it: the push comes right behind the answer (the same read, mostly)."""
+
+    switch_after_answer = False
+
+    def _act(self, connection: Any, actions: Any) -> None:
+        actions = list(actions)
+        super()._act(connection, actions)
+        if self.switch_after_answer and any(isinstance(a, Answer) for a in actions):
+            self.switch_after_answer = False
+            self.set_child_dps(PLUG, {"1": False})
+
+
+@pytest.mark.parametrize("version", ["3.3", "3.5"])
+async def test_a_push_right_behind_a_reads_answer_is_not_undone_by_it(
+    socket_enabled: None, gateways: Any, recorder: Recorder, version: str
+) -> None:
+    sim = SwitchedRightAfterAnswering(
+        GATEWAY_ID, KEY, version, children={PLUG: "plug"}, tick_interval=None, seed=1
+    )
+    await sim.start()
+    try:
+        gateway = gateways(sim)
+        plug = recorder.attach(gateway, PLUG)
+        await gateway.connect()
+        await plug.refresh()
+        assert plug.dps["1"] is True
+        sim.switch_after_answer = True
+        await plug.refresh()  # answered "on", then "off" pushed behind it
+        await recorder.until(lambda: recorder.updates.get(PLUG, []) != [])
+        assert plug.dps["1"] is False  # the newer value stays
+        assert [dict(u.pushed) for u in recorder.updates[PLUG]] == [{"1": False}]
+    finally:
+        await sim.stop()
 
 
 @pytest.mark.parametrize("version", ["3.4", "3.5"])

@@ -1,7 +1,8 @@
 """tinytuya 1.20.0 (an independent client that implements gateway children by ``cid``)
-against the simulated gateway: it reads and controls the children, asks for their
-presence, and receives a child's push routed to that child. And the other way: our
-TuyaGateway against a gateway built from tinytuya's framing and addressing.
+against the simulated gateway, on 3.3, 3.4 and 3.5: it reads, controls and refreshes
+the children, asks for their presence, and receives a child's push routed to that
+child. And the other way, on the same three versions: our TuyaGateway against a
+gateway built from tinytuya's framing, session-key negotiation and addressing.
 
 tinytuya is blocking: it runs in a worker thread while the simulator runs on the event
 loop, and every tinytuya device is closed in the thread that used it.
@@ -10,7 +11,10 @@ loop, and every tinytuya device is closed in the thread that used it.
 from __future__ import annotations
 
 import asyncio
+import hashlib
+import hmac
 import json
+import os
 import struct
 from collections.abc import AsyncIterator, Callable
 from typing import Any
@@ -102,6 +106,10 @@ async def test_tinytuya_controls_the_simulated_gateways_children(
         pushed = await in_thread(sensor.receive)
         assert pushed is not None
         assert pushed["dps"] == {"1": 222}, pushed
+        # A refresh of one child: acknowledged, then that child's values pushed.
+        refreshed = await in_thread(lambda: sensor.updatedps([1, 2]))
+        assert refreshed is not None
+        assert refreshed["dps"] == {"1": 222, "2": 48}, refreshed
         assert sim.clients == 1  # parent and children share one connection
 
         if version in ("3.4", "3.5"):
@@ -119,123 +127,213 @@ async def test_tinytuya_controls_the_simulated_gateways_children(
 
 
 # --- the other direction: our TuyaGateway against a gateway built from tinytuya's
-# framing (its pack/unpack functions and cipher) and its idea of how children are
-# addressed (what its own child devices send): no line of our protocol code in it.
+# framing (its pack/unpack functions and cipher, its session-key negotiation seen from
+# the device's side) and its idea of how children are addressed (what its own child
+# devices send): no line of our protocol code in it.
+
+VERSION_HEADERS = {
+    "3.3": H.PROTOCOL_33_HEADER,
+    "3.4": H.PROTOCOL_34_HEADER,
+    "3.5": H.PROTOCOL_35_HEADER,
+}
 
 
 class TinytuyaShapedGateway:
-    """A 3.3 gateway on 127.0.0.1 that frames, encrypts and addresses children as
-    tinytuya expects a gateway to: a child's query and write name it by ``cid`` at the
-    top level, the answers and pushes carry the ``cid``, and a query without one gets
-    the error many hubs answer ("json obj data unvalid", tinytuya's note on device22
-    detection). It records every request it decrypted."""
+    """A 3.3, 3.4 or 3.5 gateway on 127.0.0.1 that frames, encrypts and addresses
+    children as tinytuya expects a gateway to: 3.4/3.5 negotiate a session key as
+    tinytuya's client does it (nonces, HMACs, the key derived from their XOR); a child's
+    query and write name it by ``cid`` at the top level (tinytuya's child payloads);
+    the answers and pushes carry the ``cid`` (at the top level on 3.3, inside ``data``
+    on 3.4/3.5, where tinytuya's _process_message looks for it); 3.5 frames are
+    numbered by the gateway's own counter (tinytuya does not compare seqnos on 3.5);
+    and a query without a cid gets the error many hubs answer ("json obj data
+    unvalid", tinytuya's note on device22 detection). It records every request it
+    decrypted."""
 
-    def __init__(self, children: dict[str, dict[str, Any]]) -> None:
+    def __init__(self, version: str, children: dict[str, dict[str, Any]]) -> None:
+        self.version = version
         self.children = children
         self.requests: list[tuple[int, dict[str, Any]]] = []
         self.connections = 0
         self.port = 0
         self._server: asyncio.Server | None = None
-        self._writers: list[asyncio.StreamWriter] = []
+        # Each connection's key: the local key, then (3.4/3.5) the negotiated one.
+        self._keys: dict[asyncio.StreamWriter, bytes] = {}
         self._seqno = 100
-        self._cipher = AESCipher(KEY.encode())
+        self._real_key = KEY.encode()
+        # The nonces of the negotiation under way (one connection at a time here).
+        self._client_nonce = b""
+        self._device_nonce = b""
 
     async def start(self) -> None:
         self._server = await asyncio.start_server(self._serve, "127.0.0.1", 0)
         self.port = self._server.sockets[0].getsockname()[1]
 
     async def stop(self) -> None:
-        for writer in self._writers:
+        for writer in list(self._keys):
             writer.close()
         if self._server is not None:
             self._server.close()
             await self._server.wait_closed()
 
     def push(self, cid: str, dps: dict[str, Any]) -> None:
-        """The child changed by itself: the gateway pushes it (STATUS, cid beside dps)."""
+        """The child changed by itself: the gateway pushes it (STATUS, with its cid)."""
         self.children[cid].update(dps)
-        for writer in self._writers:
-            writer.write(self._frame(CT.STATUS, {"cid": cid, "dps": dps, "t": 1}))
+        for writer, key in self._keys.items():
+            writer.write(self._frame(CT.STATUS, self._report(cid, dps), key))
 
-    def _frame(self, cmd: int, reply: dict[str, Any] | str | None) -> bytes:
-        payload = b""
-        if reply is not None:
-            text = reply if isinstance(reply, str) else json.dumps(reply)
-            payload = self._cipher.encrypt(text.encode(), False)
-            if cmd not in H.NO_PROTOCOL_HEADER_CMDS:
-                payload = H.PROTOCOL_33_HEADER + payload
-        self._seqno += 1
-        # A device's frame starts with its return code (tinytuya's unpack reads it).
-        payload = struct.pack(H.MESSAGE_RETCODE_FMT, 0) + payload
-        message = TuyaMessage(self._seqno, cmd, 0, payload, 0, True, H.PREFIX_55AA_VALUE, False)
-        return pack_message(message)
+    def _report(self, cid: str, dps: dict[str, Any]) -> dict[str, Any]:
+        if self.version == "3.3":
+            return {"cid": cid, "dps": dps, "t": 1}
+        return {"protocol": 4, "t": 1, "data": {"cid": cid, "dps": dps}}
 
-    def _request(self, payload: bytes) -> dict[str, Any]:
-        if payload.startswith(H.PROTOCOL_VERSION_BYTES_33):
-            payload = payload[len(H.PROTOCOL_33_HEADER) :]
-        if not payload:
-            return {}
-        decoded = json.loads(self._cipher.decrypt(payload, False))
-        assert isinstance(decoded, dict)
-        return decoded
+    def _frame(
+        self, cmd: int, reply: dict[str, Any] | str | bytes | None, key: bytes, seqno: int = 0
+    ) -> bytes:
+        """A device frame: 55AA with CRC (3.3) or HMAC (3.4), the return code in the
+        clear before the payload; 6699 (3.5) with the return code inside the GCM."""
+        if reply is None:
+            text = b""
+        elif isinstance(reply, bytes):
+            text = reply
+        else:
+            text = (reply if isinstance(reply, str) else json.dumps(reply)).encode()
+        header = b""
+        if text and cmd not in H.NO_PROTOCOL_HEADER_CMDS:
+            header = VERSION_HEADERS[self.version]
+        retcode = struct.pack(H.MESSAGE_RETCODE_FMT, 0)
+        if self.version == "3.5":
+            self._seqno += 1  # its own counter, never an echo
+            message = TuyaMessage(
+                self._seqno, cmd, 0, header + text, 0, True, H.PREFIX_6699_VALUE, True
+            )
+            return pack_message(message, hmac_key=key)
+        if self.version == "3.3":
+            self._seqno += 1
+            payload = AESCipher(key).encrypt(text, False) if text else b""
+            if payload and header:
+                payload = header + payload
+            message = TuyaMessage(
+                self._seqno, cmd, 0, retcode + payload, 0, True, H.PREFIX_55AA_VALUE, False
+            )
+            return pack_message(message)
+        payload = AESCipher(key).encrypt(header + text, False) if text else b""
+        message = TuyaMessage(seqno, cmd, 0, retcode + payload, 0, True, H.PREFIX_55AA_VALUE, False)
+        return pack_message(message, hmac_key=key)
 
-    def _answer(self, cmd: int, request: dict[str, Any]) -> bytes:
-        cid = request.get("cid")
+    def _plaintext(self, payload: bytes, key: bytes) -> bytes:
+        """A request's payload decrypted, its version header removed."""
+        header = VERSION_HEADERS[self.version]
+        if self.version == "3.3" and payload.startswith(H.PROTOCOL_VERSION_BYTES_33):
+            payload = payload[len(header) :]
+        if payload and self.version in ("3.3", "3.4"):
+            payload = AESCipher(key).decrypt(payload, False, decode_text=False)
+        if self.version != "3.3" and payload.startswith(header):
+            payload = payload[len(header) :]
+        return payload
+
+    def _answer(self, cmd: int, plaintext: bytes, key: bytes, seqno: int) -> bytes:
         if cmd == CT.HEART_BEAT:
-            return self._frame(cmd, None)
-        if cmd in (CT.DP_QUERY, CT.CONTROL) and cid not in self.children:
-            return self._frame(cmd, "json obj data unvalid")
-        if cmd == CT.DP_QUERY:
-            return self._frame(cmd, {"cid": cid, "dps": self.children[cid], "t": 1})
-        if cmd == CT.CONTROL:
-            written = {dp: value for dp, value in request["dps"].items()}
+            return self._frame(cmd, None, key, seqno)
+        request = json.loads(plaintext) if plaintext else {}
+        assert isinstance(request, dict)
+        self.requests.append((cmd, request))
+        cid = request.get("cid")
+        if cmd == CT.LAN_EXT_STREAM:
+            report = {
+                "reqType": "subdev_online_stat_report",
+                "data": {"online": sorted(self.children), "offline": []},
+            }
+            return self._frame(cmd, report, key, seqno)
+        queries, writes = (CT.DP_QUERY, CT.DP_QUERY_NEW), (CT.CONTROL, CT.CONTROL_NEW)
+        if cmd in queries + writes and cid not in self.children:
+            return self._frame(cmd, "json obj data unvalid", key, seqno)
+        if cmd in queries:
+            return self._frame(cmd, self._report(cid, self.children[cid]), key, seqno)
+        if cmd in writes:
+            written = request.get("dps") or request["data"]["dps"]
             self.children[cid].update(written)
             # The ack, then the change as the child's push.
-            return self._frame(cmd, None) + self._frame(
-                CT.STATUS, {"cid": cid, "dps": written, "t": 1}
-            )
-        return self._frame(cmd, None)  # UPDATEDPS and the rest: acknowledged
+            ack = self._frame(cmd, None, key, seqno)
+            return ack + self._frame(CT.STATUS, self._report(cid, written), key)
+        return self._frame(cmd, None, key, seqno)  # UPDATEDPS and the rest: acknowledged
+
+    def _negotiate(self, cmd: int, plaintext: bytes, writer: asyncio.StreamWriter) -> bytes:
+        """The device's side of tinytuya's session-key negotiation (3.4/3.5)."""
+        real = self._real_key
+        if cmd == CT.SESS_KEY_NEG_START:
+            self._client_nonce = plaintext[:16]
+            self._device_nonce = os.urandom(16)
+            proof = hmac.new(real, self._client_nonce, hashlib.sha256).digest()
+            return self._frame(CT.SESS_KEY_NEG_RESP, self._device_nonce + proof, real)
+        assert cmd == CT.SESS_KEY_NEG_FINISH
+        assert plaintext[:32] == hmac.new(real, self._device_nonce, hashlib.sha256).digest()
+        mixed = bytes(a ^ b for a, b in zip(self._client_nonce, self._device_nonce, strict=True))
+        if self.version == "3.4":
+            session_key = AESCipher(real).encrypt(mixed, False, pad=False)
+        else:
+            sealed = AESCipher(real).encrypt(mixed, False, pad=False, iv=self._client_nonce[:12])
+            session_key = sealed[12:28]
+        self._keys[writer] = session_key
+        return b""
 
     async def _serve(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         self.connections += 1
-        self._writers.append(writer)
+        self._keys[writer] = self._real_key
         try:
             while True:
-                head = await reader.readexactly(16)
+                prefix = await reader.readexactly(4)
+                head_size = 18 if prefix == H.PREFIX_6699_BIN else 16
+                head = prefix + await reader.readexactly(head_size - 4)
                 header = parse_header(head)
-                body = await reader.readexactly(header.length)
-                message = unpack_message(head + body, header=header, no_retcode=True)
+                extra = 4 if prefix == H.PREFIX_6699_BIN else 0
+                body = await reader.readexactly(header.length + extra)
+                key = self._keys[writer]
+                hmac_key = None if self.version == "3.3" else key
+                message = unpack_message(head + body, hmac_key, header=header, no_retcode=True)
                 assert message.crc_good
-                request = self._request(message.payload)
-                self.requests.append((message.cmd, request))
-                writer.write(self._answer(message.cmd, request))
+                plaintext = self._plaintext(message.payload, key)
+                if message.cmd in (CT.SESS_KEY_NEG_START, CT.SESS_KEY_NEG_FINISH):
+                    writer.write(self._negotiate(message.cmd, plaintext, writer))
+                else:
+                    writer.write(self._answer(message.cmd, plaintext, key, message.seqno))
                 await writer.drain()
         except asyncio.IncompleteReadError, ConnectionError:
             pass
         finally:
-            self._writers.remove(writer)
+            del self._keys[writer]
             writer.close()
 
 
-def _tinytuya_child_request(cmd: int, data: dict[str, Any] | None = None) -> dict[str, Any]:
-    """What tinytuya's own child device sends for ``cmd`` (3.3), decoded."""
-    parent = tinytuya.Device(GATEWAY_ID, "127.0.0.1", KEY, version=3.3)
+def _tinytuya_child_request(
+    version: str, cmd: int, data: dict[str, Any] | None = None
+) -> tuple[int, dict[str, Any]]:
+    """What tinytuya's own child device sends for ``cmd`` on ``version``: the command
+    it maps ``cmd`` to, and the payload decoded."""
+    parent = tinytuya.Device(GATEWAY_ID, "127.0.0.1", KEY, version=float(version))
     child = tinytuya.OutletDevice(PLUG, cid=PLUG, parent=parent)
     built = child.generate_payload(cmd, data)
     decoded = json.loads(built.payload)
     assert isinstance(decoded, dict)
-    return decoded
+    return built.cmd, decoded
 
 
+def _shape(request: dict[str, Any]) -> dict[str, Any]:
+    """A request's keys, and those of its ``data`` (where 3.4/3.5 put the DPs)."""
+    data = request.get("data")
+    return {"keys": set(request), "data": set(data) if isinstance(data, dict) else None}
+
+
+@pytest.mark.parametrize("version", ["3.3", "3.4", "3.5"])
 async def test_our_gateway_client_works_against_a_tinytuya_shaped_gateway(
-    socket_enabled: None,
+    socket_enabled: None, version: str
 ) -> None:
     """Our TuyaGateway reads and writes the children of a gateway built from tinytuya's
     framing, gets a child's push routed to that child, all over one connection; the
-    requests it sends for a child have the keys tinytuya's own child devices send."""
-    peer = TinytuyaShapedGateway({PLUG: {"1": True, "9": 0}, SENSOR: {"1": 215, "2": 48}})
+    requests it sends for a child have the shape tinytuya's own child devices send."""
+    peer = TinytuyaShapedGateway(version, {PLUG: {"1": True, "9": 0}, SENSOR: {"1": 215, "2": 48}})
     await peer.start()
-    gateway = TuyaGateway("127.0.0.1", GATEWAY_ID, KEY, "3.3", port=peer.port)
+    gateway = TuyaGateway("127.0.0.1", GATEWAY_ID, KEY, version, port=peer.port)
     pushed: dict[str, list[DeviceUpdate]] = {PLUG: [], SENSOR: []}
     arrived = asyncio.Event()
 
@@ -270,13 +368,20 @@ async def test_our_gateway_client_works_against_a_tinytuya_shaped_gateway(
                 arrived.clear()
                 await arrived.wait()
         assert [u.pushed for u in pushed[SENSOR]] == [{"1": 222}]
+        if version != "3.3":  # the gateway's presence report names both children
+            assert await gateway.query_presence() == {PLUG: True, SENSOR: True}
         assert peer.connections == 1  # the children share the gateway's connection
     finally:
         await gateway.close()
     try:
         # The peer is what tinytuya takes for a gateway: its child device reads it.
         parent = tinytuya.Device(
-            GATEWAY_ID, "127.0.0.1", KEY, version=3.3, port=peer.port, connection_timeout=2
+            GATEWAY_ID,
+            "127.0.0.1",
+            KEY,
+            version=float(version),
+            port=peer.port,
+            connection_timeout=2,
         )
         child = tinytuya.OutletDevice(PLUG, cid=PLUG, parent=parent)
         status = await in_thread(child.status)
@@ -285,7 +390,8 @@ async def test_our_gateway_client_works_against_a_tinytuya_shaped_gateway(
     finally:
         await peer.stop()
 
-    # The child requests we sent have the keys tinytuya's child devices send.
-    ours = {cmd: set(request) for cmd, request in peer.requests if request.get("cid") == PLUG}
-    assert ours[CT.DP_QUERY] == set(_tinytuya_child_request(CT.DP_QUERY))
-    assert ours[CT.CONTROL] == set(_tinytuya_child_request(CT.CONTROL, {"1": False}))
+    # The child requests we sent have the shape tinytuya's child devices send.
+    ours = {cmd: _shape(request) for cmd, request in peer.requests if request.get("cid") == PLUG}
+    for cmd, data in ((CT.DP_QUERY, None), (CT.CONTROL, {"1": False})):
+        sent_as, theirs = _tinytuya_child_request(version, cmd, data)
+        assert ours[sent_as] == _shape(theirs), (sent_as, theirs)

@@ -548,13 +548,7 @@ class TuyaClient:
                 _LOGGER.debug("%s: dropped the late reply to an abandoned request", self.host)
             return
         waiting = self._pending.get(message.cmd)
-        if waiting:
-            # Replies of 3.1-3.4 echo our seqno (heartbeat replies may carry 0): prefer
-            # an exact match, else the oldest. 3.5 devices number their frames with a
-            # counter of their own, so there the oldest it is.
-            entry = waiting[0]
-            if self.version != "3.5":
-                entry = next((e for e in waiting if e[0] == message.seqno), entry)
+        if waiting and (entry := self._waiter_for(message, waiting)) is not None:
             waiting.remove(entry)
             if not entry[1].done():
                 entry[1].set_result(message)
@@ -563,6 +557,19 @@ class TuyaClient:
             self._push(message)  # unrequested data from the device: treat as a push
             return
         _LOGGER.debug("%s: ignored unexpected command %s", self.host, message.cmd)
+
+    def _waiter_for(
+        self, message: Message, waiting: deque[tuple[int, asyncio.Future[Message]]]
+    ) -> tuple[int, asyncio.Future[Message]] | None:
+        """The waiting request ``message`` answers (None: it answers none of them).
+
+        Replies of 3.1-3.4 echo our seqno (heartbeat replies may carry 0): an exact
+        match, else the oldest. 3.5 devices number their frames with a counter of
+        their own, so there the oldest it is."""
+        entry = waiting[0]
+        if self.version != "3.5":
+            entry = next((e for e in waiting if e[0] == message.seqno), entry)
+        return entry
 
     def _is_late_reply(self, message: Message) -> bool:
         """Whether ``message`` answers a request already abandoned (and forget that one).

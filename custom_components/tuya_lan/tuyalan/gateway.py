@@ -38,7 +38,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections import OrderedDict
+from collections import OrderedDict, deque
 from collections.abc import Awaitable, Callable, Iterable, Mapping
 from dataclasses import dataclass
 from enum import StrEnum
@@ -82,6 +82,8 @@ MAX_REPORT_CIDS: Final = 1024
 KEY_PROVING_CHILDREN: Final = 3
 # The error text of a gateway asked about a cid it does not know.
 UNKNOWN_CID_MARKERS: Final = ("devid not",)
+# The commands a gateway acknowledges with an empty frame, the data following as a push.
+_ACKED_ONLY: Final = (Command.CONTROL_NEW, Command.UPDATEDPS)
 # Reasons a child is unavailable, as the health says them.
 OFFLINE_REASON: Final = "offline at the gateway"
 ABSENT_REASON: Final = "not known to the gateway (removed, or re-paired under another id?)"
@@ -122,6 +124,10 @@ class ChildHealth:
 
 type ChildUpdateCallback = Callable[[DeviceUpdate], None]
 type ChildHealthCallback = Callable[[ChildHealth], None]
+
+
+def _nothing() -> None:
+    pass
 
 
 def _dp_ids_only(dps: Mapping[str, Any]) -> dict[str, Any]:
@@ -167,6 +173,18 @@ class _GatewayClient(TuyaClient):
     # The cids of the gateway's children, asked when a child must prove the key.
     child_cids: Callable[[], Iterable[str]] = tuple
 
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        # The child each request in flight is about, by our seqno (unique on a session).
+        self._request_cids: dict[int, str] = {}
+        # Frames dispatched so far; when each request in flight was answered (by our
+        # seqno); and, for a child a query is in flight about, when each of its DPs
+        # was last pushed. A reply is applied when its caller resumes, after pushes
+        # that came behind it in the same read: those are newer than the reply.
+        self._frames = 0
+        self._answered_at: dict[int, int] = {}
+        self._pushed_at: dict[str, dict[str, int]] = {}
+
     async def status(self, *, device22_fallback: bool = True) -> dict[str, Any]:
         """The gateway's own DPs, asked once; {} for a gateway that has none.
 
@@ -194,9 +212,20 @@ class _GatewayClient(TuyaClient):
                 break
         return self._session.key_proven
 
-    async def child_status(self, cid: str) -> dict[str, Any]:
-        """Child ``cid``'s DPs as the gateway holds them (cached for an offline child)."""
-        reply = await self._request(lambda: self._session.query_request(cid=cid))
+    async def child_status(
+        self, cid: str, *, sent: Callable[[], None] = _nothing
+    ) -> dict[str, Any]:
+        """Child ``cid``'s DPs as the gateway holds them (cached for an offline child).
+        ``sent()`` is called once the request is on its way."""
+        self._pushed_at.setdefault(cid, {})
+        try:
+            reply, answered_at = await self._child_request(
+                cid, lambda: self._session.query_request(cid=cid), sent
+            )
+            newer = self._pushed_at.get(cid, {})
+        finally:
+            if cid not in self._request_cids.values():
+                self._pushed_at.pop(cid, None)
         if reply.error is not None:
             raise reply.error
         if reply.cid not in (None, cid):
@@ -204,22 +233,136 @@ class _GatewayClient(TuyaClient):
             raise DeviceError(f"the gateway answered about {reply.cid}, not {cid}", 0)
         if reply.dps is None:
             raise NoStatusError(f"the gateway reported no DP of sub-device {cid}", self.version)
-        return _dp_ids_only(reply.dps)
+        # Left out: the DPs the child pushed after this answer (their values are newer).
+        dps = _dp_ids_only(reply.dps)
+        return {dp: value for dp, value in dps.items() if newer.get(dp, 0) <= answered_at}
 
-    async def child_set_dps(self, cid: str, dps: dict[str, Any]) -> dict[str, Any]:
+    async def child_set_dps(
+        self, cid: str, dps: dict[str, Any], *, sent: Callable[[], None] = _nothing
+    ) -> dict[str, Any]:
         """Write DPs of child ``cid``; the DPs the acknowledgement carries."""
-        reply = await self._request(lambda: self._session.control_request(dps, cid=cid))
+        reply, _ = await self._child_request(
+            cid, lambda: self._session.control_request(dps, cid=cid), sent
+        )
         if reply.error is not None:
             raise reply.error
         if reply.dps and reply.cid in (None, cid):
             return _dp_ids_only(reply.dps)
         return {}
 
-    async def child_update_dps(self, cid: str, dp_ids: Iterable[int]) -> None:
+    async def child_update_dps(
+        self, cid: str, dp_ids: Iterable[int], *, sent: Callable[[], None] = _nothing
+    ) -> None:
         """Ask the gateway to push fresh values of child ``cid``'s ``dp_ids``."""
-        reply = await self._request(lambda: self._session.update_dps_request(dp_ids, cid=cid))
+        reply, _ = await self._child_request(
+            cid, lambda: self._session.update_dps_request(dp_ids, cid=cid), sent
+        )
         if reply.error is not None:
             raise reply.error
+
+    async def _child_request(
+        self, cid: str, build: Callable[[], tuple[int, int, bytes]], sent: Callable[[], None]
+    ) -> tuple[Message, int]:
+        """Send one request about child ``cid`` and wait for the reply that answers it
+        (see ``_waiter_for``): the reply, and the number of frames dispatched when it
+        came. TuyaTimeoutError naming the child when none comes."""
+        seqnos: list[int] = []
+
+        def build_and_tell() -> tuple[int, int, bytes]:
+            reply_cmd, seqno, frame = build()
+            self._request_cids[seqno] = cid
+            seqnos.append(seqno)
+            # The frame is written right after this returns, before anything else can
+            # run on the loop: from here on the session is free for the next request.
+            sent()
+            return reply_cmd, seqno, frame
+
+        try:
+            reply = await self._request(build_and_tell)
+            return reply, self._answered_at.get(seqnos[0], self._frames)
+        except TuyaTimeoutError as err:
+            if isinstance(err, ReplyTooLargeError):
+                raise
+            raise TuyaTimeoutError(
+                f"{self.host}: the gateway did not answer the request to sub-device {cid} "
+                f"within {self.timeout:g} s (asleep or out of its radio's reach?)"
+            ) from None
+        finally:
+            for seqno in seqnos:
+                self._request_cids.pop(seqno, None)
+                self._answered_at.pop(seqno, None)
+
+    # -- which reply answers which request ---------------------------------------------
+    #
+    # Requests about different children are in flight together (a child whose radio
+    # never answers must not hold up the others), so a reply must be matched to the
+    # request it answers:
+    # * 3.1-3.4 replies echo our seqno (PROTOCOL.md 5, localtuya waits on it): that
+    #   request, exactly.
+    # * Otherwise a reply that names a cid (the answer to a query: the cid beside
+    #   ``dps`` on 3.3, inside ``data`` on 3.4/3.5, as tinytuya's _process_message
+    #   reads it) answers the oldest waiting request about that child; about a child
+    #   nobody asked, it is a push.
+    # * A reply that names none: on 3.1-3.4 the oldest (heartbeats of 3.1/3.2 carry
+    #   seqno 0). A 3.5 device numbers its frames with its own counter and echoes
+    #   nothing (TuyaOpen ``sequence_out``, tinytuya skips the seq check on 3.5), so
+    #   an empty acknowledgement of a write or refresh is ambiguous while two of the
+    #   same command wait: a gateway answers in order but not at all for a child it
+    #   cannot reach, so "the oldest" would hand the ack of a reachable child to the
+    #   unreachable one. There, an acknowledgement is taken only by the one request of
+    #   its command waiting; with several, each is answered by the gateway's push
+    #   naming its child (the change the write made, the values a refresh asked for),
+    #   which a gateway sends right after acknowledging (PROTOCOL.md 3.3), and an
+    #   error reply (its text, no cid) by the oldest.
+
+    def _waiter_for(
+        self, message: Message, waiting: deque[tuple[int, asyncio.Future[Message]]]
+    ) -> tuple[int, asyncio.Future[Message]] | None:
+        entry = self._match(message, waiting)
+        if entry is not None and entry[0] in self._request_cids:
+            self._answered_at[entry[0]] = self._frames
+        return entry
+
+    def _match(
+        self, message: Message, waiting: deque[tuple[int, asyncio.Future[Message]]]
+    ) -> tuple[int, asyncio.Future[Message]] | None:
+        if self.version != "3.5":
+            exact = next((e for e in waiting if e[0] == message.seqno), None)
+            if exact is not None:
+                return exact
+        if (cid := message.cid) is not None:
+            return next((e for e in waiting if self._request_cids.get(e[0]) == cid), None)
+        if self.version != "3.5" or not message.is_empty or len(waiting) == 1:
+            return waiting[0]
+        _LOGGER.debug(
+            "%s: an acknowledgement while %d requests wait: left to the pushes",
+            self.host,
+            len(waiting),
+        )
+        return None
+
+    def _settle_by_push(self, message: Message) -> None:
+        """3.5: a push naming a child answers the oldest write or refresh about it that
+        is still waiting (see above)."""
+        cid = message.cid
+        if self.version != "3.5" or cid is None:
+            return
+        for reply_cmd in _ACKED_ONLY:
+            waiting = self._pending.get(reply_cmd)
+            entry = next((e for e in waiting or () if self._request_cids.get(e[0]) == cid), None)
+            if waiting is not None and entry is not None:
+                waiting.remove(entry)
+                if not entry[1].done():
+                    entry[1].set_result(message)
+                return
+
+    def _abandon(self, reply_cmd: int, seqno: int) -> None:
+        # A 3.5 child's reply is matched by its cid or by the child's push (above), so
+        # a late one cannot be taken for another child's: nothing to remember, and an
+        # unreachable child must not make the next request's answer count as late.
+        if self.version == "3.5" and seqno in self._request_cids:
+            return
+        super()._abandon(reply_cmd, seqno)
 
     def subdev_query(self) -> None:
         """Send the presence query; the answers come as reports (``on_presence``)."""
@@ -229,6 +372,7 @@ class _GatewayClient(TuyaClient):
         self._write(frame)
 
     def _dispatch(self, message: Message) -> None:
+        self._frames += 1
         if message.cmd == Command.LAN_EXT_STREAM and self._handshake is None:
             report = parse_presence_report(message.data)
             if report is None:
@@ -242,12 +386,15 @@ class _GatewayClient(TuyaClient):
         if not _names_a_child(message):
             super()._push(message)
             return
+        self._settle_by_push(message)
         cid, dps = message.cid, message.dps
         if cid is None:
             _LOGGER.debug("%s: dropped a report whose cid is not one", self.host)
             return
         if dps is None:
             return
+        if (pushed_at := self._pushed_at.get(cid)) is not None:  # a query about it waits
+            pushed_at.update(dict.fromkeys(dps, self._frames))
         if (on_child := self.on_child_status) is not None:
             try:
                 on_child(cid, _dp_ids_only(dps))
@@ -317,9 +464,11 @@ class TuyaChild:
     # -- requests --------------------------------------------------------------------
 
     async def refresh(self) -> DeviceUpdate:
-        """Read the child's DPs through the gateway now (serialised with every command
+        """Read the child's DPs through the gateway now (sent in turn with every command
         on the gateway's session). An offline child's values are the gateway's cache."""
-        status = await self.gateway._child_call(self, lambda c: c.child_status(self.cid))
+        status = await self.gateway._child_call(
+            self, lambda c, sent: c.child_status(self.cid, sent=sent)
+        )
         return self._record.take(status, pushed=False) or self._record.unchanged()
 
     async def set_dps(self, dps: Mapping[str, Any]) -> None:
@@ -338,7 +487,7 @@ class TuyaChild:
         written = {str(dp) for dp in dps}
         with self._record.writing(written):
             reported = await self.gateway._child_call(
-                self, lambda c: c.child_set_dps(self.cid, dict(dps))
+                self, lambda c, sent: c.child_set_dps(self.cid, dict(dps), sent=sent)
             )
         if reported:
             self._report(reported, pushed=True)
@@ -358,7 +507,9 @@ class TuyaChild:
     async def _read_back(self, _unconfirmed: list[str]) -> None:
         """The gateway acknowledged a write and did not push it: read the child."""
         try:
-            status = await self.gateway._child_call(self, lambda c: c.child_status(self.cid))
+            status = await self.gateway._child_call(
+                self, lambda c, sent: c.child_status(self.cid, sent=sent)
+            )
         except TuyaError as err:
             _LOGGER.debug("%s: reading back a write failed: %s", self.cid, err)
         else:
@@ -419,10 +570,11 @@ class TuyaGateway(TuyaDevice):
     Takes every argument of :class:`~.device.TuyaDevice` (the gateway's id, key and
     version), plus ``presence_interval`` (seconds between presence queries, 3.4/3.5)
     and ``presence_window`` (seconds over which split presence reports are merged).
-    Commands and reads of every child go through the gateway's one session, one at a
-    time, ``min_command_gap`` apart: the gateway answers for its children itself (an
-    acknowledgement, a cached value), so a child that is slow or gone holds the others
-    up by one round trip to the gateway, no more.
+    Commands and reads of every child go through the gateway's one session, sent one
+    at a time, ``min_command_gap`` apart; their replies are awaited side by side and
+    matched to the request they answer (``_GatewayClient._waiter_for``), so a child the
+    gateway never answers for ends in its own timeout and holds the others up by the
+    gap, no more.
     """
 
     _client_class = _GatewayClient
@@ -501,13 +653,28 @@ class TuyaGateway(TuyaDevice):
         return dict(await asyncio.shield(window.done))
 
     async def _child_call[T](
-        self, child: TuyaChild, work: Callable[[_GatewayClient], Awaitable[T]]
+        self,
+        child: TuyaChild,
+        work: Callable[[_GatewayClient, Callable[[], None]], Awaitable[T]],
     ) -> T:
-        """Run one request about ``child`` on the gateway's session: serialised with
-        every command, paced, and a failure of the session ends it (supervision
-        reconnects); the gateway's refusal and a timeout leave it up."""
+        """Run one request about ``child`` on the gateway's session: sent one at a time
+        and ``min_command_gap`` apart with every command, its reply awaited outside
+        the command lock (``work`` calls the callback it gets once the request is
+        sent), so a child the gateway never answers for holds the others up by the gap,
+        not the timeout. A failure of the session ends it (supervision reconnects);
+        the gateway's refusal and a timeout leave it up."""
         self._require_client()
-        async with self._command_lock:
+        lock = self._command_lock
+        await lock.acquire()
+        held = True
+
+        def release() -> None:
+            nonlocal held
+            if held:
+                held = False
+                lock.release()
+
+        try:
             client = self._require_client()
             if self._last_write is not None:
                 wait = self._last_write + self.timings.min_command_gap - self._clock()
@@ -517,7 +684,7 @@ class TuyaGateway(TuyaDevice):
             self._last_write = self._clock()
             assert isinstance(client, _GatewayClient)
             try:
-                return await work(client)
+                return await work(client, release)
             except DeviceError as err:
                 if any(marker in err.text for marker in UNKNOWN_CID_MARKERS):
                     child._set_presence(Presence.ABSENT)
@@ -531,6 +698,8 @@ class TuyaGateway(TuyaDevice):
                 if isinstance(err, TuyaError):
                     raise
                 raise TuyaConnectionError(str(err) or type(err).__name__) from err
+        finally:
+            release()
 
     # -- the session -----------------------------------------------------------------
 
