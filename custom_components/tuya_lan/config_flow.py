@@ -30,7 +30,7 @@ from .const import (
     DOMAIN,
     VERSION_AUTO,
 )
-from .discovery import async_unconfigured_devices, heard_ip
+from .discovery import async_unconfigured_devices, heard_device, heard_ip
 from .entries import TuyaLanDeviceConfigEntry, is_account_entry, loaded_accounts
 from .flow_account import STEP_ACCOUNT_DEVICES, AccountConfigFlow
 from .flow_cloudcutter import STEP_CLOUDCUTTER, CloudcutterConfigFlow
@@ -140,11 +140,14 @@ class TuyaLanConfigFlow(RekeyConfigFlow, CloudcutterConfigFlow, AccountConfigFlo
             if not errors:
                 await self.async_set_unique_id(device_id)
                 self._abort_if_unique_id_configured()
+                announced = heard_device(self.hass, device_id)
                 device = Candidate(
                     device_id,
                     host,
                     user_input[SECTION_ADVANCED][CONF_PORT],
                     version_from_option(user_input[CONF_PROTOCOL_VERSION]),
+                    # Its announced version first: each wrong guess may cost a timeout.
+                    heard_version=announced.device.version if announced else None,
                 )
                 proof = await self._async_prove(device, user_input[CONF_LOCAL_KEY])
                 errors = proof_errors(proof)

@@ -98,6 +98,7 @@ class Candidate:
     port: int = DEFAULT_PORT
     version: str = VERSION_AUTO
     product_key: str | None = None  # what it broadcasts (discovery), kept in its entry
+    heard_version: str | None = None  # what it announced: tried first when version is auto
 
     @classmethod
     def from_entry(cls, data: Mapping[str, Any]) -> Candidate:
@@ -170,6 +171,7 @@ async def async_prove(
                 local_key,
                 port=device.port,
                 require_proof=not accept_unproven,
+                first=device.heard_version,
             )
         else:
             version = device.version

@@ -128,7 +128,26 @@ async def test_user_auto_detect(hass: HomeAssistant, mock_detect: AsyncMock) -> 
         CONF_LOCAL_KEY: LOCAL_KEY,
         CONF_PROTOCOL_VERSION: "3.4",
     }
-    mock_detect.assert_awaited_once_with(HOST, DEVICE_ID, LOCAL_KEY, port=6668, require_proof=True)
+    mock_detect.assert_awaited_once_with(
+        HOST, DEVICE_ID, LOCAL_KEY, port=6668, require_proof=True, first=None
+    )
+
+
+@pytest.mark.usefixtures("mock_setup_entry")
+async def test_user_auto_detect_tries_the_announced_version_first(
+    hass: HomeAssistant, mock_detect: AsyncMock
+) -> None:
+    """A device typed by hand that was heard on the LAN: its announced version is asked
+    first (each wrong guess may cost the device's timeout)."""
+    heard = MagicMock()
+    heard.device.version = "3.5"
+    with patch("custom_components.tuya_lan.config_flow.heard_device", return_value=heard):
+        result = await start_user_flow(hass)
+        result = await hass.config_entries.flow.async_configure(result["flow_id"], USER_INPUT)
+    assert result["type"] is FlowResultType.CREATE_ENTRY
+    mock_detect.assert_awaited_once_with(
+        HOST, DEVICE_ID, LOCAL_KEY, port=6668, require_proof=True, first="3.5"
+    )
 
 
 @pytest.mark.parametrize(
