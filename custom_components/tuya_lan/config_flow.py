@@ -51,7 +51,7 @@ from .flow_proof import Candidate, entry_title, proof_errors
 from .flow_rekey import RekeyConfigFlow
 from .naming import card_title
 from .options_flow import TuyaLanOptionsFlow
-from .probing import address_flow_id, hinted_device
+from .probing import address_flow_id, async_end_address_card, hinted_device
 from .tuyalan import CloudDevice
 from .validation import ERROR_DEVICE_ID, ERROR_HOST
 
@@ -88,6 +88,16 @@ class TuyaLanConfigFlow(RekeyConfigFlow, CloudcutterConfigFlow, AccountConfigFlo
     ) -> ConfigFlowResult:
         """Change a device's address, key or version, or link an account again."""
         return await super().async_step_reconfigure(user_input)
+
+    @callback
+    def async_create_entry(  # type: ignore[override]  # ConfigFlow's own signature (title: str)
+        self, *, title: str, data: Mapping[str, Any], **kwargs: Any
+    ) -> ConfigFlowResult:
+        """Create an entry (every step that saves one comes here); a device's ends the
+        Discovered card of its address, if one waits (probing.py)."""
+        if (host := data.get(CONF_HOST)) is not None:
+            async_end_address_card(self.hass, host, keep=self.flow_id)
+        return super().async_create_entry(title=title, data=data, **kwargs)
 
     @classmethod
     @callback
