@@ -285,10 +285,10 @@ async def test_discovery(hass: HomeAssistant, mock_flow_client: MagicMock) -> No
     )
     assert result["type"] is FlowResultType.FORM
     assert result["step_id"] == "discovery_confirm"
-    # One name on the card, in the form and for the entry: the product (here its key,
-    # as broadcast) and the end of the device id; the card adds protocol and address.
+    # One name in the form and for the entry: "Tuya" (no account names it; never the
+    # product key it broadcasts, which names nothing) and the end of the device id.
     assert result["description_placeholders"] == {
-        "name": "keyjup78v54myhan efgh",
+        "name": "Tuya efgh",
         "device_id": DEVICE_ID,
         "host": "192.0.2.77",
         "version": "3.5",
@@ -321,7 +321,7 @@ async def test_discovery(hass: HomeAssistant, mock_flow_client: MagicMock) -> No
         result["flow_id"], {CONF_LOCAL_KEY: LOCAL_KEY}
     )
     assert result["type"] is FlowResultType.CREATE_ENTRY
-    assert result["title"] == "keyjup78v54myhan efgh"
+    assert result["title"] == "Tuya efgh"
     assert result["result"].unique_id == DEVICE_ID
     assert result["data"] == {
         CONF_HOST: "192.0.2.77",
@@ -350,11 +350,10 @@ def _suggested(result: Any) -> dict[str, Any]:
 
 
 def test_names() -> None:
-    """The product's name when known, else its product key, else "Tuya"; then the end
+    """The product's name when known (a key file's profile), else "Tuya"; then the end
     of the device id."""
     assert entry_title(DEVICE_ID) == "Tuya efgh"
-    assert entry_title(DEVICE_ID, "keyjup78v54myhan") == "keyjup78v54myhan efgh"
-    assert entry_title(DEVICE_ID, "keyjup78v54myhan", "Smart Plug") == "Smart Plug efgh"
+    assert entry_title(DEVICE_ID, "Smart Plug") == "Smart Plug efgh"
 
 
 @pytest.mark.usefixtures("mock_setup_entry")
