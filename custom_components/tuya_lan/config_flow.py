@@ -49,6 +49,7 @@ from .flow_forms import (
 from .flow_link import STEP_DEVELOPER, STEP_SMART_LIFE
 from .flow_proof import Candidate, entry_title, proof_errors
 from .flow_rekey import RekeyConfigFlow
+from .flow_texts import async_flow_texts
 from .naming import card_title
 from .options_flow import TuyaLanOptionsFlow
 from .probing import address_flow_id, async_end_address_card, hinted_device
@@ -183,10 +184,16 @@ class TuyaLanConfigFlow(RekeyConfigFlow, CloudcutterConfigFlow, AccountConfigFlo
             self._abort_if_unique_id_configured()
             self._discovered = self._heard[choice]
             return await self.async_step_discovery_confirm()
+        texts = await async_flow_texts(self.hass)  # a label's words and marks, translated
         return self.async_show_form(
             step_id="pick_device",
             data_schema=pick_device_schema(
-                {device_id: device.shown_name for device_id, device in self._heard.items()}
+                {
+                    device_id: texts.text(
+                        "pick", name=device.title, version=device.version, host=device.host
+                    )
+                    for device_id, device in self._heard.items()
+                }
             ),
         )
 

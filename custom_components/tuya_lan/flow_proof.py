@@ -125,11 +125,6 @@ class Candidate:
         """Its name until the user gives it one (see entry_title)."""
         return entry_title(self.device_id)
 
-    @property
-    def shown_name(self) -> str:
-        """As its Discovered card and the pick list show it: name, protocol, address."""
-        return f"{self.title} (protocol {self.version}, {self.host})"
-
 
 @dataclass(frozen=True, slots=True)
 class Proof:

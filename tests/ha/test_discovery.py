@@ -871,7 +871,7 @@ async def test_account_offers_a_heard_device_at_its_address(
         )
         assert result["step_id"] == "account_devices"
         assert result["errors"] == {"base": "cloud_devices_failed"}
-        assert f"Heard plug ({NEW})" in result["description_placeholders"]["failed"]
+        assert f"Heard plug ({NEW})" in result["description_placeholders"]["failed_line"]
         assert result["data_schema"]({})["devices"] == [ID35]
         assert hass.config_entries.async_entry_for_domain_unique_id(DOMAIN, ID35) is None
         hass.config_entries.flow.async_abort(result["flow_id"])
