@@ -40,7 +40,7 @@ class FlowTexts:
     def text(self, key: str, **values: str) -> str:
         """A template with its placeholders filled (only by name: a value is never
         read as a template, whatever braces a device's name holds)."""
-        return _fill(self.templates.get(key, key), **values)
+        return fill(self.templates.get(key, key), **values)
 
     def item(self, name: str, detail: str) -> str:
         """One device of a list and what is said of it."""
@@ -49,7 +49,7 @@ class FlowTexts:
     def error(self, error: BaseException) -> str:
         """Why a device could not be proven: the form's text for the error."""
         key = form_error(error)
-        return _fill(self.errors.get(key, key), error=str(error) or type(error).__name__)
+        return fill(self.errors.get(key, key), error=str(error) or type(error).__name__)
 
     def abort(self, reason: str) -> str:
         """Why a device's entry was not created: the flow's text for the reason."""
@@ -62,7 +62,9 @@ class FlowTexts:
         return "\n\n" + self.text(key) + "".join(f"\n- {item}" for item in items)
 
 
-def _fill(template: str, **values: str) -> str:
+def fill(template: str, **values: str) -> str:
+    """``template`` with its ``{placeholders}`` replaced by name (a value is never read
+    as a template); a placeholder without a value stays as it is."""
     return _PLACEHOLDER.sub(lambda match: values.get(match[1], match[0]), template)
 
 
