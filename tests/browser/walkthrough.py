@@ -488,7 +488,7 @@ class Walk:
 
     def configure(self) -> None:
         self.go("/config/integrations/integration/tuya_lan")
-        row = self.page.locator("ha-config-entry-row", has_text=PLUG33["product_key"]).first
+        row = self.page.locator("ha-config-entry-row", has_text=f"Tuya {PLUG33['id'][-4:]}").first
         row.get_by_role("button", name=re.compile("Configure|Options", re.IGNORECASE)).click()
         self.dialog().get_by_text("Edit a data point").wait_for(timeout=TIMEOUT_MS)
         self.shot("configure")
@@ -497,7 +497,7 @@ class Walk:
 
     def diagnostics(self, out: Path) -> None:
         self.go("/config/integrations/integration/tuya_lan")
-        row = self.page.locator("ha-config-entry-row", has_text=PLUG33["product_key"]).first
+        row = self.page.locator("ha-config-entry-row", has_text=f"Tuya {PLUG33['id'][-4:]}").first
         row.get_by_role("button", name="Menu").first.click()  # the entry's, then the device's
         with self.page.expect_download(timeout=TIMEOUT_MS) as download:
             self.page.locator("ha-dropdown-item", has_text="Download diagnostics").filter(

@@ -586,7 +586,9 @@ async def test_options_edit_sensor(
     )
     assert result["type"] is FlowResultType.MENU
     assert result["step_id"] == "init_changed"
-    assert result["description_placeholders"] == {"overrides": "DP 38: Sensor x0.1 °C temperature"}
+    assert result["description_placeholders"] == {
+        "overrides": "\n- DP 38: Sensor x0.1 °C temperature"
+    }
 
     result = await _menu(hass, flow_id, "save")
     assert result["type"] is FlowResultType.CREATE_ENTRY
@@ -613,7 +615,7 @@ async def test_options_kinds_without_details_and_reset(
     hass.config_entries.async_update_entry(entry, options={CONF_DPS: {"41": {"kind": "ignore"}}})
     result = await hass.config_entries.options.async_init(entry.entry_id)
     flow_id = result["flow_id"]
-    assert result["description_placeholders"] == {"overrides": "DP 41: Ignore"}
+    assert result["description_placeholders"] == {"overrides": "\n- DP 41: Ignore"}
 
     await _menu(hass, flow_id, "pick_dp")
     result = await _configure(hass, flow_id, {"dp": "41"})
@@ -751,7 +753,7 @@ async def test_options_drop_garbage_stored_mappings(
     result = await hass.config_entries.options.async_init(mock_config_entry.entry_id)
     assert result["type"] is FlowResultType.MENU
     assert result["description_placeholders"] == {
-        "overrides": "DP 17: Energy increments (add_ele, 0.001 kWh) x0.01"
+        "overrides": "\n- DP 17: Energy increments (add_ele, 0.001 kWh) x0.01"
     }
     result = await _menu(hass, result["flow_id"], "save")
     assert mock_config_entry.options == {CONF_DPS: {"17": {"kind": "energy", "scale": 0.01}}}
