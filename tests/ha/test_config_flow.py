@@ -468,6 +468,9 @@ async def test_reconfigure(
     assert mock_config_entry.data == entry_data(
         host="192.0.2.9", port=6669, local_key=NEW_KEY, protocol_version="3.4"
     )
+    # "auto" asks the version it spoke (3.3, not heard since) first.
+    assert mock_detect.await_args is not None
+    assert mock_detect.await_args.kwargs["first"] == "3.3"
 
 
 @pytest.mark.usefixtures("mock_setup_entry")
