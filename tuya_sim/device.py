@@ -243,6 +243,7 @@ class SimulatedDevice:
         self.occupied = 0  # client slots held by another client (the phone app)
         self._firmware_quirks()
         # Counters for tests.
+        self.accepted = 0  # TCP connections accepted, the refused ones included
         self.refused = 0
         self.reboots = 0
         self.pushes = 0
@@ -381,6 +382,7 @@ class SimulatedDevice:
     # -- connections -----------------------------------------------------------------
 
     def _accept(self, connection: _Connection) -> None:
+        self.accepted += 1
         live = sum(1 for c in self._connections if c.live) + self.occupied
         if self._server is None or live >= self.max_clients:
             # Accept, then close at once: what a device busy with another client does

@@ -30,7 +30,7 @@ from .const import (
     DOMAIN,
     VERSION_AUTO,
 )
-from .discovery import async_unconfigured_devices, heard_ip
+from .discovery import async_unconfigured_devices, heard_device, heard_ip
 from .entries import TuyaLanDeviceConfigEntry, is_account_entry, loaded_accounts
 from .flow_account import STEP_ACCOUNT_DEVICES, AccountConfigFlow
 from .flow_cloudcutter import STEP_CLOUDCUTTER, CloudcutterConfigFlow
@@ -49,9 +49,10 @@ from .flow_forms import (
 from .flow_link import STEP_DEVELOPER, STEP_SMART_LIFE
 from .flow_proof import Candidate, entry_title, proof_errors
 from .flow_rekey import RekeyConfigFlow
+from .flow_texts import async_flow_texts
 from .naming import card_title
 from .options_flow import TuyaLanOptionsFlow
-from .probing import address_flow_id, hinted_device
+from .probing import address_flow_id, async_end_address_card, hinted_device
 from .tuyalan import CloudDevice
 from .validation import ERROR_DEVICE_ID, ERROR_HOST
 
@@ -88,6 +89,16 @@ class TuyaLanConfigFlow(RekeyConfigFlow, CloudcutterConfigFlow, AccountConfigFlo
     ) -> ConfigFlowResult:
         """Change a device's address, key or version, or link an account again."""
         return await super().async_step_reconfigure(user_input)
+
+    @callback
+    def async_create_entry(  # type: ignore[override]  # ConfigFlow's own signature (title: str)
+        self, *, title: str, data: Mapping[str, Any], **kwargs: Any
+    ) -> ConfigFlowResult:
+        """Create an entry (every step that saves one comes here); a device's ends the
+        Discovered card of its address, if one waits (probing.py)."""
+        if (host := data.get(CONF_HOST)) is not None:
+            async_end_address_card(self.hass, host, keep=self.flow_id)
+        return super().async_create_entry(title=title, data=data, **kwargs)
 
     @classmethod
     @callback
@@ -140,11 +151,14 @@ class TuyaLanConfigFlow(RekeyConfigFlow, CloudcutterConfigFlow, AccountConfigFlo
             if not errors:
                 await self.async_set_unique_id(device_id)
                 self._abort_if_unique_id_configured()
+                announced = heard_device(self.hass, device_id)
                 device = Candidate(
                     device_id,
                     host,
                     user_input[SECTION_ADVANCED][CONF_PORT],
                     version_from_option(user_input[CONF_PROTOCOL_VERSION]),
+                    # Its announced version first: each wrong guess may cost a timeout.
+                    heard_version=announced.device.version if announced else None,
                 )
                 proof = await self._async_prove(device, user_input[CONF_LOCAL_KEY])
                 errors = proof_errors(proof)
@@ -170,10 +184,16 @@ class TuyaLanConfigFlow(RekeyConfigFlow, CloudcutterConfigFlow, AccountConfigFlo
             self._abort_if_unique_id_configured()
             self._discovered = self._heard[choice]
             return await self.async_step_discovery_confirm()
+        texts = await async_flow_texts(self.hass)  # a label's words and marks, translated
         return self.async_show_form(
             step_id="pick_device",
             data_schema=pick_device_schema(
-                {device_id: device.shown_name for device_id, device in self._heard.items()}
+                {
+                    device_id: texts.text(
+                        "pick", name=device.title, version=device.version, host=device.host
+                    )
+                    for device_id, device in self._heard.items()
+                }
             ),
         )
 

@@ -16,9 +16,7 @@ from typing import Any, Final
 
 from homeassistant.config_entries import ConfigFlowResult
 from homeassistant.const import CONF_HOST, CONF_PORT
-from homeassistant.core import HomeAssistant
 from homeassistant.data_entry_flow import FlowResultType
-from homeassistant.helpers.translation import async_get_translations
 
 from . import validation
 from .account import hand_over_listing
@@ -30,6 +28,7 @@ from .flow_children import async_join, gateways, has_joined, joinable_gateway, n
 from .flow_forms import CONF_DEVICES, SECTION_ADVANCED, account_devices_schema, address_schema
 from .flow_link import STEP_DEVELOPER, STEP_SMART_LIFE, LinkConfigFlow, cloud_errors
 from .flow_proof import Candidate, async_prove, device_entry_data
+from .flow_texts import FlowTexts, async_flow_texts
 from .tuyalan import CloudDevice, CloudError
 from .validation import ERROR_HOST
 
@@ -39,9 +38,6 @@ STEP_ACCOUNT_DEVICES: Final = "account_devices"
 # The flow that saves one device proven by the account flow (one entry per device).
 SOURCE_CLOUD_IMPORT: Final = "cloud_import"
 IMPORT_TITLE: Final = "title"
-# The labels of the account_devices step's lists and of the summary (translated, in
-# strings.json ``selector.account_lists``): a line is left out when its list is empty.
-LIST_LABELS_KEY: Final = "account_lists"
 
 
 @dataclass(slots=True)
@@ -55,16 +51,18 @@ class _Offer:
     gateway: CloudDevice | None = None  # a sub-device: added to its gateway's entry
     is_gateway: bool = False  # some sub-device of the account is reached through it
 
-    @property
-    def label(self) -> str:
+    def label(self, texts: FlowTexts) -> str:
+        """Its line in the list of the account's devices."""
+        name = self.device.name
         if self.gateway is not None:
-            return f"{self.device.name}: through {self.gateway.name}"
+            return texts.text("through", name=name, gateway=self.gateway.name)
         if self.host is None:
-            return f"{self.device.name}: not heard on the LAN (give its address next)"
-        return f"{self.device.name} ({self.host}, {self.version})"
+            return texts.text("not_heard", name=name)
+        return texts.text("heard", name=name, host=self.host, version=self.version)
 
-    async def async_import_data(self) -> tuple[dict[str, Any] | None, str]:
-        """Prove the device with the account's key: (its entry data, "") or (None, why not).
+    async def async_import_data(self) -> tuple[dict[str, Any] | None, BaseException | None]:
+        """Prove the device with the account's key: (its entry data, None) or (None, why
+        not).
 
         A 3.1 device cannot prove the account's key by its status alone; the key is the
         account's own, so its plaintext status is taken as enough here.
@@ -76,11 +74,11 @@ class _Offer:
             candidate, self.device.local_key, accept_unproven=True, hub=self.is_gateway
         )
         if (error := proof.error) is not None:
-            return None, f"{self.device.name} ({self.host}): {str(error) or type(error).__name__}"
+            return None, error
         data = {IMPORT_TITLE: self.device.name, **device_entry_data(proof, self.device)}
         if self.is_gateway:
             data[CONF_IS_GATEWAY] = True  # its children join it, now or later
-        return data, ""
+        return data, None
 
 
 @dataclass(slots=True)
@@ -102,26 +100,6 @@ class _Adding:
     failed: dict[str, str] = field(default_factory=dict)  # device id -> why
     added: list[str] = field(default_factory=list)  # names, over every round
     not_added: dict[str, str] = field(default_factory=dict)  # device id -> why
-
-
-async def async_selector_labels(hass: HomeAssistant, *, translation_key: str) -> dict[str, str]:
-    """A selector's option labels (strings.json ``selector.<translation_key>``) in the
-    user's language, English for those it lacks: for a form's text, not a selector."""
-    labels: dict[str, str] = {}
-    prefix = f"component.{DOMAIN}.selector.{translation_key}.options."
-    for language in dict.fromkeys(("en", hass.config.language)):
-        strings = await async_get_translations(hass, language, "selector", {DOMAIN})
-        labels |= {
-            key.removeprefix(prefix): text
-            for key, text in strings.items()
-            if key.startswith(prefix)
-        }
-    return labels
-
-
-def list_line(labels: Mapping[str, str], key: str, items: list[str], sep: str = "; ") -> str:
-    """A labelled line of a list, or nothing for an empty list."""
-    return f"\n\n{labels.get(key, key)}: {sep.join(items)}" if items else ""
 
 
 class AccountConfigFlow(LinkConfigFlow):
@@ -170,27 +148,22 @@ class AccountConfigFlow(LinkConfigFlow):
             ]
             return await self.async_step_account_address()
         errors: dict[str, str] = {}
-        placeholders = {"error": "", "added": "-", "missing": "-", "failed": "-"}
+        placeholders = {"error": ""}
         try:
             devices = await self._account.async_devices(max_age=0 if not adding.failed else 60)
         except CloudError as err:
             errors = cloud_errors(err)
             placeholders["error"] = str(err)
             devices = {}
-        added, missing = await self._async_offer(devices)
-        if added:
-            placeholders["added"] = ", ".join(added)
-        if missing:
-            placeholders["missing"] = "; ".join(missing)
+        texts = await async_flow_texts(self.hass)
+        added, missing = await self._async_offer(devices, texts)
         failed = list(adding.failed.values())
         if failed:
             errors["base"] = "cloud_devices_failed"
-            placeholders["failed"] = "; ".join(failed)
-        labels = await async_selector_labels(self.hass, translation_key=LIST_LABELS_KEY)
         placeholders |= {
-            "added_line": list_line(labels, "added", added, ", "),
-            "missing_line": list_line(labels, "missing", missing),
-            "failed_line": list_line(labels, "failed", failed),
+            "added_line": texts.list_line("added", added),
+            "missing_line": texts.list_line("missing", missing),
+            "failed_line": texts.list_line("failed", failed),
         }
         ticked = [
             device_id
@@ -200,13 +173,16 @@ class AccountConfigFlow(LinkConfigFlow):
         return self.async_show_form(
             step_id="account_devices",
             data_schema=account_devices_schema(
-                {device_id: offer.label for device_id, offer in adding.offered.items()}, ticked
+                {device_id: offer.label(texts) for device_id, offer in adding.offered.items()},
+                ticked,
             ),
             errors=errors,
             description_placeholders=placeholders,
         )
 
-    async def _async_offer(self, devices: Mapping[str, CloudDevice]) -> tuple[list[str], list[str]]:
+    async def _async_offer(
+        self, devices: Mapping[str, CloudDevice], texts: FlowTexts
+    ) -> tuple[list[str], list[str]]:
         """Offer the account's devices that can be added, with the address they were heard
         at (or given before), each gateway followed by its sub-devices; the names of
         those already added, and why others cannot be."""
@@ -228,7 +204,7 @@ class AccountConfigFlow(LinkConfigFlow):
                     )
                 continue
             if (reason := not_addable(device)) is not None:
-                missing.append(f"{device.name}: {reason}")
+                missing.append(texts.item(device.name, texts.text(reason)))
                 continue
             heard = heard_device(self.hass, device.id)
             offer = _Offer(
@@ -283,10 +259,13 @@ class AccountConfigFlow(LinkConfigFlow):
         children = [offer for offer in offers if offer.gateway is not None]
         offers = [offer for offer in offers if offer.gateway is None]
         results = await asyncio.gather(*(offer.async_import_data() for offer in offers))
+        texts = await async_flow_texts(self.hass)
         adding.failed = {}
-        for offer, (data, why_not) in zip(offers, results, strict=True):
+        for offer, (data, error) in zip(offers, results, strict=True):
             if data is None:
-                adding.failed[offer.device.id] = why_not
+                assert error is not None
+                where = texts.text("at_address", name=offer.device.name, host=offer.host or "")
+                adding.failed[offer.device.id] = texts.item(where, texts.error(error))
                 continue
             result = await self.hass.config_entries.flow.async_init(
                 DOMAIN, context={"source": SOURCE_CLOUD_IMPORT}, data=data
@@ -294,13 +273,17 @@ class AccountConfigFlow(LinkConfigFlow):
             if result["type"] is FlowResultType.CREATE_ENTRY:
                 adding.added.append(offer.device.name)
                 adding.not_added.pop(offer.device.id, None)
-            elif result.get("reason") != "already_configured":  # else added meanwhile
-                adding.not_added[offer.device.id] = f"{offer.device.name}: {result.get('reason')}"
+            elif (reason := str(result.get("reason"))) != "already_configured":  # else added
+                adding.not_added[offer.device.id] = texts.item(
+                    offer.device.name, texts.abort(reason)
+                )
         for offer in children:  # after the gateways, which may have been added just now
             assert offer.gateway is not None
-            joined, failure = async_join(self.hass, offer.device, offer.gateway)
-            if failure is not None:
-                adding.failed[offer.device.id] = failure
+            joined = async_join(self.hass, offer.device, offer.gateway)
+            if joined is None:
+                adding.failed[offer.device.id] = texts.item(
+                    offer.device.name, texts.text("gateway_not_added", gateway=offer.gateway.name)
+                )
             elif joined:
                 adding.added.append(offer.device.name)
                 adding.not_added.pop(offer.device.id, None)
@@ -317,23 +300,23 @@ class AccountConfigFlow(LinkConfigFlow):
         count = str(len(adding.added))
         if (link := self._new_link) is not None:  # a new link: the account is the flow's entry
             hand_over_listing(link.account)  # the entry's account starts with this listing
-            labels = await async_selector_labels(self.hass, translation_key=LIST_LABELS_KEY)
+            texts = await async_flow_texts(self.hass)
             return self.async_create_entry(
                 title=link.title,
                 data=link.account.entry_data(link.data),
                 description="account_linked",
                 description_placeholders={
                     "count": count,
-                    "not_added_line": list_line(labels, "not_added", not_added),
+                    "not_added_line": texts.list_line("not_added", not_added),
                 },
             )
         if not_added:
-            labels = await async_selector_labels(self.hass, translation_key=LIST_LABELS_KEY)
+            texts = await async_flow_texts(self.hass)
             return self.async_abort(
                 reason="devices_added_partly",
                 description_placeholders={
                     "count": count,
-                    "not_added_line": list_line(labels, "not_added", not_added),
+                    "not_added_line": texts.list_line("not_added", not_added),
                 },
             )
         return self.async_abort(reason="devices_added", description_placeholders={"count": count})

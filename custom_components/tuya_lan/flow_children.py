@@ -52,13 +52,14 @@ def gateways(devices: Mapping[str, CloudDevice]) -> set[str]:
 
 
 def not_addable(device: CloudDevice) -> str | None:
-    """Why a device of the account cannot be added on its own, or None."""
+    """Why a device of the account cannot be added on its own (the key of its text,
+    flow_texts.py), or None."""
     if is_child(device) and not device.node_id:
-        return "a sub-device whose id at its gateway (node id) the account does not give"
+        return "no_node_id"
     if is_child(device):
-        return "a sub-device whose gateway is not in the account"
+        return "gateway_not_in_account"
     if not device.local_key:
-        return "the cloud has no local key for it (Bluetooth-only, or a hub)"
+        return "no_local_key"
     return None
 
 
@@ -86,16 +87,14 @@ def child_settings(device: CloudDevice) -> dict[str, Any]:
     return settings
 
 
-def async_join(
-    hass: HomeAssistant, device: CloudDevice, gateway: CloudDevice
-) -> tuple[bool, str | None]:
-    """Add a child to its gateway's entry: (joined, why it failed: its gateway is not
-    added). Not joined and no failure: the entry holds it already, or all it can."""
+def async_join(hass: HomeAssistant, device: CloudDevice, gateway: CloudDevice) -> bool | None:
+    """Add a child to its gateway's entry: joined; None when it cannot, its gateway not
+    being added. Not joined (False): the entry holds it already, or all it can."""
     assert device.node_id is not None
     entry = gateway_entry(hass, gateway.id)
     if entry is None:
-        return False, f"{device.name}: its gateway {gateway.name} is not added"
-    return async_add_child(hass, entry, device.node_id, child_settings(device)), None
+        return None
+    return async_add_child(hass, entry, device.node_id, child_settings(device))
 
 
 # The form's errors of a typed line.

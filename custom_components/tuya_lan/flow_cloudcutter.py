@@ -16,6 +16,7 @@ from homeassistant.core import HomeAssistant
 
 from .cloudcutter import async_entry_data, async_locate
 from .const import CONF_DEVICE_ID, DEFAULT_PORT, VERSION_AUTO
+from .discovery import heard_device
 from .flow_device import DeviceConfigFlow, heard_product_key
 from .flow_forms import (
     CLOUDCUTTER_SCHEMA,
@@ -111,12 +112,14 @@ class CloudcutterConfigFlow(DeviceConfigFlow):
                 if host is None:
                     errors["base"] = "cloudcutter_not_found"
                 else:
+                    heard = heard_device(self.hass, device.device_id)
                     candidate = Candidate(
                         device.device_id,
                         host,
                         DEFAULT_PORT,
                         VERSION_AUTO,
                         heard_product_key(self.hass, device.device_id),
+                        heard_version=heard.device.version if heard else None,
                     )
                     proof = await self._async_prove(candidate, device.local_key)
                     errors = proof_errors(proof)

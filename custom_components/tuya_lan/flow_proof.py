@@ -77,16 +77,21 @@ GATEWAY_VERSIONS: Final = tuple(v for v in DETECT_ORDER if v in REFUSAL_PROVES_K
 GATEWAY_TIMEOUT: Final = 2.0
 
 
-def entry_title(
-    device_id: str, product_key: str | None = None, product_name: str | None = None
-) -> str:
-    """Return the one name of a device: on its Discovered card, in the pick list, and as
-    the entry and device name (the user can rename it).
+def entry_title(device_id: str, product_name: str | None = None) -> str:
+    """Return the one name of a device: in its Discovered card's form, in the pick list,
+    and as the entry and device name (the user can rename it).
 
-    The product's name when known (from the cloud), else the product key the device
-    broadcasts, then the end of the device id, which tells two of a kind apart.
+    The product's name when known (a key file's profile), else "Tuya"; then the end of
+    the device id, which tells two of a kind apart (as the card's title does). Never
+    the product key a device broadcasts: 16 random characters that name nothing.
     """
-    return f"{product_name or product_key or 'Tuya'} {device_id[-4:]}"
+    return f"{product_name or 'Tuya'} {device_id[-4:]}"
+
+
+def legacy_entry_title(device_id: str, product_key: str) -> str:
+    """The default title of an entry saved by an older version: the product key the
+    device broadcasts, then the end of its id (still a name the user did not give)."""
+    return f"{product_key} {device_id[-4:]}"
 
 
 @dataclass(frozen=True, slots=True)
@@ -98,6 +103,7 @@ class Candidate:
     port: int = DEFAULT_PORT
     version: str = VERSION_AUTO
     product_key: str | None = None  # what it broadcasts (discovery), kept in its entry
+    heard_version: str | None = None  # what it announced: tried first when version is auto
 
     @classmethod
     def from_entry(cls, data: Mapping[str, Any]) -> Candidate:
@@ -117,12 +123,7 @@ class Candidate:
     @property
     def title(self) -> str:
         """Its name until the user gives it one (see entry_title)."""
-        return entry_title(self.device_id, self.product_key)
-
-    @property
-    def shown_name(self) -> str:
-        """As its Discovered card and the pick list show it: name, protocol, address."""
-        return f"{self.title} (protocol {self.version}, {self.host})"
+        return entry_title(self.device_id)
 
 
 @dataclass(frozen=True, slots=True)
@@ -170,6 +171,7 @@ async def async_prove(
                 local_key,
                 port=device.port,
                 require_proof=not accept_unproven,
+                first=device.heard_version,
             )
         else:
             version = device.version

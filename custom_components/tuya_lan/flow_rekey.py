@@ -19,6 +19,7 @@ from .const import (
     CONF_PROTOCOL_VERSION,
     DEFAULT_PORT,
 )
+from .discovery import heard_device
 from .entries import is_account_entry, loaded_accounts
 from .flow_device import DeviceConfigFlow
 from .flow_forms import (
@@ -132,11 +133,15 @@ class RekeyConfigFlow(DeviceConfigFlow, LinkConfigFlow):
             except validation.InvalidInput:
                 errors[CONF_HOST] = ERROR_HOST
             else:
+                saved = Candidate.from_entry(entry.data)
+                heard = heard_device(self.hass, saved.device_id)
                 device = replace(
-                    Candidate.from_entry(entry.data),
+                    saved,
                     host=host,
                     port=user_input[SECTION_ADVANCED][CONF_PORT],
                     version=version_from_option(user_input[CONF_PROTOCOL_VERSION]),
+                    # "auto": what it announces, else the version it spoke, asked first.
+                    heard_version=heard.device.version if heard else saved.version,
                 )
                 proof = await self._async_prove(device, user_input[CONF_LOCAL_KEY])
                 errors = proof_errors(proof)

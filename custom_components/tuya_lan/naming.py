@@ -21,7 +21,7 @@ from homeassistant.helpers.dispatcher import async_dispatcher_connect
 from .catalog import category_word
 from .const import CONF_PRODUCT_KEY, DOMAIN, LOGGER, SIGNAL_ACCOUNT_DEVICES
 from .entries import is_account_entry
-from .flow_proof import entry_title
+from .flow_proof import entry_title, legacy_entry_title
 from .tuyalan import CloudDevice
 
 # The longest name a card title starts with, and the longest word of what a device
@@ -78,14 +78,17 @@ def telling_product_name(name: str | None, *codes: str | None) -> str | None:
 @callback
 def async_names_from_account(hass: HomeAssistant, devices: Iterable[CloudDevice]) -> None:
     """A linked account listed its devices: a device still named as it was without an
-    account (product key and id tail) takes the account's name, for its entry and its
-    device; a name the user gave (entry title or device name) is kept."""
+    account ("Tuya" or, saved by an older version, its product key; then its id tail)
+    takes the account's name, for its entry and its device; a name the user gave
+    (entry title or device name) is kept."""
     registry = dr.async_get(hass)
     for cloud in devices:
         entry = hass.config_entries.async_entry_for_domain_unique_id(DOMAIN, cloud.id)
         if entry is None or is_account_entry(entry) or cloud.name in (cloud.id, entry.title):
             continue
-        defaults = {entry_title(cloud.id, entry.data.get(CONF_PRODUCT_KEY)), entry_title(cloud.id)}
+        defaults = {entry_title(cloud.id)}
+        if product_key := entry.data.get(CONF_PRODUCT_KEY):
+            defaults.add(legacy_entry_title(cloud.id, product_key))
         if entry.title not in defaults:
             continue  # the user named it
         LOGGER.info("%s is %s in the linked account: renamed", entry.title, cloud.name)

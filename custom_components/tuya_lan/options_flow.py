@@ -34,8 +34,9 @@ class TuyaLanOptionsFlow(DpOptionsFlow, EntityOptionsFlow):
     async def _async_menu(self) -> ConfigFlowResult:
         """The menu of the target, with the changes so far in words."""
         words = await self._async_words()
-        summary = ", ".join(
-            f"DP {dp}: {words.describe(spec)}"
+        # One change a line (markdown bullets: no comma of one language between them).
+        summary = "".join(
+            f"\n- {words.item(f'DP {dp}', words.describe(spec))}"
             for dp, spec in self._specs().items()
             if spec.overridden
         )

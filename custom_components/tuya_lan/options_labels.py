@@ -20,6 +20,7 @@ from homeassistant.helpers import entity_registry as er
 from homeassistant.helpers.translation import async_get_translations
 
 from .const import DOMAIN
+from .flow_texts import LIST_LABELS_KEY, fill
 from .tuyalan.dpmap import ROLE_CURRENT_TEMP, ROLE_TARGET_TEMP, DpKind, DpSpec
 
 KIND_SELECTOR: Final = "kind"
@@ -37,6 +38,8 @@ PART_FIELDS: Final[dict[DpKind, tuple[str, dict[str, str]]]] = {
 }
 # On and off as Home Assistant's switch states say them.
 _ON_OFF: Final = ("on", "off")
+# "Something: what is said of it" with the language's own colon (flow_texts.py).
+_ITEM: Final = f"component.{DOMAIN}.selector.{LIST_LABELS_KEY}.options.item"
 
 
 @dataclass(frozen=True, slots=True)
@@ -73,13 +76,16 @@ class Words:
             text = json.dumps(value, ensure_ascii=False, default=str)
         return text if len(text) <= MAX_VALUE_TEXT else f"{text[: MAX_VALUE_TEXT - 1]}…"
 
+    def item(self, name: str, detail: str) -> str:
+        """A thing and what is said of it ("DP 1: Switch"), punctuated as the language
+        does (a full-width colon in Chinese)."""
+        return fill(self.texts.get(_ITEM, "{name}: {detail}"), name=name, detail=detail)
+
     def describe(self, spec: DpSpec) -> str:
         """A DP's kind and what the user set beside it ("Sensor x0.1 °C temperature")."""
         parts = [self.kind(spec.kind)]
         if spec.kind in PART_FIELDS and spec.role:  # "Light (Brightness)"
             parts[0] += f" ({self.part(spec.kind, spec.role)})"
-        if spec.name:
-            parts.insert(0, f"{spec.name}:")
         if spec.scale is not None:
             parts.append(f"x{spec.scale:g}")
         if spec.unit:
@@ -88,7 +94,7 @@ class Words:
             parts.append(spec.device_class)
         if spec.options and spec.kind in (DpKind.SELECT, DpKind.ENUM):
             parts.append("/".join(spec.options))
-        return " ".join(parts)
+        return self.item(spec.name, " ".join(parts)) if spec.name else " ".join(parts)
 
 
 async def async_words(hass: HomeAssistant) -> Words:

@@ -71,6 +71,18 @@ def address_flow_id(ip: str) -> str:
     return f"address_{ip}"
 
 
+@callback
+def async_end_address_card(hass: HomeAssistant, host: str, *, keep: str | None = None) -> None:
+    """End the address card of ``host`` (flow ``keep`` aside): a device there was added
+    another way (by key, from the account). Home Assistant ends the flows of the new
+    entry's unique id itself; the address card's is the address, so it is ended here."""
+    flows = hass.config_entries.flow
+    match = {"unique_id": address_flow_id(host)}
+    for flow in flows.async_progress_by_handler(DOMAIN, match_context=match):
+        if flow["flow_id"] != keep:
+            flows.async_abort(flow["flow_id"])
+
+
 def lan_hint(address: str | None) -> str | None:
     """An address the cloud lists, if it can be the device's on the LAN (in
     LAN_NETWORKS); the public address it usually holds is no use."""

@@ -486,9 +486,15 @@ class Walk:
         self.page.get_by_text("Switch 4 countdown").first.wait_for(timeout=TIMEOUT_MS)
         self.shot("strip")
 
+    def already_added(self, name: str) -> None:
+        """The account's list says the device is added: an item of the bulleted list
+        under "Already added:"."""
+        self.dialog().get_by_text("Already added:", exact=True).wait_for(timeout=TIMEOUT_MS)
+        self.dialog().locator("li").get_by_text(name, exact=True).wait_for(timeout=TIMEOUT_MS)
+
     def configure(self) -> None:
         self.go("/config/integrations/integration/tuya_lan")
-        row = self.page.locator("ha-config-entry-row", has_text=PLUG33["product_key"]).first
+        row = self.page.locator("ha-config-entry-row", has_text=f"Tuya {PLUG33['id'][-4:]}").first
         row.get_by_role("button", name=re.compile("Configure|Options", re.IGNORECASE)).click()
         self.dialog().get_by_text("Edit a data point").wait_for(timeout=TIMEOUT_MS)
         self.shot("configure")
@@ -497,7 +503,7 @@ class Walk:
 
     def diagnostics(self, out: Path) -> None:
         self.go("/config/integrations/integration/tuya_lan")
-        row = self.page.locator("ha-config-entry-row", has_text=PLUG33["product_key"]).first
+        row = self.page.locator("ha-config-entry-row", has_text=f"Tuya {PLUG33['id'][-4:]}").first
         row.get_by_role("button", name="Menu").first.click()  # the entry's, then the device's
         with self.page.expect_download(timeout=TIMEOUT_MS) as download:
             self.page.locator("ha-dropdown-item", has_text="Download diagnostics").filter(
@@ -530,9 +536,7 @@ class Walk:
         # Every simulated device: the ones added by hand before, and the rest offered
         # as heard on the LAN (address and version). Locators see into shadow roots.
         for device in (PLUG33, PLUG35, STRIP34):
-            self.dialog().get_by_text(
-                re.compile(rf"Already added:.*{re.escape(device['name'])}")
-            ).wait_for(timeout=TIMEOUT_MS)
+            self.already_added(device["name"])
         for device in FROM_CLOUD:
             offer = f"{device['name']} ({device['host']}, {device['version']})"
             self.dialog().get_by_text(offer, exact=True).wait_for(timeout=TIMEOUT_MS)
@@ -713,9 +717,7 @@ class Walk:
             if time.monotonic() > deadline:
                 raise StepFailed("the QR code was never approved")
         for device in [*IN_CLOUDS, *HUB["children"]]:
-            self.dialog().get_by_text(
-                re.compile(rf"Already added:.*{re.escape(device['name'])}")
-            ).wait_for(timeout=TIMEOUT_MS)
+            self.already_added(device["name"])
         self.shot("smart-life-devices")
         self.submit()
         self.dialog().get_by_role("button", name=re.compile("finish", re.IGNORECASE)).click()

@@ -186,8 +186,8 @@ async def test_link_developer_project_and_add_several(
     # Two proven and added; the third is reported, preselected, for another try.
     assert result["step_id"] == "account_devices"
     assert result["errors"] == {"base": "cloud_devices_failed"}
-    assert "Plug gone" in result["description_placeholders"]["failed"]
-    assert "Plug 1" in result["description_placeholders"]["added"]
+    assert "Plug gone" in result["description_placeholders"]["failed_line"]
+    assert "Plug 1" in result["description_placeholders"]["added_line"]
     assert result["data_schema"]({})["devices"] == [gone.device_id]
     result = await hass.config_entries.flow.async_configure(result["flow_id"], {"devices": []})
     assert result["type"] is FlowResultType.CREATE_ENTRY
@@ -470,7 +470,7 @@ async def test_account_entry_is_not_a_device(
     result = await hass.config_entries.flow.async_configure(
         result["flow_id"], {"next_step_id": "account_devices"}
     )
-    assert "Plug 1" in result["description_placeholders"]["added"]
+    assert "Plug 1" in result["description_placeholders"]["added_line"]
     assert [o["value"] for o in result["data_schema"].schema["devices"].config["options"]] == [
         IDS[1],
         IDS[2],

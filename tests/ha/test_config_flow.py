@@ -128,7 +128,26 @@ async def test_user_auto_detect(hass: HomeAssistant, mock_detect: AsyncMock) -> 
         CONF_LOCAL_KEY: LOCAL_KEY,
         CONF_PROTOCOL_VERSION: "3.4",
     }
-    mock_detect.assert_awaited_once_with(HOST, DEVICE_ID, LOCAL_KEY, port=6668, require_proof=True)
+    mock_detect.assert_awaited_once_with(
+        HOST, DEVICE_ID, LOCAL_KEY, port=6668, require_proof=True, first=None
+    )
+
+
+@pytest.mark.usefixtures("mock_setup_entry")
+async def test_user_auto_detect_tries_the_announced_version_first(
+    hass: HomeAssistant, mock_detect: AsyncMock
+) -> None:
+    """A device typed by hand that was heard on the LAN: its announced version is asked
+    first (each wrong guess may cost the device's timeout)."""
+    heard = MagicMock()
+    heard.device.version = "3.5"
+    with patch("custom_components.tuya_lan.config_flow.heard_device", return_value=heard):
+        result = await start_user_flow(hass)
+        result = await hass.config_entries.flow.async_configure(result["flow_id"], USER_INPUT)
+    assert result["type"] is FlowResultType.CREATE_ENTRY
+    mock_detect.assert_awaited_once_with(
+        HOST, DEVICE_ID, LOCAL_KEY, port=6668, require_proof=True, first="3.5"
+    )
 
 
 @pytest.mark.parametrize(
@@ -266,10 +285,10 @@ async def test_discovery(hass: HomeAssistant, mock_flow_client: MagicMock) -> No
     )
     assert result["type"] is FlowResultType.FORM
     assert result["step_id"] == "discovery_confirm"
-    # One name on the card, in the form and for the entry: the product (here its key,
-    # as broadcast) and the end of the device id; the card adds protocol and address.
+    # One name in the form and for the entry: "Tuya" (no account names it; never the
+    # product key it broadcasts, which names nothing) and the end of the device id.
     assert result["description_placeholders"] == {
-        "name": "keyjup78v54myhan efgh",
+        "name": "Tuya efgh",
         "device_id": DEVICE_ID,
         "host": "192.0.2.77",
         "version": "3.5",
@@ -302,7 +321,7 @@ async def test_discovery(hass: HomeAssistant, mock_flow_client: MagicMock) -> No
         result["flow_id"], {CONF_LOCAL_KEY: LOCAL_KEY}
     )
     assert result["type"] is FlowResultType.CREATE_ENTRY
-    assert result["title"] == "keyjup78v54myhan efgh"
+    assert result["title"] == "Tuya efgh"
     assert result["result"].unique_id == DEVICE_ID
     assert result["data"] == {
         CONF_HOST: "192.0.2.77",
@@ -331,11 +350,10 @@ def _suggested(result: Any) -> dict[str, Any]:
 
 
 def test_names() -> None:
-    """The product's name when known, else its product key, else "Tuya"; then the end
+    """The product's name when known (a key file's profile), else "Tuya"; then the end
     of the device id."""
     assert entry_title(DEVICE_ID) == "Tuya efgh"
-    assert entry_title(DEVICE_ID, "keyjup78v54myhan") == "keyjup78v54myhan efgh"
-    assert entry_title(DEVICE_ID, "keyjup78v54myhan", "Smart Plug") == "Smart Plug efgh"
+    assert entry_title(DEVICE_ID, "Smart Plug") == "Smart Plug efgh"
 
 
 @pytest.mark.usefixtures("mock_setup_entry")
@@ -450,6 +468,9 @@ async def test_reconfigure(
     assert mock_config_entry.data == entry_data(
         host="192.0.2.9", port=6669, local_key=NEW_KEY, protocol_version="3.4"
     )
+    # "auto" asks the version it spoke (3.3, not heard since) first.
+    assert mock_detect.await_args is not None
+    assert mock_detect.await_args.kwargs["first"] == "3.3"
 
 
 @pytest.mark.usefixtures("mock_setup_entry")
@@ -568,7 +589,9 @@ async def test_options_edit_sensor(
     )
     assert result["type"] is FlowResultType.MENU
     assert result["step_id"] == "init_changed"
-    assert result["description_placeholders"] == {"overrides": "DP 38: Sensor x0.1 °C temperature"}
+    assert result["description_placeholders"] == {
+        "overrides": "\n- DP 38: Sensor x0.1 °C temperature"
+    }
 
     result = await _menu(hass, flow_id, "save")
     assert result["type"] is FlowResultType.CREATE_ENTRY
@@ -595,7 +618,7 @@ async def test_options_kinds_without_details_and_reset(
     hass.config_entries.async_update_entry(entry, options={CONF_DPS: {"41": {"kind": "ignore"}}})
     result = await hass.config_entries.options.async_init(entry.entry_id)
     flow_id = result["flow_id"]
-    assert result["description_placeholders"] == {"overrides": "DP 41: Ignore"}
+    assert result["description_placeholders"] == {"overrides": "\n- DP 41: Ignore"}
 
     await _menu(hass, flow_id, "pick_dp")
     result = await _configure(hass, flow_id, {"dp": "41"})
@@ -733,7 +756,7 @@ async def test_options_drop_garbage_stored_mappings(
     result = await hass.config_entries.options.async_init(mock_config_entry.entry_id)
     assert result["type"] is FlowResultType.MENU
     assert result["description_placeholders"] == {
-        "overrides": "DP 17: Energy increments (add_ele, 0.001 kWh) x0.01"
+        "overrides": "\n- DP 17: Energy increments (add_ele, 0.001 kWh) x0.01"
     }
     result = await _menu(hass, result["flow_id"], "save")
     assert mock_config_entry.options == {CONF_DPS: {"17": {"kind": "energy", "scale": 0.01}}}

@@ -252,7 +252,7 @@ async def test_simulated_devices_become_cards(hass: HomeAssistant, ports: Ports)
             form = await card_form(hass, device_id)
             product_key = f"prod{version.replace('.', '')}"
             assert form["description_placeholders"] == {
-                "name": f"{product_key} {device_id[-4:]}",
+                "name": f"Tuya {device_id[-4:]}",
                 "device_id": device_id,
                 "host": NEW,
                 "version": version,
@@ -313,7 +313,7 @@ async def test_captured_broadcasts_become_cards(
     await wait_for(lambda: announced["gwId"] in cards(hass))
     form = await card_form(hass, announced["gwId"])
     assert form["description_placeholders"] == {
-        "name": f"{announced['productKey']} {announced['gwId'][-4:]}",
+        "name": f"Tuya {announced['gwId'][-4:]}",
         "device_id": announced["gwId"],
         "host": announced["ip"],
         "version": announced["version"],
@@ -791,7 +791,7 @@ async def test_user_step_lists_heard_devices(
         selector = result["data_schema"].schema["device"]
         assert selector.config["options"] == [
             {"value": ID31, "label": f"Tuya {ID31[-4:]} (protocol 3.1, 192.0.2.41)"},
-            {"value": ID35, "label": f"simplugkey000000 {ID35[-4:]} (protocol 3.5, 127.0.0.1)"},
+            {"value": ID35, "label": f"Tuya {ID35[-4:]} (protocol 3.5, 127.0.0.1)"},
             {"value": "manual", "label": "manual"},
         ]
         assert selector.config["translation_key"] == "device"
@@ -871,7 +871,7 @@ async def test_account_offers_a_heard_device_at_its_address(
         )
         assert result["step_id"] == "account_devices"
         assert result["errors"] == {"base": "cloud_devices_failed"}
-        assert f"Heard plug ({NEW})" in result["description_placeholders"]["failed"]
+        assert f"Heard plug ({NEW})" in result["description_placeholders"]["failed_line"]
         assert result["data_schema"]({})["devices"] == [ID35]
         assert hass.config_entries.async_entry_for_domain_unique_id(DOMAIN, ID35) is None
         hass.config_entries.flow.async_abort(result["flow_id"])

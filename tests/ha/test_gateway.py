@@ -408,7 +408,7 @@ async def test_children_from_the_account_join_their_gateways_entry(
             result["flow_id"], {"next_step_id": "account_devices"}
         )
         assert result["data_schema"].schema["devices"].config["options"] == []
-        assert "Kitchen plug" in result["description_placeholders"]["added"]
+        assert "Kitchen plug" in result["description_placeholders"]["added_line"]
     finally:
         for entry in hass.config_entries.async_entries(DOMAIN):
             await hass.config_entries.async_unload(entry.entry_id)

@@ -128,7 +128,7 @@ async def test_a_childs_dps_edited_in_the_options(
     assert result["step_id"] == "child_changed"
     assert result["description_placeholders"] == {
         "name": "Garden sensor",
-        "overrides": "DP 1: Soil temperature: Sensor x0.1 °C temperature",
+        "overrides": "\n- DP 1: Soil temperature: Sensor x0.1 °C temperature",
     }
 
     # Back to the gateway, then the plug: its relay becomes a configuration switch.

@@ -164,6 +164,23 @@ async def test_discovered_card_of_an_account_device_is_named_as_its_dialog(
     await unload_all(hass)
 
 
+async def test_a_title_an_older_version_gave_takes_the_account_name(
+    hass: HomeAssistant, cloud: FakeTuyaCloud, sims: list[SimulatedDevice]
+) -> None:
+    """Older versions titled a device by key "<product key> <id tail>": still a default
+    name (not the user's), so the account's list renames it."""
+    entry = await add_device(hass, sims[0])
+    hass.config_entries.async_update_entry(
+        entry,
+        title=f"{PRODUCT_KEY} {IDS[0][-4:]}",
+        data={**entry.data, CONF_PRODUCT_KEY: PRODUCT_KEY},
+    )
+    account = await add_account(hass, cloud.url)
+    await account.runtime_data.async_devices()
+    assert entry.title == "Plug 1"
+    await unload_all(hass)
+
+
 async def test_devices_added_by_key_take_the_account_name(
     hass: HomeAssistant, cloud: FakeTuyaCloud, sims: list[SimulatedDevice]
 ) -> None:

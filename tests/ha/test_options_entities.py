@@ -5,6 +5,8 @@ whose kind changes keeps its name."""
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -144,9 +146,10 @@ async def test_light_by_hand(
         },
     )
     assert result["step_id"] == "init_changed"
+    # One change a line, as markdown bullets (no comma of one language between them).
     assert result["description_placeholders"]["overrides"].startswith(
-        "DP 50: Light (On/off), DP 51: Light (Work mode (white, colour, scene)), "
-        "DP 52: Light (Brightness)"
+        "\n- DP 50: Light (On/off)\n- DP 51: Light (Work mode (white, colour, scene))"
+        "\n- DP 52: Light (Brightness)\n"
     )
     await _step(hass, flow_id, {"next_step_id": "save"})
     await hass.async_block_till_done()
@@ -386,6 +389,29 @@ def test_parts_become_the_models_records() -> None:
 
 
 @pytest.mark.parametrize("device_status", [STATUS_STRIP])
+async def test_the_changes_are_punctuated_in_the_users_language(
+    hass: HomeAssistant, init_integration: MockConfigEntry
+) -> None:
+    """Chinese: "DP 3" and its entity's name take the full-width colon, no ASCII ": "."""
+    hass.config.language = "zh-Hans"
+    chinese = json.loads(
+        (
+            Path(__file__).parents[2] / "custom_components/tuya_lan/translations/zh-Hans.json"
+        ).read_text(encoding="utf-8")
+    )
+    kind = chinese["selector"]["kind"]["options"]["config_switch"]
+    result = await hass.config_entries.options.async_init(init_integration.entry_id)
+    flow_id = result["flow_id"]
+    await _step(hass, flow_id, {"next_step_id": "pick_dp"})
+    await _step(hass, flow_id, {"dp": "3"})
+    result = await _step(hass, flow_id, {"kind": "config_switch"})
+    colon = "\N{FULLWIDTH COLON}"
+    assert result["description_placeholders"] == {
+        "overrides": f"\n- DP 3{colon}Switch 3{colon}{kind}"
+    }
+
+
+@pytest.mark.parametrize("device_status", [STATUS_STRIP])
 async def test_dp_words_and_kept_names(
     hass: HomeAssistant, init_integration: MockConfigEntry, entity_registry: er.EntityRegistry
 ) -> None:
@@ -401,7 +427,7 @@ async def test_dp_words_and_kept_names(
     await _step(hass, flow_id, {"dp": "3"})
     result = await _step(hass, flow_id, {"kind": "config_switch"})
     assert result["description_placeholders"] == {
-        "overrides": "DP 3: Switch 3: Configuration switch (a setting, such as child lock)"
+        "overrides": "\n- DP 3: Switch 3: Configuration switch (a setting, such as child lock)"
     }
     # A kind with details suggests the name it has.
     await _step(hass, flow_id, {"next_step_id": "pick_dp"})

@@ -44,7 +44,7 @@ from custom_components.tuya_lan.container import (
 from tuya_sim import SimulatedDevice, build_datagram
 from tuya_sim.cloud import FakeCloudDevice, FakeTuyaCloud
 
-from .common import ACCESS_ID, ACCESS_SECRET, account_entry, entry_data
+from .common import ACCESS_ID, ACCESS_SECRET, account_entry, entry_data, start_user_flow
 from .test_discovery import (
     KEY,
     OTHER_KEY,
@@ -224,6 +224,36 @@ async def test_a_device_that_only_listens_becomes_an_address_card(
     )
     await hass.async_block_till_done()
     assert cards(hass) == {}
+
+
+async def test_an_address_card_ends_when_its_device_is_added_another_way(
+    hass: HomeAssistant, silent_devices: list[SimulatedDevice]
+) -> None:
+    """The address card waits at NET.20; the user adds the device there by hand
+    instead: the card goes with it (not at the next restart)."""
+    device = silent_devices[1]
+    await setup(hass)
+    await hass.services.async_call(
+        DOMAIN, "probe", {"ranges": loopback(f"{NET}.20")}, blocking=True, return_response=True
+    )
+    address_card = probing.address_flow_id(f"{NET}.20")
+    await wait_for(lambda: address_card in cards(hass))
+    result = await start_user_flow(hass)
+    assert result["step_id"] == "local"
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"],
+        {
+            CONF_HOST: f"{NET}.20",
+            CONF_DEVICE_ID: ID33,
+            CONF_LOCAL_KEY: KEY,
+            CONF_PROTOCOL_VERSION: "3_3",
+            "advanced": {CONF_PORT: device.port},
+        },
+    )
+    assert result["type"] is FlowResultType.CREATE_ENTRY
+    await hass.async_block_till_done()
+    assert cards(hass) == {}
+    await hass.config_entries.async_unload(result["result"].entry_id)
 
 
 async def test_no_address_card_where_a_configured_device_is(

@@ -205,9 +205,9 @@ async def test_qr_login(
     result = await hass.config_entries.flow.async_configure(result["flow_id"], {})
     assert result["step_id"] == "account_devices"
     placeholders = result["description_placeholders"]
-    assert placeholders["added"] == "Already here"
-    assert "Door sensor: a sub-device" in placeholders["missing"]
-    assert "Hub: the cloud has no local key" in placeholders["missing"]
+    assert placeholders["added_line"] == "\n\nAlready added:\n- Already here"
+    assert "\n- Door sensor: a sub-device" in placeholders["missing_line"]
+    assert "\n- Hub: the cloud has no local key" in placeholders["missing_line"]
     options = result["data_schema"].schema["devices"].config["options"]
     assert [o["value"] for o in options] == ["bf00000000000000aa01"]
 

@@ -128,7 +128,7 @@ async def test_link_by_qr_and_add_a_device(
     assert result["step_id"] == "account_devices"
     options = result["data_schema"].schema["devices"].config["options"]
     assert [option["value"] for option in options] == list(IDS)
-    assert "Hub: the cloud has no local key" in result["description_placeholders"]["missing"]
+    assert "Hub: the cloud has no local key" in result["description_placeholders"]["missing_line"]
 
     sim = sims[1]
     result = await hass.config_entries.flow.async_configure(

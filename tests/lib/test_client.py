@@ -32,7 +32,7 @@ from custom_components.tuya_lan.tuyalan.frames import encode_55aa
 from custom_components.tuya_lan.tuyalan.stream import FrameParser
 from tests.loopback import free_tcp_port
 from tests.sim.common import DEVICE_ID, KEY, WRONG_KEY, StartDevice
-from tuya_sim import SimulatedDevice
+from tuya_sim import SimulatedDevice, SimulatedGateway
 
 ALL_VERSIONS = ["3.1", "3.2", "3.3", "3.4", "3.5"]
 
@@ -200,6 +200,52 @@ async def test_detect_version_with_a_wrong_key(start_device: StartDevice, versio
         await detect_version(
             "127.0.0.1", device.device_id, WRONG_KEY, port=device.port, timeout=0.5
         )
+
+
+async def test_detect_version_tries_the_announced_version_first(start_device: StartDevice):
+    """A device heard on the LAN says its version: asked first, it answers the first
+    connection (3.3 comes after 3.5 and 3.4, which a 3.3 device drops or ignores)."""
+    device = await start_device("3.3")
+    found, status = await detect_version(
+        "127.0.0.1", device.device_id, KEY, port=device.port, timeout=0.5, first="3.3"
+    )
+    assert (found, status) == ("3.3", device.dps)
+    assert device.accepted == 1
+
+
+async def test_detect_version_ignores_an_unknown_first_version(start_device: StartDevice):
+    device = await start_device("3.5")
+    found, _ = await detect_version(
+        "127.0.0.1", device.device_id, KEY, port=device.port, timeout=0.5, first="9.9"
+    )
+    assert found == "3.5"
+    assert device.accepted == 1
+
+
+async def test_detect_version_stops_at_a_refusal_through_a_session(socket_enabled: None):
+    """A 3.5 hub refuses the status query about itself: the refusal came through a 3.5
+    session, so no other version is tried (each would wait out its timeout)."""
+    hub = SimulatedGateway(DEVICE_ID, KEY, "3.5", tick_interval=None, seed=1)
+    await hub.start()
+    try:
+        with pytest.raises(DeviceError):
+            await detect_version("127.0.0.1", DEVICE_ID, KEY, port=hub.port, timeout=0.5)
+        assert hub.accepted == 1
+    finally:
+        await hub.stop()
+
+
+async def test_detect_version_goes_on_after_a_refusal_without_a_session(
+    start_device: StartDevice,
+):
+    """A 3.3 device answers a 3.1 query with its encrypted rejection: that refusal is no
+    proof of 3.1 (no session settled the version), so the search goes on."""
+    device = await start_device("3.3")
+    found, _ = await detect_version(
+        "127.0.0.1", device.device_id, KEY, port=device.port, timeout=0.5, versions=("3.1", "3.3")
+    )
+    assert found == "3.3"
+    assert device.accepted == 2
 
 
 async def test_detect_version_stops_at_once_when_nothing_listens(socket_enabled: None):

@@ -66,6 +66,9 @@ PLAIN_QUERY_ATTEMPTS = 3
 PLAIN_QUERY_RETRY_DELAY = 0.5  # seconds
 # The versions on which a persistent refusal means device22 (3.5 and 3.1 have none).
 DEVICE22_VERSIONS = ("3.2", "3.3", "3.4")
+# The versions that open a session with a handshake: only a device of that version
+# completes it, so what comes through it settles the version.
+HANDSHAKE_VERSIONS = ("3.4", "3.5")
 # After an empty acknowledgement of the status query, the share of the timeout the
 # announced push may take before the device is asked to refresh (UPDATEDPS).
 PUSH_AFTER_ACK = 0.5
@@ -727,13 +730,18 @@ async def detect_version(
     versions: Sequence[str] = DETECT_ORDER,
     drop_retries: int = 2,
     require_proof: bool = False,
+    first: str | None = None,
 ) -> tuple[str, dict[str, Any]]:
     """Find the protocol version a device speaks: (version, its status).
 
-    Tries each version in turn. A connection refused, or a device busy with another
-    client, ends the search at once. A dropped 3.4/3.5 handshake is tried again up to
-    ``drop_retries`` times on the same version (some firmware drops one now and then
-    with the right key). Otherwise, when no version works, raises the strongest
+    Tries each version in turn, ``first`` (the version the device announced, if it
+    was heard) before the others: a device ignores the frames of another version, so
+    every wrong guess before the right one may cost a whole ``timeout``. A connection
+    refused, or a device busy with another client, ends the search at once; so does a
+    refusal of the status query after a 3.4/3.5 handshake (a hub asked about itself),
+    which only a device of that version can have sent. A dropped 3.4/3.5 handshake is
+    tried again up to ``drop_retries`` times on the same version (some firmware drops
+    one now and then with the right key). Otherwise, when no version works, raises the strongest
     evidence about the key: WrongKeyError (proof) if some attempt failed on it, else
     HandshakeDroppedError (hang-ups during a 3.4/3.5 handshake), else the last error.
     ``require_proof``: see probe (KeyUnprovenError for a 3.1 device that gave none).
@@ -742,11 +750,15 @@ async def detect_version(
     key_error: WrongKeyError | None = None
     dropped: HandshakeDroppedError | None = None
     attempt = 0
+    if first is not None and first in versions:
+        versions = (first, *(version for version in versions if version != first))
     for version in versions:
         for drops in range(drop_retries + 1):
             client = TuyaClient(host, device_id, local_key, version, port=port, timeout=timeout)
+            handshaken = False
             try:
                 await _connect_after(client, retry=attempt > 0)
+                handshaken = version in HANDSHAKE_VERSIONS
                 status = await client.status()
                 if require_proof and not await client.confirm_key(status):
                     raise KeyUnprovenError(
@@ -762,7 +774,11 @@ async def detect_version(
                 dropped = last_error = err
                 if drops < drop_retries:
                     continue
-            except (TuyaTimeoutError, DeviceError) as err:
+            except DeviceError as err:
+                if handshaken:
+                    raise  # it answered through a session of this version: no other fits
+                last_error = err
+            except TuyaTimeoutError as err:
                 last_error = err
             except TuyaConnectionError as err:
                 if not client.connected and isinstance(err.__cause__, OSError):
