@@ -430,8 +430,7 @@ class Walk:
         to the integration's menu."""
         self.go("/config/integrations/dashboard")
         self.page.get_by_role("button", name="Add integration").click()
-        self.page.locator("ha-dialog input, search-input input").first.fill("Tuya LAN")
-        self.page.get_by_text("Tuya LAN", exact=True).last.click()
+        self.pick_in_add_dialog("tuya_lan", "Tuya LAN")
         # Home Assistant's own step first while discovered devices wait: it lists them.
         another = self.page.get_by_text(re.compile("Set up another instance of Tuya LAN"))
         menu = self.dialog().get_by_text("Link a Tuya IoT developer project")
@@ -439,6 +438,34 @@ class Walk:
         if another.is_visible():
             another.click()
         menu.wait_for(timeout=TIMEOUT_MS)
+
+    def pick_in_add_dialog(self, domain: str, name: str) -> None:
+        """In the open Add integration dialog, type `name` in its search box and click
+        the integration once the dialog's list is loaded and filtered down to it.
+
+        Why: the dialog (dialog-add-integration, frontend 2026.10 chunk 93012.*.js,
+        ``_renderAll``/``_load``) shows its search box at once but its list only when
+        the ``integration/descriptions`` websocket call has answered, which takes
+        seconds on a busy machine. A locator of the text alone then finds the page
+        behind the modal dialog (the integrations dashboard's Tuya LAN card header),
+        and Playwright retries the click on that element, which the dialog covers,
+        until the step times out ("<dialog-add-integration> intercepts pointer
+        events": reproduced by delaying that call in the page). So the wait is for
+        the dialog's own list, scoped to the dialog, with `domain` its first row.
+        """
+        dialog = self.page.locator("dialog-add-integration")
+        dialog.locator("ha-input-search input").fill(name)
+        self.page.wait_for_function(
+            """([dialog, domain]) => {
+                const list = dialog.shadowRoot.querySelector('ha-list-virtualized');
+                return !!list && (list.rows || [])[0]?.domain === domain;
+            }""",
+            arg=[dialog.element_handle(), domain],
+            timeout=TIMEOUT_MS,
+        )
+        dialog.locator("ha-integration-list-item").filter(
+            has=self.page.get_by_text(name, exact=True)
+        ).first.click()
 
     def add_plug_through_add_integration(self) -> None:
         self.open_add_menu()
