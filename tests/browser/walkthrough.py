@@ -802,7 +802,15 @@ def run(out: Path) -> int:
             browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
             context = browser.new_context(viewport={"width": 1280, "height": 860})
             context.set_default_timeout(TIMEOUT_MS)
-            walk = Walk(context.new_page(), demo, shots)
+            page = context.new_page()
+            if (throttle := float(os.environ.get("TUYA_LAN_BROWSER_SLOWDOWN") or 1)) > 1:
+                # A slower browser, to shake out the frontend's races (Chromium's CPU
+                # emulation: N times slower), e.g. TUYA_LAN_BROWSER_SLOWDOWN=4.
+                context.new_cdp_session(page).send(
+                    "Emulation.setCPUThrottlingRate", {"rate": throttle}
+                )
+                print(f"the browser's CPU {throttle:g} times slower", flush=True)
+            walk = Walk(page, demo, shots)
             steps: list[tuple[str, Callable[[], None]]] = [
                 ("log in", walk.log_in),
                 ("Discovered cards, no modal", walk.discovered_cards),
