@@ -18,7 +18,7 @@ import json
 import logging
 import os
 import socket
-from collections.abc import AsyncIterator, Callable, Iterator
+from collections.abc import AsyncIterator, Callable, Iterator, Mapping
 from datetime import timedelta
 from ipaddress import IPv4Address
 from pathlib import Path
@@ -43,7 +43,7 @@ from homeassistant.setup import async_setup_component
 from homeassistant.util import dt as dt_util
 from pytest_homeassistant_custom_component.common import MockConfigEntry, async_fire_time_changed
 
-from custom_components.tuya_lan import discovery, follow, ports as host_ports
+from custom_components.tuya_lan import discovery, follow, listen_issues, ports as host_ports
 from custom_components.tuya_lan.const import (
     CONF_DEVICE_ID,
     CONF_LOCAL_KEY,
@@ -706,8 +706,19 @@ async def test_port_in_use_is_a_repair_issue(
         assert f"UDP {ports.encrypted}: " in placeholders["holders"]
         assert f"(pid {os.getpid()}, this Home Assistant" in placeholders["holders"]
 
-        async_fire_time_changed(hass, dt_util.utcnow() + timedelta(seconds=10))
-        await asyncio.sleep(0.1)  # the tick runs in the background: tries again, in vain
+        # The tick runs in the background: wait until it has tried the port again (in
+        # vain), not a fixed while (on a busy machine it may not have run yet).
+        retried: list[set[int]] = []
+        update = listen_issues.PortsIssue.async_update
+
+        async def retry_seen(issue: listen_issues.PortsIssue, unbound: Mapping[int, str]) -> None:
+            retried.append(set(unbound))
+            await update(issue, unbound)
+
+        with patch.object(listen_issues.PortsIssue, "async_update", retry_seen):
+            async_fire_time_changed(hass, dt_util.utcnow() + timedelta(seconds=10))
+            await wait_for(lambda: bool(retried))
+        assert retried[0] == {ports.encrypted}
         assert issue_registry.async_get_issue(DOMAIN, "ports_in_use") is not None
     finally:
         blocker.close()
