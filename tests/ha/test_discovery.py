@@ -162,10 +162,16 @@ async def send(socket_enabled: None) -> AsyncIterator[Sender]:
 class Collector(asyncio.DatagramProtocol):
     """A loopback socket standing for the LAN's broadcast address: counts requests."""
 
+    MARKER = b"marker"  # the test's own datagram: every request sent before it is in
+
     def __init__(self) -> None:
         self.requests: list[str] = []
+        self.markers = 0
 
     def datagram_received(self, data: bytes, addr: tuple[str, int]) -> None:
+        if data == self.MARKER:
+            self.markers += 1
+            return
         self.requests.append(decode_discovery_request(data))
 
 
@@ -549,7 +555,7 @@ async def test_requests_only_while_something_may_be_found(
 ) -> None:
     """Asked at start; then only while a device is missing or unconfigured, or the user
     step is open. The request names Home Assistant's address (here 127.0.0.1)."""
-    requests, _ = collector
+    requests, port = collector
     device = SimulatedDevice(ID33, KEY, "3.3", tick_interval=None)
     await device.start()
     entry = add_entry(hass, ID33, host=NEW, port=device.port, protocol_version="3.3")
@@ -562,7 +568,11 @@ async def test_requests_only_while_something_may_be_found(
         if expected:
             await wait_for(lambda: len(requests.requests) - before >= expected)
         else:
-            await asyncio.sleep(0.05)  # none expected: one would have arrived by now
+            # None expected: a request sent by the tick (over by now) is queued on the
+            # loopback socket before our marker, so it is counted once the marker is.
+            markers = requests.markers
+            send(Collector.MARKER, port)
+            await wait_for(lambda: requests.markers > markers)
         assert len(requests.requests) - before == expected
 
     try:
