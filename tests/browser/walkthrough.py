@@ -460,7 +460,7 @@ class Walk:
         self.page.evaluate(
             """(delayMs) => {
                 const connection = document.querySelector('home-assistant').hass.connection;
-                if (connection.tuyaSlowed) return;
+                if ('tuyaSlowed' in connection) return;  // once per page
                 connection.tuyaSlowed = 0;
                 const send = connection.sendMessagePromise.bind(connection);
                 connection.sendMessagePromise = (message) => {
