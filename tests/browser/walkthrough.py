@@ -69,6 +69,9 @@ CHROMIUM_ARGS = [
     "--no-first-run",
 ]
 READY_TIMEOUT = 240.0
+# How long the Add integration dialog's list of integrations is held back (see
+# Walk.add_integration): longer than typing the name takes, as on a busy machine.
+SLOW_DESCRIPTIONS_MS = 3000
 # What the forms say of a 3.1 key its plaintext status cannot prove (the error
 # key_unproven; the words the older paragraph on every form used too). A form may
 # name a device's protocol ("protocol 3.1") all the same.
@@ -429,9 +432,7 @@ class Walk:
         """Add integration > Tuya LAN, past Home Assistant's list of discovered devices,
         to the integration's menu."""
         self.go("/config/integrations/dashboard")
-        self.page.get_by_role("button", name="Add integration").click()
-        self.page.locator("ha-dialog input, search-input input").first.fill("Tuya LAN")
-        self.page.get_by_text("Tuya LAN", exact=True).last.click()
+        self.add_integration("tuya_lan", "Tuya LAN")
         # Home Assistant's own step first while discovered devices wait: it lists them.
         another = self.page.get_by_text(re.compile("Set up another instance of Tuya LAN"))
         menu = self.dialog().get_by_text("Link a Tuya IoT developer project")
@@ -439,6 +440,65 @@ class Walk:
         if another.is_visible():
             another.click()
         menu.wait_for(timeout=TIMEOUT_MS)
+
+    def add_integration(self, domain: str, name: str) -> None:
+        """Add integration, type `name` in the dialog's search box, and click the
+        integration once the dialog's list is loaded and filtered down to it.
+
+        Why: the dialog (dialog-add-integration, frontend 2026.10 chunk 93012.*.js,
+        ``_renderAll`` and ``_load``) shows its search box at once but its list only
+        once the ``integration/descriptions`` websocket call has answered, which takes
+        seconds on a busy machine. A locator of the text alone then found the page
+        behind the modal dialog (the dashboard's Tuya LAN card header), and Playwright
+        retried the click on that element, covered by the dialog, until the step
+        timed out ("<dialog-add-integration> intercepts pointer events"). So the wait
+        is for the dialog's own list, scoped to the dialog, with `domain` first.
+
+        The answer is held back SLOW_DESCRIPTIONS_MS here, so every run opens the
+        dialog as a busy machine does (a locator of the text alone fails every time).
+        """
+        self.page.evaluate(
+            """(delayMs) => {
+                const connection = document.querySelector('home-assistant').hass.connection;
+                if ('tuyaSlowed' in connection) return;  // once per page
+                connection.tuyaSlowed = 0;
+                const send = connection.sendMessagePromise.bind(connection);
+                connection.sendMessagePromise = (message) => {
+                    if (message.type !== 'integration/descriptions') return send(message);
+                    connection.tuyaSlowed += 1;
+                    return new Promise((later) => setTimeout(later, delayMs)).then(
+                        () => send(message));
+                };
+            }""",
+            SLOW_DESCRIPTIONS_MS,
+        )
+        slowed = self.page.evaluate(
+            "() => document.querySelector('home-assistant').hass.connection.tuyaSlowed"
+        )
+        self.page.get_by_role("button", name="Add integration").click()
+        dialog = self.page.locator("dialog-add-integration")
+        dialog.locator("ha-input-search input").fill(name)
+        self.page.wait_for_function(
+            """([dialog, domain]) => {
+                const list = dialog.shadowRoot.querySelector('ha-list-virtualized');
+                return !!list && (list.rows || [])[0]?.domain === domain;
+            }""",
+            arg=[dialog.element_handle(), domain],
+            timeout=TIMEOUT_MS,
+        )
+        if (
+            self.page.evaluate(
+                "() => document.querySelector('home-assistant').hass.connection.tuyaSlowed"
+            )
+            <= slowed
+        ):
+            raise StepFailed(
+                "the Add integration dialog no longer asks integration/descriptions: "
+                "see add_integration's comment and make it wait for what it loads now"
+            )
+        dialog.locator("ha-integration-list-item").filter(
+            has=self.page.get_by_text(name, exact=True)
+        ).first.click()
 
     def add_plug_through_add_integration(self) -> None:
         self.open_add_menu()
@@ -744,7 +804,15 @@ def run(out: Path) -> int:
             browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
             context = browser.new_context(viewport={"width": 1280, "height": 860})
             context.set_default_timeout(TIMEOUT_MS)
-            walk = Walk(context.new_page(), demo, shots)
+            page = context.new_page()
+            if (throttle := float(os.environ.get("TUYA_LAN_BROWSER_SLOWDOWN") or 1)) > 1:
+                # A slower browser, to shake out the frontend's races (Chromium's CPU
+                # emulation: N times slower), e.g. TUYA_LAN_BROWSER_SLOWDOWN=4.
+                context.new_cdp_session(page).send(
+                    "Emulation.setCPUThrottlingRate", {"rate": throttle}
+                )
+                print(f"the browser's CPU {throttle:g} times slower", flush=True)
+            walk = Walk(page, demo, shots)
             steps: list[tuple[str, Callable[[], None]]] = [
                 ("log in", walk.log_in),
                 ("Discovered cards, no modal", walk.discovered_cards),

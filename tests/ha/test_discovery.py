@@ -18,7 +18,7 @@ import json
 import logging
 import os
 import socket
-from collections.abc import AsyncIterator, Callable, Iterator
+from collections.abc import AsyncIterator, Callable, Iterator, Mapping
 from datetime import timedelta
 from ipaddress import IPv4Address
 from pathlib import Path
@@ -43,7 +43,7 @@ from homeassistant.setup import async_setup_component
 from homeassistant.util import dt as dt_util
 from pytest_homeassistant_custom_component.common import MockConfigEntry, async_fire_time_changed
 
-from custom_components.tuya_lan import discovery, follow, ports as host_ports
+from custom_components.tuya_lan import discovery, follow, listen_issues, ports as host_ports
 from custom_components.tuya_lan.const import (
     CONF_DEVICE_ID,
     CONF_LOCAL_KEY,
@@ -162,10 +162,16 @@ async def send(socket_enabled: None) -> AsyncIterator[Sender]:
 class Collector(asyncio.DatagramProtocol):
     """A loopback socket standing for the LAN's broadcast address: counts requests."""
 
+    MARKER = b"marker"  # the test's own datagram: every request sent before it is in
+
     def __init__(self) -> None:
         self.requests: list[str] = []
+        self.markers = 0
 
     def datagram_received(self, data: bytes, addr: tuple[str, int]) -> None:
+        if data == self.MARKER:
+            self.markers += 1
+            return
         self.requests.append(decode_discovery_request(data))
 
 
@@ -549,7 +555,7 @@ async def test_requests_only_while_something_may_be_found(
 ) -> None:
     """Asked at start; then only while a device is missing or unconfigured, or the user
     step is open. The request names Home Assistant's address (here 127.0.0.1)."""
-    requests, _ = collector
+    requests, port = collector
     device = SimulatedDevice(ID33, KEY, "3.3", tick_interval=None)
     await device.start()
     entry = add_entry(hass, ID33, host=NEW, port=device.port, protocol_version="3.3")
@@ -562,7 +568,11 @@ async def test_requests_only_while_something_may_be_found(
         if expected:
             await wait_for(lambda: len(requests.requests) - before >= expected)
         else:
-            await asyncio.sleep(0.05)  # none expected: one would have arrived by now
+            # None expected: a request sent by the tick (over by now) is queued on the
+            # loopback socket before our marker, so it is counted once the marker is.
+            markers = requests.markers
+            send(Collector.MARKER, port)
+            await wait_for(lambda: requests.markers > markers)
         assert len(requests.requests) - before == expected
 
     try:
@@ -706,8 +716,19 @@ async def test_port_in_use_is_a_repair_issue(
         assert f"UDP {ports.encrypted}: " in placeholders["holders"]
         assert f"(pid {os.getpid()}, this Home Assistant" in placeholders["holders"]
 
-        async_fire_time_changed(hass, dt_util.utcnow() + timedelta(seconds=10))
-        await asyncio.sleep(0.1)  # the tick runs in the background: tries again, in vain
+        # The tick runs in the background: wait until it has tried the port again (in
+        # vain), not a fixed while (on a busy machine it may not have run yet).
+        retried: list[set[int]] = []
+        update = listen_issues.PortsIssue.async_update
+
+        async def retry_seen(issue: listen_issues.PortsIssue, unbound: Mapping[int, str]) -> None:
+            retried.append(set(unbound))
+            await update(issue, unbound)
+
+        with patch.object(listen_issues.PortsIssue, "async_update", retry_seen):
+            async_fire_time_changed(hass, dt_util.utcnow() + timedelta(seconds=10))
+            await wait_for(lambda: bool(retried))
+        assert retried[0] == {ports.encrypted}
         assert issue_registry.async_get_issue(DOMAIN, "ports_in_use") is not None
     finally:
         blocker.close()

@@ -420,13 +420,15 @@ async def test_paused_lets_go_of_a_one_client_device(
     """While paused another connection gets the device's only slot (not refused as
     busy); afterwards the session is back at once, and the pause failed nothing."""
     sim = await start_device("3.3", max_clients=1)
-    device = devices(sim, recorder)  # the default backoff: only "at once" is in time
+    # A minute's backoff: only a session back "at once" can be in time (the default
+    # second +-20 % would race the wait's deadline on a busy machine).
+    device = devices(sim, recorder, backoff_min=60, backoff_max=60)
     await device.connect()
     device.start()
     await sim.wait_for_clients(1)
     async with device.paused():
         assert device.state is DeviceState.PAUSED
         assert (await probe("127.0.0.1", sim.device_id, KEY, "3.3", port=sim.port))["1"] is True
-    await recorder.until(lambda: device.connected, timeout=0.9)
+    await recorder.until(lambda: device.connected, timeout=10)  # far less than the backoff
     assert sim.refused == 0
     assert not [h for h in recorder.health if h.failures]
