@@ -50,7 +50,7 @@ from .flow_link import STEP_DEVELOPER, STEP_SMART_LIFE
 from .flow_proof import Candidate, entry_title, proof_errors
 from .flow_rekey import RekeyConfigFlow
 from .flow_texts import async_flow_texts
-from .naming import card_title
+from .naming import address_order, card_title
 from .options_flow import TuyaLanOptionsFlow
 from .probing import address_flow_id, async_end_address_card, hinted_device
 from .tuyalan import CloudDevice
@@ -136,7 +136,9 @@ class TuyaLanConfigFlow(RekeyConfigFlow, CloudcutterConfigFlow, AccountConfigFlo
                         h.device.version,
                         h.device.product_key or None,
                     )
-                    for h in heard
+                    # In address order, as the Discovered cards' titles (".2 · 8c01 ·
+                    # Tuya") sort: the same device in the same place in both.
+                    for h in sorted(heard, key=lambda h: address_order(h.device.ip))
                 }
                 return await self.async_step_pick_device()
         else:

@@ -50,6 +50,14 @@ def shorten(text: str, limit: int = MAX_CARD_NAME) -> str:
     return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
 
 
+def address_order(host: str) -> tuple[int, int, str]:
+    """Sort key: IPv4 addresses in numeric order (.2 before .10), anything else after."""
+    try:
+        return (0, int(ipaddress.IPv4Address(host)), host)
+    except ValueError:
+        return (1, 0, host)
+
+
 def card_title(
     device_id: str | None, host: str, name: str | None = None, category: str | None = None
 ) -> str:

@@ -810,9 +810,10 @@ async def test_user_step_lists_heard_devices(
         assert result["type"] is FlowResultType.FORM
         assert result["step_id"] == "pick_device"
         selector = result["data_schema"].schema["device"]
+        # In address order (as the cards' titles sort), not by device id.
         assert selector.config["options"] == [
-            {"value": ID31, "label": f"Tuya {ID31[-4:]} (protocol 3.1, 192.0.2.41)"},
             {"value": ID35, "label": f"Tuya {ID35[-4:]} (protocol 3.5, 127.0.0.1)"},
+            {"value": ID31, "label": f"Tuya {ID31[-4:]} (protocol 3.1, 192.0.2.41)"},
             {"value": "manual", "label": "manual"},
         ]
         assert selector.config["translation_key"] == "device"

@@ -21,6 +21,7 @@ from custom_components.tuya_lan.entity import device_model
 from custom_components.tuya_lan.naming import (
     MAX_CARD_NAME,
     MAX_CARD_WORD,
+    address_order,
     card_title,
     telling_product_name,
 )
@@ -75,6 +76,17 @@ def test_card_titles_fit_a_card(title: str) -> None:
     assert len(title) <= CARD_FITS
     assert PRODUCT_KEY not in title
     assert "protocol" not in title
+
+
+def test_addresses_sort_as_numbers() -> None:
+    """The pick list's order: .2 before .10 (as the cards' titles read), names last."""
+    hosts = ["127.0.0.10", "device.local", "127.0.0.2", "192.0.2.1"]
+    assert sorted(hosts, key=address_order) == [
+        "127.0.0.2",
+        "127.0.0.10",
+        "192.0.2.1",
+        "device.local",
+    ]
 
 
 def test_long_names_are_cut_with_an_ellipsis() -> None:
